@@ -1,0 +1,50 @@
+// The offload table core: the one export list of the Wasm module.
+//
+// JS talks to the core through scalar arguments and three shared areas whose addresses the
+// header gives (see buffers.ts): the key scratch for single-object calls, the staging buffer for
+// batch input, and the output buffer for batch results. Batch calls take only counts.
+
+import { initSlabs, liveCount, capacity, bytesPerSlot } from './slab';
+import { HDR, reserveStaging } from './buffers';
+import { usedBytes } from './alloc';
+import { indexBuckets } from './keyindex';
+
+export {
+  offloadNeighbor, offloadPath, offloadConnection, offloadConnections,
+  completeOffload, terminate, terminateInterface, terminateAll, completeTerminate,
+  findNeighbor, findPath, findConnection, findConnections,
+  kindOf, stateOf, statusOf, parentOf, refCountOf, dependentsOf, keyOf, listAll, listInterface,
+} from './table';
+export { check } from './check';
+
+/** Sets the per-kind limits; returns the header address. Call once, first. */
+export function init(maxNeighbors: u32, maxPaths: u32, maxConnections: u32): usize {
+  initSlabs(maxNeighbors, maxPaths, maxConnections);
+  return HDR;
+}
+
+/** Makes the staging buffer at least `bytes` long; false when out of memory. */
+export function stage(bytes: u32): bool {
+  return reserveStaging(bytes);
+}
+
+/** Live objects of `kind`. */
+export function count(kind: u32): u32 {
+  return liveCount(kind);
+}
+
+/** Bytes of linear memory in use by slabs, indexes and buffers (allocated, not just grown). */
+export function heapBytes(): u32 {
+  return <u32>usedBytes();
+}
+
+/** Slots backed by slab chunks for `kind`, and bytes per slot: for memory accounting. */
+export function slabCapacity(kind: u32): u32 {
+  return capacity(kind);
+}
+export function slabBytesPerSlot(kind: u32): u32 {
+  return bytesPerSlot(kind);
+}
+export function indexCapacity(kind: u32): u32 {
+  return indexBuckets(kind);
+}

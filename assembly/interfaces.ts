@@ -1,0 +1,112 @@
+// Interfaces: every neighbor is linked into the list of its interface, so that everything on one
+// interface (a media disconnect, a pause of one interface) is found without scanning the slab.
+//
+// An open-addressing table maps the interface index to the list head, linear probing, at most
+// half full. Entries are never removed: an interface whose last neighbor left keeps an entry with
+// an empty list (there are few interfaces).
+//
+//   entry (16 bytes): [ ifIndex u32 | head u32 (neighbor slot+1) | neighbors u32 | used u32 ]
+
+import { allocBlock, freeBlock } from './alloc';
+import { KIND_NEIGHBOR, at32, OFF_NEXT, OFF_PREV, OFF_IFINDEX, prev, next } from './slab';
+
+// unmanaged! raw pointers into linear memory throughout.
+
+const E_KEY: usize = 0;
+const E_HEAD: usize = 4;
+const E_COUNT: usize = 8;
+const E_USED: usize = 12;
+
+let table: usize = 0;
+let entries: u32 = 0; // capacity, power of two
+let used: u32 = 0;
+
+@inline function entry(i: u32): usize { return table + (<usize>i << 4); }
+@inline function home(ifIndex: u32): u32 { return (ifIndex * 0x9e3779b1) >>> 0; }
+
+/** Entry address for `ifIndex`, 0 if the interface has never had a neighbor. */
+export function findInterface(ifIndex: u32): usize {
+  if (!entries) return 0;
+  let m = entries - 1;
+  let i = home(ifIndex) & m;
+  while (true) {
+    let e = entry(i);
+    if (!load<u32>(e, E_USED)) return 0;
+    if (load<u32>(e, E_KEY) == ifIndex) return e;
+    i = (i + 1) & m;
+  }
+}
+
+/** Makes room for one more interface. False (nothing changed) when memory runs out. */
+export function reserveInterface(ifIndex: u32): bool {
+  if (findInterface(ifIndex)) return true;
+  if ((used + 1) * 2 <= entries) return true;
+  let count: u32 = entries ? entries << 1 : 16;
+  let bytes = <usize>count << 4;
+  let fresh = allocBlock(bytes);
+  if (!fresh) return false;
+  memory.fill(fresh, 0, bytes);
+  let m = count - 1;
+  for (let i: u32 = 0; i < entries; i++) {
+    let e = entry(i);
+    if (!load<u32>(e, E_USED)) continue;
+    let j = home(load<u32>(e, E_KEY)) & m;
+    while (load<u32>(fresh + (<usize>j << 4), E_USED)) j = (j + 1) & m;
+    memory.copy(fresh + (<usize>j << 4), e, 16);
+  }
+  freeBlock(table, <usize>entries << 4);
+  table = fresh;
+  entries = count;
+  return true;
+}
+
+/** Links neighbor `slot` into its interface's list (reserveInterface must have been called). */
+export function interfaceLink(slot: u32): void {
+  let ifIndex = load<u32>(at32(KIND_NEIGHBOR, slot, OFF_IFINDEX));
+  let e = findInterface(ifIndex);
+  if (!e) {
+    let m = entries - 1;
+    let i = home(ifIndex) & m;
+    while (load<u32>(entry(i), E_USED)) i = (i + 1) & m;
+    e = entry(i);
+    store<u32>(e, ifIndex, E_KEY);
+    store<u32>(e, 1, E_USED);
+    used++;
+  }
+  let first = load<u32>(e, E_HEAD);
+  store<u32>(at32(KIND_NEIGHBOR, slot, OFF_PREV), 0);
+  store<u32>(at32(KIND_NEIGHBOR, slot, OFF_NEXT), first);
+  if (first) store<u32>(at32(KIND_NEIGHBOR, first - 1, OFF_PREV), slot + 1);
+  store<u32>(e, slot + 1, E_HEAD);
+  store<u32>(e, load<u32>(e, E_COUNT) + 1, E_COUNT);
+}
+
+/** Unlinks neighbor `slot` from its interface's list. */
+export function interfaceUnlink(slot: u32): void {
+  let e = findInterface(load<u32>(at32(KIND_NEIGHBOR, slot, OFF_IFINDEX)));
+  let before = prev(KIND_NEIGHBOR, slot);
+  let after = next(KIND_NEIGHBOR, slot);
+  if (before) store<u32>(at32(KIND_NEIGHBOR, before - 1, OFF_NEXT), after);
+  else store<u32>(e, after, E_HEAD);
+  if (after) store<u32>(at32(KIND_NEIGHBOR, after - 1, OFF_PREV), before);
+  store<u32>(e, load<u32>(e, E_COUNT) - 1, E_COUNT);
+}
+
+/** Slot+1 of the first neighbor on `ifIndex`, 0 if none. */
+export function interfaceHead(ifIndex: u32): u32 {
+  let e = findInterface(ifIndex);
+  return e ? load<u32>(e, E_HEAD) : 0;
+}
+
+/** Neighbors on `ifIndex`. */
+export function interfaceCount(ifIndex: u32): u32 {
+  let e = findInterface(ifIndex);
+  return e ? load<u32>(e, E_COUNT) : 0;
+}
+
+/** Number of interface entries, and the interface index and list head of entry `i` (for check()). */
+export function interfaceEntries(): u32 { return entries; }
+export function interfaceUsedAt(i: u32): bool { return load<u32>(entry(i), E_USED) != 0; }
+export function interfaceKeyAt(i: u32): u32 { return load<u32>(entry(i), E_KEY); }
+export function interfaceHeadAt(i: u32): u32 { return load<u32>(entry(i), E_HEAD); }
+export function interfaceCountAt(i: u32): u32 { return load<u32>(entry(i), E_COUNT); }

@@ -1,0 +1,683 @@
+// The offload table's operations: offload, complete an offload, terminate, complete a termination.
+//
+// Errors are returned, never trapped: a call validates everything first, then reserves every byte
+// it may need, and only then changes the table. A negative result is -ErrorCode, with the detail
+// in the header (see buffers.ts).
+//
+// Termination walks the tree level by level, never recursively. The tree has exactly three levels
+// (connection -> path -> neighbor), so emitting all connections of a batch, then all paths, then
+// all neighbors is a post-order: every dependent comes before its parent.
+//
+// An object is emitted (enters TERMINATING and is reported) only once every dependent still linked
+// to it is emitted in the same batch; otherwise it is marked PENDING with its reason and emitted
+// later, by the call that removes its last obstacle:
+//   * a dependent that is OFFLOADING (its initiate is in flight) is marked PENDING too, and
+//     completeOffload emits it when the initiate succeeds;
+//   * a dependent TERMINATING from an earlier batch stays linked until that batch completes, and
+//     completeTerminate emits the parent when it frees the last such dependent.
+// Orphan pruning uses the same rule: a parent all of whose dependents just joined the batch (or
+// were just freed) joins it with ORPHANED.
+
+import {
+  KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, OFFLOADED, TERMINATING,
+  F_PENDING, F_MARK, handleKind, handleSlot, handleGen, makeHandle, isLive, state, setState,
+  flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at32, at64, at128, link, unlink,
+  highWater as highWaterOf,
+  newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, releaseSlot, liveCount,
+  OFF_IFINDEX, OFF_ADDR, OFF_LLADDR, OFF_SRC, OFF_DST, OFF_MTU, OFF_PORTS, OFF_PRIO, OFF_HEAD,
+  OFF_REF, OFF_PARENT,
+} from './slab';
+import {
+  findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove,
+} from './keyindex';
+import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
+import {
+  KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
+  outPush, outAt, fail,
+} from './buffers';
+import { allocBlock, freeBlock } from './alloc';
+
+// unmanaged! raw pointers into linear memory throughout.
+
+// Error codes, as in src/errors.ts.
+export const E_INVALID: i32 = 1;
+export const E_STALE: i32 = 2;
+export const E_WRONG_KIND: i32 = 3;
+export const E_WRONG_STATE: i32 = 4;
+export const E_DUPLICATE: i32 = 5;
+export const E_HAS_DEPENDENTS: i32 = 6;
+export const E_CAPACITY: i32 = 7;
+export const E_OUT_OF_MEMORY: i32 = 8;
+
+/** Reason given to pruned parents (Reason.Orphaned). */
+const ORPHANED: u8 = 9;
+
+/** fail() for calls that return a handle: the error code itself (1..8, never a handle). */
+@inline function failCode(code: i32, index: i32, handle: u32, aux: u32): u32 {
+  return <u32>-fail(code, index, handle, aux);
+}
+
+/** 0 if `h` names a live object, else an error code. */
+function checkHandle(h: u32): i32 {
+  let k = handleKind(h);
+  if (k == 0) return E_INVALID;
+  return isLive(k, handleSlot(h), handleGen(h)) ? 0 : E_STALE;
+}
+
+/** 0 if `h` is a live object of `kind` that can take a new dependent, else an error code. */
+function checkParent(h: u32, kind: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return e;
+  if (handleKind(h) != kind) return E_WRONG_KIND;
+  let s = handleSlot(h);
+  let st = state(kind, s);
+  if (st == TERMINATING || (flags(kind, s) & F_PENDING)) return E_WRONG_STATE;
+  return 0;
+}
+
+/** Handle of the parent of a path or connection slot. */
+@inline function parentHandle(kind: u32, slot: u32): u32 {
+  return makeHandle(kind - 1, parent(kind, slot));
+}
+
+// ---- offload -----------------------------------------------------------------------------------
+
+/** Offloads a neighbor; its address is at KEY_SRC. Returns the handle, or a small error code. */
+export function offloadNeighbor(ifIndex: u32, lladdr: u64): u32 {
+  let dup = findNeighborSlot(ifIndex, KEY_SRC);
+  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_NEIGHBOR, dup - 1), 0);
+  if (!withinLimit(KIND_NEIGHBOR, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_NEIGHBOR));
+  if (!reserveSlots(KIND_NEIGHBOR, 1) || !reserveIndex(KIND_NEIGHBOR, 1) || !reserveInterface(ifIndex)) {
+    return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
+  }
+  let s = takeSlot(KIND_NEIGHBOR);
+  setState(KIND_NEIGHBOR, s, OFFLOADING);
+  store<u32>(at32(KIND_NEIGHBOR, s, OFF_IFINDEX), ifIndex);
+  memory.copy(at128(KIND_NEIGHBOR, s, OFF_ADDR), KEY_SRC, 16);
+  store<u64>(at64(KIND_NEIGHBOR, s, OFF_LLADDR), lladdr);
+  store<u32>(at32(KIND_NEIGHBOR, s, OFF_HEAD), 0);
+  store<u32>(at32(KIND_NEIGHBOR, s, OFF_REF), 0);
+  store<u32>(at32(KIND_NEIGHBOR, s, OFF_PARENT), 0);
+  indexInsert(KIND_NEIGHBOR, s);
+  interfaceLink(s);
+  return makeHandle(KIND_NEIGHBOR, s);
+}
+
+/** Offloads a path under `neighbor`; addresses at KEY_SRC, KEY_DST. Handle or small error code. */
+export function offloadPath(neighbor: u32, mtu: u32): u32 {
+  let e = checkParent(neighbor, KIND_NEIGHBOR);
+  if (e) return failCode(e, -1, neighbor, 0);
+  let dup = findPathSlot(KEY_SRC, KEY_DST);
+  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_PATH, dup - 1), 0);
+  if (!withinLimit(KIND_PATH, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_PATH));
+  if (!reserveSlots(KIND_PATH, 1) || !reserveIndex(KIND_PATH, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
+  let s = takeSlot(KIND_PATH);
+  setState(KIND_PATH, s, OFFLOADING);
+  memory.copy(at128(KIND_PATH, s, OFF_SRC), KEY_SRC, 16);
+  memory.copy(at128(KIND_PATH, s, OFF_DST), KEY_DST, 16);
+  store<u32>(at32(KIND_PATH, s, OFF_MTU), mtu);
+  store<u32>(at32(KIND_PATH, s, OFF_HEAD), 0);
+  store<u32>(at32(KIND_PATH, s, OFF_REF), 0);
+  link(KIND_PATH, s, KIND_NEIGHBOR, handleSlot(neighbor));
+  indexInsert(KIND_PATH, s);
+  return makeHandle(KIND_PATH, s);
+}
+
+/** Fills a fresh connection slot and links it (capacity reserved by the caller). */
+@inline function placeConnection(pathSlot: u32, ports: u32, priority: u8): u32 {
+  let s = takeSlot(KIND_CONNECTION);
+  setState(KIND_CONNECTION, s, OFFLOADING);
+  store<u32>(at32(KIND_CONNECTION, s, OFF_PORTS), ports);
+  store<u8>(at8(KIND_CONNECTION, s, OFF_PRIO), priority);
+  link(KIND_CONNECTION, s, KIND_PATH, pathSlot);
+  indexInsert(KIND_CONNECTION, s);
+  return makeHandle(KIND_CONNECTION, s);
+}
+
+/** Offloads a connection under `path`. Handle or small error code. */
+export function offloadConnection(path: u32, ports: u32, priority: u8): u32 {
+  let e = checkParent(path, KIND_PATH);
+  if (e) return failCode(e, -1, path, 0);
+  let dup = findConnectionSlot(handleSlot(path), ports);
+  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_CONNECTION, dup - 1), 0);
+  if (!withinLimit(KIND_CONNECTION, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
+  if (!reserveSlots(KIND_CONNECTION, 1) || !reserveIndex(KIND_CONNECTION, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
+  return placeConnection(handleSlot(path), ports, priority);
+}
+
+/**
+ * Offloads `n` connections, all or none. Staging: path handles u32[n], ports u32[n], priority u8[n].
+ * Writes the new handles to the output; returns n or -error (error index = batch position).
+ */
+export function offloadConnections(n: u32): i32 {
+  let base = staging();
+  let portsAt = base + (<usize>n << 2);
+  let prioAt = base + (<usize>n << 3);
+  for (let i: u32 = 0; i < n; i++) {
+    let p = load<u32>(base + (<usize>i << 2));
+    let e = checkParent(p, KIND_PATH);
+    if (e) return fail(e, i, p, 0);
+    let dup = findConnectionSlot(handleSlot(p), load<u32>(portsAt + (<usize>i << 2)));
+    if (dup) return fail(E_DUPLICATE, i, makeHandle(KIND_CONNECTION, dup - 1), 0);
+  }
+  if (!withinLimit(KIND_CONNECTION, n)) return fail(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
+  if (!reserveSlots(KIND_CONNECTION, n) || !reserveIndex(KIND_CONNECTION, n) || !reserveOut(n)) {
+    return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  }
+  // Keys repeated inside the batch: a set of (path slot << 32 | ports) + 1, at most half full.
+  // Entry 0 is skipped: one key cannot repeat.
+  if (n > 1) {
+    let buckets: u32 = 16;
+    while (buckets < n * 2) buckets <<= 1;
+    let bytes = <usize>buckets << 3;
+    let set = allocBlock(bytes);
+    if (!set) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+    memory.fill(set, 0, bytes);
+    let m = buckets - 1;
+    let clash: i32 = -1;
+    for (let i: u32 = 0; i < n && clash < 0; i++) {
+      let key = ((<u64>handleSlot(load<u32>(base + (<usize>i << 2))) << 32) | <u64>load<u32>(portsAt + (<usize>i << 2))) + 1;
+      let j = <u32>((key * 0x9e3779b97f4a7c15) >> 40) & m;
+      while (true) {
+        let at = set + (<usize>j << 3);
+        let k = load<u64>(at);
+        if (k == 0) { store<u64>(at, key); break; }
+        if (k == key) { clash = i; break; }
+        j = (j + 1) & m;
+      }
+    }
+    freeBlock(set, bytes);
+    if (clash >= 0) return fail(E_DUPLICATE, clash, 0, 0);
+  }
+  outReset();
+  for (let i: u32 = 0; i < n; i++) {
+    let h = placeConnection(
+      handleSlot(load<u32>(base + (<usize>i << 2))),
+      load<u32>(portsAt + (<usize>i << 2)),
+      load<u8>(prioAt + <usize>i),
+    );
+    outPush(h, 0);
+  }
+  return <i32>n;
+}
+
+// ---- marks and counting helpers ----------------------------------------------------------------
+
+/** Sets MARK on every staged handle; true for the first time a handle is seen (dedup). */
+@inline function markOnce(kind: u32, slot: u32): bool {
+  let f = flags(kind, slot);
+  if (f & F_MARK) return false;
+  setFlags(kind, slot, f | F_MARK);
+  return true;
+}
+
+/** Clears MARK on the first `n` staged handles (all live). */
+function clearMarks(n: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    setFlags(k, s, flags(k, s) & ~F_MARK);
+  }
+}
+
+/**
+ * Checks that every dependent linked to each staged path or neighbor is staged too
+ * (staged handles are live, deduplicated by MARK, which this leaves set). 0 or -error.
+ */
+function checkDependentsStaged(n: u32): i32 {
+  newEpoch();
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    if (!markOnce(k, s)) continue;
+    if (k != KIND_NEIGHBOR) bumpCnt(k - 1, parent(k, s));
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    if (k == KIND_CONNECTION) continue;
+    let s = handleSlot(h);
+    let linked = refCount(k, s);
+    if (cnt(k, s) != linked) {
+      // Name the first dependent that is not staged.
+      let d = head(k, s);
+      while (d && (flags(k + 1, d - 1) & F_MARK)) d = next(k + 1, d - 1);
+      return fail(E_HAS_DEPENDENTS, i, h, d ? makeHandle(k + 1, d - 1) : 0);
+    }
+  }
+  return 0;
+}
+
+/** Emits an object: TERMINATING with `why`, reported in the output, counted for its parent. */
+@inline function emit(kind: u32, slot: u32, why: u8): void {
+  setState(kind, slot, TERMINATING);
+  setFlags(kind, slot, flags(kind, slot) & ~F_PENDING);
+  setReason(kind, slot, why);
+  outPush(makeHandle(kind, slot), why);
+  if (kind != KIND_NEIGHBOR) bumpCnt(kind - 1, parent(kind, slot));
+}
+
+/** True if every dependent linked to a path or neighbor has joined the current batch. */
+@inline function allDependentsIn(kind: u32, slot: u32): bool {
+  return kind == KIND_CONNECTION || cnt(kind, slot) == refCount(kind, slot);
+}
+
+/**
+ * Termination requested for an object (named, or below a named one): emit it if it can go now,
+ * else mark it PENDING with the reason. Objects already TERMINATING or PENDING keep what they had.
+ */
+function request(kind: u32, slot: u32, why: u8): void {
+  let f = flags(kind, slot);
+  let st = state(kind, slot);
+  if (st == TERMINATING || (f & F_PENDING)) return;
+  if (st == OFFLOADED && allDependentsIn(kind, slot)) emit(kind, slot, why);
+  else { setFlags(kind, slot, f | F_PENDING); setReason(kind, slot, why); }
+}
+
+/**
+ * A parent whose dependents just changed: emit it if it is OFFLOADED, every dependent still linked
+ * is in this batch, and it is PENDING (with its own reason) or `orphans` allows pruning it.
+ */
+function settle(kind: u32, slot: u32, orphans: bool): void {
+  if (state(kind, slot) != OFFLOADED) return;
+  let pending = (flags(kind, slot) & F_PENDING) != 0;
+  if (!pending && !orphans) return;
+  if (!allDependentsIn(kind, slot)) return;
+  emit(kind, slot, pending ? reason(kind, slot) : ORPHANED);
+}
+
+/** Settles the parents of output entries [from, to), which are all of `kind`. */
+function settleParentsOfOut(kind: u32, from: u32, to: u32, orphans: bool): void {
+  for (let i = from; i < to; i++) settle(kind - 1, parent(kind, handleSlot(outAt(i))), orphans);
+}
+
+/** True unless the object is TERMINATING or PENDING (its subtree is then already handled). */
+@inline function open(kind: u32, slot: u32): bool {
+  return state(kind, slot) != TERMINATING && !(flags(kind, slot) & F_PENDING);
+}
+
+// ---- terminate ---------------------------------------------------------------------------------
+
+/** Upper bound of the objects one terminate of the staged handles can emit. */
+function terminateBound(n: u32): u64 {
+  let bound: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    bound += 3; // itself, and a path and neighbor pruned above it
+    if (k == KIND_PATH) bound += refCount(k, s);
+    else if (k == KIND_NEIGHBOR) {
+      bound += refCount(k, s);
+      for (let p = head(k, s); p; p = next(KIND_PATH, p - 1)) bound += refCount(KIND_PATH, p - 1);
+    }
+  }
+  let total = <u64>liveCount(KIND_NEIGHBOR) + <u64>liveCount(KIND_PATH) + <u64>liveCount(KIND_CONNECTION);
+  return min(bound, total);
+}
+
+/** Requests termination of every connection of an open path. */
+@inline function requestConnectionsOf(pathSlot: u32, why: u8): void {
+  if (!open(KIND_PATH, pathSlot)) return;
+  for (let c = head(KIND_PATH, pathSlot); c; c = next(KIND_CONNECTION, c - 1)) request(KIND_CONNECTION, c - 1, why);
+}
+
+/** The terminate of the first `n` staged handles (validated). Returns the output length. */
+function terminateStaged(n: u32, why: u8, prune: bool): i32 {
+  let bound = terminateBound(n);
+  if (bound > 0xffffffff || !reserveOut(<u32>bound)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  newEpoch();
+  outReset();
+  // Connections: named ones, those of named paths, those of the paths of named neighbors.
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    if (k == KIND_CONNECTION) request(k, s, why);
+    else if (k == KIND_PATH) requestConnectionsOf(s, why);
+    else if (open(k, s)) {
+      for (let p = head(k, s); p; p = next(KIND_PATH, p - 1)) requestConnectionsOf(p - 1, why);
+    }
+  }
+  let connectionsEnd = outLength();
+  // Paths: named ones, those of named neighbors, then parents of emitted connections (pruning).
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    if (k == KIND_PATH) request(k, s, why);
+    else if (k == KIND_NEIGHBOR && open(k, s)) {
+      for (let p = head(k, s); p; p = next(KIND_PATH, p - 1)) request(KIND_PATH, p - 1, why);
+    }
+  }
+  settleParentsOfOut(KIND_CONNECTION, 0, connectionsEnd, prune);
+  let pathsEnd = outLength();
+  // Neighbors: named ones, then parents of emitted paths.
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) == KIND_NEIGHBOR) request(KIND_NEIGHBOR, handleSlot(h), why);
+  }
+  settleParentsOfOut(KIND_PATH, connectionsEnd, pathsEnd, prune);
+  return <i32>outLength();
+}
+
+/** Validates the first `n` staged handles: all live. 0 or -error. */
+function validateStaged(n: u32): i32 {
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let e = checkHandle(h);
+    if (e) return fail(e, i, h, 0);
+  }
+  return 0;
+}
+
+/** Validates that the first `n` staged handles are live and in state `want`. 0 or -error. */
+function validateStagedIn(n: u32, want: u8): i32 {
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    let e = checkHandle(h);
+    if (e) return fail(e, i, h, 0);
+    let st = state(handleKind(h), handleSlot(h));
+    if (st != want) return fail(E_WRONG_STATE, i, h, st);
+  }
+  return 0;
+}
+
+/**
+ * Terminates the `n` staged handles (any mix of kinds) and everything linked below them.
+ * Output: the batch in post-order with a reason per entry. Returns its length or -error.
+ */
+export function terminate(n: u32, why: u8, prune: bool): i32 {
+  let e = validateStaged(n);
+  if (e) return e;
+  return terminateStaged(n, why, prune);
+}
+
+/** Terminates everything on interface `ifIndex`. Returns the batch length or -error. */
+export function terminateInterface(ifIndex: u32, why: u8, prune: bool): i32 {
+  let n = interfaceCount(ifIndex);
+  if (!reserveStaging(<usize>n << 2)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  let i: u32 = 0;
+  for (let s = interfaceHead(ifIndex); s; s = next(KIND_NEIGHBOR, s - 1)) {
+    store<u32>(staging() + (<usize>(i++) << 2), makeHandle(KIND_NEIGHBOR, s - 1));
+  }
+  return terminateStaged(n, why, prune);
+}
+
+/** Writes the handles of every live object of `kind` to the staging buffer; returns how many. */
+function stageAll(kind: u32): i32 {
+  let n = liveCount(kind);
+  if (!reserveStaging(<usize>n << 2)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  let i: u32 = 0;
+  let hw = highWaterOf(kind);
+  for (let s: u32 = 0; s < hw; s++) {
+    if (state(kind, s) != FREE) store<u32>(staging() + (<usize>(i++) << 2), makeHandle(kind, s));
+  }
+  return <i32>n;
+}
+
+/** Terminates everything in the table. Returns the batch length or -error. */
+export function terminateAll(why: u8, prune: bool): i32 {
+  let n = stageAll(KIND_NEIGHBOR);
+  if (n < 0) return n;
+  return terminateStaged(<u32>n, why, prune);
+}
+
+// ---- completions -------------------------------------------------------------------------------
+
+/** Frees a TERMINATING or failed object: index, parent's list, slot. */
+function release(kind: u32, slot: u32): void {
+  indexRemove(kind, slot);
+  if (kind == KIND_NEIGHBOR) interfaceUnlink(slot);
+  else unlink(kind, slot, kind - 1);
+  releaseSlot(kind, slot);
+}
+
+/** Frees every staged object of `kind` that is still allocated (staged objects are MARKed). */
+function releaseStaged(n: u32, kind: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) != kind) continue;
+    let s = handleSlot(h);
+    if (state(kind, s) != FREE) release(kind, s);
+  }
+}
+
+/** Settles the parents of the staged objects of `kind`, which were just freed. */
+function settleParentsOfStaged(n: u32, kind: u32, orphans: bool): void {
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) == kind) settle(kind - 1, parent(kind, handleSlot(h)), orphans);
+  }
+}
+
+/**
+ * Frees the `n` staged TERMINATING objects. Refuses (changing nothing) if one still has a linked
+ * dependent that is not staged. Output: parents that can go now (PENDING ones with their reason,
+ * others as ORPHANED when `prune`), TERMINATING. Returns the output length or -error.
+ */
+export function completeTerminate(n: u32, prune: bool): i32 {
+  let e = validateStagedIn(n, TERMINATING);
+  if (e) return e;
+  e = checkDependentsStaged(n);
+  if (e) { clearMarks(n); return e; }
+  if (!reserveOut(n * 2)) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  releaseStaged(n, KIND_CONNECTION); // releaseSlot clears MARK
+  releaseStaged(n, KIND_PATH);
+  releaseStaged(n, KIND_NEIGHBOR);
+  newEpoch();
+  outReset();
+  settleParentsOfStaged(n, KIND_CONNECTION, prune);
+  let pathsFrom: u32 = 0;
+  let pathsTo = outLength();
+  settleParentsOfStaged(n, KIND_PATH, prune);
+  settleParentsOfOut(KIND_PATH, pathsFrom, pathsTo, prune);
+  return <i32>outLength();
+}
+
+/**
+ * Completes the initiate of the `n` staged OFFLOADING objects.
+ * ok: they become OFFLOADED; a child's parent must be OFFLOADED already or completed in the same
+ * call. Those whose termination was requested meanwhile (PENDING) enter TERMINATING now.
+ * !ok: they are freed; every linked dependent must be failed in the same call. A PENDING parent
+ * whose last obstacle this removes enters TERMINATING. Failing is not terminating: no pruning.
+ * Output: the objects that entered TERMINATING, in post-order. Returns its length or -error.
+ */
+export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
+  let e = validateStagedIn(n, OFFLOADING);
+  if (e) return e;
+  if (ok) {
+    for (let i: u32 = 0; i < n; i++) markOnce(handleKind(staged32(i)), handleSlot(staged32(i)));
+    for (let i: u32 = 0; i < n; i++) {
+      let h = staged32(i);
+      let k = handleKind(h);
+      if (k == KIND_NEIGHBOR) continue;
+      let p = parent(k, handleSlot(h));
+      if (state(k - 1, p) == OFFLOADING && !(flags(k - 1, p) & F_MARK)) {
+        clearMarks(n);
+        return fail(E_WRONG_STATE, i, h, makeHandle(k - 1, p));
+      }
+    }
+  } else {
+    e = checkDependentsStaged(n);
+    if (e) { clearMarks(n); return e; }
+  }
+  if (!reserveOut(n * 3)) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  clearMarks(n);
+  if (!ok) {
+    releaseStaged(n, KIND_CONNECTION);
+    releaseStaged(n, KIND_PATH);
+    releaseStaged(n, KIND_NEIGHBOR);
+    newEpoch();
+    outReset();
+    settleParentsOfStaged(n, KIND_CONNECTION, false);
+    let pathsTo = outLength();
+    settleParentsOfStaged(n, KIND_PATH, false);
+    settleParentsOfOut(KIND_PATH, 0, pathsTo, false);
+    return <i32>outLength();
+  }
+  for (let i: u32 = 0; i < n; i++) setState(handleKind(staged32(i)), handleSlot(staged32(i)), OFFLOADED);
+  newEpoch();
+  outReset();
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) == KIND_CONNECTION) settle(KIND_CONNECTION, handleSlot(h), false);
+  }
+  let connectionsEnd = outLength();
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) == KIND_PATH) settle(KIND_PATH, handleSlot(h), false);
+  }
+  settleParentsOfOut(KIND_CONNECTION, 0, connectionsEnd, prune);
+  let pathsEnd = outLength();
+  for (let i: u32 = 0; i < n; i++) {
+    let h = staged32(i);
+    if (handleKind(h) == KIND_NEIGHBOR) settle(KIND_NEIGHBOR, handleSlot(h), false);
+  }
+  settleParentsOfOut(KIND_PATH, connectionsEnd, pathsEnd, prune);
+  return <i32>outLength();
+}
+
+// ---- lookups -----------------------------------------------------------------------------------
+
+/** Handle of the neighbor at KEY_SRC on `ifIndex`, or 0. */
+export function findNeighbor(ifIndex: u32): u32 {
+  let s = findNeighborSlot(ifIndex, KEY_SRC);
+  return s ? makeHandle(KIND_NEIGHBOR, s - 1) : 0;
+}
+
+/** Handle of the path KEY_SRC -> KEY_DST, or 0. */
+export function findPath(): u32 {
+  let s = findPathSlot(KEY_SRC, KEY_DST);
+  return s ? makeHandle(KIND_PATH, s - 1) : 0;
+}
+
+/** Handle of the connection KEY_SRC -> KEY_DST with `ports`, or 0. */
+export function findConnection(ports: u32): u32 {
+  let p = findPathSlot(KEY_SRC, KEY_DST);
+  if (!p) return 0;
+  let s = findConnectionSlot(p - 1, ports);
+  return s ? makeHandle(KIND_CONNECTION, s - 1) : 0;
+}
+
+/**
+ * Looks up `n` connections. Staging: sources 16n bytes, destinations 16n bytes, ports u32[n].
+ * Output: handles (0 where none). Returns n or -error.
+ */
+export function findConnections(n: u32): i32 {
+  if (!reserveOut(n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  let src = staging();
+  let dst = src + (<usize>n << 4);
+  let ports = dst + (<usize>n << 4);
+  outReset();
+  for (let i: u32 = 0; i < n; i++) {
+    let h: u32 = 0;
+    let p = findPathSlot(src + (<usize>i << 4), dst + (<usize>i << 4));
+    if (p) {
+      let s = findConnectionSlot(p - 1, load<u32>(ports + (<usize>i << 2)));
+      if (s) h = makeHandle(KIND_CONNECTION, s - 1);
+    }
+    outPush(h, 0);
+  }
+  return <i32>n;
+}
+
+// ---- getters -----------------------------------------------------------------------------------
+// Each returns -error for a bad handle (handles are >= 2^30, so u32 results use 1..8 as errors).
+
+export function kindOf(h: u32): i32 {
+  let e = checkHandle(h);
+  return e ? -e : <i32>handleKind(h);
+}
+
+export function stateOf(h: u32): i32 {
+  let e = checkHandle(h);
+  return e ? -e : <i32>state(handleKind(h), handleSlot(h));
+}
+
+/** Bit 0: PENDING; bits 8..15: reason (pending or actual); -error. */
+export function statusOf(h: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return -e;
+  let k = handleKind(h);
+  let s = handleSlot(h);
+  return <i32>(flags(k, s) & F_PENDING) | (<i32>reason(k, s) << 8);
+}
+
+/** Parent handle, 0 for a neighbor, or an error code 1..8. */
+export function parentOf(h: u32): u32 {
+  let e = checkHandle(h);
+  if (e) return <u32>e;
+  let k = handleKind(h);
+  return k == KIND_NEIGHBOR ? 0 : parentHandle(k, handleSlot(h));
+}
+
+export function refCountOf(h: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return -e;
+  let k = handleKind(h);
+  return k == KIND_CONNECTION ? 0 : <i32>refCount(k, handleSlot(h));
+}
+
+/** Writes the dependents of `h` to the output; returns how many, or -error. */
+export function dependentsOf(h: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return -e;
+  let k = handleKind(h);
+  outReset();
+  if (k == KIND_CONNECTION) return 0;
+  let s = handleSlot(h);
+  if (!reserveOut(refCount(k, s))) return -E_OUT_OF_MEMORY;
+  for (let d = head(k, s); d; d = next(k + 1, d - 1)) outPush(makeHandle(k + 1, d - 1), 0);
+  return <i32>outLength();
+}
+
+/**
+ * Writes the key and cached variables of `h` to the key scratch; returns its kind or -error.
+ *   neighbor:   KEY_SRC address, KEY_AUX[0] ifIndex, KEY_AUX[2..3] link-layer address (u64)
+ *   path:       KEY_SRC source, KEY_DST destination, KEY_AUX[0] mtu
+ *   connection: KEY_SRC source, KEY_DST destination, KEY_AUX[0] ports, KEY_AUX[1] priority
+ */
+export function keyOf(h: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return -e;
+  let k = handleKind(h);
+  let s = handleSlot(h);
+  if (k == KIND_NEIGHBOR) {
+    memory.copy(KEY_SRC, at128(k, s, OFF_ADDR), 16);
+    store<u32>(KEY_AUX, load<u32>(at32(k, s, OFF_IFINDEX)));
+    store<u64>(KEY_AUX, load<u64>(at64(k, s, OFF_LLADDR)), 8);
+  } else if (k == KIND_PATH) {
+    memory.copy(KEY_SRC, at128(k, s, OFF_SRC), 16);
+    memory.copy(KEY_DST, at128(k, s, OFF_DST), 16);
+    store<u32>(KEY_AUX, load<u32>(at32(k, s, OFF_MTU)));
+  } else {
+    let p = parent(k, s);
+    memory.copy(KEY_SRC, at128(KIND_PATH, p, OFF_SRC), 16);
+    memory.copy(KEY_DST, at128(KIND_PATH, p, OFF_DST), 16);
+    store<u32>(KEY_AUX, load<u32>(at32(k, s, OFF_PORTS)));
+    store<u32>(KEY_AUX, <u32>load<u8>(at8(k, s, OFF_PRIO)), 4);
+  }
+  return <i32>k;
+}
+
+/** Writes the handles of every live object of `kind` to the output; returns how many or -error. */
+export function listAll(kind: u32): i32 {
+  let n = liveCount(kind);
+  if (!reserveOut(n)) return -E_OUT_OF_MEMORY;
+  outReset();
+  let hw = highWaterOf(kind);
+  for (let s: u32 = 0; s < hw; s++) if (state(kind, s) != FREE) outPush(makeHandle(kind, s), 0);
+  return <i32>n;
+}
+
+/** Writes the neighbors on `ifIndex` to the output; returns how many or -error. */
+export function listInterface(ifIndex: u32): i32 {
+  let n = interfaceCount(ifIndex);
+  if (!reserveOut(n)) return -E_OUT_OF_MEMORY;
+  outReset();
+  for (let s = interfaceHead(ifIndex); s; s = next(KIND_NEIGHBOR, s - 1)) outPush(makeHandle(KIND_NEIGHBOR, s - 1), 0);
+  return <i32>n;
+}

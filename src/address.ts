@@ -1,0 +1,161 @@
+// IP addresses as the core stores them: 16 bytes, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
+
+import { invalid } from './errors.js';
+
+/** An IPv4 or IPv6 address: text, or 16 bytes (IPv4-mapped for IPv4). */
+export type Address = string | Uint8Array | readonly number[];
+
+const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** Writes the IPv4 text `text` as IPv4-mapped at out[at..at+16]; false if it is not IPv4. */
+function parseIPv4(text: string, out: Uint8Array, at: number): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i]!;
+    if (!DECIMAL_OCTET.test(part)) return false;
+    const value = Number(part);
+    if (value > 255) return false;
+    out[at + 12 + i] = value;
+  }
+  out.fill(0, at, at + 10);
+  out[at + 10] = 0xff;
+  out[at + 11] = 0xff;
+  return true;
+}
+
+/** Writes IPv6 text at out[at..at+16]; false if it is not IPv6 (zone ids are not accepted). */
+function parseIPv6(text: string, out: Uint8Array, at: number): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups: number[][] = [];
+  for (const half of halves) {
+    const words: number[] = [];
+    if (half !== '') {
+      const parts = half.split(':');
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
+        if (HEX_GROUP.test(part)) words.push(parseInt(part, 16));
+        else if (i === parts.length - 1 && half === halves[halves.length - 1] && part.includes('.')) {
+          const v4 = new Uint8Array(16);
+          if (!parseIPv4(part, v4, 0)) return false;
+          words.push((v4[12]! << 8) | v4[13]!, (v4[14]! << 8) | v4[15]!);
+        } else return false;
+      }
+    }
+    groups.push(words);
+  }
+  const head = groups[0]!;
+  const tail = groups[1] ?? [];
+  const total = head.length + tail.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) return false;
+  const words = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
+  for (let i = 0; i < 8; i++) {
+    out[at + 2 * i] = words[i]! >> 8;
+    out[at + 2 * i + 1] = words[i]! & 0xff;
+  }
+  return true;
+}
+
+/**
+ * Writes `address` as 16 bytes at out[at..at+16]. Throws InvalidArgument naming `field`
+ * (and `index` inside a batch) when it is not an IPv4 or IPv6 address.
+ */
+export function writeAddress(address: unknown, out: Uint8Array, at: number, field: string, index?: number): void {
+  if (typeof address === 'string') {
+    if (address.length <= 45 && (parseIPv4(address, out, at) || parseIPv6(address, out, at))) return;
+    invalid(`${field}: ${JSON.stringify(address.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
+  }
+  if (address instanceof Uint8Array || Array.isArray(address)) {
+    if (address.length !== 16) {
+      invalid(`${field}: an address given as bytes must have 16 of them (IPv4-mapped for IPv4), got ${address.length}`, index);
+    }
+    for (let i = 0; i < 16; i++) {
+      const b = (address as ArrayLike<unknown>)[i];
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+        invalid(`${field}: byte ${i} of the address is ${String(b)}, not an integer 0..255`, index);
+      }
+      out[at + i] = b;
+    }
+    return;
+  }
+  invalid(`${field}: expected an IPv4 or IPv6 address as a string or 16 bytes, got ${typeName(address)}`, index);
+}
+
+/** Parses an address into a new 16-byte array. */
+export function parseAddress(address: Address, field = 'address'): Uint8Array {
+  const out = new Uint8Array(16);
+  writeAddress(address, out, 0, field);
+  return out;
+}
+
+/** Packs many addresses into one array of 16 bytes each, the input of batch lookups. */
+export function encodeAddresses(addresses: readonly Address[], field = 'addresses'): Uint8Array {
+  const out = new Uint8Array(addresses.length * 16);
+  for (let i = 0; i < addresses.length; i++) writeAddress(addresses[i], out, i * 16, `${field}[${i}]`, i);
+  return out;
+}
+
+/** Text of the 16-byte address at bytes[at..at+16]: dotted quad for IPv4-mapped, RFC 5952 otherwise. */
+export function formatAddress(bytes: Uint8Array, at = 0): string {
+  let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) if (bytes[at + i] !== 0) mapped = false;
+  if (mapped) return `${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!);
+  // Longest run of two or more zero words (the first of equals) becomes '::'.
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
+}
+
+/** Parses a link-layer (MAC) address 'aa:bb:cc:dd:ee:ff' or 6 bytes into a number (48 bits). */
+export function parseLinkLayerAddress(value: unknown, field = 'linkLayerAddress'): number {
+  let bytes: ArrayLike<unknown>;
+  if (typeof value === 'string') {
+    const parts = value.split(/[:-]/);
+    if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) {
+      invalid(`${field}: ${JSON.stringify(value.slice(0, 40))} is not a link-layer address like 'aa:bb:cc:dd:ee:ff'`);
+    }
+    bytes = parts.map((p) => parseInt(p, 16));
+  } else if (value instanceof Uint8Array || Array.isArray(value)) {
+    bytes = value;
+  } else {
+    invalid(`${field}: expected 'aa:bb:cc:dd:ee:ff' or 6 bytes, got ${typeName(value)}`);
+  }
+  if (bytes.length !== 6) invalid(`${field}: a link-layer address has 6 bytes, got ${bytes.length}`);
+  let result = 0;
+  for (let i = 0; i < 6; i++) {
+    const b = bytes[i];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+      invalid(`${field}: byte ${i} is ${String(b)}, not an integer 0..255`);
+    }
+    result = result * 256 + b;
+  }
+  return result;
+}
+
+/** 'aa:bb:cc:dd:ee:ff' of a 48-bit number. */
+export function formatLinkLayerAddress(value: number): string {
+  const parts: string[] = [];
+  for (let i = 5; i >= 0; i--) parts.push((Math.floor(value / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, '0'));
+  return parts.join(':');
+}
+
+/** A short name of a value's type for messages. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value} ${String(value)}`;
+}

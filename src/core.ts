@@ -1,0 +1,135 @@
+// Loading the Wasm core: one compiled module for the whole process, one instance and one linear
+// memory per table, and typed views that are rebuilt when memory grows (growing detaches the old
+// ArrayBuffer, so a view is never read without checking the buffer first).
+
+import { CORE_WASM_BASE64 } from './generated/core-wasm.js';
+
+/** The core's exports (assembly/index.ts). Handles are u32; JS sees kinds >= 2 as negative i32. */
+export interface CoreExports {
+  init(maxNeighbors: number, maxPaths: number, maxConnections: number): number;
+  stage(bytes: number): number;
+  count(kind: number): number;
+  heapBytes(): number;
+  slabCapacity(kind: number): number;
+  slabBytesPerSlot(kind: number): number;
+  indexCapacity(kind: number): number;
+  offloadNeighbor(ifIndex: number, lladdr: bigint): number;
+  offloadPath(neighbor: number, mtu: number): number;
+  offloadConnection(path: number, ports: number, priority: number): number;
+  offloadConnections(n: number): number;
+  completeOffload(n: number, ok: number, prune: number): number;
+  terminate(n: number, reason: number, prune: number): number;
+  terminateInterface(ifIndex: number, reason: number, prune: number): number;
+  terminateAll(reason: number, prune: number): number;
+  completeTerminate(n: number, prune: number): number;
+  findNeighbor(ifIndex: number): number;
+  findPath(): number;
+  findConnection(ports: number): number;
+  findConnections(n: number): number;
+  kindOf(h: number): number;
+  stateOf(h: number): number;
+  statusOf(h: number): number;
+  parentOf(h: number): number;
+  refCountOf(h: number): number;
+  dependentsOf(h: number): number;
+  keyOf(h: number): number;
+  listAll(kind: number): number;
+  listInterface(ifIndex: number): number;
+  check(): number;
+}
+
+// Header words (assembly/buffers.ts).
+export const H_STAGING = 0;
+export const H_STAGING_BYTES = 1;
+export const H_OUT = 2;
+export const H_OUT_REASONS = 3;
+export const H_ERR_INDEX = 5;
+export const H_ERR_HANDLE = 6;
+export const H_ERR_AUX = 7;
+/** Byte offsets from the header of the key scratch. */
+export const KEY_SRC = 32;
+export const KEY_DST = 48;
+export const KEY_AUX = 64;
+
+const PAGE = 65536;
+/** Largest memory the core addresses safely (its pointers are u32). */
+export const MAX_MEMORY_BYTES = 65535 * PAGE;
+
+let compiled: WebAssembly.Module | undefined;
+let compiling: Promise<WebAssembly.Module> | undefined;
+
+function wasmBytes(): Uint8Array {
+  const text = atob(CORE_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** The compiled core, compiled once per process (asynchronously: fine on any thread). */
+export function compileCore(): Promise<WebAssembly.Module> {
+  if (compiled) return Promise.resolve(compiled);
+  compiling ??= WebAssembly.compile(wasmBytes() as BufferSource).then((m) => (compiled = m));
+  return compiling;
+}
+
+/** The compiled core, compiled synchronously if not yet (browsers limit this on the main thread). */
+export function compileCoreSync(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(wasmBytes() as BufferSource);
+  return compiled;
+}
+
+/** One instance of the core with its own memory, and views over that memory. */
+export class Core {
+  readonly exports: CoreExports;
+  readonly memory: WebAssembly.Memory;
+  /** Byte address of the header (assembly/buffers.ts). */
+  readonly header: number;
+  private buffer: ArrayBuffer;
+  private bytes: Uint8Array;
+  private words: Uint32Array;
+
+  constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number, limits: [number, number, number]) {
+    this.memory = new WebAssembly.Memory({
+      initial: Math.ceil(initialBytes / PAGE),
+      maximum: Math.floor(maximumBytes / PAGE),
+    });
+    const abort = () => {
+      throw new Error('chimney-host core aborted: this is a bug in chimney-host, please report it');
+    };
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort } });
+    this.exports = instance.exports as unknown as CoreExports;
+    this.header = this.exports.init(limits[0], limits[1], limits[2]);
+    this.buffer = this.memory.buffer;
+    this.bytes = new Uint8Array(this.buffer);
+    this.words = new Uint32Array(this.buffer);
+  }
+
+  /** Bytes of linear memory (valid until the next call into the core). */
+  get u8(): Uint8Array {
+    if (this.memory.buffer !== this.buffer) this.rebuild();
+    return this.bytes;
+  }
+
+  /** Words of linear memory (valid until the next call into the core). */
+  get u32(): Uint32Array {
+    if (this.memory.buffer !== this.buffer) this.rebuild();
+    return this.words;
+  }
+
+  private rebuild(): void {
+    this.buffer = this.memory.buffer;
+    this.bytes = new Uint8Array(this.buffer);
+    this.words = new Uint32Array(this.buffer);
+  }
+
+  /** Header word `i`. */
+  word(i: number): number {
+    return this.u32[(this.header >>> 2) + i]!;
+  }
+
+  /** Address of a staging buffer of at least `bytes`, or -1 when memory is exhausted. */
+  staging(bytes: number): number {
+    if (bytes > this.word(H_STAGING_BYTES) && !this.exports.stage(bytes)) return -1;
+    return this.word(H_STAGING);
+  }
+}

@@ -1,0 +1,604 @@
+// OffloadTable: the typed, synchronous API over the Wasm core (the contract of DESIGN.md).
+//
+// Every method validates what JS can check (types, ranges, address syntax) before calling the
+// core; the core validates the rest (handles, states, keys, memory) before changing anything.
+// Either way a bad call throws OffloadError and leaves the table exactly as it was.
+
+import { CORE_ERROR_CODES, ErrorCode, Kind, Reason, State } from './enums.js';
+import { OffloadError, describeHandle, invalid } from './errors.js';
+import {
+  type Address, writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName,
+} from './address.js';
+import {
+  Core, compileCore, compileCoreSync, MAX_MEMORY_BYTES, H_OUT, H_OUT_REASONS, H_ERR_INDEX,
+  H_ERR_HANDLE, H_ERR_AUX, KEY_SRC, KEY_DST, KEY_AUX,
+} from './core.js';
+
+export type { Address } from './address.js';
+
+/** A neighbor: next-hop address on an interface. */
+export interface NeighborKey {
+  ifIndex: number;
+  address: Address;
+}
+export interface NeighborInit extends NeighborKey {
+  /** Cached link-layer address, 'aa:bb:cc:dd:ee:ff' (default 00:00:00:00:00:00). */
+  linkLayerAddress?: string | Uint8Array | readonly number[];
+}
+/** A path: source to destination. */
+export interface PathKey {
+  source: Address;
+  destination: Address;
+}
+export interface PathInit extends PathKey {
+  /** Cached path MTU, 68..65535 (default 1500). */
+  mtu?: number;
+}
+/** A connection's own key fields; its addresses are its path's. */
+export interface ConnectionInit {
+  localPort: number;
+  remotePort: number;
+  /** 0..255, higher wins (default 0). */
+  priority?: number;
+}
+export interface ConnectionKey extends PathKey {
+  localPort: number;
+  remotePort: number;
+}
+
+/** A termination batch: handles in post-order (every dependent before its parent), a reason each. */
+export interface TerminateBatch {
+  readonly handles: Uint32Array;
+  readonly reasons: Uint8Array;
+  readonly length: number;
+}
+
+export interface TerminateOptions {
+  /** Terminate parents whose every dependent is terminated too, with Reason.Orphaned (default true). */
+  prune?: boolean;
+}
+
+/** Many connection keys for a batch lookup; addresses are 16 bytes each (see encodeAddresses). */
+export interface ConnectionKeys {
+  sources: Uint8Array;
+  destinations: Uint8Array;
+  localPorts: ArrayLike<number>;
+  remotePorts: ArrayLike<number>;
+}
+
+export interface TableOptions {
+  /** Most live neighbors (default and maximum 4,194,304, the handle's slot space). */
+  maxNeighbors?: number;
+  /** Most live paths (default and maximum 4,194,304). */
+  maxPaths?: number;
+  /** Most live connections (default and maximum 4,194,304). */
+  maxConnections?: number;
+  /** Cap on the table's linear memory; beyond it calls throw OutOfMemory (default ~4 GiB). */
+  maxMemoryBytes?: number;
+  /** Linear memory to start with (default 1 MiB). */
+  initialMemoryBytes?: number;
+}
+
+/** Everything the table holds about one object. */
+export interface ObjectInfo {
+  handle: number;
+  kind: Kind;
+  state: State;
+  /** Termination was requested and waits (for an initiate in flight, or dependents of an earlier batch). */
+  pending: boolean;
+  /** The termination reason (actual or pending), 0 if none. */
+  reason: Reason | 0;
+  parent: number;
+  refCount: number;
+  key: NeighborInit | PathInit | (ConnectionKey & { priority: number });
+}
+
+const SLOT_LIMIT = 1 << 22;
+const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
+
+export class OffloadTable {
+  private readonly core: Core;
+  readonly maxMemoryBytes: number;
+
+  private constructor(module: WebAssembly.Module, options: TableOptions | undefined) {
+    const o = readOptions(options);
+    this.maxMemoryBytes = o.maxMemoryBytes;
+    this.core = new Core(module, o.initialMemoryBytes, o.maxMemoryBytes, [o.maxNeighbors, o.maxPaths, o.maxConnections]);
+  }
+
+  /** A new, empty table (compiles the core on first use, asynchronously). */
+  static async create(options?: TableOptions): Promise<OffloadTable> {
+    readOptions(options);
+    return new OffloadTable(await compileCore(), options);
+  }
+
+  /** A new, empty table, compiled synchronously on first use (fine in Node and workers). */
+  static createSync(options?: TableOptions): OffloadTable {
+    readOptions(options);
+    return new OffloadTable(compileCoreSync(), options);
+  }
+
+  // ---- offload ---------------------------------------------------------------------------------
+
+  /** Offloads a neighbor (State.Offloading). Returns its handle. */
+  offloadNeighbor(neighbor: NeighborInit): number {
+    const op = 'offloadNeighbor';
+    requireObject(neighbor, op, 'neighbor');
+    const ifIndex = requireU32(neighbor.ifIndex, `${op}: ifIndex`);
+    const lladdr = neighbor.linkLayerAddress === undefined ? 0 : parseLinkLayerAddress(neighbor.linkLayerAddress, `${op}: linkLayerAddress`);
+    writeAddress(neighbor.address, this.core.u8, this.core.header + KEY_SRC, `${op}: address`);
+    return this.handleResult(this.core.exports.offloadNeighbor(ifIndex, BigInt(lladdr)), op);
+  }
+
+  /** Offloads a path under `neighbor` (which must not be Terminating). Returns its handle. */
+  offloadPath(path: PathInit, neighbor: number): number {
+    const op = 'offloadPath';
+    requireObject(path, op, 'path');
+    const parent = requireHandle(neighbor, `${op}: neighbor`);
+    const mtu = path.mtu === undefined ? 1500 : requireInt(path.mtu, 68, 65535, `${op}: mtu`);
+    const u8 = this.core.u8;
+    writeAddress(path.source, u8, this.core.header + KEY_SRC, `${op}: source`);
+    writeAddress(path.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    return this.handleResult(this.core.exports.offloadPath(parent, mtu), op, Kind.Neighbor);
+  }
+
+  /** Offloads a connection under `path` (which must not be Terminating). Returns its handle. */
+  offloadConnection(connection: ConnectionInit, path: number): number {
+    const op = 'offloadConnection';
+    requireObject(connection, op, 'connection');
+    const parent = requireHandle(path, `${op}: path`);
+    const ports = packPorts(connection.localPort, connection.remotePort, op);
+    const priority = connection.priority === undefined ? 0 : requireInt(connection.priority, 0, 255, `${op}: priority`);
+    return this.handleResult(this.core.exports.offloadConnection(parent, ports, priority), op, Kind.Path);
+  }
+
+  /**
+   * Offloads many connections in one call, all or none: entry i goes under paths[i].
+   * Returns their handles in order.
+   */
+  offloadConnections(
+    paths: ArrayLike<number>,
+    localPorts: ArrayLike<number>,
+    remotePorts: ArrayLike<number>,
+    priorities?: ArrayLike<number>,
+  ): Uint32Array {
+    const op = 'offloadConnections';
+    const n = requireArray(paths, `${op}: paths`).length;
+    sameLength(n, localPorts, `${op}: localPorts`);
+    sameLength(n, remotePorts, `${op}: remotePorts`);
+    if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
+    const at = this.stage(n * 9, op);
+    const u32 = this.core.u32;
+    const u8 = this.core.u8;
+    const w = at >>> 2;
+    if (paths instanceof Uint32Array) u32.set(paths, w);
+    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(paths[i], `${op}: paths[${i}]`, i);
+    for (let i = 0; i < n; i++) u32[w + n + i] = packPorts(localPorts[i], remotePorts[i], op, i);
+    if (priorities === undefined) u8.fill(0, at + 8 * n, at + 9 * n);
+    else if (priorities instanceof Uint8Array) u8.set(priorities, at + 8 * n);
+    else for (let i = 0; i < n; i++) u8[at + 8 * n + i] = requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
+    const r = this.core.exports.offloadConnections(n);
+    if (r < 0) this.fail(-r, op, Kind.Path);
+    return this.core.u32.slice(this.core.word(H_OUT) >>> 2, (this.core.word(H_OUT) >>> 2) + n);
+  }
+
+  /**
+   * Completes the initiate of Offloading objects. ok: they become Offloaded (a child's parent
+   * must be Offloaded already or completed in the same call). !ok: the initiate failed and they
+   * are freed (every linked dependent must fail in the same call). Returns the objects whose
+   * termination was requested meanwhile and that enter Terminating now (usually none).
+   */
+  completeOffload(handles: ArrayLike<number>, ok = true, options?: TerminateOptions): TerminateBatch {
+    const op = 'completeOffload';
+    if (typeof ok !== 'boolean') invalid(`${op}: ok must be a boolean, got ${typeName(ok)}`);
+    const prune = readPrune(options, op);
+    const n = this.stageHandles(handles, op);
+    return this.batchResult(this.core.exports.completeOffload(n, ok ? 1 : 0, prune), op);
+  }
+
+  // ---- terminate -------------------------------------------------------------------------------
+
+  /**
+   * Terminates any mix of objects and everything linked below them. Returns the batch to hand to
+   * the target: post-order, a reason each, all now Terminating. Objects already Terminating and
+   * duplicates are skipped; objects that cannot go yet (an initiate in flight, dependents from an
+   * earlier batch) are marked pending and come back from a later completion.
+   */
+  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminate';
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op);
+    const n = this.stageHandles(handles, op);
+    return this.batchResult(this.core.exports.terminate(n, why, prune), op);
+  }
+
+  /** Terminates every object on one interface (all its neighbors and what hangs below them). */
+  terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminateInterface';
+    const index = requireU32(ifIndex, `${op}: ifIndex`);
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op);
+    return this.batchResult(this.core.exports.terminateInterface(index, why, prune), op);
+  }
+
+  /** Terminates every object in the table. */
+  terminateAll(reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminateAll';
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op);
+    return this.batchResult(this.core.exports.terminateAll(why, prune), op);
+  }
+
+  /**
+   * Frees Terminating objects whose termination the target completed, and drops their parents'
+   * refcounts. Refuses if one of them still has a linked dependent not freed by the same call.
+   * Returns the parents that can go now: pending ones with their reason, and with `prune` (the
+   * default) those whose last dependent was just freed, with Reason.Orphaned; all now Terminating.
+   */
+  completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
+    const op = 'completeTerminate';
+    const prune = readPrune(options, op);
+    const n = this.stageHandles(handles, op);
+    return this.batchResult(this.core.exports.completeTerminate(n, prune), op);
+  }
+
+  // ---- lookups ---------------------------------------------------------------------------------
+
+  findNeighbor(key: NeighborKey): number {
+    const op = 'findNeighbor';
+    requireObject(key, op, 'key');
+    const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
+    writeAddress(key.address, this.core.u8, this.core.header + KEY_SRC, `${op}: address`);
+    return this.core.exports.findNeighbor(ifIndex) >>> 0;
+  }
+
+  findPath(key: PathKey): number {
+    const op = 'findPath';
+    requireObject(key, op, 'key');
+    const u8 = this.core.u8;
+    writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
+    writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    return this.core.exports.findPath() >>> 0;
+  }
+
+  findConnection(key: ConnectionKey): number {
+    const op = 'findConnection';
+    requireObject(key, op, 'key');
+    const ports = packPorts(key.localPort, key.remotePort, op);
+    const u8 = this.core.u8;
+    writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
+    writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    return this.core.exports.findConnection(ports) >>> 0;
+  }
+
+  /** Looks up many connections in one call; 0 where there is none. */
+  findConnections(keys: ConnectionKeys): Uint32Array {
+    const op = 'findConnections';
+    requireObject(keys, op, 'keys');
+    const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
+    sameLength(n, keys.remotePorts, `${op}: remotePorts`);
+    for (const field of ['sources', 'destinations'] as const) {
+      const a = keys[field];
+      if (!(a instanceof Uint8Array) || a.length !== n * 16) {
+        invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
+      }
+    }
+    const at = this.stage(n * 36, op);
+    const u8 = this.core.u8;
+    u8.set(keys.sources, at);
+    u8.set(keys.destinations, at + 16 * n);
+    const u32 = this.core.u32;
+    const w = (at >>> 2) + 8 * n;
+    for (let i = 0; i < n; i++) u32[w + i] = packPorts(keys.localPorts[i], keys.remotePorts[i], op, i);
+    const r = this.core.exports.findConnections(n);
+    if (r < 0) this.fail(-r, op);
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  kind(handle: number): Kind {
+    return this.getter(this.core.exports.kindOf(requireHandle(handle, 'kind: handle')), 'kind', handle);
+  }
+
+  state(handle: number): State {
+    return this.getter(this.core.exports.stateOf(requireHandle(handle, 'state: handle')), 'state', handle);
+  }
+
+  /** Parent handle (path of a connection, neighbor of a path), 0 for a neighbor. */
+  parent(handle: number): number {
+    const r = this.core.exports.parentOf(requireHandle(handle, 'parent: handle')) >>> 0;
+    if (r !== 0 && r < 16) this.fail(r, 'parent', undefined, handle);
+    return r;
+  }
+
+  /** Dependents linked to a neighbor or path (0 for a connection). */
+  refCount(handle: number): number {
+    return this.getter(this.core.exports.refCountOf(requireHandle(handle, 'refCount: handle')), 'refCount', handle);
+  }
+
+  /** Handles of the dependents linked to a neighbor or path (none for a connection). */
+  dependents(handle: number): Uint32Array {
+    const n = this.getter(this.core.exports.dependentsOf(requireHandle(handle, 'dependents: handle')), 'dependents', handle);
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  /** True if termination was requested and waits (see terminate). */
+  pending(handle: number): boolean {
+    return (this.getter(this.core.exports.statusOf(requireHandle(handle, 'pending: handle')), 'pending', handle) & 1) === 1;
+  }
+
+  /** The termination reason, actual or pending; 0 if none was requested. */
+  reason(handle: number): Reason | 0 {
+    return this.getter(this.core.exports.statusOf(requireHandle(handle, 'reason: handle')), 'reason', handle) >>> 8;
+  }
+
+  /** Everything about one object: state, links, key and cached variables. */
+  describe(handle: number): ObjectInfo {
+    const h = requireHandle(handle, 'describe: handle');
+    const kind = this.getter(this.core.exports.keyOf(h), 'describe', h) as Kind;
+    const base = this.core.header;
+    const u8 = this.core.u8;
+    const aux = new DataView(u8.buffer, base + KEY_AUX, 16);
+    let key: ObjectInfo['key'];
+    if (kind === Kind.Neighbor) {
+      key = {
+        ifIndex: aux.getUint32(0, true),
+        address: formatAddress(u8, base + KEY_SRC),
+        linkLayerAddress: formatLinkLayerAddress(Number(aux.getBigUint64(8, true))),
+      };
+    } else if (kind === Kind.Path) {
+      key = { source: formatAddress(u8, base + KEY_SRC), destination: formatAddress(u8, base + KEY_DST), mtu: aux.getUint32(0, true) };
+    } else {
+      const ports = aux.getUint32(0, true);
+      key = {
+        source: formatAddress(u8, base + KEY_SRC),
+        destination: formatAddress(u8, base + KEY_DST),
+        localPort: ports >>> 16,
+        remotePort: ports & 0xffff,
+        priority: aux.getUint32(4, true),
+      };
+    }
+    const status = this.core.exports.statusOf(h);
+    return {
+      handle: h,
+      kind,
+      state: this.core.exports.stateOf(h),
+      pending: (status & 1) === 1,
+      reason: status >>> 8,
+      parent: this.core.exports.parentOf(h) >>> 0,
+      refCount: this.core.exports.refCountOf(h),
+      key,
+    };
+  }
+
+  /** Live objects of one kind. */
+  count(kind: Kind): number {
+    return this.core.exports.count(requireKind(kind, 'count'));
+  }
+
+  /** Handles of every live object of one kind, in slot order. */
+  handles(kind: Kind): Uint32Array {
+    const n = this.core.exports.listAll(requireKind(kind, 'handles'));
+    if (n < 0) this.fail(-n, 'handles');
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  /** Handles of the neighbors on one interface. */
+  neighborsOn(ifIndex: number): Uint32Array {
+    const n = this.core.exports.listInterface(requireU32(ifIndex, 'neighborsOn: ifIndex'));
+    if (n < 0) this.fail(-n, 'neighborsOn');
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  /** Verifies every invariant of the table from scratch; throws InvariantBroken if one fails. */
+  check(): void {
+    const broken = this.core.exports.check();
+    if (broken === 0) return;
+    const handle = this.core.word(H_ERR_HANDLE);
+    const where = handle ? ` at ${describeHandle(handle)}` : '';
+    throw new OffloadError(
+      ErrorCode.InvariantBroken,
+      `check: ${INVARIANTS[broken] ?? `invariant ${broken}`}${where}. This is a bug in chimney-host; please report it with the calls that led here.`,
+      undefined,
+      handle || undefined,
+    );
+  }
+
+  /** Memory use: linear memory grown, and bytes allocated inside it. */
+  memory(): { linearBytes: number; allocatedBytes: number } {
+    return { linearBytes: this.core.memory.buffer.byteLength, allocatedBytes: this.core.exports.heapBytes() };
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  /** Address of a staging buffer of `bytes`; OutOfMemory if it cannot grow. */
+  private stage(bytes: number, op: string): number {
+    const at = this.core.staging(bytes);
+    if (at < 0) this.fail(8, op);
+    return at;
+  }
+
+  /** Validates and copies handles into staging; returns how many. */
+  private stageHandles(handles: ArrayLike<number>, op: string): number {
+    const n = requireArray(handles, `${op}: handles`).length;
+    const w = this.stage(n * 4, op) >>> 2;
+    const u32 = this.core.u32;
+    if (handles instanceof Uint32Array) u32.set(handles, w);
+    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(handles[i], `${op}: handles[${i}]`, i);
+    return n;
+  }
+
+  /** A handle returned by an offload call, or throw for the error code it holds. */
+  private handleResult(r: number, op: string, parentKind?: Kind): number {
+    const h = r >>> 0;
+    if (h < 16) this.fail(h, op, parentKind);
+    return h;
+  }
+
+  private getter(r: number, op: string, handle: number): number {
+    if (r < 0) this.fail(-r, op, undefined, handle);
+    return r;
+  }
+
+  private batchResult(r: number, op: string): TerminateBatch {
+    if (r < 0) this.fail(-r, op);
+    const h = this.core.word(H_OUT);
+    const reasons = this.core.word(H_OUT_REASONS);
+    return {
+      handles: this.core.u32.slice(h >>> 2, (h >>> 2) + r),
+      reasons: this.core.u8.slice(reasons, reasons + r),
+      length: r,
+    };
+  }
+
+  /** Throws the OffloadError for core error `code`, with a message built from the header detail. */
+  private fail(code: number, op: string, parentKind?: Kind, handle?: number): never {
+    const errorCode = CORE_ERROR_CODES[code] ?? ErrorCode.InvariantBroken;
+    // A handle passed in means a getter: the core left no detail in the header.
+    const index = handle === undefined ? this.core.u32[(this.core.header >>> 2) + H_ERR_INDEX]! | 0 : -1;
+    const subject = handle ?? this.core.word(H_ERR_HANDLE);
+    const aux = this.core.word(H_ERR_AUX);
+    const at = index >= 0 ? ` (entry ${index})` : '';
+    const who = subject ? describeHandle(subject) : 'handle';
+    let message: string;
+    switch (errorCode) {
+      case ErrorCode.InvalidArgument:
+        message = `${op}${at}: ${subject} is not a handle (0 means none; handles come from offload calls)`;
+        break;
+      case ErrorCode.StaleHandle:
+        message = `${op}${at}: ${who} is stale: its object was freed, or it never belonged to this table`;
+        break;
+      case ErrorCode.WrongKind:
+        message = `${op}${at}: ${who} is not a ${Kind[parentKind ?? 0]?.toLowerCase() ?? 'valid parent'}`;
+        break;
+      case ErrorCode.WrongState:
+        if (aux >= 1 << 30) message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
+        else if (aux !== 0) message = `${op}${at}: ${who} is ${State[aux]}, expected ${op === 'completeOffload' ? 'Offloading' : 'Terminating'}`;
+        else message = `${op}${at}: ${who} is Terminating or has a termination pending; nothing new can be offloaded under it`;
+        break;
+      case ErrorCode.DuplicateKey:
+        message = subject
+          ? `${op}${at}: an object with this key is already in the table: ${describeHandle(subject)}`
+          : `${op}${at}: this key appears earlier in the same batch`;
+        break;
+      case ErrorCode.HasDependents:
+        message = `${op}${at}: ${who} still has a linked dependent${aux ? ` (${describeHandle(aux)})` : ''} that this call does not free; include its dependents in the same call, or complete them first`;
+        break;
+      case ErrorCode.Capacity:
+        message = `${op}: the table holds its configured maximum of ${aux} objects of this kind; terminate some or raise the limit in OffloadTable.create()`;
+        break;
+      case ErrorCode.OutOfMemory:
+        message = `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}); the table is unchanged. Terminate objects or raise maxMemoryBytes`;
+        break;
+      default:
+        message = `${op}: unexpected core error ${code}`;
+    }
+    throw new OffloadError(errorCode, message, index >= 0 ? index : undefined, subject || undefined);
+  }
+}
+
+/** Messages of check()'s invariant numbers (assembly/check.ts). */
+const INVARIANTS: Record<number, string> = {
+  1: 'an object has an impossible state (or is pending while Terminating)',
+  2: 'a scratch mark survived a call',
+  3: 'the live count of a kind differs from its live slots',
+  4: 'the free list misses a free slot, holds a live one, or loops',
+  5: 'an object is linked to a parent that is not allocated',
+  6: 'a dependent list has a bad link',
+  7: 'a refcount differs from the number of linked dependents',
+  8: 'a live object is in no dependent list',
+  9: "a dependent's state does not fit its parent's",
+  10: 'a key index bucket names a free slot, or its count is wrong',
+  11: 'an object is not found by its own key',
+  12: 'an interface list is broken or miscounted',
+};
+
+// ---- validation helpers ------------------------------------------------------------------------
+
+function readOptions(options: TableOptions | undefined): Required<TableOptions> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    invalid(`OffloadTable options must be an object, got ${typeName(options)}`);
+  }
+  const o = options ?? {};
+  for (const name of Object.keys(o)) {
+    if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
+  }
+  const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
+  const maxMemoryBytes = o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
+  const initialMemoryBytes = o.initialMemoryBytes === undefined
+    ? Math.min(1 << 20, maxMemoryBytes)
+    : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
+  return {
+    maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
+    maxPaths: limit(o.maxPaths, 'maxPaths'),
+    maxConnections: limit(o.maxConnections, 'maxConnections'),
+    maxMemoryBytes,
+    initialMemoryBytes,
+  };
+}
+
+function requireObject(value: unknown, op: string, name: string): void {
+  if (value === null || typeof value !== 'object') invalid(`${op}: ${name} must be an object, got ${typeName(value)}`);
+}
+
+function requireInt(value: unknown, lo: number, hi: number, what: string, index?: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
+    invalid(`${what} must be an integer ${lo}..${hi}, got ${typeName(value)}`, index);
+  }
+  return value;
+}
+
+function requireU32(value: unknown, what: string): number {
+  return requireInt(value, 0, 0xffffffff, what);
+}
+
+/** A handle: an integer 1..2^32-1 (whether it names a live object is the core's to say). */
+function requireHandle(value: unknown, what: string, index?: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+    invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
+  }
+  return value;
+}
+
+function requireKind(kind: unknown, op: string): Kind {
+  if (kind !== Kind.Neighbor && kind !== Kind.Path && kind !== Kind.Connection) {
+    invalid(`${op}: kind must be Kind.Neighbor, Kind.Path or Kind.Connection, got ${typeName(kind)}`);
+  }
+  return kind;
+}
+
+function requireReason(reason: unknown, op: string): number {
+  return requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`);
+}
+
+function readPrune(options: TerminateOptions | undefined, op: string): number {
+  if (options === undefined) return 1;
+  if (options === null || typeof options !== 'object') invalid(`${op}: options must be an object, got ${typeName(options)}`);
+  for (const name of Object.keys(options)) if (name !== 'prune') invalid(`${op}: unknown option '${name}' (known: prune)`);
+  if (options.prune === undefined) return 1;
+  if (typeof options.prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(options.prune)}`);
+  return options.prune ? 1 : 0;
+}
+
+function requireArray(value: unknown, what: string): ArrayLike<unknown> {
+  if (!(Array.isArray(value) || ArrayBuffer.isView(value)) || value instanceof DataView) {
+    invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
+  }
+  return value as ArrayLike<unknown>;
+}
+
+function sameLength(n: number, value: unknown, what: string): void {
+  if (requireArray(value, what).length !== n) invalid(`${what} has ${(value as ArrayLike<unknown>).length} entries, expected ${n} (one per connection)`);
+}
+
+function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
+  const at = index === undefined ? '' : `[${index}]`;
+  const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
+  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
+  return ((lp << 16) | rp) >>> 0;
+}
