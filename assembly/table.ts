@@ -33,7 +33,7 @@ import {
 import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
 import {
   KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
-  outPush, outAt, fail,
+  outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK,
 } from './buffers';
 import { allocBlock, freeBlock } from './alloc';
 
@@ -81,15 +81,24 @@ function checkParent(h: u32, kind: u32): i32 {
 }
 
 // ---- offload -----------------------------------------------------------------------------------
+// Offloads reserve, besides the slot and the index entry, an output entry and a staging word for
+// every live object. So terminations and completions of up to every object in the table, and
+// listings, never allocate: a table whose memory cap is reached can still terminate, which is how
+// its memory comes back.
+
+/** Reserves everything `n` new objects of `kind` need; false when out of memory (nothing changed). */
+function reserveFor(kind: u32, n: u32): bool {
+  let total = <u64>liveCount(KIND_NEIGHBOR) + <u64>liveCount(KIND_PATH) + <u64>liveCount(KIND_CONNECTION) + <u64>n;
+  return total <= 0xffffffff && reserveSlots(kind, n) && reserveIndex(kind, n) && reserveOut(<u32>total) &&
+    reserveStaging(<usize>total << 2);
+}
 
 /** Offloads a neighbor; its address is at KEY_SRC. Returns the handle, or a small error code. */
 export function offloadNeighbor(ifIndex: u32, lladdr: u64): u32 {
   let dup = findNeighborSlot(ifIndex, KEY_SRC);
   if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_NEIGHBOR, dup - 1), 0);
   if (!withinLimit(KIND_NEIGHBOR, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_NEIGHBOR));
-  if (!reserveSlots(KIND_NEIGHBOR, 1) || !reserveIndex(KIND_NEIGHBOR, 1) || !reserveInterface(ifIndex)) {
-    return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
-  }
+  if (!reserveFor(KIND_NEIGHBOR, 1) || !reserveInterface(ifIndex)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
   let s = takeSlot(KIND_NEIGHBOR);
   setState(KIND_NEIGHBOR, s, OFFLOADING);
   store<u32>(at32(KIND_NEIGHBOR, s, OFF_IFINDEX), ifIndex);
@@ -110,7 +119,7 @@ export function offloadPath(neighbor: u32, mtu: u32): u32 {
   let dup = findPathSlot(KEY_SRC, KEY_DST);
   if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_PATH, dup - 1), 0);
   if (!withinLimit(KIND_PATH, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_PATH));
-  if (!reserveSlots(KIND_PATH, 1) || !reserveIndex(KIND_PATH, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (!reserveFor(KIND_PATH, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
   let s = takeSlot(KIND_PATH);
   setState(KIND_PATH, s, OFFLOADING);
   memory.copy(at128(KIND_PATH, s, OFF_SRC), KEY_SRC, 16);
@@ -141,7 +150,7 @@ export function offloadConnection(path: u32, ports: u32, priority: u8): u32 {
   let dup = findConnectionSlot(handleSlot(path), ports);
   if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_CONNECTION, dup - 1), 0);
   if (!withinLimit(KIND_CONNECTION, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
-  if (!reserveSlots(KIND_CONNECTION, 1) || !reserveIndex(KIND_CONNECTION, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (!reserveFor(KIND_CONNECTION, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
   return placeConnection(handleSlot(path), ports, priority);
 }
 
@@ -150,20 +159,18 @@ export function offloadConnection(path: u32, ports: u32, priority: u8): u32 {
  * Writes the new handles to the output; returns n or -error (error index = batch position).
  */
 export function offloadConnections(n: u32): i32 {
-  let base = staging();
-  let portsAt = base + (<usize>n << 2);
-  let prioAt = base + (<usize>n << 3);
   for (let i: u32 = 0; i < n; i++) {
-    let p = load<u32>(base + (<usize>i << 2));
+    let p = staged32(i);
     let e = checkParent(p, KIND_PATH);
     if (e) return fail(e, i, p, 0);
-    let dup = findConnectionSlot(handleSlot(p), load<u32>(portsAt + (<usize>i << 2)));
+    let dup = findConnectionSlot(handleSlot(p), staged32(n + i));
     if (dup) return fail(E_DUPLICATE, i, makeHandle(KIND_CONNECTION, dup - 1), 0);
   }
   if (!withinLimit(KIND_CONNECTION, n)) return fail(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
-  if (!reserveSlots(KIND_CONNECTION, n) || !reserveIndex(KIND_CONNECTION, n) || !reserveOut(n)) {
-    return fail(E_OUT_OF_MEMORY, -1, 0, 0);
-  }
+  if (!reserveFor(KIND_CONNECTION, n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  let base = staging(); // only now: reserveFor may have moved it
+  let portsAt = base + (<usize>n << 2);
+  let prioAt = base + (<usize>n << 3);
   // Keys repeated inside the batch: a set of (path slot << 32 | ports) + 1, at most half full.
   // Entry 0 is skipped: one key cannot repeat.
   if (n > 1) {
@@ -314,8 +321,12 @@ function terminateBound(n: u32): u64 {
       for (let p = head(k, s); p; p = next(KIND_PATH, p - 1)) bound += refCount(KIND_PATH, p - 1);
     }
   }
-  let total = <u64>liveCount(KIND_NEIGHBOR) + <u64>liveCount(KIND_PATH) + <u64>liveCount(KIND_CONNECTION);
-  return min(bound, total);
+  return min(bound, <u64>liveTotal());
+}
+
+/** Live objects of every kind (at most 3 * 2^22, so no overflow). */
+function liveTotal(): u32 {
+  return liveCount(KIND_NEIGHBOR) + liveCount(KIND_PATH) + liveCount(KIND_CONNECTION);
 }
 
 /** Requests termination of every connection of an open path. */
@@ -463,7 +474,7 @@ export function completeTerminate(n: u32, prune: bool): i32 {
   if (e) return e;
   e = checkDependentsStaged(n);
   if (e) { clearMarks(n); return e; }
-  if (!reserveOut(n * 2)) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  if (!reserveOut(min(n * 2, liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   releaseStaged(n, KIND_CONNECTION); // releaseSlot clears MARK
   releaseStaged(n, KIND_PATH);
   releaseStaged(n, KIND_NEIGHBOR);
@@ -504,7 +515,7 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
     e = checkDependentsStaged(n);
     if (e) { clearMarks(n); return e; }
   }
-  if (!reserveOut(n * 3)) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  if (!reserveOut(min(n * 3, liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   clearMarks(n);
   if (!ok) {
     releaseStaged(n, KIND_CONNECTION);
@@ -621,16 +632,31 @@ export function refCountOf(h: u32): i32 {
   return k == KIND_CONNECTION ? 0 : <i32>refCount(k, handleSlot(h));
 }
 
-/** Writes the dependents of `h` to the output; returns how many, or -error. */
-export function dependentsOf(h: u32): i32 {
+// Listings never need memory beyond one small output chunk: they fill the output as far as it
+// holds, leave a cursor in the header, and JS calls again from the cursor until LIST_DONE. So
+// reading the table works even when its memory cap is reached.
+
+/** Makes sure a listing has at least LIST_CHUNK output entries; false when out of memory. */
+@inline function listingRoom(): bool {
+  outReset();
+  return reserveOut(LIST_CHUNK);
+}
+
+/**
+ * Writes dependents of `h` to the output, starting at dependent slot+1 `from` (0: the first).
+ * Returns how many, or -error; the cursor is the next dependent's slot+1, or LIST_DONE.
+ */
+export function dependentsOf(h: u32, from: u32): i32 {
   let e = checkHandle(h);
   if (e) return -e;
   let k = handleKind(h);
-  outReset();
+  if (!listingRoom()) return -E_OUT_OF_MEMORY;
+  setCursor(LIST_DONE);
   if (k == KIND_CONNECTION) return 0;
-  let s = handleSlot(h);
-  if (!reserveOut(refCount(k, s))) return -E_OUT_OF_MEMORY;
-  for (let d = head(k, s); d; d = next(k + 1, d - 1)) outPush(makeHandle(k + 1, d - 1), 0);
+  let cap = outCapacity();
+  let d = from ? from : head(k, handleSlot(h));
+  for (; d && outLength() < cap; d = next(k + 1, d - 1)) outPush(makeHandle(k + 1, d - 1), 0);
+  if (d) setCursor(d);
   return <i32>outLength();
 }
 
@@ -663,21 +689,23 @@ export function keyOf(h: u32): i32 {
   return <i32>k;
 }
 
-/** Writes the handles of every live object of `kind` to the output; returns how many or -error. */
-export function listAll(kind: u32): i32 {
-  let n = liveCount(kind);
-  if (!reserveOut(n)) return -E_OUT_OF_MEMORY;
-  outReset();
+/** Writes live handles of `kind` from slot `from` on (see dependentsOf for the chunking). */
+export function listAll(kind: u32, from: u32): i32 {
+  if (!listingRoom()) return -E_OUT_OF_MEMORY;
+  let cap = outCapacity();
   let hw = highWaterOf(kind);
-  for (let s: u32 = 0; s < hw; s++) if (state(kind, s) != FREE) outPush(makeHandle(kind, s), 0);
-  return <i32>n;
+  let s = from;
+  for (; s < hw && outLength() < cap; s++) if (state(kind, s) != FREE) outPush(makeHandle(kind, s), 0);
+  setCursor(s < hw ? s : LIST_DONE);
+  return <i32>outLength();
 }
 
-/** Writes the neighbors on `ifIndex` to the output; returns how many or -error. */
-export function listInterface(ifIndex: u32): i32 {
-  let n = interfaceCount(ifIndex);
-  if (!reserveOut(n)) return -E_OUT_OF_MEMORY;
-  outReset();
-  for (let s = interfaceHead(ifIndex); s; s = next(KIND_NEIGHBOR, s - 1)) outPush(makeHandle(KIND_NEIGHBOR, s - 1), 0);
-  return <i32>n;
+/** Writes the neighbors on `ifIndex` from neighbor slot+1 `from` on (0: the first). */
+export function listInterface(ifIndex: u32, from: u32): i32 {
+  if (!listingRoom()) return -E_OUT_OF_MEMORY;
+  let cap = outCapacity();
+  let s = from ? from : interfaceHead(ifIndex);
+  for (; s && outLength() < cap; s = next(KIND_NEIGHBOR, s - 1)) outPush(makeHandle(KIND_NEIGHBOR, s - 1), 0);
+  setCursor(s ? s : LIST_DONE);
+  return <i32>outLength();
 }

@@ -31,10 +31,10 @@ export interface CoreExports {
   statusOf(h: number): number;
   parentOf(h: number): number;
   refCountOf(h: number): number;
-  dependentsOf(h: number): number;
+  dependentsOf(h: number, from: number): number;
   keyOf(h: number): number;
-  listAll(kind: number): number;
-  listInterface(ifIndex: number): number;
+  listAll(kind: number, from: number): number;
+  listInterface(ifIndex: number, from: number): number;
   check(): number;
 }
 
@@ -46,14 +46,15 @@ export const H_OUT_REASONS = 3;
 export const H_ERR_INDEX = 5;
 export const H_ERR_HANDLE = 6;
 export const H_ERR_AUX = 7;
+export const H_CURSOR = 8;
+/** Cursor value of a finished listing. */
+export const LIST_DONE = 0xffffffff;
 /** Byte offsets from the header of the key scratch. */
-export const KEY_SRC = 32;
-export const KEY_DST = 48;
-export const KEY_AUX = 64;
+export const KEY_SRC = 64;
+export const KEY_DST = 80;
+export const KEY_AUX = 96;
 
 const PAGE = 65536;
-/** Largest memory the core addresses safely (its pointers are u32). */
-export const MAX_MEMORY_BYTES = 65535 * PAGE;
 
 let compiled: WebAssembly.Module | undefined;
 let compiling: Promise<WebAssembly.Module> | undefined;

@@ -6,97 +6,26 @@
 
 import { CORE_ERROR_CODES, ErrorCode, Kind, Reason, State } from './enums.js';
 import { OffloadError, describeHandle, invalid } from './errors.js';
+import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
+import type {
+  NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
+  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi,
+} from './types.js';
 import {
-  type Address, writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName,
-} from './address.js';
+  readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
+  requireArray, sameLength, packPorts,
+} from './validate.js';
 import {
-  Core, compileCore, compileCoreSync, MAX_MEMORY_BYTES, H_OUT, H_OUT_REASONS, H_ERR_INDEX,
-  H_ERR_HANDLE, H_ERR_AUX, KEY_SRC, KEY_DST, KEY_AUX,
+  Core, compileCore, compileCoreSync, H_OUT, H_OUT_REASONS, H_ERR_INDEX,
+  H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE, KEY_SRC, KEY_DST, KEY_AUX,
 } from './core.js';
 
-export type { Address } from './address.js';
+export type {
+  Address, NeighborKey, NeighborInit, PathKey, PathInit, ConnectionInit, ConnectionKey, TerminateBatch,
+  TerminateOptions, ConnectionKeys, TableOptions, ObjectInfo, OffloadTableApi,
+} from './types.js';
 
-/** A neighbor: next-hop address on an interface. */
-export interface NeighborKey {
-  ifIndex: number;
-  address: Address;
-}
-export interface NeighborInit extends NeighborKey {
-  /** Cached link-layer address, 'aa:bb:cc:dd:ee:ff' (default 00:00:00:00:00:00). */
-  linkLayerAddress?: string | Uint8Array | readonly number[];
-}
-/** A path: source to destination. */
-export interface PathKey {
-  source: Address;
-  destination: Address;
-}
-export interface PathInit extends PathKey {
-  /** Cached path MTU, 68..65535 (default 1500). */
-  mtu?: number;
-}
-/** A connection's own key fields; its addresses are its path's. */
-export interface ConnectionInit {
-  localPort: number;
-  remotePort: number;
-  /** 0..255, higher wins (default 0). */
-  priority?: number;
-}
-export interface ConnectionKey extends PathKey {
-  localPort: number;
-  remotePort: number;
-}
-
-/** A termination batch: handles in post-order (every dependent before its parent), a reason each. */
-export interface TerminateBatch {
-  readonly handles: Uint32Array;
-  readonly reasons: Uint8Array;
-  readonly length: number;
-}
-
-export interface TerminateOptions {
-  /** Terminate parents whose every dependent is terminated too, with Reason.Orphaned (default true). */
-  prune?: boolean;
-}
-
-/** Many connection keys for a batch lookup; addresses are 16 bytes each (see encodeAddresses). */
-export interface ConnectionKeys {
-  sources: Uint8Array;
-  destinations: Uint8Array;
-  localPorts: ArrayLike<number>;
-  remotePorts: ArrayLike<number>;
-}
-
-export interface TableOptions {
-  /** Most live neighbors (default and maximum 4,194,304, the handle's slot space). */
-  maxNeighbors?: number;
-  /** Most live paths (default and maximum 4,194,304). */
-  maxPaths?: number;
-  /** Most live connections (default and maximum 4,194,304). */
-  maxConnections?: number;
-  /** Cap on the table's linear memory; beyond it calls throw OutOfMemory (default ~4 GiB). */
-  maxMemoryBytes?: number;
-  /** Linear memory to start with (default 1 MiB). */
-  initialMemoryBytes?: number;
-}
-
-/** Everything the table holds about one object. */
-export interface ObjectInfo {
-  handle: number;
-  kind: Kind;
-  state: State;
-  /** Termination was requested and waits (for an initiate in flight, or dependents of an earlier batch). */
-  pending: boolean;
-  /** The termination reason (actual or pending), 0 if none. */
-  reason: Reason | 0;
-  parent: number;
-  refCount: number;
-  key: NeighborInit | PathInit | (ConnectionKey & { priority: number });
-}
-
-const SLOT_LIMIT = 1 << 22;
-const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
-
-export class OffloadTable {
+export class OffloadTable implements OffloadTableApi {
   private readonly core: Core;
   readonly maxMemoryBytes: number;
 
@@ -320,9 +249,8 @@ export class OffloadTable {
 
   /** Handles of the dependents linked to a neighbor or path (none for a connection). */
   dependents(handle: number): Uint32Array {
-    const n = this.getter(this.core.exports.dependentsOf(requireHandle(handle, 'dependents: handle')), 'dependents', handle);
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    const h = requireHandle(handle, 'dependents: handle');
+    return this.listing((from) => this.core.exports.dependentsOf(h, from), 'dependents', h);
   }
 
   /** True if termination was requested and waits (see terminate). */
@@ -381,18 +309,14 @@ export class OffloadTable {
 
   /** Handles of every live object of one kind, in slot order. */
   handles(kind: Kind): Uint32Array {
-    const n = this.core.exports.listAll(requireKind(kind, 'handles'));
-    if (n < 0) this.fail(-n, 'handles');
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    const k = requireKind(kind, 'handles');
+    return this.listing((from) => this.core.exports.listAll(k, from), 'handles');
   }
 
   /** Handles of the neighbors on one interface. */
   neighborsOn(ifIndex: number): Uint32Array {
-    const n = this.core.exports.listInterface(requireU32(ifIndex, 'neighborsOn: ifIndex'));
-    if (n < 0) this.fail(-n, 'neighborsOn');
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    const index = requireU32(ifIndex, 'neighborsOn: ifIndex');
+    return this.listing((from) => this.core.exports.listInterface(index, from), 'neighborsOn');
   }
 
   /** Verifies every invariant of the table from scratch; throws InvariantBroken if one fails. */
@@ -415,6 +339,27 @@ export class OffloadTable {
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
+
+  /** Collects a chunked listing of the core (see assembly/table.ts, dependentsOf). */
+  private listing(call: (from: number) => number, op: string, handle?: number): Uint32Array {
+    const chunks: Uint32Array[] = [];
+    let from = 0;
+    do {
+      const n = call(from);
+      if (n < 0) this.fail(-n, op, undefined, handle);
+      const out = this.core.word(H_OUT) >>> 2;
+      chunks.push(this.core.u32.slice(out, out + n));
+      from = this.core.word(H_CURSOR);
+    } while (from !== LIST_DONE);
+    if (chunks.length === 1) return chunks[0]!;
+    const all = new Uint32Array(chunks.reduce((sum, c) => sum + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  }
 
   /** Address of a staging buffer of `bytes`; OutOfMemory if it cannot grow. */
   private stage(bytes: number, op: string): number {
@@ -517,88 +462,3 @@ const INVARIANTS: Record<number, string> = {
   11: 'an object is not found by its own key',
   12: 'an interface list is broken or miscounted',
 };
-
-// ---- validation helpers ------------------------------------------------------------------------
-
-function readOptions(options: TableOptions | undefined): Required<TableOptions> {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    invalid(`OffloadTable options must be an object, got ${typeName(options)}`);
-  }
-  const o = options ?? {};
-  for (const name of Object.keys(o)) {
-    if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
-  }
-  const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
-  const maxMemoryBytes = o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
-  const initialMemoryBytes = o.initialMemoryBytes === undefined
-    ? Math.min(1 << 20, maxMemoryBytes)
-    : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
-  return {
-    maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
-    maxPaths: limit(o.maxPaths, 'maxPaths'),
-    maxConnections: limit(o.maxConnections, 'maxConnections'),
-    maxMemoryBytes,
-    initialMemoryBytes,
-  };
-}
-
-function requireObject(value: unknown, op: string, name: string): void {
-  if (value === null || typeof value !== 'object') invalid(`${op}: ${name} must be an object, got ${typeName(value)}`);
-}
-
-function requireInt(value: unknown, lo: number, hi: number, what: string, index?: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
-    invalid(`${what} must be an integer ${lo}..${hi}, got ${typeName(value)}`, index);
-  }
-  return value;
-}
-
-function requireU32(value: unknown, what: string): number {
-  return requireInt(value, 0, 0xffffffff, what);
-}
-
-/** A handle: an integer 1..2^32-1 (whether it names a live object is the core's to say). */
-function requireHandle(value: unknown, what: string, index?: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
-    invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
-  }
-  return value;
-}
-
-function requireKind(kind: unknown, op: string): Kind {
-  if (kind !== Kind.Neighbor && kind !== Kind.Path && kind !== Kind.Connection) {
-    invalid(`${op}: kind must be Kind.Neighbor, Kind.Path or Kind.Connection, got ${typeName(kind)}`);
-  }
-  return kind;
-}
-
-function requireReason(reason: unknown, op: string): number {
-  return requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`);
-}
-
-function readPrune(options: TerminateOptions | undefined, op: string): number {
-  if (options === undefined) return 1;
-  if (options === null || typeof options !== 'object') invalid(`${op}: options must be an object, got ${typeName(options)}`);
-  for (const name of Object.keys(options)) if (name !== 'prune') invalid(`${op}: unknown option '${name}' (known: prune)`);
-  if (options.prune === undefined) return 1;
-  if (typeof options.prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(options.prune)}`);
-  return options.prune ? 1 : 0;
-}
-
-function requireArray(value: unknown, what: string): ArrayLike<unknown> {
-  if (!(Array.isArray(value) || ArrayBuffer.isView(value)) || value instanceof DataView) {
-    invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
-  }
-  return value as ArrayLike<unknown>;
-}
-
-function sameLength(n: number, value: unknown, what: string): void {
-  if (requireArray(value, what).length !== n) invalid(`${what} has ${(value as ArrayLike<unknown>).length} entries, expected ${n} (one per connection)`);
-}
-
-function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
-  const at = index === undefined ? '' : `[${index}]`;
-  const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
-  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
-  return ((lp << 16) | rp) >>> 0;
-}

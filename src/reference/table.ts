@@ -1,0 +1,527 @@
+// ReferenceTable: the offload table in plain TypeScript (objects, Maps, Sets), with the same
+// semantics, errors and batches as the Wasm OffloadTable. It is the oracle of the differential
+// tests and the baseline of the benchmarks: written to be clear and correct, not slow.
+//
+// Handles have the core's shape, kind in the top two bits, and a serial number below that is
+// never reused, so a freed object's handle is stale forever.
+
+import { ErrorCode, Kind, Reason, State } from '../enums.js';
+import { OffloadError, describeHandle, invalid } from '../errors.js';
+import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../address.js';
+import type {
+  NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
+  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi,
+} from '../types.js';
+import {
+  readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
+  requireArray, sameLength, packPorts,
+} from '../validate.js';
+
+interface Entry {
+  readonly handle: number;
+  readonly kind: Kind;
+  state: State;
+  /** Termination requested, waiting for an initiate or for dependents of an earlier batch. */
+  pending: boolean;
+  reason: number;
+  parent: Entry | null;
+  /** Linked dependents (paths of a neighbor, connections of a path); the refcount is its size. */
+  readonly dependents: Set<Entry>;
+  /** Index key: neighbor "ifIndex/address", path "source/destination", connection ports. */
+  readonly key: string | number;
+  readonly ifIndex: number;
+  readonly address: Uint8Array; // neighbor address, or path source
+  readonly destination: Uint8Array | null;
+  readonly linkLayerAddress: number;
+  readonly mtu: number;
+  readonly ports: number;
+  readonly priority: number;
+  /** Connections of a path by ports. */
+  readonly connections: Map<number, Entry> | null;
+}
+
+const KIND_SHIFT = 2 ** 30;
+const EMPTY = new Uint8Array(0);
+
+/** 16 address bytes as a string key (one char per byte). */
+function addressKey(bytes: Uint8Array, at = 0): string {
+  return String.fromCharCode(...bytes.subarray(at, at + 16));
+}
+
+/** A termination batch being built: order of emission, and membership. */
+class Batch {
+  readonly entries: Entry[] = [];
+  readonly reasons: number[] = [];
+  readonly members = new Set<Entry>();
+  emit(e: Entry, reason: number): void {
+    e.state = State.Terminating;
+    e.pending = false;
+    e.reason = reason;
+    this.entries.push(e);
+    this.reasons.push(reason);
+    this.members.add(e);
+  }
+  /** True if every dependent still linked to `e` is in this batch. */
+  holdsAllDependentsOf(e: Entry): boolean {
+    for (const d of e.dependents) if (!this.members.has(d)) return false;
+    return true;
+  }
+  /**
+   * A parent whose dependents changed: it joins if it is Offloaded, all its dependents are in, and
+   * it is pending (keeping its reason) or `orphans` allows pruning it (Reason.Orphaned).
+   */
+  settle(e: Entry | null, orphans: boolean): void {
+    if (!e || e.state !== State.Offloaded || (!e.pending && !orphans) || !this.holdsAllDependentsOf(e)) return;
+    this.emit(e, e.pending ? e.reason : Reason.Orphaned);
+  }
+  /** Settles the parents of the entries from `from` on, including parents that join meanwhile. */
+  settleParents(from: number, orphans: boolean): void {
+    for (let i = from; i < this.entries.length; i++) this.settle(this.entries[i]!.parent, orphans);
+  }
+  /** The batch in DESIGN.md's order: connections, then paths, then neighbors (a post-order). */
+  result(): TerminateBatch {
+    const order = this.entries.map((_, i) => i).sort((a, b) => this.entries[b]!.kind - this.entries[a]!.kind || a - b);
+    return {
+      handles: Uint32Array.from(order, (i) => this.entries[i]!.handle),
+      reasons: Uint8Array.from(order, (i) => this.reasons[i]!),
+      length: order.length,
+    };
+  }
+}
+
+export class ReferenceTable implements OffloadTableApi {
+  private readonly objects = new Map<number, Entry>();
+  private readonly neighbors = new Map<string, Entry>();
+  private readonly paths = new Map<string, Entry>();
+  private readonly interfaces = new Map<number, Set<Entry>>();
+  private readonly counts = [0, 0, 0, 0];
+  private readonly limits: number[];
+  private serial = 0;
+  private readonly scratch = new Uint8Array(32);
+
+  constructor(options?: TableOptions) {
+    const o = readOptions(options);
+    this.limits = [0, o.maxNeighbors, o.maxPaths, o.maxConnections];
+  }
+
+  static async create(options?: TableOptions): Promise<ReferenceTable> {
+    return new ReferenceTable(options);
+  }
+
+  static createSync(options?: TableOptions): ReferenceTable {
+    return new ReferenceTable(options);
+  }
+
+  // ---- offload ---------------------------------------------------------------------------------
+
+  offloadNeighbor(neighbor: NeighborInit): number {
+    const op = 'offloadNeighbor';
+    requireObject(neighbor, op, 'neighbor');
+    const ifIndex = requireU32(neighbor.ifIndex, `${op}: ifIndex`);
+    const lladdr = neighbor.linkLayerAddress === undefined ? 0 : parseLinkLayerAddress(neighbor.linkLayerAddress, `${op}: linkLayerAddress`);
+    writeAddress(neighbor.address, this.scratch, 0, `${op}: address`);
+    const key = `${ifIndex}/${addressKey(this.scratch)}`;
+    const existing = this.neighbors.get(key);
+    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
+    this.checkLimit(Kind.Neighbor, 1, op);
+    const e = this.add(Kind.Neighbor, null, key, { ifIndex, address: this.scratch.slice(0, 16), linkLayerAddress: lladdr });
+    this.neighbors.set(key, e);
+    let list = this.interfaces.get(ifIndex);
+    if (!list) this.interfaces.set(ifIndex, (list = new Set()));
+    list.add(e);
+    return e.handle;
+  }
+
+  offloadPath(path: PathInit, neighbor: number): number {
+    const op = 'offloadPath';
+    requireObject(path, op, 'path');
+    const neighborHandle = requireHandle(neighbor, `${op}: neighbor`);
+    const mtu = path.mtu === undefined ? 1500 : requireInt(path.mtu, 68, 65535, `${op}: mtu`);
+    writeAddress(path.source, this.scratch, 0, `${op}: source`);
+    writeAddress(path.destination, this.scratch, 16, `${op}: destination`);
+    const parent = this.parentFor(neighborHandle, Kind.Neighbor, op);
+    const key = `${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`;
+    const existing = this.paths.get(key);
+    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
+    this.checkLimit(Kind.Path, 1, op);
+    const e = this.add(Kind.Path, parent, key, {
+      address: this.scratch.slice(0, 16), destination: this.scratch.slice(16, 32), mtu, connections: new Map(),
+    });
+    this.paths.set(key, e);
+    return e.handle;
+  }
+
+  offloadConnection(connection: ConnectionInit, path: number): number {
+    const op = 'offloadConnection';
+    requireObject(connection, op, 'connection');
+    const pathHandle = requireHandle(path, `${op}: path`);
+    const ports = packPorts(connection.localPort, connection.remotePort, op);
+    const priority = connection.priority === undefined ? 0 : requireInt(connection.priority, 0, 255, `${op}: priority`);
+    const parent = this.parentFor(pathHandle, Kind.Path, op);
+    const existing = parent.connections!.get(ports);
+    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
+    this.checkLimit(Kind.Connection, 1, op);
+    return this.addConnection(parent, ports, priority).handle;
+  }
+
+  offloadConnections(
+    paths: ArrayLike<number>,
+    localPorts: ArrayLike<number>,
+    remotePorts: ArrayLike<number>,
+    priorities?: ArrayLike<number>,
+  ): Uint32Array {
+    const op = 'offloadConnections';
+    const n = requireArray(paths, `${op}: paths`).length;
+    sameLength(n, localPorts, `${op}: localPorts`);
+    sameLength(n, remotePorts, `${op}: remotePorts`);
+    if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
+    const parents: Entry[] = [];
+    const ports: number[] = [];
+    const prios: number[] = [];
+    for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
+    for (let i = 0; i < n; i++) ports.push(packPorts(localPorts[i], remotePorts[i], op, i));
+    for (let i = 0; i < n; i++) prios.push(priorities === undefined ? 0 : requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i));
+    for (let i = 0; i < n; i++) {
+      const parent = this.parentFor(paths[i]!, Kind.Path, op, i);
+      const existing = parent.connections!.get(ports[i]!);
+      if (existing) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): an object with this key is already in the table: ${describeHandle(existing.handle)}`, i);
+      parents.push(parent);
+    }
+    this.checkLimit(Kind.Connection, n, op);
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const key = `${parents[i]!.handle}/${ports[i]}`;
+      if (seen.has(key)) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): this key appears earlier in the same batch`, i);
+      seen.add(key);
+    }
+    return Uint32Array.from(parents, (parent, i) => this.addConnection(parent, ports[i]!, prios[i]!).handle);
+  }
+
+  completeOffload(handles: ArrayLike<number>, ok = true, options?: TerminateOptions): TerminateBatch {
+    const op = 'completeOffload';
+    if (typeof ok !== 'boolean') invalid(`${op}: ok must be a boolean, got ${typeName(ok)}`);
+    const prune = readPrune(options, op) === 1;
+    const list = this.resolveAll(handles, op, State.Offloading);
+    const set = new Set(list);
+    const batch = new Batch();
+    if (ok) {
+      list.forEach((e, i) => {
+        if (e.parent && e.parent.state === State.Offloading && !set.has(e.parent)) {
+          this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} cannot complete before its parent ${describeHandle(e.parent.handle)}, whose initiate is still in flight`, i);
+        }
+      });
+      for (const e of set) e.state = State.Offloaded;
+      // Pending objects go now, dependents first; then parents that this leaves with nothing linked.
+      for (const kind of [Kind.Connection, Kind.Path, Kind.Neighbor]) for (const e of set) if (e.kind === kind) batch.settle(e, false);
+      batch.settleParents(0, prune);
+      return batch.result();
+    }
+    this.requireDependentsIn(list, set, op);
+    for (const e of set) this.remove(e);
+    this.settleParentsOfFreed(set, batch, false);
+    return batch.result();
+  }
+
+  // ---- terminate -------------------------------------------------------------------------------
+
+  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminate';
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op) === 1;
+    return this.terminateEntries(this.resolveAll(handles, op), why, prune);
+  }
+
+  terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminateInterface';
+    const index = requireU32(ifIndex, `${op}: ifIndex`);
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op) === 1;
+    return this.terminateEntries([...(this.interfaces.get(index) ?? [])], why, prune);
+  }
+
+  terminateAll(reason: Reason | number, options?: TerminateOptions): TerminateBatch {
+    const op = 'terminateAll';
+    const why = requireReason(reason, op);
+    const prune = readPrune(options, op) === 1;
+    return this.terminateEntries([...this.objects.values()].filter((e) => e.kind === Kind.Neighbor), why, prune);
+  }
+
+  completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
+    const op = 'completeTerminate';
+    const prune = readPrune(options, op) === 1;
+    const list = this.resolveAll(handles, op, State.Terminating);
+    const set = new Set(list);
+    this.requireDependentsIn(list, set, op);
+    for (const e of set) this.remove(e);
+    const batch = new Batch();
+    this.settleParentsOfFreed(set, batch, prune);
+    return batch.result();
+  }
+
+  // ---- lookups ---------------------------------------------------------------------------------
+
+  findNeighbor(key: NeighborKey): number {
+    const op = 'findNeighbor';
+    requireObject(key, op, 'key');
+    const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
+    writeAddress(key.address, this.scratch, 0, `${op}: address`);
+    return this.neighbors.get(`${ifIndex}/${addressKey(this.scratch)}`)?.handle ?? 0;
+  }
+
+  findPath(key: PathKey): number {
+    const op = 'findPath';
+    requireObject(key, op, 'key');
+    writeAddress(key.source, this.scratch, 0, `${op}: source`);
+    writeAddress(key.destination, this.scratch, 16, `${op}: destination`);
+    return this.paths.get(`${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`)?.handle ?? 0;
+  }
+
+  findConnection(key: ConnectionKey): number {
+    const op = 'findConnection';
+    requireObject(key, op, 'key');
+    const ports = packPorts(key.localPort, key.remotePort, op);
+    writeAddress(key.source, this.scratch, 0, `${op}: source`);
+    writeAddress(key.destination, this.scratch, 16, `${op}: destination`);
+    const path = this.paths.get(`${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`);
+    return path?.connections!.get(ports)?.handle ?? 0;
+  }
+
+  findConnections(keys: ConnectionKeys): Uint32Array {
+    const op = 'findConnections';
+    requireObject(keys, op, 'keys');
+    const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
+    sameLength(n, keys.remotePorts, `${op}: remotePorts`);
+    for (const field of ['sources', 'destinations'] as const) {
+      const a = keys[field];
+      if (!(a instanceof Uint8Array) || a.length !== n * 16) {
+        invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
+      }
+    }
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) ports.push(packPorts(keys.localPorts[i], keys.remotePorts[i], op, i));
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const path = this.paths.get(`${addressKey(keys.sources, 16 * i)}/${addressKey(keys.destinations, 16 * i)}`);
+      out[i] = path?.connections!.get(ports[i]!)?.handle ?? 0;
+    }
+    return out;
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  kind(handle: number): Kind {
+    return this.get(handle, 'kind').kind;
+  }
+
+  state(handle: number): State {
+    return this.get(handle, 'state').state;
+  }
+
+  parent(handle: number): number {
+    return this.get(handle, 'parent').parent?.handle ?? 0;
+  }
+
+  refCount(handle: number): number {
+    return this.get(handle, 'refCount').dependents.size;
+  }
+
+  dependents(handle: number): Uint32Array {
+    return Uint32Array.from(this.get(handle, 'dependents').dependents, (d) => d.handle);
+  }
+
+  pending(handle: number): boolean {
+    return this.get(handle, 'pending').pending;
+  }
+
+  reason(handle: number): Reason | 0 {
+    return this.get(handle, 'reason').reason;
+  }
+
+  describe(handle: number): ObjectInfo {
+    const e = this.get(handle, 'describe');
+    let key: ObjectInfo['key'];
+    if (e.kind === Kind.Neighbor) {
+      key = { ifIndex: e.ifIndex, address: formatAddress(e.address), linkLayerAddress: formatLinkLayerAddress(e.linkLayerAddress) };
+    } else if (e.kind === Kind.Path) {
+      key = { source: formatAddress(e.address), destination: formatAddress(e.destination!), mtu: e.mtu };
+    } else {
+      const path = e.parent!;
+      key = {
+        source: formatAddress(path.address),
+        destination: formatAddress(path.destination!),
+        localPort: e.ports >>> 16,
+        remotePort: e.ports & 0xffff,
+        priority: e.priority,
+      };
+    }
+    return {
+      handle: e.handle, kind: e.kind, state: e.state, pending: e.pending, reason: e.reason,
+      parent: e.parent?.handle ?? 0, refCount: e.dependents.size, key,
+    };
+  }
+
+  count(kind: Kind): number {
+    return this.counts[requireKind(kind, 'count')]!;
+  }
+
+  handles(kind: Kind): Uint32Array {
+    const k = requireKind(kind, 'handles');
+    const out: number[] = [];
+    for (const e of this.objects.values()) if (e.kind === k) out.push(e.handle);
+    return Uint32Array.from(out);
+  }
+
+  neighborsOn(ifIndex: number): Uint32Array {
+    return Uint32Array.from(this.interfaces.get(requireU32(ifIndex, 'neighborsOn: ifIndex')) ?? [], (e) => e.handle);
+  }
+
+  check(): void {
+    const broken = (what: string, e?: Entry): never => {
+      throw new OffloadError(ErrorCode.InvariantBroken, `check: ${what}${e ? ` at ${describeHandle(e.handle)}` : ''}`);
+    };
+    const counts = [0, 0, 0, 0];
+    for (const e of this.objects.values()) {
+      counts[e.kind]!++;
+      if (e.pending && e.state === State.Terminating) broken('pending while Terminating', e);
+      if (e.parent) {
+        if (!this.objects.has(e.parent.handle) || !e.parent.dependents.has(e)) broken('linked to a parent that does not list it', e);
+        const p = e.parent;
+        const fits = p.state === State.Terminating ? e.state === State.Terminating
+          : p.pending ? e.pending || e.state === State.Terminating
+            : p.state === State.Offloading ? e.state === State.Offloading : true;
+        if (!fits) broken("a dependent's state does not fit its parent's", e);
+      }
+      for (const d of e.dependents) if (d.parent !== e || !this.objects.has(d.handle)) broken('lists a dependent that is not its own', e);
+      const index = e.kind === Kind.Neighbor ? this.neighbors : e.kind === Kind.Path ? this.paths : e.parent!.connections!;
+      if ((index as Map<unknown, Entry>).get(e.key) !== e) broken('not found by its own key', e);
+    }
+    for (const k of [Kind.Neighbor, Kind.Path, Kind.Connection]) if (counts[k] !== this.counts[k]) broken(`the count of ${Kind[k]} is wrong`);
+    if (this.neighbors.size !== counts[Kind.Neighbor] || this.paths.size !== counts[Kind.Path]) broken('an index holds a freed object');
+    let onInterfaces = 0;
+    for (const [ifIndex, list] of this.interfaces) {
+      for (const e of list) if (e.ifIndex !== ifIndex || !this.objects.has(e.handle)) broken('an interface list is wrong', e);
+      onInterfaces += list.size;
+    }
+    if (onInterfaces !== counts[Kind.Neighbor]) broken('an interface list misses a neighbor');
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  private add(kind: Kind, parent: Entry | null, key: string | number, fields: Partial<Entry>): Entry {
+    const handle = kind * KIND_SHIFT + ++this.serial;
+    const e: Entry = {
+      handle, kind, state: State.Offloading, pending: false, reason: 0, parent, dependents: new Set(), key,
+      ifIndex: 0, address: EMPTY, destination: null, linkLayerAddress: 0, mtu: 0, ports: 0, priority: 0,
+      connections: null, ...fields,
+    };
+    this.objects.set(handle, e);
+    parent?.dependents.add(e);
+    this.counts[kind]!++;
+    return e;
+  }
+
+  private addConnection(path: Entry, ports: number, priority: number): Entry {
+    const e = this.add(Kind.Connection, path, ports, { ports, priority });
+    path.connections!.set(ports, e);
+    return e;
+  }
+
+  /** Frees an object: out of its index and its parent's dependents. */
+  private remove(e: Entry): void {
+    this.objects.delete(e.handle);
+    this.counts[e.kind]!--;
+    if (e.kind === Kind.Neighbor) {
+      this.neighbors.delete(e.key as string);
+      this.interfaces.get(e.ifIndex)!.delete(e);
+    } else if (e.kind === Kind.Path) {
+      this.paths.delete(e.key as string);
+    } else {
+      e.parent!.connections!.delete(e.ports);
+    }
+    e.parent?.dependents.delete(e);
+  }
+
+  /** The shared body of terminate, terminateInterface and terminateAll. */
+  private terminateEntries(named: Entry[], why: number, prune: boolean): TerminateBatch {
+    const batch = new Batch();
+    // Post-order walk: an object decides after all its dependents have. Terminating or pending
+    // objects are skipped with their subtrees, which were handled when they were.
+    const visit = (e: Entry): void => {
+      if (e.state === State.Terminating || e.pending) return;
+      for (const d of e.dependents) visit(d);
+      if (e.state === State.Offloaded && batch.holdsAllDependentsOf(e)) batch.emit(e, why);
+      else { e.pending = true; e.reason = why; }
+    };
+    for (const e of named) visit(e);
+    // Pruning comes last, so that a named object always gets the batch's reason, never Orphaned.
+    batch.settleParents(0, prune);
+    return batch.result();
+  }
+
+  /** Settles the parents of freed objects: paths first, then neighbors. */
+  private settleParentsOfFreed(freed: Set<Entry>, batch: Batch, prune: boolean): void {
+    for (const e of freed) if (e.kind === Kind.Connection && !freed.has(e.parent!)) batch.settle(e.parent, prune);
+    for (const e of freed) if (e.kind === Kind.Path && !freed.has(e.parent!)) batch.settle(e.parent, prune);
+    batch.settleParents(0, prune);
+  }
+
+  /** Refuses if a path or neighbor in `list` has a linked dependent outside `set`. */
+  private requireDependentsIn(list: Entry[], set: Set<Entry>, op: string): void {
+    list.forEach((e, i) => {
+      for (const d of e.dependents) {
+        if (!set.has(d)) {
+          this.fail(ErrorCode.HasDependents, `${op} (entry ${i}): ${describeHandle(e.handle)} still has a linked dependent (${describeHandle(d.handle)}) that this call does not free`, i);
+        }
+      }
+    });
+  }
+
+  /** The live entries of `handles`, validated in order (and in `state`, if given). */
+  private resolveAll(handles: ArrayLike<number>, op: string, state?: State): Entry[] {
+    const n = requireArray(handles, `${op}: handles`).length;
+    const out: Entry[] = [];
+    for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
+    for (let i = 0; i < n; i++) {
+      const e = this.lookup(handles[i]!, op, i);
+      if (state !== undefined && e.state !== state) {
+        this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} is ${State[e.state]}, expected ${State[state]}`, i);
+      }
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** The live entry of a handle, or StaleHandle / InvalidArgument. */
+  private lookup(handle: number, op: string, index?: number): Entry {
+    const at = index === undefined ? '' : ` (entry ${index})`;
+    if (handle < KIND_SHIFT) this.fail(ErrorCode.InvalidArgument, `${op}${at}: ${handle} is not a handle`, index);
+    const e = this.objects.get(handle);
+    if (!e) this.fail(ErrorCode.StaleHandle, `${op}${at}: ${describeHandle(handle)} is stale: its object was freed, or it never belonged to this table`, index);
+    return e;
+  }
+
+  private get(handle: number, op: string): Entry {
+    return this.lookup(requireHandle(handle, `${op}: handle`), op);
+  }
+
+  /** A parent for a new object: live, of `kind`, neither Terminating nor pending. */
+  private parentFor(handle: number, kind: Kind, op: string, index?: number): Entry {
+    const e = this.lookup(handle, op, index);
+    const at = index === undefined ? '' : ` (entry ${index})`;
+    if (e.kind !== kind) this.fail(ErrorCode.WrongKind, `${op}${at}: ${describeHandle(handle)} is not a ${Kind[kind].toLowerCase()}`, index);
+    if (e.state === State.Terminating || e.pending) {
+      this.fail(ErrorCode.WrongState, `${op}${at}: ${describeHandle(handle)} is Terminating or has a termination pending`, index);
+    }
+    return e;
+  }
+
+  private checkLimit(kind: Kind, n: number, op: string): void {
+    if (this.counts[kind]! + n > this.limits[kind]!) {
+      this.fail(ErrorCode.Capacity, `${op}: the table holds its configured maximum of ${this.counts[kind]} objects of this kind`);
+    }
+  }
+
+  private fail(code: ErrorCode, message: string, index?: number): never {
+    throw new OffloadError(code, message, index);
+  }
+}

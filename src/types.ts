@@ -1,0 +1,113 @@
+// The public types of the table API, shared by OffloadTable and the reference model.
+
+import type { Kind, Reason, State } from './enums.js';
+import type { Address } from './address.js';
+
+export type { Address } from './address.js';
+
+/** A neighbor: next-hop address on an interface. */
+export interface NeighborKey {
+  ifIndex: number;
+  address: Address;
+}
+export interface NeighborInit extends NeighborKey {
+  /** Cached link-layer address, 'aa:bb:cc:dd:ee:ff' (default 00:00:00:00:00:00). */
+  linkLayerAddress?: string | Uint8Array | readonly number[];
+}
+/** A path: source to destination. */
+export interface PathKey {
+  source: Address;
+  destination: Address;
+}
+export interface PathInit extends PathKey {
+  /** Cached path MTU, 68..65535 (default 1500). */
+  mtu?: number;
+}
+/** A connection's own key fields; its addresses are its path's. */
+export interface ConnectionInit {
+  localPort: number;
+  remotePort: number;
+  /** 0..255, higher wins (default 0). */
+  priority?: number;
+}
+export interface ConnectionKey extends PathKey {
+  localPort: number;
+  remotePort: number;
+}
+
+/** A termination batch: handles in post-order (every dependent before its parent), a reason each. */
+export interface TerminateBatch {
+  readonly handles: Uint32Array;
+  readonly reasons: Uint8Array;
+  readonly length: number;
+}
+
+export interface TerminateOptions {
+  /** Terminate parents whose every dependent is terminated too, with Reason.Orphaned (default true). */
+  prune?: boolean;
+}
+
+/** Many connection keys for a batch lookup; addresses are 16 bytes each (see encodeAddresses). */
+export interface ConnectionKeys {
+  sources: Uint8Array;
+  destinations: Uint8Array;
+  localPorts: ArrayLike<number>;
+  remotePorts: ArrayLike<number>;
+}
+
+export interface TableOptions {
+  /** Most live neighbors (default and maximum 4,194,304, the handle's slot space). */
+  maxNeighbors?: number;
+  /** Most live paths (default and maximum 4,194,304). */
+  maxPaths?: number;
+  /** Most live connections (default and maximum 4,194,304). */
+  maxConnections?: number;
+  /** Cap on the table's linear memory; beyond it calls throw OutOfMemory (default ~4 GiB). */
+  maxMemoryBytes?: number;
+  /** Linear memory to start with (default 1 MiB). */
+  initialMemoryBytes?: number;
+}
+
+/** Everything the table holds about one object. */
+export interface ObjectInfo {
+  handle: number;
+  kind: Kind;
+  state: State;
+  /** Termination was requested and waits (for an initiate in flight, or dependents of an earlier batch). */
+  pending: boolean;
+  /** The termination reason (actual or pending), 0 if none. */
+  reason: Reason | 0;
+  parent: number;
+  refCount: number;
+  key: NeighborInit | PathInit | (ConnectionKey & { priority: number });
+}
+
+
+/** The table API that OffloadTable and ReferenceTable both implement (DESIGN.md's contract and more). */
+export interface OffloadTableApi {
+  offloadNeighbor(neighbor: NeighborInit): number;
+  offloadPath(path: PathInit, neighbor: number): number;
+  offloadConnection(connection: ConnectionInit, path: number): number;
+  offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Uint32Array;
+  completeOffload(handles: ArrayLike<number>, ok?: boolean, options?: TerminateOptions): TerminateBatch;
+  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch;
+  terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch;
+  terminateAll(reason: Reason | number, options?: TerminateOptions): TerminateBatch;
+  completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch;
+  findNeighbor(key: NeighborKey): number;
+  findPath(key: PathKey): number;
+  findConnection(key: ConnectionKey): number;
+  findConnections(keys: ConnectionKeys): Uint32Array;
+  kind(handle: number): Kind;
+  state(handle: number): State;
+  parent(handle: number): number;
+  refCount(handle: number): number;
+  dependents(handle: number): Uint32Array;
+  pending(handle: number): boolean;
+  reason(handle: number): Reason | 0;
+  describe(handle: number): ObjectInfo;
+  count(kind: Kind): number;
+  handles(kind: Kind): Uint32Array;
+  neighborsOn(ifIndex: number): Uint32Array;
+  check(): void;
+}

@@ -1,0 +1,97 @@
+// Input validation shared by OffloadTable and the reference model: what JS can check before the
+// table sees a call (types, ranges, address syntax). Every failure is an InvalidArgument that names
+// the call, the field and, inside a batch, the entry.
+
+import { Kind } from './enums.js';
+import { invalid } from './errors.js';
+import { typeName } from './address.js';
+import type { TableOptions, TerminateOptions } from './types.js';
+
+/** Largest linear memory the core addresses safely (its pointers are u32): 4 GiB less a page. */
+export const MAX_MEMORY_BYTES = 65535 * 65536;
+/** Slots per kind that a handle can address (22 bits). */
+export const SLOT_LIMIT = 1 << 22;
+const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
+
+export function readOptions(options: TableOptions | undefined): Required<TableOptions> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    invalid(`OffloadTable options must be an object, got ${typeName(options)}`);
+  }
+  const o = options ?? {};
+  for (const name of Object.keys(o)) {
+    if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
+  }
+  const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
+  const maxMemoryBytes = o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
+  const initialMemoryBytes = o.initialMemoryBytes === undefined
+    ? Math.min(1 << 20, maxMemoryBytes)
+    : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
+  return {
+    maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
+    maxPaths: limit(o.maxPaths, 'maxPaths'),
+    maxConnections: limit(o.maxConnections, 'maxConnections'),
+    maxMemoryBytes,
+    initialMemoryBytes,
+  };
+}
+
+export function requireObject(value: unknown, op: string, name: string): void {
+  if (value === null || typeof value !== 'object') invalid(`${op}: ${name} must be an object, got ${typeName(value)}`);
+}
+
+export function requireInt(value: unknown, lo: number, hi: number, what: string, index?: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
+    invalid(`${what} must be an integer ${lo}..${hi}, got ${typeName(value)}`, index);
+  }
+  return value;
+}
+
+export function requireU32(value: unknown, what: string): number {
+  return requireInt(value, 0, 0xffffffff, what);
+}
+
+/** A handle: an integer 1..2^32-1 (whether it names a live object is the core's to say). */
+export function requireHandle(value: unknown, what: string, index?: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+    invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
+  }
+  return value;
+}
+
+export function requireKind(kind: unknown, op: string): Kind {
+  if (kind !== Kind.Neighbor && kind !== Kind.Path && kind !== Kind.Connection) {
+    invalid(`${op}: kind must be Kind.Neighbor, Kind.Path or Kind.Connection, got ${typeName(kind)}`);
+  }
+  return kind;
+}
+
+export function requireReason(reason: unknown, op: string): number {
+  return requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`);
+}
+
+export function readPrune(options: TerminateOptions | undefined, op: string): number {
+  if (options === undefined) return 1;
+  if (options === null || typeof options !== 'object') invalid(`${op}: options must be an object, got ${typeName(options)}`);
+  for (const name of Object.keys(options)) if (name !== 'prune') invalid(`${op}: unknown option '${name}' (known: prune)`);
+  if (options.prune === undefined) return 1;
+  if (typeof options.prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(options.prune)}`);
+  return options.prune ? 1 : 0;
+}
+
+export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
+  if (!(Array.isArray(value) || ArrayBuffer.isView(value)) || value instanceof DataView) {
+    invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
+  }
+  return value as ArrayLike<unknown>;
+}
+
+export function sameLength(n: number, value: unknown, what: string): void {
+  if (requireArray(value, what).length !== n) invalid(`${what} has ${(value as ArrayLike<unknown>).length} entries, expected ${n} (one per connection)`);
+}
+
+export function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
+  const at = index === undefined ? '' : `[${index}]`;
+  const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
+  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
+  return ((lp << 16) | rp) >>> 0;
+}
