@@ -11,6 +11,7 @@ import { indexBuckets } from './keyindex';
 
 export {
   offloadNeighbor, offloadPath, offloadConnection, offloadConnections,
+  validateConnections, reserveConnections, placeConnections, unplaceConnections,
   completeOffload, terminate, terminateInterface, terminateAll, completeTerminate,
   findNeighbor, findPath, findConnection, findConnections,
   kindOf, stateOf, statusOf, parentOf, refCountOf, dependentsOf, keyOf, listAll, listInterface,

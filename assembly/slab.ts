@@ -266,6 +266,26 @@ export function takeSlot(kind: u32): u32 {
   return slot;
 }
 
+/**
+ * Undoes takeSlot exactly (generation, free-list order, high water), for a batch that is rolled
+ * back. Slots must be returned in reverse order of taking, and `fresh` says the slot came from the
+ * high water rather than the free list.
+ */
+export function untakeSlot(kind: u32, slot: u32, fresh: bool): void {
+  store<u8>(at8(kind, slot, OFF_STATE), FREE);
+  store<u8>(at8(kind, slot, OFF_FLAGS), 0);
+  if (fresh) {
+    store<u32>(slabField(kind, S_HW), slot); // it was the last slot taken from the high water
+  } else {
+    let first = freeHead(kind);
+    store<u32>(at32(kind, slot, OFF_NEXT), first);
+    store<u32>(slabField(kind, S_FREE_HEAD), slot + 1);
+    if (!first) store<u32>(slabField(kind, S_FREE_TAIL), slot + 1);
+    store<u32>(slabField(kind, S_FREE_LEN), freeLength(kind) + 1);
+  }
+  store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
+}
+
 /** Frees a slot: bumps its generation (so old handles go stale) and queues it for reuse. */
 export function releaseSlot(kind: u32, slot: u32): void {
   let g = at8(kind, slot, OFF_GEN);

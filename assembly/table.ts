@@ -23,7 +23,7 @@ import {
   F_PENDING, F_MARK, handleKind, handleSlot, handleGen, makeHandle, isLive, state, setState,
   flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at32, at64, at128, link, unlink,
   highWater as highWaterOf,
-  newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, releaseSlot, liveCount,
+  newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, untakeSlot, releaseSlot, liveCount,
   OFF_IFINDEX, OFF_ADDR, OFF_LLADDR, OFF_SRC, OFF_DST, OFF_MTU, OFF_PORTS, OFF_PRIO, OFF_HEAD,
   OFF_REF, OFF_PARENT,
 } from './slab';
@@ -35,7 +35,6 @@ import {
   KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
   outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK,
 } from './buffers';
-import { allocBlock, freeBlock } from './alloc';
 
 // unmanaged! raw pointers into linear memory throughout.
 
@@ -154,58 +153,79 @@ export function offloadConnection(path: u32, ports: u32, priority: u8): u32 {
   return placeConnection(handleSlot(path), ports, priority);
 }
 
-/**
- * Offloads `n` connections, all or none. Staging: path handles u32[n], ports u32[n], priority u8[n].
- * Writes the new handles to the output; returns n or -error (error index = batch position).
- */
-export function offloadConnections(n: u32): i32 {
+// Batches of connections are all or none. JS stages a large batch in chunks: validateConnections
+// for every chunk, reserveConnections once for the whole batch, then placeConnections chunk by
+// chunk; if a chunk finds a key repeated inside the batch it undoes itself, and JS undoes the
+// chunks before it with unplaceConnections. Nothing extra is allocated to find repeated keys: the
+// index itself finds them, since earlier entries are in it by then. A small batch does all of it
+// in one call (offloadConnections).
+//
+//   staging of a chunk: [ path handle u32 x n | ports u32 x n | priority u8 x n ]
+
+/** High water of the connection slab when the current batch reserved (see unplace). */
+let batchHighWater: u32 = 0;
+
+/** Checks parents and existing keys of the `n` staged entries; `base` numbers them. 0 or -error. */
+export function validateConnections(n: u32, base: u32): i32 {
   for (let i: u32 = 0; i < n; i++) {
     let p = staged32(i);
     let e = checkParent(p, KIND_PATH);
-    if (e) return fail(e, i, p, 0);
+    if (e) return fail(e, base + i, p, 0);
     let dup = findConnectionSlot(handleSlot(p), staged32(n + i));
-    if (dup) return fail(E_DUPLICATE, i, makeHandle(KIND_CONNECTION, dup - 1), 0);
+    if (dup) return fail(E_DUPLICATE, base + i, makeHandle(KIND_CONNECTION, dup - 1), 0);
   }
-  if (!withinLimit(KIND_CONNECTION, n)) return fail(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
-  if (!reserveFor(KIND_CONNECTION, n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
-  let base = staging(); // only now: reserveFor may have moved it
-  let portsAt = base + (<usize>n << 2);
-  let prioAt = base + (<usize>n << 3);
-  // Keys repeated inside the batch: a set of (path slot << 32 | ports) + 1, at most half full.
-  // Entry 0 is skipped: one key cannot repeat.
-  if (n > 1) {
-    let buckets: u32 = 16;
-    while (buckets < n * 2) buckets <<= 1;
-    let bytes = <usize>buckets << 3;
-    let set = allocBlock(bytes);
-    if (!set) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
-    memory.fill(set, 0, bytes);
-    let m = buckets - 1;
-    let clash: i32 = -1;
-    for (let i: u32 = 0; i < n && clash < 0; i++) {
-      let key = ((<u64>handleSlot(load<u32>(base + (<usize>i << 2))) << 32) | <u64>load<u32>(portsAt + (<usize>i << 2))) + 1;
-      let j = <u32>((key * 0x9e3779b97f4a7c15) >> 40) & m;
-      while (true) {
-        let at = set + (<usize>j << 3);
-        let k = load<u64>(at);
-        if (k == 0) { store<u64>(at, key); break; }
-        if (k == key) { clash = i; break; }
-        j = (j + 1) & m;
-      }
-    }
-    freeBlock(set, bytes);
-    if (clash >= 0) return fail(E_DUPLICATE, clash, 0, 0);
-  }
+  return 0;
+}
+
+/** Reserves room for a batch of `total` connections (limit, memory). 0 or -error. */
+export function reserveConnections(total: u32): i32 {
+  if (!withinLimit(KIND_CONNECTION, total)) return fail(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
+  if (!reserveFor(KIND_CONNECTION, total)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  batchHighWater = highWaterOf(KIND_CONNECTION);
+  return 0;
+}
+
+/** Removes a connection placed by the current batch, restoring its slot exactly. */
+function unplace(slot: u32): void {
+  indexRemove(KIND_CONNECTION, slot);
+  unlink(KIND_CONNECTION, slot, KIND_PATH);
+  untakeSlot(KIND_CONNECTION, slot, slot >= batchHighWater);
+}
+
+/**
+ * Places the `n` staged entries (validated and reserved). Writes their handles to the output and
+ * returns n; if an entry repeats a key of the batch, undoes this chunk and returns -DuplicateKey
+ * with `base` + its position.
+ */
+export function placeConnections(n: u32, base: u32): i32 {
+  let at = staging();
+  let portsAt = at + (<usize>n << 2);
+  let prioAt = at + (<usize>n << 3);
   outReset();
   for (let i: u32 = 0; i < n; i++) {
-    let h = placeConnection(
-      handleSlot(load<u32>(base + (<usize>i << 2))),
-      load<u32>(portsAt + (<usize>i << 2)),
-      load<u8>(prioAt + <usize>i),
-    );
-    outPush(h, 0);
+    let pathSlot = handleSlot(load<u32>(at + (<usize>i << 2)));
+    let ports = load<u32>(portsAt + (<usize>i << 2));
+    if (findConnectionSlot(pathSlot, ports)) {
+      for (let j = i; j > 0; j--) unplace(handleSlot(outAt(j - 1)));
+      return fail(E_DUPLICATE, base + i, 0, 0);
+    }
+    outPush(placeConnection(pathSlot, ports, load<u8>(prioAt + <usize>i)), 0);
   }
   return <i32>n;
+}
+
+/** Undoes earlier chunks of the current batch: staging holds their handles, last placed first. */
+export function unplaceConnections(n: u32): void {
+  for (let i: u32 = 0; i < n; i++) unplace(handleSlot(staged32(i)));
+}
+
+/** A whole batch in one call: validate, reserve, place. Returns n or -error. */
+export function offloadConnections(n: u32): i32 {
+  let e = validateConnections(n, 0);
+  if (e) return e;
+  e = reserveConnections(n);
+  if (e) return e;
+  return placeConnections(n, 0);
 }
 
 // ---- marks and counting helpers ----------------------------------------------------------------

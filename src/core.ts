@@ -17,6 +17,10 @@ export interface CoreExports {
   offloadPath(neighbor: number, mtu: number): number;
   offloadConnection(path: number, ports: number, priority: number): number;
   offloadConnections(n: number): number;
+  validateConnections(n: number, base: number): number;
+  reserveConnections(total: number): number;
+  placeConnections(n: number, base: number): number;
+  unplaceConnections(n: number): void;
   completeOffload(n: number, ok: number, prune: number): number;
   terminate(n: number, reason: number, prune: number): number;
   terminateInterface(ifIndex: number, reason: number, prune: number): number;

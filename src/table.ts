@@ -25,6 +25,9 @@ export type {
   TerminateOptions, ConnectionKeys, TableOptions, ObjectInfo, OffloadTableApi,
 } from './types.js';
 
+/** Entries of a batch of connections staged per core call (9 bytes each). */
+const BATCH_CHUNK = 65536;
+
 export class OffloadTable implements OffloadTableApi {
   private readonly core: Core;
   readonly maxMemoryBytes: number;
@@ -96,19 +99,58 @@ export class OffloadTable implements OffloadTableApi {
     sameLength(n, localPorts, `${op}: localPorts`);
     sameLength(n, remotePorts, `${op}: remotePorts`);
     if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
-    const at = this.stage(n * 9, op);
-    const u32 = this.core.u32;
-    const u8 = this.core.u8;
-    const w = at >>> 2;
-    if (paths instanceof Uint32Array) u32.set(paths, w);
-    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(paths[i], `${op}: paths[${i}]`, i);
-    for (let i = 0; i < n; i++) u32[w + n + i] = packPorts(localPorts[i], remotePorts[i], op, i);
-    if (priorities === undefined) u8.fill(0, at + 8 * n, at + 9 * n);
-    else if (priorities instanceof Uint8Array) u8.set(priorities, at + 8 * n);
-    else for (let i = 0; i < n; i++) u8[at + 8 * n + i] = requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
-    const r = this.core.exports.offloadConnections(n);
-    if (r < 0) this.fail(-r, op, Kind.Path);
-    return this.core.u32.slice(this.core.word(H_OUT) >>> 2, (this.core.word(H_OUT) >>> 2) + n);
+    if (!(paths instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
+    if (!(localPorts instanceof Uint16Array) || !(remotePorts instanceof Uint16Array)) {
+      for (let i = 0; i < n; i++) packPorts(localPorts[i], remotePorts[i], op, i);
+    }
+    if (priorities !== undefined && !(priorities instanceof Uint8Array)) {
+      for (let i = 0; i < n; i++) requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
+    }
+    const core = this.core.exports;
+    const stageChunk = (from: number, to: number) => {
+      const m = to - from;
+      const at = this.stage(m * 9, op);
+      const u32 = this.core.u32;
+      const u8 = this.core.u8;
+      const w = at >>> 2;
+      for (let i = 0; i < m; i++) u32[w + i] = paths[from + i]!;
+      for (let i = 0; i < m; i++) u32[w + m + i] = ((localPorts[from + i]! << 16) | remotePorts[from + i]!) >>> 0;
+      if (priorities === undefined) u8.fill(0, at + 8 * m, at + 9 * m);
+      else for (let i = 0; i < m; i++) u8[at + 8 * m + i] = priorities[from + i]!;
+      return m;
+    };
+    const out = new Uint32Array(n);
+    const collect = (from: number, m: number) => {
+      const h = this.core.word(H_OUT) >>> 2;
+      out.set(this.core.u32.subarray(h, h + m), from);
+    };
+    if (n <= BATCH_CHUNK) {
+      const r = core.offloadConnections(stageChunk(0, n));
+      if (r < 0) this.fail(-r, op, Kind.Path);
+      collect(0, n);
+      return out;
+    }
+    // A large batch goes in chunks so that staging stays small; see assembly/table.ts.
+    for (let from = 0; from < n; from += BATCH_CHUNK) {
+      const r = core.validateConnections(stageChunk(from, Math.min(n, from + BATCH_CHUNK)), from);
+      if (r < 0) this.fail(-r, op, Kind.Path);
+    }
+    const reserved = core.reserveConnections(n);
+    if (reserved < 0) this.fail(-reserved, op);
+    for (let from = 0; from < n; from += BATCH_CHUNK) {
+      const m = stageChunk(from, Math.min(n, from + BATCH_CHUNK));
+      const r = core.placeConnections(m, from);
+      if (r < 0) {
+        // Undo the chunks already placed, last placed first (staging holds enough: n >= from).
+        const w = this.stage(from * 4, op) >>> 2;
+        const u32 = this.core.u32;
+        for (let i = 0; i < from; i++) u32[w + i] = out[from - 1 - i]!;
+        core.unplaceConnections(from);
+        this.fail(-r, op, Kind.Path);
+      }
+      collect(from, m);
+    }
+    return out;
   }
 
   /**

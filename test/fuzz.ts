@@ -1,5 +1,7 @@
 // The long differential run: `npm run fuzz` (FUZZ_OPS operations, default 1,000,000; SEED to replay).
-// Prints progress, the seed, and the total of operations compared; exits non-zero on a divergence.
+// Rounds of 200 sequences until the target is reached; every tenth round uses big batches (memory
+// growth mid-batch). Prints progress and the seed; exits non-zero on a divergence, with fast-check's
+// shrunk counterexample and the round's seed to replay it.
 import fc from 'fast-check';
 import { Pair, opArbitrary } from './differential.js';
 
@@ -11,17 +13,18 @@ let runs = 0;
 let largest = 0;
 
 console.log(`fuzz: core vs reference, ${target.toLocaleString('en-US')} operations, seed ${seed}`);
-const sequences = fc.array(opArbitrary(false), { minLength: 50, maxLength: 400, size: 'max' });
-const property = fc.property(sequences, (list) => {
-  const pair = new Pair();
-  for (const o of list) pair.step(o);
-  ops += list.length;
-  runs++;
-  largest = Math.max(largest, pair.core.count(3) + pair.core.count(2) + pair.core.count(1));
-  if (runs % 200 === 0) console.log(`  ${ops.toLocaleString('en-US')} operations in ${runs} sequences, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-});
-// Each fc.assert shrinks and reports its own failure; numRuns is sized so the total reaches target.
-const perRun = 225;
-fc.assert(property, { seed, numRuns: Math.ceil(target / perRun) });
-console.log(`fuzz: ${ops.toLocaleString('en-US')} operations in ${runs} sequences agreed (largest table ${largest} objects), ` +
+for (let round = 0; ops < target; round++) {
+  const big = round % 10 === 9;
+  const sequences = fc.array(opArbitrary(big), { minLength: big ? 5 : 50, maxLength: big ? 25 : 400, size: 'max' });
+  const property = fc.property(sequences, (list) => {
+    const pair = new Pair(big ? { initialMemoryBytes: 65536 } : undefined);
+    for (const o of list) pair.step(o);
+    ops += list.length;
+    runs++;
+    largest = Math.max(largest, pair.core.count(1) + pair.core.count(2) + pair.core.count(3));
+  });
+  fc.assert(property, { seed: seed + round, numRuns: big ? 20 : 200 });
+  console.log(`  round ${round} (seed ${seed + round}${big ? ', big batches' : ''}): ${ops.toLocaleString('en-US')} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+console.log(`fuzz: ${ops.toLocaleString('en-US')} operations in ${runs} sequences agreed (largest table ${largest.toLocaleString('en-US')} objects), ` +
   `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
