@@ -12,6 +12,7 @@ import {
   interfaceEntries, interfaceUsedAt, interfaceKeyAt, interfaceHeadAt, interfaceCountAt, findInterface,
 } from './interfaces';
 import { fail } from './buffers';
+import { checkVictimLists } from './traffic';
 
 const BAD_STATE: u32 = 1;        // a state outside FREE..TERMINATING, or PENDING on a TERMINATING object
 const MARK_LEFT: u32 = 2;        // a scratch MARK survived a call
@@ -25,6 +26,7 @@ const STATE_ORDER: u32 = 9;      // a dependent's state does not fit its parent'
 const INDEX_ENTRY: u32 = 10;     // an index bucket names a free slot, or counts disagree
 const INDEX_MISS: u32 = 11;      // an object is not found by its own key
 const INTERFACE: u32 = 12;       // an interface list is broken or miscounted
+const VICTIMS: u32 = 13;         // the victim lists do not hold exactly the Offloaded connections
 
 /** Records the broken invariant's object in the error header and returns its number. */
 function broken(what: u32, kind: u32, slot: u32): i32 {
@@ -135,5 +137,6 @@ export function check(): i32 {
     onInterfaces += seen;
   }
   if (onInterfaces != liveCount(KIND_NEIGHBOR)) return broken(INTERFACE, 0, 0);
+  if (!checkVictimLists()) return broken(VICTIMS, 0, 0);
   return 0;
 }

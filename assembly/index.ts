@@ -15,7 +15,9 @@ export {
   completeOffload, terminate, terminateInterface, terminateAll, completeTerminate,
   findNeighbor, findPath, findConnection, findConnections,
   kindOf, stateOf, statusOf, parentOf, refCountOf, dependentsOf, keyOf, listAll, listInterface,
+  setMtu, setLinkLayerAddress, relinkPath,
 } from './table';
+export { recordTraffic, recordTrafficBatch, tick, chooseVictims } from './traffic';
 export { check } from './check';
 
 /** Sets the per-kind limits; returns the header address. Call once, first. */

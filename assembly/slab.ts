@@ -28,14 +28,14 @@
 //
 // then the fields of its kind (the OFF_* constants below):
 //
-//   neighbor (60C bytes)                path (68C bytes)              connection (21C bytes)
+//   neighbor (60C bytes)                path (68C bytes)              connection (41C bytes)
 //   +16C head   u32 first dependent+1   +16C head   u32               +16C ports  u32 local<<16|remote
 //   +20C ref    u32 linked dependents   +20C ref    u32               +20C prio   u8
-//   +24C epoch  u32 } dependents in     +24C epoch  u32 } see ref-
-//   +28C cnt    u32 } batch `epoch`     +28C cnt    u32 } counting
-//   +32C ifIndex u32                    +32C src    16 bytes
-//   +36C addr   16 bytes                +48C dst    16 bytes
-//   +52C lladdr u64 (6 bytes used)      +64C mtu    u32
+//   +24C epoch  u32 } dependents in     +24C epoch  u32 } see ref-    +21C lruPrev u32 } victim order,
+//   +28C cnt    u32 } batch `epoch`     +28C cnt    u32 } counting    +25C lruNext u32 } see traffic.ts
+//   +32C ifIndex u32                    +32C src    16 bytes          +29C bytes  u32 since last tick
+//   +36C addr   16 bytes                +48C dst    16 bytes          +33C rate   f32 bytes/s, averaged
+//   +52C lladdr u64 (6 bytes used)      +64C mtu    u32               +37C quiet  u32 ms under threshold
 
 import { allocRaw } from './alloc';
 
@@ -81,9 +81,14 @@ export const OFF_DST: usize = 48 * C;
 export const OFF_MTU: usize = 64 * C;
 export const OFF_PORTS: usize = 16 * C;
 export const OFF_PRIO: usize = 20 * C;
+export const OFF_LRU_PREV: usize = 21 * C;
+export const OFF_LRU_NEXT: usize = 25 * C;
+export const OFF_BYTES: usize = 29 * C;
+export const OFF_RATE: usize = 33 * C;
+export const OFF_QUIET: usize = 37 * C;
 
 /** Chunk bytes per kind (index 0 unused). */
-const CHUNK_BYTES: usize = memory.data<u32>([0, 60 * 4096, 68 * 4096, 21 * 4096]);
+const CHUNK_BYTES: usize = memory.data<u32>([0, 60 * 4096, 68 * 4096, 41 * 4096]);
 /** Chunk directories: MAX_SLOTS >>> CHUNK_BITS = 1024 u32 per kind (index 0 unused). */
 const DIR: usize = memory.data(4 * 1024 * 4);
 /** Per-kind slab counters, 8 u32 each: see the S_* offsets. */

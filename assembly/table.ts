@@ -31,6 +31,7 @@ import {
   findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove,
 } from './keyindex';
 import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
+import { trafficInit, lruAppend, lruRemove, trafficOf } from './traffic';
 import {
   KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
   outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK,
@@ -137,6 +138,7 @@ export function offloadPath(neighbor: u32, mtu: u32): u32 {
   setState(KIND_CONNECTION, s, OFFLOADING);
   store<u32>(at32(KIND_CONNECTION, s, OFF_PORTS), ports);
   store<u8>(at8(KIND_CONNECTION, s, OFF_PRIO), priority);
+  trafficInit(s);
   link(KIND_CONNECTION, s, KIND_PATH, pathSlot);
   indexInsert(KIND_CONNECTION, s);
   return makeHandle(KIND_CONNECTION, s);
@@ -279,6 +281,7 @@ function checkDependentsStaged(n: u32): i32 {
 
 /** Emits an object: TERMINATING with `why`, reported in the output, counted for its parent. */
 @inline function emit(kind: u32, slot: u32, why: u8): void {
+  if (kind == KIND_CONNECTION) lruRemove(slot); // no longer a victim: it is leaving
   setState(kind, slot, TERMINATING);
   setFlags(kind, slot, flags(kind, slot) & ~F_PENDING);
   setReason(kind, slot, why);
@@ -549,7 +552,13 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
     settleParentsOfOut(KIND_PATH, 0, pathsTo, false);
     return <i32>outLength();
   }
-  for (let i: u32 = 0; i < n; i++) setState(handleKind(staged32(i)), handleSlot(staged32(i)), OFFLOADED);
+  for (let i: u32 = 0; i < n; i++) {
+    let k = handleKind(staged32(i));
+    let s = handleSlot(staged32(i));
+    if (state(k, s) != OFFLOADING) continue; // listed twice
+    setState(k, s, OFFLOADED);
+    if (k == KIND_CONNECTION) lruAppend(s); // a pending one leaves again when settle emits it
+  }
   newEpoch();
   outReset();
   for (let i: u32 = 0; i < n; i++) {
@@ -705,8 +714,58 @@ export function keyOf(h: u32): i32 {
     memory.copy(KEY_DST, at128(KIND_PATH, p, OFF_DST), 16);
     store<u32>(KEY_AUX, load<u32>(at32(k, s, OFF_PORTS)));
     store<u32>(KEY_AUX, <u32>load<u8>(at8(k, s, OFF_PRIO)), 4);
+    trafficOf(s, KEY_AUX + 8);
   }
   return <i32>k;
+}
+
+// ---- cached variables --------------------------------------------------------------------------
+// The host owns CACHED variables and pushes changes to the target with an update; the table keeps
+// the current values. Objects leaving (TERMINATING or pending) cannot be updated.
+
+/** 0 if `h` is a live object of `kind` that is neither TERMINATING nor pending, else an error. */
+function checkOpen(h: u32, kind: u32): i32 {
+  let e = checkHandle(h);
+  if (e) return e;
+  if (handleKind(h) != kind) return E_WRONG_KIND;
+  return open(kind, handleSlot(h)) ? 0 : E_WRONG_STATE;
+}
+
+/** Sets a path's MTU. 0 or -error. */
+export function setMtu(h: u32, mtu: u32): i32 {
+  let e = checkOpen(h, KIND_PATH);
+  if (e) return fail(e, -1, h, 0);
+  store<u32>(at32(KIND_PATH, handleSlot(h), OFF_MTU), mtu);
+  return 0;
+}
+
+/** Sets a neighbor's link-layer address. 0 or -error. */
+export function setLinkLayerAddress(h: u32, lladdr: u64): i32 {
+  let e = checkOpen(h, KIND_NEIGHBOR);
+  if (e) return fail(e, -1, h, 0);
+  store<u64>(at64(KIND_NEIGHBOR, handleSlot(h), OFF_LLADDR), lladdr);
+  return 0;
+}
+
+/**
+ * Moves a path (with its connections) to another neighbor, e.g. after a route change. Both must be
+ * OFFLOADED, neither leaving; the old neighbor keeps its other paths (and may be left with none).
+ * 0 or -error.
+ */
+export function relinkPath(h: u32, neighbor: u32): i32 {
+  let e = checkOpen(h, KIND_PATH);
+  if (e) return fail(e, -1, h, 0);
+  e = checkOpen(neighbor, KIND_NEIGHBOR);
+  if (e) return fail(e, -1, neighbor, 0);
+  let s = handleSlot(h);
+  let old = parent(KIND_PATH, s);
+  if (state(KIND_PATH, s) != OFFLOADED) return fail(E_WRONG_STATE, -1, h, state(KIND_PATH, s));
+  if (state(KIND_NEIGHBOR, handleSlot(neighbor)) != OFFLOADED) return fail(E_WRONG_STATE, -1, neighbor, OFFLOADING);
+  if (!open(KIND_NEIGHBOR, old)) return fail(E_WRONG_STATE, -1, makeHandle(KIND_NEIGHBOR, old), 0);
+  if (old == handleSlot(neighbor)) return 0;
+  unlink(KIND_PATH, s, KIND_NEIGHBOR);
+  link(KIND_PATH, s, KIND_NEIGHBOR, handleSlot(neighbor));
+  return 0;
 }
 
 /** Writes live handles of `kind` from slot `from` on (see dependentsOf for the chunking). */

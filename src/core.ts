@@ -40,6 +40,13 @@ export interface CoreExports {
   listAll(kind: number, from: number): number;
   listInterface(ifIndex: number, from: number): number;
   check(): number;
+  setMtu(h: number, mtu: number): number;
+  setLinkLayerAddress(h: number, lladdr: bigint): number;
+  relinkPath(h: number, neighbor: number): number;
+  recordTraffic(h: number, bytes: number): number;
+  recordTrafficBatch(n: number): number;
+  tick(dt: number, dtWhole: number, alpha: number, threshold: number, quietLimit: number): number;
+  chooseVictims(k: number, priority: number): number;
 }
 
 // Header words (assembly/buffers.ts).

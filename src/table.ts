@@ -9,10 +9,10 @@ import { OffloadError, describeHandle, invalid } from './errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
 import type {
   NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
-  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi,
+  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from './types.js';
 import {
-  readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
+  requireBytes, readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
   requireArray, sameLength, packPorts,
 } from './validate.js';
 import {
@@ -213,6 +213,100 @@ export class OffloadTable implements OffloadTableApi {
     return this.batchResult(this.core.exports.completeTerminate(n, prune), op);
   }
 
+  // ---- traffic and victims ---------------------------------------------------------------------
+
+  /** Records traffic on a connection (for the low-activity policy and the victim order). */
+  recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
+    const op = 'recordTraffic';
+    const h = requireHandle(handle, `${op}: handle`);
+    const bytes = Math.min(0xffffffff, requireBytes(sentBytes, `${op}: sentBytes`) + requireBytes(receivedBytes, `${op}: receivedBytes`));
+    const r = this.core.exports.recordTraffic(h, bytes);
+    if (r < 0) this.fail(-r, op, Kind.Connection, h);
+  }
+
+  /** Records traffic on many connections in one call, all or none. */
+  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+    const op = 'recordTrafficBatch';
+    const n = requireArray(handles, `${op}: handles`).length;
+    sameLength(n, sentBytes, `${op}: sentBytes`);
+    if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
+    const w = this.stage(n * 8, op) >>> 2;
+    const u32 = this.core.u32;
+    if (handles instanceof Uint32Array) u32.set(handles, w);
+    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(handles[i], `${op}: handles[${i}]`, i);
+    const typed = sentBytes instanceof Uint32Array && (receivedBytes === undefined || receivedBytes instanceof Uint32Array);
+    for (let i = 0; i < n; i++) {
+      const sent = typed ? sentBytes[i]! : requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i);
+      const received = receivedBytes === undefined ? 0 : typed ? receivedBytes[i]! : requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
+      u32[w + n + i] = Math.min(0xffffffff, sent + received);
+    }
+    const r = this.core.exports.recordTrafficBatch(n);
+    if (r < 0) this.fail(-r, op, Kind.Connection);
+  }
+
+  private lastTick: number | undefined;
+
+  /**
+   * Folds the traffic recorded since the previous tick into each Offloaded connection's moving
+   * average, in one pass, and returns the connections quiet for at least `policy.quietMs` (slot
+   * order). The first tick only starts the clock. `now` is in ms and must not go back.
+   */
+  tick(now: number, policy?: ActivityPolicy): Uint32Array {
+    const op = 'tick';
+    const p = readActivityPolicy(policy, op);
+    const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
+    this.lastTick = now;
+    if (dt === 0) return new Uint32Array(0);
+    const n = this.core.exports.tick(dt, dtWhole, alpha, p.threshold, p.quietMs);
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  /**
+   * Up to `count` victims for a new connection of `priority`: Offloaded (not pending) connections of
+   * strictly lower priority, lowest priority first, least recently active first.
+   */
+  chooseVictims(count: number, priority: number): Uint32Array {
+    const op = 'chooseVictims';
+    const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
+    const p = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
+    const n = this.core.exports.chooseVictims(k, p);
+    if (n < 0) this.fail(-n, op);
+    const out = this.core.word(H_OUT) >>> 2;
+    return this.core.u32.slice(out, out + n);
+  }
+
+  // ---- cached variables ------------------------------------------------------------------------
+
+  /** Sets a path's cached MTU (the host owns it; push it to the target with an update). */
+  updatePath(handle: number, update: { mtu: number }): void {
+    const op = 'updatePath';
+    const h = requireHandle(handle, `${op}: handle`);
+    requireObject(update, op, 'update');
+    const mtu = requireInt(update.mtu, 68, 65535, `${op}: mtu`);
+    const r = this.core.exports.setMtu(h, mtu);
+    if (r < 0) this.fail(-r, op, Kind.Path, h);
+  }
+
+  /** Sets a neighbor's cached link-layer address. */
+  updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void {
+    const op = 'updateNeighbor';
+    const h = requireHandle(handle, `${op}: handle`);
+    requireObject(update, op, 'update');
+    const ll = parseLinkLayerAddress(update.linkLayerAddress, `${op}: linkLayerAddress`);
+    const r = this.core.exports.setLinkLayerAddress(h, BigInt(ll));
+    if (r < 0) this.fail(-r, op, Kind.Neighbor, h);
+  }
+
+  /** Moves an Offloaded path, with its connections, under another Offloaded neighbor. */
+  relinkPath(path: number, neighbor: number): void {
+    const op = 'relinkPath';
+    const h = requireHandle(path, `${op}: path`);
+    const n = requireHandle(neighbor, `${op}: neighbor`);
+    const r = this.core.exports.relinkPath(h, n);
+    if (r < 0) this.fail(-r, op, this.core.word(H_ERR_HANDLE) === n ? Kind.Neighbor : Kind.Path, this.core.word(H_ERR_HANDLE));
+  }
+
   // ---- lookups ---------------------------------------------------------------------------------
 
   findNeighbor(key: NeighborKey): number {
@@ -311,8 +405,9 @@ export class OffloadTable implements OffloadTableApi {
     const kind = this.getter(this.core.exports.keyOf(h), 'describe', h) as Kind;
     const base = this.core.header;
     const u8 = this.core.u8;
-    const aux = new DataView(u8.buffer, base + KEY_AUX, 16);
+    const aux = new DataView(u8.buffer, base + KEY_AUX, 32);
     let key: ObjectInfo['key'];
+    let traffic: ObjectInfo['traffic'];
     if (kind === Kind.Neighbor) {
       key = {
         ifIndex: aux.getUint32(0, true),
@@ -330,6 +425,7 @@ export class OffloadTable implements OffloadTableApi {
         remotePort: ports & 0xffff,
         priority: aux.getUint32(4, true),
       };
+      traffic = { bytes: aux.getUint32(8, true), rate: aux.getFloat32(12, true), quietMs: aux.getUint32(16, true) };
     }
     const status = this.core.exports.statusOf(h);
     return {
@@ -341,6 +437,7 @@ export class OffloadTable implements OffloadTableApi {
       parent: this.core.exports.parentOf(h) >>> 0,
       refCount: this.core.exports.refCountOf(h),
       key,
+      ...(traffic ? { traffic } : {}),
     };
   }
 
@@ -503,4 +600,5 @@ const INVARIANTS: Record<number, string> = {
   10: 'a key index bucket names a free slot, or its count is wrong',
   11: 'an object is not found by its own key',
   12: 'an interface list is broken or miscounted',
+  13: 'the victim lists do not hold exactly the Offloaded connections',
 };

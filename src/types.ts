@@ -68,6 +68,26 @@ export interface TableOptions {
   initialMemoryBytes?: number;
 }
 
+/** The low-activity policy applied by tick(). */
+export interface ActivityPolicy {
+  /** A connection is quiet while its average rate (sent + received) is under this (default 4096 B/s). */
+  thresholdBytesPerSecond?: number;
+  /** Time constant of the moving average (default 10,000 ms). */
+  windowMs?: number;
+  /** A connection quiet this long is returned by tick() (default 10,000 ms). */
+  quietMs?: number;
+}
+
+/** Traffic state of a connection, as tick() last folded it. */
+export interface TrafficInfo {
+  /** Bytes recorded since the last tick. */
+  bytes: number;
+  /** Moving average in bytes per second, -1 before the first tick. */
+  rate: number;
+  /** Time its rate has stayed under the threshold, in ms. */
+  quietMs: number;
+}
+
 /** Everything the table holds about one object. */
 export interface ObjectInfo {
   handle: number;
@@ -80,6 +100,8 @@ export interface ObjectInfo {
   parent: number;
   refCount: number;
   key: NeighborInit | PathInit | (ConnectionKey & { priority: number });
+  /** Connections only. */
+  traffic?: TrafficInfo;
 }
 
 
@@ -110,4 +132,11 @@ export interface OffloadTableApi {
   handles(kind: Kind): Uint32Array;
   neighborsOn(ifIndex: number): Uint32Array;
   check(): void;
+  recordTraffic(handle: number, sentBytes: number, receivedBytes?: number): void;
+  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void;
+  tick(now: number, policy?: ActivityPolicy): Uint32Array;
+  chooseVictims(count: number, priority: number): Uint32Array;
+  updatePath(handle: number, update: { mtu: number }): void;
+  updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void;
+  relinkPath(path: number, neighbor: number): void;
 }

@@ -5,7 +5,7 @@
 import { Kind } from './enums.js';
 import { invalid } from './errors.js';
 import { typeName } from './address.js';
-import type { TableOptions, TerminateOptions } from './types.js';
+import type { ActivityPolicy, TableOptions, TerminateOptions } from './types.js';
 
 /** Largest linear memory the core addresses safely (its pointers are u32): 4 GiB less a page. */
 export const MAX_MEMORY_BYTES = 65535 * 65536;
@@ -94,4 +94,45 @@ export function packPorts(localPort: unknown, remotePort: unknown, op: string, i
   const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
   const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
   return ((lp << 16) | rp) >>> 0;
+}
+
+/** A byte count for recordTraffic: an integer 0..2^32-1. */
+export function requireBytes(value: unknown, what: string, index?: number): number {
+  return requireInt(value, 0, 0xffffffff, what, index);
+}
+
+export interface ResolvedActivityPolicy {
+  threshold: number;
+  windowMs: number;
+  quietMs: number;
+}
+
+const POLICY_NAMES = new Set(['thresholdBytesPerSecond', 'windowMs', 'quietMs']);
+
+/** The low-activity policy with its defaults (under 4 KiB/s averaged over 10 s, for 10 s). */
+export function readActivityPolicy(policy: ActivityPolicy | undefined, op: string): ResolvedActivityPolicy {
+  if (policy !== undefined && (policy === null || typeof policy !== 'object')) invalid(`${op}: policy must be an object, got ${typeName(policy)}`);
+  const p = policy ?? {};
+  for (const name of Object.keys(p)) if (!POLICY_NAMES.has(name)) invalid(`${op}: unknown policy field '${name}' (known: ${[...POLICY_NAMES].join(', ')})`);
+  const number = (v: unknown, fallback: number, what: string, min: number) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) invalid(`${op}: ${what} must be a finite number >= ${min}, got ${typeName(v)}`);
+    return v;
+  };
+  return {
+    threshold: number(p.thresholdBytesPerSecond, 4096, 'thresholdBytesPerSecond', 0),
+    windowMs: number(p.windowMs, 10_000, 'windowMs', 1),
+    quietMs: Math.floor(number(p.quietMs, 10_000, 'quietMs', 0)),
+  };
+}
+
+/**
+ * Time since the last tick, and what every implementation derives from it identically: whole
+ * milliseconds for quiet time and the moving average's weight. `last` undefined: the first tick.
+ */
+export function tickStep(now: unknown, last: number | undefined, policy: ResolvedActivityPolicy, op: string) {
+  if (typeof now !== 'number' || !Number.isFinite(now)) invalid(`${op}: now must be a finite time in ms, got ${typeName(now)}`);
+  if (last !== undefined && now < last) invalid(`${op}: now (${now}) is before the previous tick (${last}); time must not go back`);
+  const dt = last === undefined ? 0 : now - last;
+  return { dt, dtWhole: Math.min(0xffffffff, Math.floor(dt)), alpha: 1 - Math.exp(-dt / policy.windowMs) };
 }

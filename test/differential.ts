@@ -28,6 +28,11 @@ export type Op =
   | { op: 'completeTerminate'; refs: Ref[]; prune: boolean }
   | { op: 'find'; source: number; destination: number; local: number; remote: number; ifIndex: number }
   | { op: 'completeInFlight'; ok: boolean; prune: boolean }
+  | { op: 'traffic'; refs: Ref[]; bytes: number[]; batch: boolean }
+  | { op: 'tick'; dt: number; threshold: number; quietMs: number; windowMs: number }
+  | { op: 'victims'; count: number; priority: number }
+  | { op: 'update'; target: Ref; mtu: number; lladdr: number }
+  | { op: 'relink'; path: Ref; neighbor: Ref }
   | { op: 'badAddress'; which: number };
 
 const ADDRESSES = ['10.0.0.1', '10.0.0.2', '::ffff:10.0.0.3', 'fe80::1', '2001:db8::9', '192.168.1.1'];
@@ -48,6 +53,11 @@ export function opArbitrary(big: boolean): fc.Arbitrary<Op> {
     { weight: 8, arbitrary: fc.record({ op: fc.constant('connection' as const), local: fc.nat(4), remote: fc.nat(2), priority: fc.nat(7), parent: refOf(2) }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('connections' as const), entries: fc.array(fc.record({ parent: refOf(2), local: fc.nat(6), remote: fc.nat(2) }), { maxLength: 6 }) }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('completeInFlight' as const), ok: fc.boolean(), prune: fc.boolean() }) },
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('traffic' as const), refs: fc.array(fc.oneof({ weight: 6, arbitrary: refOf(3) }, { weight: 1, arbitrary: anyRef }), { maxLength: 4 }), bytes: fc.array(fc.oneof(fc.nat(5000), fc.constant(2 ** 32 - 1)), { minLength: 4, maxLength: 4 }), batch: fc.boolean() }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('tick' as const), dt: fc.oneof(fc.nat(3000), fc.double({ min: 0, max: 2000, noNaN: true })), threshold: fc.constantFrom(0, 100, 1000, 4096), quietMs: fc.constantFrom(0, 500, 2000), windowMs: fc.constantFrom(1, 1000, 10_000) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('victims' as const), count: fc.nat(6), priority: fc.integer({ min: 0, max: 256 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('update' as const), target: fc.oneof(refOf(1), refOf(2), anyRef), mtu: fc.integer({ min: 60, max: 9000 }), lladdr: fc.nat(255) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('relink' as const), path: refOf(2), neighbor: refOf(1) }) },
     { weight: 8, arbitrary: fc.record({ op: fc.constant('completeOffload' as const), refs, ok: fc.boolean(), prune: fc.boolean() }) },
     { weight: 6, arbitrary: fc.record({ op: fc.constant('terminate' as const), refs, reason, prune: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('terminateInterface' as const), ifIndex: fc.integer({ min: 1, max: 4 }), reason, prune: fc.boolean() }) },
@@ -75,6 +85,8 @@ export class Pair {
   /** Batches returned so far (core handles), for completeBatch. */
   private readonly batches: number[][] = [];
   steps = 0;
+  /** Simulated time of each side (ticks advance both alike). */
+  private readonly clock = [0, 0];
 
   constructor(coreOptions?: TableOptions) {
     this.core = OffloadTable.createSync(coreOptions);
@@ -99,7 +111,9 @@ export class Pair {
     switch (o.op) {
       case 'path': case 'connection': case 'bigBatch': core = [this.resolve(o.parent)]; break;
       case 'connections': core = o.entries.map((e) => this.resolve(e.parent)); break;
-      case 'completeOffload': case 'terminate': case 'completeTerminate': core = o.refs.map((r) => this.resolve(r)); break;
+      case 'completeOffload': case 'terminate': case 'completeTerminate': case 'traffic': core = o.refs.map((r) => this.resolve(r)); break;
+      case 'update': core = [this.resolve(o.target)]; break;
+      case 'relink': core = [this.resolve(o.path), this.resolve(o.neighbor)]; break;
       case 'completeInFlight':
         // The target completes every initiate in flight (one block list, parents with children).
         core = [];
@@ -183,6 +197,22 @@ export class Pair {
         ];
       case 'badAddress':
         return t.offloadNeighbor({ ifIndex: 1, address: BAD[o.which]! });
+      case 'traffic':
+        if (o.batch) return t.recordTrafficBatch(hs, o.bytes.slice(0, hs.length), o.bytes.slice(0, hs.length).reverse());
+        for (let i = 0; i < hs.length; i++) t.recordTraffic(hs[i]!, o.bytes[i]!);
+        return undefined;
+      case 'tick': {
+        const side = t === this.core ? 0 : 1;
+        const now = (this.clock[side] = this.clock[side]! + o.dt);
+        return { quiet: [...t.tick(now, { thresholdBytesPerSecond: o.threshold, quietMs: o.quietMs, windowMs: o.windowMs })] };
+      }
+      case 'victims':
+        return { victims: [...t.chooseVictims(o.count, o.priority)] };
+      case 'update':
+        if (o.lladdr % 2) return t.updateNeighbor(hs[0]!, { linkLayerAddress: [2, 0, 0, 0, 0, o.lladdr] });
+        return t.updatePath(hs[0]!, { mtu: o.mtu });
+      case 'relink':
+        return t.relinkPath(hs[0]!, hs[1]!);
     }
   }
 
@@ -203,6 +233,16 @@ export class Pair {
     if (c instanceof Uint32Array && r instanceof Uint32Array) {
       if (c.length !== r.length) throw new Error(`${where}: ${c.length} handles vs ${r.length}`);
       this.record([...c], [...r]);
+      return;
+    }
+    if (c === undefined && r === undefined) return;
+    if (c && typeof c === 'object' && ('quiet' in c || 'victims' in c)) {
+      // tick: the same set (core in slot order, reference in creation order); victims: the same order.
+      const key = 'quiet' in c ? 'quiet' : 'victims';
+      let cv = ((c as Record<string, number[]>)[key]!).map((h) => this.mapped(h));
+      let rv = (r as Record<string, number[]>)[key]!;
+      if (key === 'quiet') { cv = cv.sort(); rv = [...rv].sort(); }
+      if (JSON.stringify(cv) !== JSON.stringify(rv)) throw new Error(`${where}: ${key} ${JSON.stringify(cv)} vs ${JSON.stringify(rv)}`);
       return;
     }
     if (Array.isArray(c) && Array.isArray(r)) {

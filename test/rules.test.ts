@@ -308,6 +308,7 @@ for (const [name, create] of implementations) {
     assert.equal(info.key, { source: '2001:db8::1', destination: '2001:db8:0:1::9', localPort: 50000, remotePort: 443, priority: 200 });
     assert.equal({ ...info, key: undefined }, {
       handle: c, kind: Kind.Connection, state: State.Offloading, pending: false, reason: 0, parent: p, refCount: 0, key: undefined,
+      traffic: { bytes: 0, rate: -1, quietMs: 0 },
     });
   });
 

@@ -10,10 +10,10 @@ import { OffloadError, describeHandle, invalid } from '../errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../address.js';
 import type {
   NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
-  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi,
+  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from '../types.js';
 import {
-  readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
+  requireBytes, readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
   requireArray, sameLength, packPorts,
 } from '../validate.js';
 
@@ -32,12 +32,16 @@ interface Entry {
   readonly ifIndex: number;
   readonly address: Uint8Array; // neighbor address, or path source
   readonly destination: Uint8Array | null;
-  readonly linkLayerAddress: number;
-  readonly mtu: number;
+  linkLayerAddress: number;
+  mtu: number;
   readonly ports: number;
   readonly priority: number;
   /** Connections of a path by ports. */
   readonly connections: Map<number, Entry> | null;
+  /** Connection traffic: bytes since the last tick, average rate (single precision, as the core's), quiet ms. */
+  bytes: number;
+  rate: number;
+  quiet: number;
 }
 
 const KIND_SHIFT = 2 ** 30;
@@ -53,7 +57,9 @@ class Batch {
   readonly entries: Entry[] = [];
   readonly reasons: number[] = [];
   readonly members = new Set<Entry>();
+  constructor(private readonly victims: Set<Entry>[]) {}
   emit(e: Entry, reason: number): void {
+    if (e.kind === Kind.Connection) this.victims[e.priority]!.delete(e);
     e.state = State.Terminating;
     e.pending = false;
     e.reason = reason;
@@ -98,6 +104,12 @@ export class ReferenceTable implements OffloadTableApi {
   private readonly limits: number[];
   private serial = 0;
   private readonly scratch = new Uint8Array(32);
+  /**
+   * Victim order: per priority, the Offloaded, not pending connections, least recently active
+   * first (a Set keeps insertion order; delete and add again moves one to the end).
+   */
+  private readonly victims: Set<Entry>[] = Array.from({ length: 256 }, () => new Set<Entry>());
+  private lastTick: number | undefined;
 
   constructor(options?: TableOptions) {
     const o = readOptions(options);
@@ -203,14 +215,17 @@ export class ReferenceTable implements OffloadTableApi {
     const prune = readPrune(options, op) === 1;
     const list = this.resolveAll(handles, op, State.Offloading);
     const set = new Set(list);
-    const batch = new Batch();
+    const batch = new Batch(this.victims);
     if (ok) {
       list.forEach((e, i) => {
         if (e.parent && e.parent.state === State.Offloading && !set.has(e.parent)) {
           this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} cannot complete before its parent ${describeHandle(e.parent.handle)}, whose initiate is still in flight`, i);
         }
       });
-      for (const e of set) e.state = State.Offloaded;
+      for (const e of set) {
+        e.state = State.Offloaded;
+        if (e.kind === Kind.Connection) this.victims[e.priority]!.add(e);
+      }
       // Pending objects go now, dependents first; then parents that this leaves with nothing linked.
       for (const kind of [Kind.Connection, Kind.Path, Kind.Neighbor]) for (const e of set) if (e.kind === kind) batch.settle(e, false);
       batch.settleParents(0, prune);
@@ -253,7 +268,7 @@ export class ReferenceTable implements OffloadTableApi {
     const set = new Set(list);
     this.requireDependentsIn(list, set, op);
     for (const e of set) this.remove(e);
-    const batch = new Batch();
+    const batch = new Batch(this.victims);
     this.settleParentsOfFreed(set, batch, prune);
     return batch.result();
   }
@@ -357,7 +372,127 @@ export class ReferenceTable implements OffloadTableApi {
     return {
       handle: e.handle, kind: e.kind, state: e.state, pending: e.pending, reason: e.reason,
       parent: e.parent?.handle ?? 0, refCount: e.dependents.size, key,
+      ...(e.kind === Kind.Connection ? { traffic: { bytes: e.bytes, rate: e.rate, quietMs: e.quiet } } : {}),
     };
+  }
+
+  // ---- traffic and victims ---------------------------------------------------------------------
+
+  recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
+    const op = 'recordTraffic';
+    const h = requireHandle(handle, `${op}: handle`);
+    const bytes = Math.min(0xffffffff, requireBytes(sentBytes, `${op}: sentBytes`) + requireBytes(receivedBytes, `${op}: receivedBytes`));
+    this.record(this.connection(h, op), bytes);
+  }
+
+  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+    const op = 'recordTrafficBatch';
+    const n = requireArray(handles, `${op}: handles`).length;
+    sameLength(n, sentBytes, `${op}: sentBytes`);
+    if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
+    for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
+    const bytes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const received = receivedBytes === undefined ? 0 : requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
+      bytes.push(Math.min(0xffffffff, requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i) + received));
+    }
+    const entries: Entry[] = [];
+    for (let i = 0; i < n; i++) entries.push(this.connection(handles[i]!, op, i));
+    entries.forEach((e, i) => this.record(e, bytes[i]!));
+  }
+
+  tick(now: number, policy?: ActivityPolicy): Uint32Array {
+    const op = 'tick';
+    const p = readActivityPolicy(policy, op);
+    const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
+    this.lastTick = now;
+    if (dt === 0) return new Uint32Array(0);
+    const quiet: number[] = [];
+    for (const e of this.objects.values()) {
+      if (e.kind !== Kind.Connection) continue;
+      const bytes = e.bytes;
+      e.bytes = 0;
+      if (!this.victims[e.priority]!.has(e)) continue;
+      const rate = (bytes * 1000) / dt;
+      e.rate = Math.fround(e.rate < 0 ? rate : e.rate + alpha * (rate - e.rate));
+      if (e.rate < p.threshold) {
+        e.quiet = Math.min(0xffffffff, e.quiet + dtWhole);
+        if (e.quiet >= p.quietMs) quiet.push(e.handle);
+      } else {
+        e.quiet = 0;
+      }
+    }
+    return Uint32Array.from(quiet);
+  }
+
+  chooseVictims(count: number, priority: number): Uint32Array {
+    const op = 'chooseVictims';
+    const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
+    const below = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
+    const out: number[] = [];
+    for (let p = 0; p < below && out.length < k; p++) {
+      for (const e of this.victims[p]!) {
+        if (out.length === k) break;
+        out.push(e.handle);
+      }
+    }
+    return Uint32Array.from(out);
+  }
+
+  // ---- cached variables ------------------------------------------------------------------------
+
+  updatePath(handle: number, update: { mtu: number }): void {
+    const op = 'updatePath';
+    const h = requireHandle(handle, `${op}: handle`);
+    requireObject(update, op, 'update');
+    const mtu = requireInt(update.mtu, 68, 65535, `${op}: mtu`);
+    this.openEntry(h, Kind.Path, op).mtu = mtu;
+  }
+
+  updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void {
+    const op = 'updateNeighbor';
+    const h = requireHandle(handle, `${op}: handle`);
+    requireObject(update, op, 'update');
+    const ll = parseLinkLayerAddress(update.linkLayerAddress, `${op}: linkLayerAddress`);
+    this.openEntry(h, Kind.Neighbor, op).linkLayerAddress = ll;
+  }
+
+  relinkPath(path: number, neighbor: number): void {
+    const op = 'relinkPath';
+    const pathHandle = requireHandle(path, `${op}: path`);
+    const neighborHandle = requireHandle(neighbor, `${op}: neighbor`);
+    const p = this.openEntry(pathHandle, Kind.Path, op);
+    const n = this.openEntry(neighborHandle, Kind.Neighbor, op);
+    const old = p.parent!;
+    if (p.state !== State.Offloaded) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(p.handle)} is ${State[p.state]}, expected Offloaded`);
+    if (n.state !== State.Offloaded) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(n.handle)} is ${State[n.state]}, expected Offloaded`);
+    if (old.state === State.Terminating || old.pending) this.fail(ErrorCode.WrongState, `${op}: the path's neighbor ${describeHandle(old.handle)} is leaving`);
+    if (old === n) return;
+    old.dependents.delete(p);
+    n.dependents.add(p);
+    p.parent = n;
+  }
+
+  /** Adds traffic; an Offloaded, not pending connection becomes the most recently active. */
+  private record(e: Entry, bytes: number): void {
+    e.bytes = Math.min(0xffffffff, e.bytes + bytes);
+    const list = this.victims[e.priority]!;
+    if (list.delete(e)) list.add(e);
+  }
+
+  /** A live connection, or the error the core gives. */
+  private connection(handle: number, op: string, index?: number): Entry {
+    const e = this.lookup(handle, op, index);
+    if (e.kind !== Kind.Connection) this.fail(ErrorCode.WrongKind, `${op}: ${describeHandle(handle)} is not a connection`, index);
+    return e;
+  }
+
+  /** A live object of `kind` that is neither Terminating nor pending. */
+  private openEntry(handle: number, kind: Kind, op: string): Entry {
+    const e = this.lookup(handle, op);
+    if (e.kind !== kind) this.fail(ErrorCode.WrongKind, `${op}: ${describeHandle(handle)} is not a ${Kind[kind].toLowerCase()}`);
+    if (e.state === State.Terminating || e.pending) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(handle)} is Terminating or has a termination pending`);
+    return e;
   }
 
   count(kind: Kind): number {
@@ -403,6 +538,16 @@ export class ReferenceTable implements OffloadTableApi {
       onInterfaces += list.size;
     }
     if (onInterfaces !== counts[Kind.Neighbor]) broken('an interface list misses a neighbor');
+    let listed = 0;
+    this.victims.forEach((list, priority) => {
+      for (const e of list) {
+        if (e.priority !== priority || e.state !== State.Offloaded || e.pending || !this.objects.has(e.handle)) broken('a victim list holds a connection that is not a victim', e);
+      }
+      listed += list.size;
+    });
+    let expected = 0;
+    for (const e of this.objects.values()) if (e.kind === Kind.Connection && e.state === State.Offloaded && !e.pending) expected++;
+    if (listed !== expected) broken('the victim lists miss an Offloaded connection');
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -412,7 +557,7 @@ export class ReferenceTable implements OffloadTableApi {
     const e: Entry = {
       handle, kind, state: State.Offloading, pending: false, reason: 0, parent, dependents: new Set(), key,
       ifIndex: 0, address: EMPTY, destination: null, linkLayerAddress: 0, mtu: 0, ports: 0, priority: 0,
-      connections: null, ...fields,
+      connections: null, bytes: 0, rate: -1, quiet: 0, ...fields,
     };
     this.objects.set(handle, e);
     parent?.dependents.add(e);
@@ -443,7 +588,7 @@ export class ReferenceTable implements OffloadTableApi {
 
   /** The shared body of terminate, terminateInterface and terminateAll. */
   private terminateEntries(named: Entry[], why: number, prune: boolean): TerminateBatch {
-    const batch = new Batch();
+    const batch = new Batch(this.victims);
     // Post-order walk: an object decides after all its dependents have. Terminating or pending
     // objects are skipped with their subtrees, which were handled when they were.
     const visit = (e: Entry): void => {
