@@ -7,3 +7,13 @@ export type {
   TerminateBatch, TerminateOptions, TableOptions, ObjectInfo,
 } from './table.js';
 export { parseAddress, formatAddress, encodeAddresses } from './address.js';
+export { HostStack } from './host.js';
+export type { HostPolicy, OffloadRequest, HostEvents } from './host.js';
+export { SimulatedTarget } from './simulated-target.js';
+export type { SimulatedTargetOptions } from './simulated-target.js';
+export type {
+  OffloadTarget, TargetEvents, DelegatedState, Segment, InitiateBlock, NeighborBlock, PathBlock, ConnectionBlock,
+  TerminateBlock, UpdateBlock, BlockStatus, TerminateResult, QueryResult,
+} from './target.js';
+export type { ActivityPolicy, TrafficInfo } from './types.js';
+export { seededRandom } from './random.js';

@@ -1,0 +1,294 @@
+// HostStack over SimulatedTarget: each termination reason, refusals, bad input, updates, queries,
+// and concurrency, through the public API.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  HostStack, SimulatedTarget, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type HostPolicy,
+  type OffloadRequest, type SimulatedTargetOptions,
+} from '../src/index.js';
+import { throwsCode } from './helpers.js';
+
+interface World {
+  host: HostStack;
+  target: SimulatedTarget;
+  events: { [K in keyof HostEvents]: HostEvents[K][] };
+}
+
+async function world(target: SimulatedTargetOptions = {}, policy: HostPolicy = {}): Promise<World> {
+  const t = new SimulatedTarget(target);
+  const host = await HostStack.create({ target: t, policy });
+  const events = { offloaded: [], refused: [], terminated: [], link: [], delivered: [], error: [] } as World['events'];
+  for (const name of Object.keys(events) as (keyof HostEvents)[]) host.on(name, (e) => (events[name] as unknown[]).push(e));
+  return { host, target: t, events };
+}
+
+/** Connection `i` on interface `ifIndex`: next hop 10.<if>.0.1, its own path. */
+const request = (i: number, extra: Partial<OffloadRequest> = {}): OffloadRequest => ({
+  ifIndex: 1, nextHop: `10.${extra.ifIndex ?? 1}.0.1`, source: `10.${extra.ifIndex ?? 1}.0.2`, destination: `192.0.2.${i}`,
+  localPort: 40000 + i, remotePort: 443, ...extra,
+});
+
+/** Lets microtask completions (zero latency) and everything they send settle. */
+async function settle(w: World): Promise<void> {
+  w.target.flush();
+  await w.host.idle();
+}
+
+const reasonsOf = (w: World, kind = Kind.Connection) => w.events.terminated.filter((e) => e.kind === kind).map((e) => Reason[e.reason]);
+
+const test = suite('host');
+
+test('offload brings neighbor and path along once, then reuses them', async () => {
+  const w = await world();
+  const c1 = await w.host.offload(request(1));
+  const c2 = await w.host.offload({ ...request(1), localPort: 50000 });
+  assert.ok(c1 && c2);
+  assert.is(w.host.table.state(c1), State.Offloaded);
+  assert.is(w.host.table.parent(c1), w.host.table.parent(c2), 'the same path');
+  assert.equal(w.events.offloaded.map((e) => Kind[e.kind]), ['Neighbor', 'Path', 'Connection', 'Connection']);
+  assert.is(w.target.calls.initiate, 2);
+  assert.is(w.target.connections, 2);
+  w.host.table.check();
+});
+
+test('bad input throws OffloadError; refusals resolve to 0', async () => {
+  const w = await world({ capacity: 1 });
+  const c = await w.host.offload(request(1));
+  for (const bad of [{ ...request(2), destination: '192.0.2.300' }, { ...request(2), localPort: 70000 }, { ...request(2), priority: 300 }, { ...request(2), ifIndex: -1 }]) {
+    try {
+      await w.host.offload(bad);
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.is((e as { code: string }).code, ErrorCode.InvalidArgument);
+    }
+  }
+  try {
+    await w.host.offload(request(1));
+    assert.unreachable('duplicate');
+  } catch (e) {
+    assert.is((e as { code: string }).code, ErrorCode.DuplicateKey);
+  }
+  assert.is(await w.host.offload(request(2)), 0, 'at capacity, no lower priority to preempt');
+  assert.match(w.events.refused[0]!.why, /capacity/);
+  assert.is(w.host.table.state(c), State.Offloaded);
+});
+
+test('HigherPriority: at capacity the least recently active lower-priority connection goes first', async () => {
+  const w = await world({ capacity: 3 });
+  const a = await w.host.offload(request(1, { priority: 1 }));
+  const b = await w.host.offload(request(2, { priority: 1 }));
+  const c = await w.host.offload(request(3, { priority: 4 }));
+  w.host.recordTraffic(a, 100); // a is now more recently active than b
+  const d = await w.host.offload(request(4, { priority: 5 }));
+  assert.ok(d);
+  const victim = w.events.terminated.find((e) => e.kind === Kind.Connection)!;
+  assert.is(victim.handle, b);
+  assert.is(victim.reason, Reason.HigherPriority);
+  const order = [...w.events.terminated.map((e) => `t${e.handle}`), ...w.events.offloaded.map((e) => `o${e.handle}`)];
+  assert.ok(w.events.terminated.indexOf(victim) >= 0 && order.includes(`o${d}`));
+  assert.ok(w.target.connections <= 3);
+  // Equal priority never preempts.
+  assert.is(await w.host.offload(request(5, { priority: 1 })), 0);
+  assert.is(w.host.table.state(a), State.Offloaded);
+  assert.is(w.host.table.state(c), State.Offloaded);
+  w.host.table.check();
+});
+
+test('HigherPriority waits for the victim before initiating (latency)', async () => {
+  const w = await world({ capacity: 1, latencyMs: 10 });
+  const first = w.host.offload(request(1));
+  w.target.advance(10);
+  const a = await first;
+  const second = w.host.offload(request(2, { priority: 9 }));
+  await Promise.resolve();
+  assert.is(w.target.calls.initiate, 1, 'no initiate before the victim is gone');
+  let now = 10;
+  while (w.target.pending || w.host.status().inFlight) {
+    now += 10;
+    w.target.advance(now);
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const b = await second;
+  assert.ok(b);
+  assert.is(w.events.terminated.find((e) => e.kind === Kind.Connection)!.handle, a);
+  assert.ok(w.target.connections <= 1);
+});
+
+test('LowActivity: tick terminates quiet connections, and their empty path and neighbor follow', async () => {
+  const w = await world({}, { lowActivity: { thresholdBytesPerSecond: 1000, windowMs: 1000, quietMs: 2000 } });
+  const busy = await w.host.offload(request(1));
+  const quiet = await w.host.offload(request(2, { ifIndex: 2 }));
+  w.host.tick(0);
+  for (let now = 1000; now <= 3000; now += 1000) {
+    w.host.recordTraffic(busy, 5000, 5000);
+    w.host.tick(now);
+  }
+  await settle(w);
+  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:LowActivity', 'Path:Orphaned', 'Neighbor:Orphaned']);
+  assert.is(w.events.terminated[0]!.handle, quiet);
+  assert.is(w.host.table.state(busy), State.Offloaded);
+});
+
+test('TargetRequested: must-act reasons always, advisory ones only when the policy says so', async () => {
+  const w = await world({}, { honorAdvisory: [UploadReason.LowActivity] });
+  const cs = [];
+  for (let i = 1; i <= 4; i++) cs.push(await w.host.offload(request(i)));
+  w.target.requestUpload(cs[0]!, UploadReason.HardwareFailure);
+  w.target.requestUpload(cs[1]!, UploadReason.HighDropRate); // advisory, not honoured
+  w.target.requestUpload(cs[2]!, UploadReason.LowActivity); // advisory, honoured
+  await settle(w);
+  assert.equal(w.events.terminated.filter((e) => e.kind === Kind.Connection).map((e) => e.handle), [cs[0], cs[2]]);
+  assert.equal(reasonsOf(w), ['TargetRequested', 'TargetRequested']);
+  assert.equal(reasonsOf(w, Kind.Path), ['Orphaned', 'Orphaned'], 'each had its own path');
+  w.target.requestUpload(cs[0]!, UploadReason.UploadRequested); // already gone: reported, not fatal
+  assert.match(w.events.error[0]!.message, /not an offloaded connection/);
+});
+
+test('upload all: everything goes and nothing new is offloaded until the target resumes', async () => {
+  const w = await world();
+  for (let i = 1; i <= 3; i++) await w.host.offload(request(i, { ifIndex: 1 + (i % 2) }));
+  w.target.requestUploadAll();
+  await settle(w);
+  assert.is(w.host.table.count(Kind.Connection), 0);
+  assert.is(w.host.table.count(Kind.Neighbor), 0);
+  assert.ok(reasonsOf(w).every((r) => r === 'TargetRequested'));
+  assert.is(await w.host.offload(request(9)), 0);
+  w.target.resumeOffload();
+  assert.ok(await w.host.offload(request(9)));
+});
+
+test('offload pause stops new offloads only', async () => {
+  const w = await world();
+  const c = await w.host.offload(request(1));
+  w.target.pauseOffload();
+  assert.is(await w.host.offload(request(2)), 0);
+  assert.match(w.events.refused[0]!.why, /target paused/);
+  assert.is(w.host.table.state(c), State.Offloaded);
+  w.target.resumeOffload();
+  assert.ok(await w.host.offload(request(2)));
+});
+
+test('MediaDisconnect: the host terminates everything on the interface whose link went down', async () => {
+  const w = await world();
+  const a = await w.host.offload(request(1, { ifIndex: 1 }));
+  const b = await w.host.offload(request(2, { ifIndex: 2 }));
+  w.target.linkDown(1);
+  await settle(w);
+  assert.equal(w.events.link, [{ ifIndex: 1, up: false }]);
+  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:MediaDisconnect', 'Path:MediaDisconnect', 'Neighbor:MediaDisconnect']);
+  assert.is(w.events.terminated[0]!.handle, a);
+  assert.is(w.host.table.state(b), State.Offloaded);
+  assert.is(await w.host.offload(request(3, { ifIndex: 1 })), 0, 'refused while the link is down');
+  w.target.linkUp(1);
+  assert.ok(await w.host.offload(request(3, { ifIndex: 1 })));
+});
+
+test('MediaDisconnect grace: a link back in time keeps everything; one that stays down loses it', async () => {
+  const w = await world({}, { mediaDisconnectGraceMs: 500, lowActivity: false });
+  const a = await w.host.offload(request(1));
+  w.host.tick(1000);
+  w.target.linkDown(1);
+  w.host.tick(1400);
+  w.target.linkUp(1);
+  w.host.tick(2000);
+  await settle(w);
+  assert.is(w.events.terminated.length, 0);
+  w.target.linkDown(1);
+  w.host.tick(2400);
+  await settle(w);
+  assert.is(w.events.terminated.length, 0, 'still within the grace');
+  w.host.tick(2500);
+  await settle(w);
+  assert.is(w.events.terminated[0]!.handle, a);
+  assert.is(w.events.terminated[0]!.reason, Reason.MediaDisconnect);
+});
+
+test('Pause: NetEventPause terminates all (or one interface) until restart()', async () => {
+  const w = await world();
+  await w.host.offload(request(1, { ifIndex: 1 }));
+  const b = await w.host.offload(request(2, { ifIndex: 2 }));
+  await w.host.pause(1);
+  assert.is(w.host.table.count(Kind.Connection), 1);
+  assert.is(await w.host.offload(request(3, { ifIndex: 1 })), 0);
+  assert.ok(await w.host.offload(request(4, { ifIndex: 2 })));
+  await w.host.pause();
+  assert.is(w.host.table.count(Kind.Connection), 0);
+  assert.ok(w.events.terminated.some((e) => e.handle === b && e.reason === Reason.Pause));
+  assert.is(await w.host.offload(request(5, { ifIndex: 2 })), 0);
+  w.host.restart();
+  assert.ok(await w.host.offload(request(5, { ifIndex: 2 })));
+});
+
+test('PowerTransition terminates everything', async () => {
+  const w = await world();
+  for (let i = 1; i <= 3; i++) await w.host.offload(request(i));
+  await w.host.powerTransition();
+  assert.is(w.host.table.count(Kind.Connection), 0);
+  assert.ok(reasonsOf(w).every((r) => r === 'PowerTransition'));
+});
+
+test('Invalidated: a neighbor invalidated takes its dependents', async () => {
+  const w = await world();
+  const a = await w.host.offload(request(1));
+  const b = await w.host.offload(request(2, { ifIndex: 2 }));
+  const neighbor = w.host.table.parent(w.host.table.parent(a));
+  await w.host.invalidate(neighbor);
+  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:Invalidated', 'Path:Invalidated', 'Neighbor:Invalidated']);
+  assert.is(w.target.calls.invalidate, 1);
+  assert.is(w.host.table.state(b), State.Offloaded);
+  try {
+    await w.host.invalidate(b);
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code: string }).code, ErrorCode.WrongKind);
+  }
+});
+
+test('update pushes cached variables; query reads delegated state without terminating', async () => {
+  const w = await world();
+  const c = await w.host.offload({ ...request(1), tcp: { sndUna: 1000, rcvNxt: 5000 } });
+  const path = w.host.table.parent(c);
+  await w.host.updatePath(path, 9000);
+  await w.host.updateNeighbor(w.host.table.parent(path), '02:00:00:00:00:01');
+  assert.is((w.host.table.describe(path).key as { mtu: number }).mtu, 9000);
+  assert.is(w.target.calls.update, 2);
+  w.host.recordTraffic(c, 300, 70);
+  const state = await w.host.query(c);
+  assert.is(state.sndNxt, 1300);
+  assert.is(state.rcvNxt, 5070);
+  assert.is(w.host.table.state(c), State.Offloaded);
+  const other = await w.host.offload(request(2, { ifIndex: 2 }));
+  await w.host.relinkPath(path, w.host.table.parent(w.host.table.parent(other)));
+  assert.is(w.host.table.parent(path), w.host.table.parent(w.host.table.parent(other)));
+  w.host.table.check();
+});
+
+test('a terminate that reaches an initiate in flight waits for it', async () => {
+  const w = await world({ latencyMs: 5 });
+  const pending = w.host.offload(request(1));
+  await Promise.resolve();
+  const c = w.host.table.findConnection({ source: '10.1.0.2', destination: '192.0.2.1', localPort: 40001, remotePort: 443 });
+  const gone = w.host.terminate([c], Reason.Application);
+  assert.ok(w.host.table.pending(c));
+  w.target.advance(5);
+  assert.is(await pending, c, 'the initiate completed');
+  w.target.advance(10);
+  await gone;
+  assert.equal(w.events.terminated.map((e) => e.handle), [c, w.events.offloaded[1]!.handle, w.events.offloaded[0]!.handle]);
+  w.host.table.check();
+});
+
+test('HostStack.create validates its options', async () => {
+  for (const bad of [{}, { target: {} }, { target: new SimulatedTarget(), policy: { lowActivty: false } }, { target: new SimulatedTarget(), policy: { honorAdvisory: [UploadReason.HardwareFailure] } }]) {
+    try {
+      await HostStack.create(bad as never);
+      assert.unreachable();
+    } catch (e) {
+      assert.is((e as { code: string }).code, ErrorCode.InvalidArgument);
+    }
+  }
+  throwsCode(() => new SimulatedTarget({ faults: { initiateFailure: 2 } }), ErrorCode.InvalidArgument, /probability/);
+});
+
+test.run();
