@@ -114,7 +114,7 @@ test('thousands of connections, random traffic and events, faults and reordering
     checked++;
   });
 
-  const tcpOf = new Map<number, { sndUna: number; rcvNxt: number }>();
+  const tcpOf = new Map<string, { sndUna: number; rcvNxt: number }>(); // by "destination:localPort"
   const offloads: Promise<void>[] = [];
   let next = 0;
   const offloadOne = (priority: number) => {
