@@ -22,6 +22,8 @@ const SIZES = (arg('--sizes') ?? '10000,100000,1000000').split(',').map(Number);
 const SAMPLES = Number(arg('--samples') ?? 5);
 const ONLY = arg('--only');
 const CHURN_OPERATIONS = 1_000_000;
+/** Bytes per connection for the traffic workload: every other connection busy (8 KiB), the rest quiet. */
+const TRAFFIC = Uint32Array.from({ length: 1_000_000 }, (_, i) => (i % 2 ? 8192 : 10));
 
 type Impl = 'core' | 'reference';
 const create = (impl: Impl): AnyTable => (impl === 'core' ? OffloadTable.createSync() : ReferenceTable.createSync());
@@ -72,6 +74,48 @@ const WORKLOADS: Workload[] = [
       const b = s.t.terminateInterface(1, Reason.MediaDisconnect);
       s.t.completeTerminate(b.handles);
       if (b.length !== (k.shape.connections + k.shape.paths + k.shape.neighbors) / 2) throw new Error(`cascade of ${b.length}`);
+    },
+  },
+  {
+    name: 'record traffic for every connection (batch), then tick',
+    objects: (k) => k.shape.connections,
+    setup: (impl, k) => {
+      const t = create(impl);
+      const built = buildBatch(t, k);
+      t.tick(0);
+      return { t, built };
+    },
+    run: (s, k) => {
+      const c = s.built!.connections;
+      s.t.recordTrafficBatch(c, TRAFFIC.subarray(0, c.length));
+      const quiet = s.t.tick(1000, { thresholdBytesPerSecond: 4096, quietMs: 0 });
+      if (quiet.length !== k.shape.connections / 2) throw new Error(`tick found ${quiet.length} quiet connections`);
+    },
+  },
+  {
+    name: 'tick alone (no traffic recorded)',
+    objects: (k) => k.shape.connections,
+    setup: (impl, k) => {
+      const t = create(impl);
+      const built = buildBatch(t, k);
+      t.tick(0);
+      return { t, built };
+    },
+    run: (s) => void s.t.tick(1000),
+  },
+  {
+    name: 'victim choice: choose and terminate 1,000, one call each',
+    objects: () => 1000,
+    setup: (impl, k) => {
+      const t = create(impl);
+      return { t, built: buildBatch(t, k) };
+    },
+    run: (s) => {
+      const one = [0];
+      for (let i = 0; i < 1000; i++) {
+        one[0] = s.t.chooseVictims(1, 8)[0]!;
+        s.t.terminate(one, Reason.HigherPriority);
+      }
     },
   },
   {

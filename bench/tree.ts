@@ -22,8 +22,9 @@ export interface Keys {
   pathNeighbor: Uint32Array;
   pathSource: string[];
   pathDestination: string[];
-  /** Per connection: its path's index and ports. */
+  /** Per connection: its path's index, ports and priority (0..7). */
   connectionPath: Uint32Array;
+  priorities: Uint8Array;
   localPorts: Uint16Array;
   remotePorts: Uint16Array;
   /** Per connection: source and destination, 16 bytes each (for findConnections). */
@@ -46,9 +47,11 @@ export function keys(connections: number): Keys {
   const connectionPath = new Uint32Array(connections);
   const localPorts = new Uint16Array(connections);
   const remotePorts = new Uint16Array(connections).fill(443);
+  const priorities = new Uint8Array(connections);
   for (let c = 0; c < connections; c++) {
     connectionPath[c] = Math.floor(c / 10);
     localPorts[c] = 40000 + (c % 10);
+    priorities[c] = (c * 7) % 8;
   }
   const pathSources = encodeAddresses(pathSource);
   const pathDestinations = encodeAddresses(pathDestination);
@@ -59,7 +62,7 @@ export function keys(connections: number): Keys {
     sources.set(pathSources.subarray(16 * p, 16 * p + 16), 16 * c);
     destinations.set(pathDestinations.subarray(16 * p, 16 * p + 16), 16 * c);
   }
-  return { shape: s, pathNeighbor, pathSource, pathDestination, connectionPath, localPorts, remotePorts, sources, destinations };
+  return { shape: s, pathNeighbor, pathSource, pathDestination, connectionPath, priorities, localPorts, remotePorts, sources, destinations };
 }
 
 export interface Built {
@@ -86,7 +89,7 @@ export function buildBatch(t: AnyTable, k: Keys): Built {
   const { neighbors, paths } = buildParents(t, k);
   const parents = new Uint32Array(k.shape.connections);
   for (let c = 0; c < parents.length; c++) parents[c] = paths[k.connectionPath[c]!]!;
-  const connections = t.offloadConnections(parents, k.localPorts, k.remotePorts);
+  const connections = t.offloadConnections(parents, k.localPorts, k.remotePorts, k.priorities);
   t.completeOffload(connections);
   return { neighbors, paths, connections };
 }
@@ -97,7 +100,7 @@ export function buildOneByOne(t: AnyTable, k: Keys): Built {
   const connections = new Uint32Array(k.shape.connections);
   const one = [0];
   for (let c = 0; c < connections.length; c++) {
-    connections[c] = t.offloadConnection({ localPort: k.localPorts[c]!, remotePort: 443 }, paths[k.connectionPath[c]!]!);
+    connections[c] = t.offloadConnection({ localPort: k.localPorts[c]!, remotePort: 443, priority: k.priorities[c]! }, paths[k.connectionPath[c]!]!);
     one[0] = connections[c]!;
     t.completeOffload(one);
   }

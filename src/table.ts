@@ -12,8 +12,9 @@ import type {
   TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from './types.js';
 import {
-  requireBytes, readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
-  requireArray, sameLength, packPorts,
+  validateConnectionBatch, validateConnectionKeys, validateTrafficBatch, requireBytes,
+  readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
+  requireKind, requireReason, readPrune, requireArray, packPorts,
 } from './validate.js';
 import {
   Core, compileCore, compileCoreSync, H_OUT, H_OUT_REASONS, H_ERR_INDEX,
@@ -95,17 +96,7 @@ export class OffloadTable implements OffloadTableApi {
     priorities?: ArrayLike<number>,
   ): Uint32Array {
     const op = 'offloadConnections';
-    const n = requireArray(paths, `${op}: paths`).length;
-    sameLength(n, localPorts, `${op}: localPorts`);
-    sameLength(n, remotePorts, `${op}: remotePorts`);
-    if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
-    if (!(paths instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
-    if (!(localPorts instanceof Uint16Array) || !(remotePorts instanceof Uint16Array)) {
-      for (let i = 0; i < n; i++) packPorts(localPorts[i], remotePorts[i], op, i);
-    }
-    if (priorities !== undefined && !(priorities instanceof Uint8Array)) {
-      for (let i = 0; i < n; i++) requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
-    }
+    const n = validateConnectionBatch(op, paths, localPorts, remotePorts, priorities);
     const core = this.core.exports;
     const stageChunk = (from: number, to: number) => {
       const m = to - from;
@@ -227,19 +218,13 @@ export class OffloadTable implements OffloadTableApi {
   /** Records traffic on many connections in one call, all or none. */
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
-    const n = requireArray(handles, `${op}: handles`).length;
-    sameLength(n, sentBytes, `${op}: sentBytes`);
-    if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
+    const n = validateTrafficBatch(op, handles, sentBytes, receivedBytes);
     const w = this.stage(n * 8, op) >>> 2;
     const u32 = this.core.u32;
     if (handles instanceof Uint32Array) u32.set(handles, w);
-    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(handles[i], `${op}: handles[${i}]`, i);
-    const typed = sentBytes instanceof Uint32Array && (receivedBytes === undefined || receivedBytes instanceof Uint32Array);
-    for (let i = 0; i < n; i++) {
-      const sent = typed ? sentBytes[i]! : requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i);
-      const received = receivedBytes === undefined ? 0 : typed ? receivedBytes[i]! : requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
-      u32[w + n + i] = Math.min(0xffffffff, sent + received);
-    }
+    else for (let i = 0; i < n; i++) u32[w + i] = handles[i]!;
+    if (receivedBytes === undefined) u32.set(sentBytes, w + n);
+    else for (let i = 0; i < n; i++) u32[w + n + i] = Math.min(0xffffffff, sentBytes[i]! + receivedBytes[i]!);
     const r = this.core.exports.recordTrafficBatch(n);
     if (r < 0) this.fail(-r, op, Kind.Connection);
   }
@@ -339,22 +324,14 @@ export class OffloadTable implements OffloadTableApi {
   /** Looks up many connections in one call; 0 where there is none. */
   findConnections(keys: ConnectionKeys): Uint32Array {
     const op = 'findConnections';
-    requireObject(keys, op, 'keys');
-    const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
-    sameLength(n, keys.remotePorts, `${op}: remotePorts`);
-    for (const field of ['sources', 'destinations'] as const) {
-      const a = keys[field];
-      if (!(a instanceof Uint8Array) || a.length !== n * 16) {
-        invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
-      }
-    }
+    const n = validateConnectionKeys(op, keys);
     const at = this.stage(n * 36, op);
     const u8 = this.core.u8;
     u8.set(keys.sources, at);
     u8.set(keys.destinations, at + 16 * n);
     const u32 = this.core.u32;
     const w = (at >>> 2) + 8 * n;
-    for (let i = 0; i < n; i++) u32[w + i] = packPorts(keys.localPorts[i], keys.remotePorts[i], op, i);
+    for (let i = 0; i < n; i++) u32[w + i] = ((keys.localPorts[i]! << 16) | keys.remotePorts[i]!) >>> 0;
     const r = this.core.exports.findConnections(n);
     if (r < 0) this.fail(-r, op);
     const out = this.core.word(H_OUT) >>> 2;

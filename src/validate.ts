@@ -5,7 +5,7 @@
 import { Kind } from './enums.js';
 import { invalid } from './errors.js';
 import { typeName } from './address.js';
-import type { ActivityPolicy, TableOptions, TerminateOptions } from './types.js';
+import type { ActivityPolicy, ConnectionKeys, TableOptions, TerminateOptions } from './types.js';
 
 /** Largest linear memory the core addresses safely (its pointers are u32): 4 GiB less a page. */
 export const MAX_MEMORY_BYTES = 65535 * 65536;
@@ -135,4 +135,56 @@ export function tickStep(now: unknown, last: number | undefined, policy: Resolve
   if (last !== undefined && now < last) invalid(`${op}: now (${now}) is before the previous tick (${last}); time must not go back`);
   const dt = last === undefined ? 0 : now - last;
   return { dt, dtWhole: Math.min(0xffffffff, Math.floor(dt)), alpha: 1 - Math.exp(-dt / policy.windowMs) };
+}
+
+// ---- batch arguments ---------------------------------------------------------------------------
+// Typed arrays of the right type need no per-element check; anything else is checked in order, so
+// that every implementation reports the same first bad entry.
+
+/** Validates the arguments of offloadConnections; returns the batch length. */
+export function validateConnectionBatch(
+  op: string, paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>,
+): number {
+  const n = requireArray(paths, `${op}: paths`).length;
+  sameLength(n, localPorts, `${op}: localPorts`);
+  sameLength(n, remotePorts, `${op}: remotePorts`);
+  if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
+  if (!(paths instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
+  if (!(localPorts instanceof Uint16Array) || !(remotePorts instanceof Uint16Array)) {
+    for (let i = 0; i < n; i++) packPorts(localPorts[i], remotePorts[i], op, i);
+  }
+  if (priorities !== undefined && !(priorities instanceof Uint8Array)) {
+    for (let i = 0; i < n; i++) requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
+  }
+  return n;
+}
+
+/** Validates the keys of findConnections; returns how many. */
+export function validateConnectionKeys(op: string, keys: ConnectionKeys): number {
+  requireObject(keys, op, 'keys');
+  const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
+  sameLength(n, keys.remotePorts, `${op}: remotePorts`);
+  for (const field of ['sources', 'destinations'] as const) {
+    const a = keys[field];
+    if (!(a instanceof Uint8Array) || a.length !== n * 16) {
+      invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
+    }
+  }
+  if (!(keys.localPorts instanceof Uint16Array) || !(keys.remotePorts instanceof Uint16Array)) {
+    for (let i = 0; i < n; i++) packPorts(keys.localPorts[i], keys.remotePorts[i], op, i);
+  }
+  return n;
+}
+
+/** Validates the arguments of recordTrafficBatch; returns the batch length. */
+export function validateTrafficBatch(op: string, handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): number {
+  const n = requireArray(handles, `${op}: handles`).length;
+  sameLength(n, sentBytes, `${op}: sentBytes`);
+  if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
+  if (!(handles instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
+  if (!(sentBytes instanceof Uint32Array)) for (let i = 0; i < n; i++) requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i);
+  if (receivedBytes !== undefined && !(receivedBytes instanceof Uint32Array)) {
+    for (let i = 0; i < n; i++) requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
+  }
+  return n;
 }

@@ -41,7 +41,6 @@ const BAD = ['10.0.0.256', 'fe80::1::2', '', '1.2.3'];
 const anyRef = fc.oneof({ weight: 12, arbitrary: fc.nat(160) }, { weight: 1, arbitrary: fc.constantFrom(-1, -2, -3) });
 /** Mostly a live object of `kind`, sometimes anything. */
 const refOf = (kind: number) => fc.oneof({ weight: 9, arbitrary: fc.nat(40).map((i) => i * 4 + kind) }, { weight: 1, arbitrary: anyRef });
-const ref = anyRef;
 const refs = fc.array(fc.oneof(refOf(1), refOf(2), refOf(3), refOf(3)), { maxLength: 5 });
 const reason = fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 200);
 

@@ -13,8 +13,9 @@ import type {
   TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from '../types.js';
 import {
-  requireBytes, readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle, requireKind, requireReason, readPrune,
-  requireArray, sameLength, packPorts,
+  validateConnectionBatch, validateConnectionKeys, validateTrafficBatch, requireBytes,
+  readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
+  requireKind, requireReason, readPrune, requireArray, packPorts,
 } from '../validate.js';
 
 interface Entry {
@@ -183,16 +184,10 @@ export class ReferenceTable implements OffloadTableApi {
     priorities?: ArrayLike<number>,
   ): Uint32Array {
     const op = 'offloadConnections';
-    const n = requireArray(paths, `${op}: paths`).length;
-    sameLength(n, localPorts, `${op}: localPorts`);
-    sameLength(n, remotePorts, `${op}: remotePorts`);
-    if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
+    const n = validateConnectionBatch(op, paths, localPorts, remotePorts, priorities);
     const parents: Entry[] = [];
-    const ports: number[] = [];
-    const prios: number[] = [];
-    for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
-    for (let i = 0; i < n; i++) ports.push(packPorts(localPorts[i], remotePorts[i], op, i));
-    for (let i = 0; i < n; i++) prios.push(priorities === undefined ? 0 : requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i));
+    const ports = Array.from({ length: n }, (_, i) => ((localPorts[i]! << 16) | remotePorts[i]!) >>> 0);
+    const prios = Array.from({ length: n }, (_, i) => priorities?.[i] ?? 0);
     for (let i = 0; i < n; i++) {
       const parent = this.parentFor(paths[i]!, Kind.Path, op, i);
       const existing = parent.connections!.get(ports[i]!);
@@ -303,21 +298,11 @@ export class ReferenceTable implements OffloadTableApi {
 
   findConnections(keys: ConnectionKeys): Uint32Array {
     const op = 'findConnections';
-    requireObject(keys, op, 'keys');
-    const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
-    sameLength(n, keys.remotePorts, `${op}: remotePorts`);
-    for (const field of ['sources', 'destinations'] as const) {
-      const a = keys[field];
-      if (!(a instanceof Uint8Array) || a.length !== n * 16) {
-        invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
-      }
-    }
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) ports.push(packPorts(keys.localPorts[i], keys.remotePorts[i], op, i));
+    const n = validateConnectionKeys(op, keys);
     const out = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const path = this.paths.get(`${addressKey(keys.sources, 16 * i)}/${addressKey(keys.destinations, 16 * i)}`);
-      out[i] = path?.connections!.get(ports[i]!)?.handle ?? 0;
+      out[i] = path?.connections!.get(((keys.localPorts[i]! << 16) | keys.remotePorts[i]!) >>> 0)?.handle ?? 0;
     }
     return out;
   }
@@ -387,15 +372,8 @@ export class ReferenceTable implements OffloadTableApi {
 
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
-    const n = requireArray(handles, `${op}: handles`).length;
-    sameLength(n, sentBytes, `${op}: sentBytes`);
-    if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
-    for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
-    const bytes: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const received = receivedBytes === undefined ? 0 : requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
-      bytes.push(Math.min(0xffffffff, requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i) + received));
-    }
+    const n = validateTrafficBatch(op, handles, sentBytes, receivedBytes);
+    const bytes = Array.from({ length: n }, (_, i) => Math.min(0xffffffff, sentBytes[i]! + (receivedBytes?.[i] ?? 0)));
     const entries: Entry[] = [];
     for (let i = 0; i < n; i++) entries.push(this.connection(handles[i]!, op, i));
     entries.forEach((e, i) => this.record(e, bytes[i]!));
