@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { OffloadTable, Kind, Reason } from '../src/index.js';
 import { ReferenceTable } from '../src/reference/index.js';
-import { keys, buildBatch, buildOneByOne, type AnyTable, type Built, type Keys } from './tree.js';
+import { keys, buildBatch, buildOneByOne, buildOneNeighbor, type AnyTable, type Built, type Keys } from './tree.js';
 
 // Call fn and setup as functions (benchmark.js would otherwise inline their source and lose
 // closures); setup then runs untimed before each cycle.
@@ -30,6 +30,8 @@ const create = (impl: Impl): AnyTable => (impl === 'core' ? OffloadTable.createS
 
 interface Workload {
   name: string;
+  /** Run at this size only. */
+  onlyAt?: number;
   /** Objects the workload handles per run, for per-object costs. */
   objects: (k: Keys) => number;
   /** Untimed: a table in the state the workload starts from. */
@@ -117,6 +119,45 @@ const WORKLOADS: Workload[] = [
         s.t.terminate(one, Reason.HigherPriority);
       }
     },
+  },
+  {
+    name: 'cascade-terminate everything (terminateAll) and complete',
+    objects: (k) => k.shape.connections + k.shape.paths + k.shape.neighbors,
+    setup: (impl, k) => {
+      const t = create(impl);
+      return { t, built: buildBatch(t, k) };
+    },
+    run: (s) => void s.t.completeTerminate(s.t.terminateAll(Reason.PowerTransition).handles),
+  },
+  {
+    name: 'one neighbor, 1M connections: build (batch)',
+    onlyAt: 1_000_000,
+    objects: () => 1_000_000,
+    setup: (impl) => ({ t: create(impl) }),
+    run: (s) => void buildOneNeighbor(s.t, 1_000_000),
+  },
+  {
+    name: 'one neighbor, 1M connections: terminate it (one call)',
+    onlyAt: 1_000_000,
+    objects: () => 1_001_001,
+    setup: (impl) => {
+      const t = create(impl);
+      return { t, built: buildOneNeighbor(t, 1_000_000) };
+    },
+    run: (s) => {
+      const b = s.t.terminate(s.built!.neighbors, Reason.MediaDisconnect);
+      if (b.length !== 1_001_001) throw new Error(`batch of ${b.length}`);
+    },
+  },
+  {
+    name: 'one neighbor, 1M connections: terminate and complete (two calls)',
+    onlyAt: 1_000_000,
+    objects: () => 1_001_001,
+    setup: (impl) => {
+      const t = create(impl);
+      return { t, built: buildOneNeighbor(t, 1_000_000) };
+    },
+    run: (s) => void s.t.completeTerminate(s.t.terminate(s.built!.neighbors, Reason.MediaDisconnect).handles),
   },
   {
     name: 'churn: offload one, terminate one (1M calls)',
@@ -227,7 +268,7 @@ for (const size of SIZES) {
   console.log(`\n${size.toLocaleString('en-US')} connections: core ${m.core.toFixed(1)} B/connection (linear memory, all in), ` +
     `reference ${m.reference.toFixed(0)} B/connection (heap); floor ${fl.probe.toFixed(2)} ns/random read, ${fl.scan.toFixed(3)} ns/sequential read`);
   for (const w of WORKLOADS) {
-    if (ONLY && !w.name.includes(ONLY)) continue;
+    if ((ONLY && !w.name.includes(ONLY)) || (w.onlyAt && w.onlyAt !== size)) continue;
     const core = measure(w, 'core', k);
     const reference = measure(w, 'reference', k);
     const objects = w.objects(k);

@@ -106,3 +106,20 @@ export function buildOneByOne(t: AnyTable, k: Keys): Built {
   }
   return { neighbors, paths, connections };
 }
+
+/** Issue 2's shape: one neighbor, 1,000 paths, `connections` / 1,000 connections on each. */
+export function buildOneNeighbor(t: AnyTable, connections: number): Built {
+  const neighbor = t.offloadNeighbor({ ifIndex: 9, address: '10.255.0.1' });
+  const paths = new Uint32Array(1000);
+  for (let i = 0; i < 1000; i++) paths[i] = t.offloadPath({ source: '10.255.0.2', destination: `10.254.${i >> 8}.${i & 255}` }, neighbor);
+  t.completeOffload([neighbor, ...paths]);
+  const parents = new Uint32Array(connections);
+  const local = new Uint16Array(connections);
+  for (let c = 0; c < connections; c++) {
+    parents[c] = paths[c % 1000]!;
+    local[c] = 1024 + Math.floor(c / 1000);
+  }
+  const built = t.offloadConnections(parents, local, new Uint16Array(connections).fill(443));
+  t.completeOffload(built);
+  return { neighbors: Uint32Array.of(neighbor), paths, connections: built };
+}

@@ -26,7 +26,7 @@ export type {
   TerminateOptions, ConnectionKeys, TableOptions, ObjectInfo, OffloadTableApi,
 } from './types.js';
 
-/** Entries of a batch of connections staged per core call (9 bytes each). */
+/** Entries of a batch staged per core call (9 bytes each to offload, 36 to look up). */
 const BATCH_CHUNK = 65536;
 
 export class OffloadTable implements OffloadTableApi {
@@ -321,21 +321,26 @@ export class OffloadTable implements OffloadTableApi {
     return this.core.exports.findConnection(ports) >>> 0;
   }
 
-  /** Looks up many connections in one call; 0 where there is none. */
+  /** Looks up many connections (staged in chunks of 64k keys); 0 where there is none. */
   findConnections(keys: ConnectionKeys): Uint32Array {
     const op = 'findConnections';
     const n = validateConnectionKeys(op, keys);
-    const at = this.stage(n * 36, op);
-    const u8 = this.core.u8;
-    u8.set(keys.sources, at);
-    u8.set(keys.destinations, at + 16 * n);
-    const u32 = this.core.u32;
-    const w = (at >>> 2) + 8 * n;
-    for (let i = 0; i < n; i++) u32[w + i] = ((keys.localPorts[i]! << 16) | keys.remotePorts[i]!) >>> 0;
-    const r = this.core.exports.findConnections(n);
-    if (r < 0) this.fail(-r, op);
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    const found = new Uint32Array(n);
+    for (let from = 0; from < n; from += BATCH_CHUNK) {
+      const m = Math.min(BATCH_CHUNK, n - from);
+      const at = this.stage(m * 36, op);
+      const u8 = this.core.u8;
+      u8.set(keys.sources.subarray(16 * from, 16 * (from + m)), at);
+      u8.set(keys.destinations.subarray(16 * from, 16 * (from + m)), at + 16 * m);
+      const u32 = this.core.u32;
+      const w = (at >>> 2) + 8 * m;
+      for (let i = 0; i < m; i++) u32[w + i] = ((keys.localPorts[from + i]! << 16) | keys.remotePorts[from + i]!) >>> 0;
+      const r = this.core.exports.findConnections(m);
+      if (r < 0) this.fail(-r, op);
+      const out = this.core.word(H_OUT) >>> 2;
+      found.set(this.core.u32.subarray(out, out + m), from);
+    }
+    return found;
   }
 
   // ---- queries ---------------------------------------------------------------------------------
