@@ -279,6 +279,25 @@ test('a terminate that reaches an initiate in flight waits for it', async () => 
   w.host.table.check();
 });
 
+test('a completion for an object that is already gone is reported, not fatal', async () => {
+  const w = await world({ latencyMs: 5 });
+  const c = await (async () => {
+    const p = w.host.offload(request(1));
+    w.target.advance(5);
+    return p;
+  })();
+  const done = w.host.terminate([c], Reason.Application);
+  // Someone frees the connection behind the host's back before the target completes.
+  w.host.table.completeTerminate([c], { prune: false });
+  w.target.advance(20);
+  await done;
+  w.target.flush();
+  await w.host.idle();
+  assert.match(w.events.error.map((e) => e.message).join('\n'), /already gone/);
+  assert.ok(!w.events.terminated.some((e) => e.handle === c), 'not reported as terminated by this host');
+  w.host.table.check();
+});
+
 test('HostStack.create validates its options', async () => {
   for (const bad of [{}, { target: {} }, { target: new SimulatedTarget(), policy: { lowActivty: false } }, { target: new SimulatedTarget(), policy: { honorAdvisory: [UploadReason.HardwareFailure] } }]) {
     try {
