@@ -155,6 +155,8 @@ export class SimulatedTarget implements OffloadTarget {
   private now = 0;
   /** Calls handed to it so far, by kind, for reports. */
   readonly calls = { initiate: 0, terminate: 0, update: 0, query: 0, invalidate: 0 };
+  /** Latency of each terminated block, ms from the terminate call to its completion. */
+  readonly terminateLatencies: number[] = [];
 
   constructor(options: SimulatedTargetOptions = {}) {
     requireObject(options, 'SimulatedTarget', 'options');
@@ -206,18 +208,25 @@ export class SimulatedTarget implements OffloadTarget {
 
   terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
     this.calls.terminate++;
-    return this.later(() =>
-      blocks.map((b): TerminateResult => {
-        if (!this.held.delete(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
-        const c = this.tcp.get(b.handle);
-        if (!c) return { handle: b.handle, ok: true };
-        this.tcp.delete(b.handle);
-        return {
-          handle: b.handle, ok: true, delegated: c.delegated(),
-          received: c.received.map((s) => ({ ...s })), unacknowledged: c.unacknowledged.map((s) => ({ ...s })),
-        };
-      }),
-    );
+    const issued = this.now;
+    return this.later(() => {
+      for (let i = 0; i < blocks.length; i++) this.terminateLatencies.push(this.now - issued);
+      return this.complete(blocks);
+    });
+  }
+
+  /** The results of a terminate call, computed when it completes. */
+  private complete(blocks: TerminateBlock[]): TerminateResult[] {
+    return blocks.map((b): TerminateResult => {
+      if (!this.held.delete(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
+      const c = this.tcp.get(b.handle);
+      if (!c) return { handle: b.handle, ok: true };
+      this.tcp.delete(b.handle);
+      return {
+        handle: b.handle, ok: true, delegated: c.delegated(),
+        received: c.received.map((s) => ({ ...s })), unacknowledged: c.unacknowledged.map((s) => ({ ...s })),
+      };
+    });
   }
 
   update(blocks: UpdateBlock[]): Promise<BlockStatus[]> {
@@ -259,8 +268,7 @@ export class SimulatedTarget implements OffloadTarget {
    * and receive buffers take data, and injects the configured faults.
    */
   advance(now: number): void {
-    this.now = Math.max(this.now, now);
-    this.runDue();
+    this.runDue(Math.max(this.now, now));
     for (const [handle, c] of this.tcp) {
       const outstanding = c.sndNxt - c.sndUna;
       if (outstanding > 0) c.acknowledge(Math.floor(outstanding * this.random()), 1 + this.random() * 50);
@@ -277,10 +285,7 @@ export class SimulatedTarget implements OffloadTarget {
 
   /** Completes every call in flight, however far in the future it is due. */
   flush(): void {
-    while (this.queue.length) {
-      this.now = Math.max(this.now, this.queue[this.queue.length - 1]!.due);
-      this.runDue();
-    }
+    while (this.queue.length) this.runDue(Math.max(this.now, this.queue[this.queue.length - 1]!.due));
   }
 
   /** Calls waiting for their completion. */
@@ -356,7 +361,13 @@ export class SimulatedTarget implements OffloadTarget {
     });
   }
 
-  private runDue(): void {
-    while (this.queue.length && this.queue[0]!.due <= this.now) this.queue.shift()!.run();
+  /** Moves the clock to `until`, running the calls due by then, each at its own due time. */
+  private runDue(until: number): void {
+    while (this.queue.length && this.queue[0]!.due <= until) {
+      const item = this.queue.shift()!;
+      this.now = Math.max(this.now, item.due);
+      item.run();
+    }
+    this.now = until;
   }
 }
