@@ -7,6 +7,9 @@ const W = 760;
 const H = 240;
 const M = { left: 64, right: 150, top: 16, bottom: 36 };
 
+/** Styles the charts need (the report inlines them; a page includes them once). */
+export const CHART_CSS = 'figure{margin:18px 0} figcaption{font-weight:600;margin-bottom:4px} svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}';
+
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : Math.abs(n) >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : Math.abs(n) >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${Math.round(n * 10) / 10}`);
 
@@ -62,8 +65,8 @@ function stackedBars(title: string, xs: number[], series: { name: string; values
   });
 }
 
-/** The whole report as one HTML document. */
-export function renderReport(r: SimulationResult): string {
+/** The four charts (inline SVG), from a result or from a run in progress. */
+export function renderCharts(r: Pick<SimulationResult, 'timeline' | 'capacity' | 'latencies'> & { terminations: { byReason: Record<string, number> } }): string {
   const seconds = r.timeline.map((s) => s.atMs / 1000);
   const kinds = [
     { name: 'connections', values: r.timeline.map((s) => s.connections) },
@@ -84,16 +87,22 @@ export function renderReport(r: SimulationResult): string {
     while (k < lat.length && lat[k]! <= t) k++;
     return lat.length ? (100 * k) / lat.length : 0;
   });
+  return `${lines('Offloaded objects over time, by kind', seconds, kinds, 'simulated time (s)')}
+${stackedBars('Terminations over time, by reason', seconds, byReason, 'simulated time (s)')}
+${lines('Capacity use', seconds, use, 'simulated time (s)', capLine)}
+${lines('Termination latency: share of terminations completed within t', xs, [{ name: 'completed (%)', values: cdf }], 'latency t (ms, simulated)')}`;
+}
+
+/** The whole report as one HTML document. */
+export function renderReport(r: SimulationResult): string {
   const row = (name: string, value: string | number) => `<tr><th>${esc(name)}</th><td>${esc(typeof value === 'number' ? value.toLocaleString('en-US') : value)}</td></tr>`;
   const lost = r.nothingLost.failures.length ? `FAILED for ${r.nothingLost.failures.length}` : `ok for all ${r.nothingLost.checked.toLocaleString('en-US')} terminated connections`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>chimney-host: ${esc(r.scenario)}</title>
-<style>
+<style>${CHART_CSS}
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#111;max-width:980px;margin:24px auto;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px} .sub{color:#555;margin:0 0 20px}
 table{border-collapse:collapse;margin:0 24px 16px 0;display:inline-table;vertical-align:top} th,td{padding:3px 10px;border-bottom:1px solid #e5e7eb;text-align:left} td{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:18px 0} figcaption{font-weight:600;margin-bottom:4px}
-svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}
 .ok{color:#16a34a} .bad{color:#dc2626}
 </style></head><body>
 <h1>Offload simulation: ${esc(r.scenario)}</h1>
@@ -101,10 +110,7 @@ svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}
 <table><caption>Objects</caption>${row('connections requested', r.requested)}${row('connections offloaded', r.offloaded.connections)}${row('paths offloaded', r.offloaded.paths)}${row('neighbors offloaded', r.offloaded.neighbors)}${row('connections refused', r.refused.total)}${row('peak connections', `${r.peakConnections.toLocaleString('en-US')} (${r.capacity ? Math.round((100 * r.peakConnections) / r.capacity) : 0}% of capacity)`)}${row('still offloaded at the end', r.stillOffloaded)}</table>
 <table><caption>Terminations by reason</caption>${Object.entries(r.terminations.byReason).map(([k, v]) => row(k, v)).join('')}</table>
 <table><caption>Checks and cost</caption><tr><th>nothing lost</th><td class="${r.nothingLost.failures.length ? 'bad' : 'ok'}">${esc(lost)}</td></tr><tr><th>check()</th><td class="${r.check === 'ok' ? 'ok' : 'bad'}">${esc(r.check)}</td></tr>${row('termination latency p50 / p99', `${fmt(r.terminationLatencyMs.p50)} / ${fmt(r.terminationLatencyMs.p99)} ms`)}${row('table calls', r.core.calls)}${row('time in the table', `${r.core.ms.toFixed(0)} ms (${fmt(r.core.callsPerSecond)} calls/s)`)}</table>
-${lines('Offloaded objects over time, by kind', seconds, kinds, 'simulated time (s)')}
-${stackedBars('Terminations over time, by reason', seconds, byReason, 'simulated time (s)')}
-${lines('Capacity use', seconds, use, 'simulated time (s)', capLine)}
-${lines('Termination latency: share of terminations completed within t', xs, [{ name: 'completed (%)', values: cdf }], 'latency t (ms, simulated)')}
+${renderCharts(r)}
 </body></html>
 `;
 }

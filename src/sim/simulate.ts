@@ -9,7 +9,7 @@ import { HostStack } from '../host.js';
 import { SimulatedTarget } from '../simulated-target.js';
 import { seededRandom } from '../random.js';
 import { formatAddress, parseAddress } from '../address.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, ScenarioEvent } from './scenario.js';
 
 /** One point of the timeline. */
 export interface Sample {
@@ -47,8 +47,12 @@ export interface SimulateOptions {
   cdf: [number, number][];
   /** Called now and then with the simulated time and counters so far. */
   onProgress?: (p: { atMs: number; connections: number; terminations: number }) => void;
-  /** Lets other work run between ticks (default: a macrotask). */
+  /** Lets other work run between ticks (default: a macrotask); a live page paces the run here. */
   yieldEvery?: () => Promise<void>;
+  /** Called at every timeline sample with the timeline so far, terminations by reason, and termination latencies (unsorted). */
+  onSample?: (timeline: readonly Sample[], terminationsByReason: Readonly<Record<string, number>>, latencies: readonly number[]) => void;
+  /** Events pushed here (e.g. by buttons on a page) happen at the next tick; their atMs is ignored. */
+  control?: ScenarioEvent[];
 }
 
 interface Flow {
@@ -219,6 +223,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   host.tick(0);
   for (now = scenario.tickMs; now <= scenario.durationMs; now += scenario.tickMs) {
     while (arrived < n && arrivals[arrived]! < now) offloadOne(next++, drawPriority()), arrived++;
+    if (options.control?.length) events.unshift(...options.control.splice(0).map((e) => ({ ...e, atMs: now })));
     while (events.length && events[0]!.atMs <= now) {
       const e = events.shift()!;
       switch (e.type) {
@@ -276,6 +281,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     if (now % sampleEvery === 0) {
       timeline.push({ atMs: now, neighbors: table.count(Kind.Neighbor), paths: table.count(Kind.Path), connections: table.count(Kind.Connection), terminations: interval });
       interval = {};
+      options.onSample?.(timeline, byReason, target.terminateLatencies);
     }
     await yieldEvery();
     if (options.onProgress && performance.now() - lastProgress > 200) {
