@@ -3,9 +3,9 @@
 import type { SimulationResult } from './simulate.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#9333ea'];
-const W = 760;
+const W = 800;
 const H = 240;
-const M = { left: 64, right: 150, top: 16, bottom: 36 };
+const M = { left: 64, right: 190, top: 16, bottom: 36 };
 
 /** Styles the charts need (the report inlines them; a page includes them once). */
 export const CHART_CSS = 'figure{margin:18px 0} figcaption{font-weight:600;margin-bottom:4px} svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}';
@@ -19,8 +19,8 @@ function ticks(max: number, count = 5): number[] {
   const raw = max / count;
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = 0; v <= max * 1.0001; v += step) out.push(v);
+  const out: number[] = [0];
+  while (out[out.length - 1]! < max) out.push(out.length * step); // the last tick covers the maximum
   return out;
 }
 
@@ -68,14 +68,14 @@ function stackedBars(title: string, xs: number[], series: { name: string; values
 /** The four charts (inline SVG), from a result or from a run in progress. */
 export function renderCharts(r: Pick<SimulationResult, 'timeline' | 'capacity' | 'latencies'> & { terminations: { byReason: Record<string, number> } }): string {
   const seconds = r.timeline.map((s) => s.atMs / 1000);
-  const kinds = [
-    { name: 'connections', values: r.timeline.map((s) => s.connections) },
-    { name: 'paths', values: r.timeline.map((s) => s.paths) },
-    { name: 'neighbors', values: r.timeline.map((s) => s.neighbors) },
-  ];
+  const peakOf = (values: number[]) => `peak ${fmt(Math.max(0, ...values))}`;
+  const kinds = (['connections', 'paths', 'neighbors'] as const).map((k) => {
+    const values = r.timeline.map((s) => s[k]);
+    return { name: `${k} (${peakOf(values)})`, values };
+  });
   const reasons = Object.keys(r.terminations.byReason).filter((k) => r.terminations.byReason[k]! > 0);
   const byReason = reasons.map((name) => ({ name, values: r.timeline.map((s) => s.terminations[name] ?? 0) }));
-  const use = [{ name: 'connections / capacity (%)', values: r.timeline.map((s) => (r.capacity ? (100 * s.connections) / r.capacity : 0)) }];
+  const use = [{ name: '% of capacity', values: r.timeline.map((s) => (r.capacity ? (100 * s.connections) / r.capacity : 0)) }];
   const capLine = `<line x1="${M.left}" x2="${W - M.right}" y1="Y(100)" y2="Y(100)" stroke="#111" stroke-dasharray="4 4"/>`;
   // Latency: share of terminations completed within t ms.
   const lat = r.latencies;
