@@ -27,12 +27,15 @@ for (const [name, create] of implementations) {
     }
     t.recordTraffic(busy, 4000);
     assert.equal([...t.tick(3000, policy)], [quiet], 'quiet from 0 to 3,000 ms');
+    const decaying = t.describe(late).traffic!;
+    assert.ok(decaying.rate > 1000 && decaying.rate < 5000, 'the average decays, but not at once');
+    assert.is(decaying.quietMs, 0);
     t.recordTraffic(busy, 4000);
     assert.equal([...t.tick(4000, policy)], [quiet], 'and still quiet: returned at every tick until terminated');
     const info = t.describe(busy).traffic!;
     assert.is(info.rate, 4000);
     assert.is(info.quietMs, 0);
-    assert.ok(t.describe(late).traffic!.rate < 5000 && t.describe(late).traffic!.rate > 1000, 'the average decays');
+    assert.is(t.describe(late).traffic!.quietMs, 1000, 'under the threshold since the last tick');
     assert.is(t.describe(quiet).traffic!.quietMs, 4000);
   });
 
