@@ -40,6 +40,18 @@ interface Workload {
   run: (state: { t: AnyTable; built?: Built }, k: Keys) => void;
 }
 
+/** Setup: a tree built in one batch. */
+const built = (impl: Impl, k: Keys) => {
+  const t = create(impl);
+  return { t, built: buildBatch(t, k) };
+};
+/** Setup: a tree built in one batch, and the tick clock started. */
+const builtAndTicking = (impl: Impl, k: Keys) => {
+  const s = built(impl, k);
+  s.t.tick(0);
+  return s;
+};
+
 const WORKLOADS: Workload[] = [
   {
     name: 'build, batch',
@@ -56,10 +68,7 @@ const WORKLOADS: Workload[] = [
   {
     name: 'lookup every connection, batch',
     objects: (k) => k.shape.connections,
-    setup: (impl, k) => {
-      const t = create(impl);
-      return { t, built: buildBatch(t, k) };
-    },
+    setup: built,
     run: (s, k) => {
       const found = s.t.findConnections({ sources: k.sources, destinations: k.destinations, localPorts: k.localPorts, remotePorts: k.remotePorts });
       if (found[found.length - 1] !== s.built!.connections[found.length - 1]) throw new Error('lookup found the wrong connection');
@@ -68,10 +77,7 @@ const WORKLOADS: Workload[] = [
   {
     name: 'cascade-terminate one interface (half) and complete',
     objects: (k) => (k.shape.connections + k.shape.paths + k.shape.neighbors) / 2,
-    setup: (impl, k) => {
-      const t = create(impl);
-      return { t, built: buildBatch(t, k) };
-    },
+    setup: built,
     run: (s, k) => {
       const b = s.t.terminateInterface(1, Reason.MediaDisconnect);
       s.t.completeTerminate(b.handles);
@@ -81,12 +87,7 @@ const WORKLOADS: Workload[] = [
   {
     name: 'record traffic for every connection (batch), then tick',
     objects: (k) => k.shape.connections,
-    setup: (impl, k) => {
-      const t = create(impl);
-      const built = buildBatch(t, k);
-      t.tick(0);
-      return { t, built };
-    },
+    setup: builtAndTicking,
     run: (s, k) => {
       const c = s.built!.connections;
       s.t.recordTrafficBatch(c, TRAFFIC.subarray(0, c.length));
@@ -97,21 +98,13 @@ const WORKLOADS: Workload[] = [
   {
     name: 'tick alone (no traffic recorded)',
     objects: (k) => k.shape.connections,
-    setup: (impl, k) => {
-      const t = create(impl);
-      const built = buildBatch(t, k);
-      t.tick(0);
-      return { t, built };
-    },
+    setup: builtAndTicking,
     run: (s) => void s.t.tick(1000),
   },
   {
     name: 'victim choice: choose and terminate 1,000, one call each',
     objects: () => 1000,
-    setup: (impl, k) => {
-      const t = create(impl);
-      return { t, built: buildBatch(t, k) };
-    },
+    setup: built,
     run: (s) => {
       const one = [0];
       for (let i = 0; i < 1000; i++) {
@@ -123,10 +116,7 @@ const WORKLOADS: Workload[] = [
   {
     name: 'cascade-terminate everything (terminateAll) and complete',
     objects: (k) => k.shape.connections + k.shape.paths + k.shape.neighbors,
-    setup: (impl, k) => {
-      const t = create(impl);
-      return { t, built: buildBatch(t, k) };
-    },
+    setup: built,
     run: (s) => void s.t.completeTerminate(s.t.terminateAll(Reason.PowerTransition).handles),
   },
   {
@@ -162,10 +152,7 @@ const WORKLOADS: Workload[] = [
   {
     name: 'churn: offload one, terminate one (1M calls)',
     objects: () => CHURN_OPERATIONS,
-    setup: (impl, k) => {
-      const t = create(impl);
-      return { t, built: buildBatch(t, k) };
-    },
+    setup: built,
     run: (s) => {
       const paths = s.built!.paths;
       const one = [0];
