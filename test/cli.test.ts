@@ -100,6 +100,18 @@ test('a run prints a summary with the checks, and the same seed gives the same r
   assert.not.match(text.out, /\r/, 'no progress line when the output is not a terminal');
 });
 
+test('the default scenario (npm start) offloads 100,000+ connections and shows every termination reason', () => {
+  const r = run('simulate', '--json');
+  assert.is(r.code, 0, r.err);
+  const result = JSON.parse(r.out);
+  assert.ok(result.requested >= 100_000);
+  for (const [reason, count] of Object.entries(result.terminations.byReason)) assert.ok((count as number) > 0, `no ${reason} termination`);
+  assert.is(Object.keys(result.terminations.byReason).length, 9);
+  assert.equal(result.nothingLost.failures, []);
+  assert.ok(result.nothingLost.checked > 50_000);
+  assert.is(result.check, 'ok');
+});
+
 test('--report writes one self-contained HTML file with four inline SVG charts', () => {
   const report = join(dir, 'report.html');
   const r = run('simulate', scenarioFile(), '--report', report);
