@@ -298,6 +298,29 @@ test('a completion for an object that is already gone is reported, not fatal', a
   w.host.table.check();
 });
 
+test('host calls validate their input and change nothing when they throw', async () => {
+  const w = await world();
+  const c = await w.host.offload(request(1));
+  w.host.tick(100);
+  throwsCode(() => w.host.tick(NaN), ErrorCode.InvalidArgument, /finite time/);
+  throwsCode(() => w.host.tick(50), ErrorCode.InvalidArgument, /before the previous tick/);
+  throwsCode(() => w.host.recordTraffic(c, -1), ErrorCode.InvalidArgument, /sentBytes/);
+  throwsCode(() => w.host.recordTraffic(3 * 2 ** 30 + 5, 1), ErrorCode.StaleHandle);
+  throwsCode(() => void w.host.pause(-1), ErrorCode.InvalidArgument, /ifIndex/);
+  throwsCode(() => void w.host.updatePath(w.host.table.parent(c), 10), ErrorCode.InvalidArgument, /mtu/);
+  for (const call of [() => w.host.query(3 * 2 ** 30 + 5), () => w.host.invalidate(c), () => w.host.terminate([c], 0)]) {
+    try {
+      await call();
+      assert.unreachable('should throw');
+    } catch (e) {
+      assert.ok([ErrorCode.StaleHandle, ErrorCode.WrongKind, ErrorCode.InvalidArgument].includes((e as { code: ErrorCode }).code), String(e));
+    }
+  }
+  assert.is(w.host.table.state(c), State.Offloaded);
+  assert.is(w.target.calls.terminate + w.target.calls.invalidate + w.target.calls.update + w.target.calls.query, 0, 'nothing reached the target');
+  w.host.table.check();
+});
+
 test('HostStack.create validates its options', async () => {
   for (const bad of [{}, { target: {} }, { target: new SimulatedTarget(), policy: { lowActivty: false } }, { target: new SimulatedTarget(), policy: { honorAdvisory: [UploadReason.HardwareFailure] } }]) {
     try {
