@@ -187,5 +187,3 @@ export function indexRemove(kind: u32, slot: u32): void {
 
 /** Slot+1 stored at bucket `i` of the index of `kind` (for check()). */
 export function indexEntry(kind: u32, i: u32): u32 { return load<u32>(bucket(buckets(kind), i)); }
-/** Bucket where a probe for `slot`'s own key starts (for check()). */
-export function indexHome(kind: u32, slot: u32): u32 { return hashOfSlot(kind, slot) & mask(kind); }

@@ -20,7 +20,7 @@
 
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, OFFLOADED, TERMINATING,
-  F_PENDING, F_MARK, handleKind, handleSlot, handleGen, makeHandle, isLive, state, setState,
+  F_PENDING, F_MARK, handleKind, handleSlot, makeHandle, state, setState,
   flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at32, at64, at128, link, unlink,
   highWater as highWaterOf,
   newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, untakeSlot, releaseSlot, liveCount,
@@ -31,6 +31,10 @@ import {
   findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove,
 } from './keyindex';
 import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
+import {
+  E_INVALID, E_STALE, E_WRONG_KIND, E_WRONG_STATE, E_DUPLICATE, E_HAS_DEPENDENTS, E_CAPACITY, E_OUT_OF_MEMORY,
+  checkHandle,
+} from './errors';
 import { trafficInit, lruAppend, lruRemove, trafficOf } from './traffic';
 import {
   KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
@@ -39,29 +43,12 @@ import {
 
 // unmanaged! raw pointers into linear memory throughout.
 
-// Error codes, as in src/errors.ts.
-export const E_INVALID: i32 = 1;
-export const E_STALE: i32 = 2;
-export const E_WRONG_KIND: i32 = 3;
-export const E_WRONG_STATE: i32 = 4;
-export const E_DUPLICATE: i32 = 5;
-export const E_HAS_DEPENDENTS: i32 = 6;
-export const E_CAPACITY: i32 = 7;
-export const E_OUT_OF_MEMORY: i32 = 8;
-
 /** Reason given to pruned parents (Reason.Orphaned). */
 const ORPHANED: u8 = 9;
 
 /** fail() for calls that return a handle: the error code itself (1..8, never a handle). */
 @inline function failCode(code: i32, index: i32, handle: u32, aux: u32): u32 {
   return <u32>-fail(code, index, handle, aux);
-}
-
-/** 0 if `h` names a live object, else an error code. */
-function checkHandle(h: u32): i32 {
-  let k = handleKind(h);
-  if (k == 0) return E_INVALID;
-  return isLive(k, handleSlot(h), handleGen(h)) ? 0 : E_STALE;
 }
 
 /** 0 if `h` is a live object of `kind` that can take a new dependent, else an error code. */

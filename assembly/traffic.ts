@@ -16,9 +16,10 @@
 // sets its rate to that interval's rate (no ramp up from zero).
 
 import {
-  KIND_CONNECTION, OFFLOADED, F_PENDING, state, flags, at8, at32, highWater, makeHandle, isLive,
-  handleKind, handleSlot, handleGen, liveCount, OFF_PRIO, OFF_LRU_PREV, OFF_LRU_NEXT, OFF_BYTES, OFF_RATE, OFF_QUIET,
+  KIND_CONNECTION, OFFLOADED, F_PENDING, state, flags, at8, at32, highWater, makeHandle,
+  handleKind, handleSlot, liveCount, OFF_PRIO, OFF_LRU_PREV, OFF_LRU_NEXT, OFF_BYTES, OFF_RATE, OFF_QUIET,
 } from './slab';
+import { checkHandle, E_WRONG_KIND, E_OUT_OF_MEMORY } from './errors';
 import { staged32, reserveOut, outReset, outPush, outLength, fail } from './buffers';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -79,12 +80,11 @@ export function lruRemove(slot: u32): void {
   }
 }
 
-/** 0 if `h` is a live connection, else an error code (1 invalid, 2 stale, 3 wrong kind). */
+/** 0 if `h` is a live connection, else an error code. */
 function checkConnection(h: u32): i32 {
-  let k = handleKind(h);
-  if (k == 0) return 1;
-  if (!isLive(k, handleSlot(h), handleGen(h))) return 2;
-  return k == KIND_CONNECTION ? 0 : 3;
+  let e = checkHandle(h);
+  if (e) return e;
+  return handleKind(h) == KIND_CONNECTION ? 0 : E_WRONG_KIND;
 }
 
 /** Records `bytes` of traffic (sent and received) on one connection. 0 or -error. */
@@ -145,7 +145,7 @@ export function tick(dt: f64, dtWhole: u32, alpha: f64, threshold: f64, quietLim
  */
 export function chooseVictims(k: u32, priority: u32): i32 {
   outReset();
-  if (!reserveOut(min(k, liveCount(KIND_CONNECTION)))) return -8; // never allocates: see reserveFor
+  if (!reserveOut(min(k, liveCount(KIND_CONNECTION)))) return -E_OUT_OF_MEMORY; // never allocates: see reserveFor
   k = min(k, liveCount(KIND_CONNECTION));
   for (let p: u32 = 0; p < priority && p < 256 && outLength() < k; p++) {
     for (let c = headOf(p); c && outLength() < k; c = lruNext(c - 1)) outPush(makeHandle(KIND_CONNECTION, c - 1), 0);

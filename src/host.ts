@@ -225,10 +225,12 @@ export class HostStack extends Emitter<HostEvents> {
       const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
       if (parent && blocks.some((x) => x.handle === parent) && !ok.has(parent)) ok.delete(b.handle);
     }
-    const live = blocks.filter((b) => this.stateOf(b.handle) === State.Offloading);
-    const good = live.filter((b) => ok.has(b.handle)).map((b) => b.handle);
-    const bad = live.filter((b) => !ok.has(b.handle)).map((b) => b.handle);
-    for (const b of blocks) if (this.stateOf(b.handle) !== State.Offloading) this.emit('error', { message: 'an initiate completed for an object that is not being offloaded', handle: b.handle });
+    const good: number[] = [];
+    const bad: number[] = [];
+    for (const b of blocks) {
+      if (this.stateOf(b.handle) !== State.Offloading) this.emit('error', { message: 'an initiate completed for an object that is not being offloaded', handle: b.handle });
+      else (ok.has(b.handle) ? good : bad).push(b.handle);
+    }
     const infos = good.map((h) => ({ handle: h, kind: this.table.kind(h), key: this.table.describe(h).key }));
     this.applyCompletion(() => this.table.completeOffload(good, true), 'completeOffload');
     if (bad.length) this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
