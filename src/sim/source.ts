@@ -1,0 +1,57 @@
+// The workload as the policy lab consumes it: a pull stream of ticks. A synthetic workload
+// (scenario flows) and a recorded one (a pcap, pcapng or Zeek conn.log replayed by src/trace/)
+// both implement WorkloadSource, so simulate and compare never know which one they run.
+//
+// A source fills one reusable TickBatch per tick, so memory is bounded by the connections alive
+// in a tick, never by the workload's length or the size of the file behind it. Connections are
+// named by the source's own ids: small non-negative integers, unique for the run, dense enough
+// to index typed arrays (a source may reuse an id only after the tick that closed it).
+
+/** Growable columns of one tick. `count` entries are valid; arrays may be longer. */
+export interface TickBatch {
+  /** Connections that open in this tick. */
+  opened: {
+    count: number;
+    id: Uint32Array;
+    ifIndex: Uint32Array;
+    /** 16 bytes per connection (IPv4 stored IPv4-mapped, as the table stores addresses). */
+    nextHop: Uint8Array;
+    source: Uint8Array;
+    destination: Uint8Array;
+    localPort: Uint16Array;
+    remotePort: Uint16Array;
+    /** 0..255, higher wins. */
+    priority: Uint8Array;
+  };
+  /** Bytes moved in this tick, by connection (an id appears at most once per tick). */
+  traffic: {
+    count: number;
+    id: Uint32Array;
+    /** Bytes the local side sent. */
+    sent: Float64Array;
+    /** Bytes the local side received. */
+    received: Float64Array;
+  };
+  /** Connections that close at the end of this tick (after their traffic of this tick). */
+  closed: {
+    count: number;
+    id: Uint32Array;
+  };
+}
+
+/** A workload, tick by tick. */
+export interface WorkloadSource {
+  /** Simulated ms per tick. */
+  readonly tickMs: number;
+  /** Ticks in the run (an estimate for a stream whose end is not known in advance; used for progress). */
+  readonly ticks: number;
+  /** What the source is, for reports: a scenario name or a file name. */
+  readonly name: string;
+  /**
+   * Fills `batch` (resetting its counts first) with tick number `tick` (0, 1, 2, ... in order)
+   * and says whether there is anything after it. Sources reading files may be asynchronous.
+   */
+  next(tick: number, batch: TickBatch): boolean | Promise<boolean>;
+  /** Releases files and buffers; called once, also when a run stops early. */
+  close?(): void | Promise<void>;
+}
