@@ -16,6 +16,10 @@ import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type {
   OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, DelegatedState, Segment, UpdateBlock,
 } from './target.js';
+import { ConnectionEngine, type OpenedColumns } from './host/engine.js';
+import { readOffloadPolicy, eager } from './host/policies/index.js';
+import type { ConnectionColumns, OffloadPolicy } from './host/policy.js';
+import type { HostMetrics } from './host/metrics.js';
 
 /** What the host does, and when. Every field is optional. */
 export interface HostPolicy {
@@ -27,6 +31,19 @@ export interface HostPolicy {
   mediaDisconnectGraceMs?: number;
   /** At capacity, a new connection may preempt one of strictly lower priority (default true). */
   preempt?: boolean;
+  /** Decides, at every tick, which connections opened with open() go to the target (default: eager). */
+  offload?: OffloadPolicy;
+}
+
+/** Options of HostStack.create. */
+export interface HostStackOptions {
+  target: OffloadTarget;
+  table?: OffloadTable;
+  policy?: HostPolicy;
+  /** An offload that carried fewer bytes than this before it was terminated counts as wasted (default 65536). */
+  wasteThresholdBytes?: number;
+  /** Window of the moving average behind the `rate` column, ms (default 1000). */
+  rateWindowMs?: number;
 }
 
 /** A connection the application wants offloaded. */
@@ -70,13 +87,14 @@ const MUST_HONOUR = new Set([
   UploadReason.HardwareFailure, UploadReason.InvalidState, UploadReason.ReceivedUrgentData,
   UploadReason.TimeoutExpiration, UploadReason.UploadRequested,
 ]);
-const POLICY_NAMES = new Set(['lowActivity', 'honorAdvisory', 'mediaDisconnectGraceMs', 'preempt']);
+const POLICY_NAMES = new Set(['lowActivity', 'honorAdvisory', 'mediaDisconnectGraceMs', 'preempt', 'offload']);
 
 interface ResolvedPolicy {
   lowActivity: ResolvedActivityPolicy | false;
   honorAdvisory: Set<UploadReason>;
   mediaDisconnectGraceMs: number;
   preempt: boolean;
+  offload: OffloadPolicy;
 }
 
 function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
@@ -93,6 +111,7 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
     honorAdvisory: new Set(advisory),
     mediaDisconnectGraceMs: p.mediaDisconnectGraceMs === undefined ? 0 : requireInt(p.mediaDisconnectGraceMs, 0, 2 ** 31, 'HostStack policy: mediaDisconnectGraceMs'),
     preempt: p.preempt ?? true,
+    offload: p.offload === undefined ? eager.create() : readOffloadPolicy(p.offload, 'HostStack policy: offload'),
   };
 }
 
@@ -114,25 +133,41 @@ export class HostStack extends Emitter<HostEvents> {
   private readonly terminating = new Map<number, Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private now = 0;
+  /** The connections of open()/traffic()/close() and their offload policy (src/host/engine.ts). */
+  private readonly engine: ConnectionEngine;
 
-  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy) {
+  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy, lab: { wasteThresholdBytes: number; rateWindowMs: number }) {
     super();
     this.target = target;
     this.table = table;
     this.policy = policy;
     this.capacity = target.capacity;
+    this.engine = new ConnectionEngine({
+      table, target,
+      now: () => this.now,
+      capacity: () => this.capacity,
+      canOffload: () => !this.paused && !this.targetPaused,
+      interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
+      track: (promise) => this.track(promise),
+      emit: (name, event) => this.emit(name, event),
+      listening: (name) => this.listening(name),
+    }, { policy: policy.offload, ...lab });
     target.attach(this.indications());
   }
 
   /** A host stack driving `target`, over `table` (default: a new OffloadTable). */
-  static async create(options: { target: OffloadTarget; table?: OffloadTable; policy?: HostPolicy }): Promise<HostStack> {
+  static async create(options: HostStackOptions): Promise<HostStack> {
     requireObject(options, 'HostStack.create', 'options');
     const { target } = options;
     if (!target || typeof target.initiate !== 'function' || typeof target.attach !== 'function') {
       invalid('HostStack.create: target must be an OffloadTarget (e.g. new SimulatedTarget())');
     }
     const policy = readPolicy(options.policy);
-    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy);
+    const lab = {
+      wasteThresholdBytes: options.wasteThresholdBytes === undefined ? 65536 : requireInt(options.wasteThresholdBytes, 0, Number.MAX_SAFE_INTEGER, 'HostStack.create: wasteThresholdBytes'),
+      rateWindowMs: options.rateWindowMs === undefined ? 1000 : requireInt(options.rateWindowMs, 1, 2 ** 31, 'HostStack.create: rateWindowMs'),
+    };
+    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy, lab);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
@@ -248,6 +283,7 @@ export class HostStack extends Emitter<HostEvents> {
   /** Hands a termination batch to the target; its completion frees the objects and sends orphans. */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
+    this.engine.terminating(batch);
     const blocks: TerminateBlock[] = [];
     const infos = new Map<number, ObjectInfo>();
     for (let i = 0; i < batch.length; i++) {
@@ -290,6 +326,7 @@ export class HostStack extends Emitter<HostEvents> {
       });
     }
     const next = this.applyCompletion(() => this.table.completeTerminate(live.map((b) => b.handle)), 'completeTerminate');
+    for (const b of live) this.engine.completed(b, byHandle.get(b.handle));
     return next;
   }
 
@@ -338,14 +375,18 @@ export class HostStack extends Emitter<HostEvents> {
         this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
       }
     }
-    if (!this.policy.lowActivity) return 0;
-    const quiet = this.table.tick(now, {
-      thresholdBytesPerSecond: this.policy.lowActivity.threshold,
-      windowMs: this.policy.lowActivity.windowMs,
-      quietMs: this.policy.lowActivity.quietMs,
-    });
-    if (quiet.length) this.send(this.table.terminate(quiet, Reason.LowActivity));
-    return quiet.length;
+    let quiet = 0;
+    if (this.policy.lowActivity) {
+      const handles = this.table.tick(now, {
+        thresholdBytesPerSecond: this.policy.lowActivity.threshold,
+        windowMs: this.policy.lowActivity.windowMs,
+        quietMs: this.policy.lowActivity.quietMs,
+      });
+      if (handles.length) this.send(this.table.terminate(handles, Reason.LowActivity));
+      quiet = handles.length;
+    }
+    this.engine.tick(now);
+    return quiet;
   }
 
   // ---- host decisions --------------------------------------------------------------------------
@@ -466,6 +507,7 @@ export class HostStack extends Emitter<HostEvents> {
         this.capacity = connections;
       },
       delivered: (handle, bytes) => {
+        this.engine.delivered(handle, bytes);
         this.emit('delivered', { handle, bytes });
       },
     };
@@ -498,4 +540,73 @@ export class HostStack extends Emitter<HostEvents> {
     promise.then(forget, forget);
     return promise;
   }
+
+  // ---- connections that live in the host (the policy lab) --------------------------------------
+
+  /**
+   * Opens connections in the host (in software): the `opened` columns of a TickBatch
+   * (src/sim/source.ts). Returns their ids, in order; an id is never reused. The offload policy
+   * decides at tick() which of them go to the target.
+   */
+  open(opened: OpenedColumns): Float64Array {
+    return this.engine.open(opened);
+  }
+
+  /**
+   * Bytes moved on open connections since the last call (entry i: ids[i] sent sent[i], received
+   * received[i]). They count as offloaded bytes if the connection is Offloaded now, else as software
+   * bytes, and reach the target for Offloaded ones. All or none: a bad entry throws and changes nothing.
+   */
+  traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    this.engine.traffic(ids, sent, received, count);
+  }
+
+  /**
+   * Closes connections: one in software is gone at once; one on the target is terminated with
+   * Reason.Application (after the bytes already passed to traffic()) and gone once handed back.
+   */
+  close(ids: ArrayLike<number>, count?: number): void {
+    this.engine.close(ids, count);
+  }
+
+  /** The host's connections as columns (read-only; the arrays are replaced when they grow). */
+  get connections(): ConnectionColumns {
+    return this.engine.columns;
+  }
+
+  /** The offload policy in use. */
+  get offloadPolicy(): OffloadPolicy {
+    return this.engine.policy;
+  }
+
+  /** What the host knows about its connections so far: bytes, churn, waste, time to offload, nothing-lost. */
+  metrics(): HostMetrics {
+    return this.engine.metrics();
+  }
+
+  /**
+   * Resolves once the completions the target has delivered so far are applied (one macrotask
+   * turn). Call it between ticks: a simulated target completes calls inside advance(), and their
+   * effects reach the host's columns on the microtasks that follow.
+   */
+  settle(): Promise<void> {
+    return nextTurn();
+  }
+}
+
+/** One macrotask turn: every microtask queued before it has run. */
+function nextTurn(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(0);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
