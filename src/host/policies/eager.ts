@@ -25,7 +25,6 @@ export const eager: PolicyFactory<EagerOptions> & { readonly schema: PolicySchem
       name: 'eager',
       tick(ctx: PolicyContext) {
         const n = ctx.arrived.length + ctx.active.length;
-        if (n === 0) return undefined;
         if (scratch.length < n) scratch = new Uint32Array(n * 2);
         scratch.set(ctx.arrived, 0);
         scratch.set(ctx.active, ctx.arrived.length);
