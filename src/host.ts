@@ -148,6 +148,7 @@ export class HostStack extends Emitter<HostEvents> {
       capacity: () => this.capacity,
       canOffload: () => !this.paused && !this.targetPaused,
       interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
+      tableTraffic: () => this.policy.lowActivity !== false,
       track: (promise) => this.track(promise),
       emit: (name, event) => this.emit(name, event),
       listening: (name) => this.listening(name),

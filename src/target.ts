@@ -117,6 +117,12 @@ export interface OffloadTarget {
   invalidate(blocks: TerminateBlock[]): Promise<BlockStatus[]>;
   /** Data moves on an offloaded connection: the application sent, the peer sent (optional). */
   traffic?(handle: number, sentBytes: number, receivedBytes: number): void;
+  /**
+   * The same for many connections in one call (optional; preferred over traffic() when present):
+   * entry i is handles[i], sentBytes[i], receivedBytes[i]. The arrays are the host's scratch:
+   * read them during the call, do not keep them.
+   */
+  trafficBatch?(handles: Float64Array, sentBytes: Float64Array, receivedBytes: Float64Array): void;
   /** The host's clock moved to `now` ms (optional; a simulated target uses it). */
   advance?(now: number): void;
 }

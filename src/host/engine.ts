@@ -23,7 +23,7 @@ import type { TerminateBatch } from '../types.js';
 import type { OffloadTarget, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, Segment } from '../target.js';
 import type { HostEvents } from '../host.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
-import { ConnectionStore, ADDRESS_BYTES } from './connections.js';
+import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry, neighborKey, pathKey } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
@@ -38,6 +38,8 @@ export interface EngineHost {
   canOffload(): boolean;
   /** True while offloads on this interface are paused or its link is down. */
   interfaceBlocked(ifIndex: number): boolean;
+  /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
+  tableTraffic(): boolean;
   track<T>(promise: Promise<T>): Promise<T>;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
   listening(name: keyof HostEvents): boolean;
@@ -138,15 +140,32 @@ export class ConnectionEngine {
     const slots = s.u32;
     const snd = s.f64a;
     const rcv = s.f64b;
-    this.readSlots(op, ids, n, slots, false);
-    readIntegers(op, 'sent', sent, n, snd, 0, Number.MAX_SAFE_INTEGER);
-    readIntegers(op, 'received', received, n, rcv, 0, Number.MAX_SAFE_INTEGER);
-    // Everything checked. Offloaded connections' bytes go to the table (low activity, victims) and the target.
     const c = this.columns;
+    const idColumn = c.id;
+    const closed = c.closed;
+    const length = c.length;
+    // One pass reads and checks every entry (this is the hottest loop of a lab run).
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const a = sent[i]!;
+      const b = received[i]!;
+      const slot = typeof id === 'number' && id >= SLOT_SPACE && id <= Number.MAX_SAFE_INTEGER ? (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0 : -1;
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || closed[slot]) this.readSlots(op, ids, i + 1, slots, false);
+      if (typeof a !== 'number' || !(a >= 0 && a <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(a)}`, i);
+      if (typeof b !== 'number' || !(b >= 0 && b <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(b)}`, i);
+      slots[i] = slot;
+      snd[i] = a;
+      rcv[i] = b;
+    }
+    // Everything checked. Offloaded connections' bytes go to the target, and to the table when
+    // its low-activity tick needs them.
     const m = this.metricsCounters;
     const tick = this.tickNumber;
-    let k = 0;
+    const status = c.status;
     const handles = s.f64c;
+    let k = 0;
+    let software = 0;
+    let offloaded = 0;
     for (let i = 0; i < n; i++) {
       const slot = slots[i]!;
       const a = snd[i]!;
@@ -157,9 +176,9 @@ export class ConnectionEngine {
       c.tickBytes[slot]! += bytes;
       c.sent[slot]! += a;
       c.received[slot]! += b;
-      c.markActive(slot, tick);
-      if (c.status[slot] === ConnectionStatus.Offloaded) {
-        m.offloadedBytes += bytes;
+      if (c.activeStamp[slot] !== tick) c.markActive(slot, tick);
+      if (status[slot] === ConnectionStatus.Offloaded) {
+        offloaded += bytes;
         c.offloadedBytes[slot]! += bytes;
         c.episodeSent[slot]! += a;
         c.episodeReceived[slot]! += b;
@@ -167,19 +186,24 @@ export class ConnectionEngine {
         snd[k] = a;
         rcv[k] = b;
         k++;
-      } else m.softwareBytes += bytes;
+      } else software += bytes;
     }
+    m.offloadedBytes += offloaded;
+    m.softwareBytes += software;
     if (k === 0) return;
-    const table = this.host.table;
-    const counted = new Float64Array(k);
-    for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
-    try {
-      table.recordTrafficBatch(handles.subarray(0, k), counted);
-    } catch (error) {
-      this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
+    const onTarget = handles.subarray(0, k);
+    if (this.host.tableTraffic()) {
+      const counted = new Float64Array(k);
+      for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
+      try {
+        this.host.table.recordTrafficBatch(onTarget, counted);
+      } catch (error) {
+        this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
+      }
     }
     const target = this.host.target;
-    if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+    if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
+    else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
   }
 
   close(ids: ArrayLike<number>, count?: number): void {
