@@ -47,20 +47,26 @@ export class ConnectionStore implements ConnectionColumns {
   address = new Uint8Array(0);
   localPort = new Uint16Array(0);
   remotePort = new Uint16Array(0);
-  /** Bytes sent / received since open: the software stack's sequence numbers at an offload. */
+  /** Bytes sent since open (received = bytes - sent): the software stack's sequence numbers at an offload. */
   sent = new Float64Array(0);
-  received = new Float64Array(0);
-  /** This offload only: bytes sent / received while offloaded, delivered by the target, initial sequence numbers. */
+  /**
+   * This offload: while Offloaded, `sent` and `bytes` when it became Offloaded; from Terminating
+   * on, the bytes sent and moved while it was Offloaded (kept apart so that traffic() touches
+   * as few columns as possible: every byte moved while Offloaded is an offloaded byte).
+   */
   episodeSent = new Float64Array(0);
-  episodeReceived = new Float64Array(0);
+  episodeBytes = new Float64Array(0);
+  /** Received bytes the target delivered to the host during this offload. */
   episodeDelivered = new Float64Array(0);
+  /** The TCP state handed to the target at this offload. */
   initialSndUna = new Float64Array(0);
+  initialRcvNxt = new Float64Array(0);
+  /** 1 once the connection was Offloaded (time to offload counts the first time only). */
+  everOffloaded = new Uint8Array(0);
   /** The path entry (parents.ts) while on the target, -1 otherwise. */
   path = new Int32Array(0);
   /** close() was called; the slot is freed when its termination completes. */
   closed = new Uint8Array(0);
-  /** Tick number at which the slot was last listed in `active` (dedupe). */
-  activeStamp = new Uint32Array(0);
   /** Tick number at which the slot was last offered in an offload decision (dedupe). */
   offerStamp = new Uint32Array(0);
   /** Position in `live`. */
@@ -110,10 +116,9 @@ export class ConnectionStore implements ConnectionColumns {
     this.handle[slot] = 0;
     this.offloadedAt[slot] = 0;
     this.sent[slot] = 0;
-    this.received[slot] = 0;
+    this.everOffloaded[slot] = 0;
     this.path[slot] = -1;
     this.closed[slot] = 0;
-    this.activeStamp[slot] = 0;
     this.offerStamp[slot] = 0;
     this.livePosition[slot] = this.liveCount;
     this.live[this.liveCount++] = slot;
@@ -135,13 +140,6 @@ export class ConnectionStore implements ConnectionColumns {
       this.generation[slot]!++;
       this.free[this.freeCount++] = slot;
     }
-  }
-
-  /** Lists a slot in `active` once per tick. */
-  markActive(slot: number, tick: number): void {
-    if (this.activeStamp[slot] === tick) return;
-    this.activeStamp[slot] = tick;
-    this.active.push(slot);
   }
 
   /** True if `n` more connections can open (slots free or never used). */
@@ -170,14 +168,14 @@ export class ConnectionStore implements ConnectionColumns {
     this.localPort = copy(new Uint16Array(capacity), this.localPort);
     this.remotePort = copy(new Uint16Array(capacity), this.remotePort);
     this.sent = f64(this.sent);
-    this.received = f64(this.received);
     this.episodeSent = f64(this.episodeSent);
-    this.episodeReceived = f64(this.episodeReceived);
+    this.episodeBytes = f64(this.episodeBytes);
     this.episodeDelivered = f64(this.episodeDelivered);
     this.initialSndUna = f64(this.initialSndUna);
+    this.initialRcvNxt = f64(this.initialRcvNxt);
+    this.everOffloaded = u8(this.everOffloaded);
     this.path = copy(new Int32Array(capacity), this.path);
     this.closed = u8(this.closed);
-    this.activeStamp = u32(this.activeStamp);
     this.offerStamp = u32(this.offerStamp);
     this.livePosition = u32(this.livePosition);
     this.live = u32(this.live);

@@ -75,8 +75,6 @@ export class ConnectionEngine {
   /** Connections of this engine on the target, by table handle (at most the target's capacity). */
   private readonly slotByHandle = new Map<number, number>();
   private readonly scratch = new Scratch();
-  private readonly offloadedOnce: { flags: Uint8Array } = { flags: new Uint8Array(0) };
-  private initialRcvNxt = new Float64Array(0);
   private tickNumber = 1;
   private callNumber = 0;
   private lastTick: number | undefined;
@@ -117,7 +115,6 @@ export class ConnectionEngine {
     const now = this.host.now();
     for (let i = 0; i < n; i++) {
       const slot = c.allocate(now);
-      this.ensureOwnColumns();
       c.ifIndex[slot] = ifx[i]!;
       c.localPort[slot] = ports[i]!;
       c.remotePort[slot] = remote[i]!;
@@ -126,7 +123,6 @@ export class ConnectionEngine {
       c.address.set((nextHop as Uint8Array).subarray(16 * i, 16 * i + 16), at);
       c.address.set((source as Uint8Array).subarray(16 * i, 16 * i + 16), at + 16);
       c.address.set((destination as Uint8Array).subarray(16 * i, 16 * i + 16), at + 32);
-      this.offloadedOnce.flags[slot] = 0;
       ids[i] = c.id[slot]!;
     }
     return ids;
@@ -160,8 +156,9 @@ export class ConnectionEngine {
     // Everything checked. Offloaded connections' bytes go to the target, and to the table when
     // its low-activity tick needs them.
     const m = this.metricsCounters;
-    const tick = this.tickNumber;
     const status = c.status;
+    const tickBytes = c.tickBytes;
+    const active = c.active;
     const handles = s.f64c;
     let k = 0;
     let software = 0;
@@ -173,15 +170,13 @@ export class ConnectionEngine {
       const bytes = a + b;
       if (bytes === 0) continue;
       c.bytes[slot]! += bytes;
-      c.tickBytes[slot]! += bytes;
+      // First bytes since the previous tick: the slot is active (tickBytes is reset at every tick).
+      if (tickBytes[slot] === 0) active.push(slot);
+      tickBytes[slot]! += bytes;
       c.sent[slot]! += a;
-      c.received[slot]! += b;
-      if (c.activeStamp[slot] !== tick) c.markActive(slot, tick);
       if (status[slot] === ConnectionStatus.Offloaded) {
         offloaded += bytes;
         c.offloadedBytes[slot]! += bytes;
-        c.episodeSent[slot]! += a;
-        c.episodeReceived[slot]! += b;
         handles[k] = c.handle[slot]!;
         snd[k] = a;
         rcv[k] = b;
@@ -420,15 +415,13 @@ export class ConnectionEngine {
       const slot = kept[i]!;
       const path = pathOf[i]!;
       const sndUna = c.sent[slot]! % TWO32;
-      const rcvNxt = c.received[slot]! % TWO32;
+      const rcvNxt = (c.bytes[slot]! - c.sent[slot]!) % TWO32;
       c.status[slot] = ConnectionStatus.Offloading;
       c.handle[slot] = h;
       c.path[slot] = path;
-      c.episodeSent[slot] = 0;
-      c.episodeReceived[slot] = 0;
       c.episodeDelivered[slot] = 0;
       c.initialSndUna[slot] = sndUna;
-      this.initialRcvNxt[slot] = rcvNxt;
+      c.initialRcvNxt[slot] = rcvNxt;
       this.slotByHandle.set(h, slot);
       connSlots.push(slot);
       blocks.push({ kind: Kind.Connection, handle: h, path: p.handle[path]!, localPort: c.localPort[slot]!, remotePort: c.remotePort[slot]!, tcp: { sndUna, sndNxt: sndUna, rcvNxt } });
@@ -546,8 +539,10 @@ export class ConnectionEngine {
       c.status[slot] = ConnectionStatus.Offloaded;
       this.offloadedCount++;
       c.offloadedAt[slot] = now;
-      if (!this.offloadedOnce.flags[slot]) {
-        this.offloadedOnce.flags[slot] = 1;
+      c.episodeSent[slot] = c.sent[slot]!;
+      c.episodeBytes[slot] = c.bytes[slot]!;
+      if (!c.everOffloaded[slot]) {
+        c.everOffloaded[slot] = 1;
         m.timeToOffload(now - c.openedAt[slot]!);
       }
     }
@@ -677,7 +672,12 @@ export class ConnectionEngine {
       const h = batch.handles[i]!;
       const slot = this.slotByHandle.get(h);
       if (slot !== undefined) {
-        if (c.status[slot] === ConnectionStatus.Offloaded) this.offloadedCount--;
+        if (c.status[slot] === ConnectionStatus.Offloaded) {
+          // What it moved while Offloaded: from here on its bytes are software bytes.
+          this.offloadedCount--;
+          c.episodeSent[slot] = c.sent[slot]! - c.episodeSent[slot]!;
+          c.episodeBytes[slot] = c.bytes[slot]! - c.episodeBytes[slot]!;
+        }
         c.status[slot] = ConnectionStatus.Terminating;
         continue;
       }
@@ -700,7 +700,7 @@ export class ConnectionEngine {
     const c = this.columns;
     if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
     m.terminated(Kind.Connection, block.reason);
-    if (c.episodeSent[slot]! + c.episodeReceived[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
+    if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
     this.checkNothingLost(slot, result);
     this.slotByHandle.delete(block.handle);
     this.toSoftware(slot);
@@ -739,23 +739,15 @@ export class ConnectionEngine {
       return;
     }
     const sent = c.episodeSent[slot]!;
-    const received = c.episodeReceived[slot]!;
+    const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;
-    const rcv = this.initialRcvNxt[slot]!;
+    const rcv = c.initialRcvNxt[slot]!;
     const unacked = contiguous(r.unacknowledged, d.sndUna);
     const buffered = contiguous(r.received, undefined);
     if (unacked < 0 || buffered < 0) m.fail(`${who}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent) m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received) m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
     else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who}: buffered received data does not end at RcvNxt`);
-  }
-
-  /** Keeps host-only columns as long as the store's. */
-  private ensureOwnColumns(): void {
-    const n = this.columns.id.length;
-    if (this.initialRcvNxt.length === n) return;
-    const r = new Float64Array(n); r.set(this.initialRcvNxt); this.initialRcvNxt = r;
-    const f = new Uint8Array(n); f.set(this.offloadedOnce.flags); this.offloadedOnce.flags = f;
   }
 
   // ---- reading ---------------------------------------------------------------------------------
