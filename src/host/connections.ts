@@ -91,7 +91,7 @@ export class ConnectionStore implements ConnectionColumns {
   /** The slot of public id `id`, or -1 if it names no open connection (closed, freed, never issued). */
   slotOf(id: number): number {
     if (typeof id !== 'number' || !(id >= SLOT_SPACE) || !Number.isSafeInteger(id)) return -1;
-    const slot = id % SLOT_SPACE;
+    const slot = (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0;
     return slot < this.length && this.id[slot] === id ? slot : -1;
   }
 

@@ -120,9 +120,12 @@ export class ConnectionEngine {
       c.remotePort[slot] = remote[i]!;
       c.priority[slot] = prio[i]!;
       const at = slot * ADDRESS_BYTES;
-      c.address.set((nextHop as Uint8Array).subarray(16 * i, 16 * i + 16), at);
-      c.address.set((source as Uint8Array).subarray(16 * i, 16 * i + 16), at + 16);
-      c.address.set((destination as Uint8Array).subarray(16 * i, 16 * i + 16), at + 32);
+      const address = c.address;
+      for (let b = 0; b < 16; b++) {
+        address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
+        address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
+        address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+      }
       ids[i] = c.id[slot]!;
     }
     return ids;
@@ -139,6 +142,7 @@ export class ConnectionEngine {
     const c = this.columns;
     const idColumn = c.id;
     const closed = c.closed;
+    const status = c.status;
     const length = c.length;
     // One pass reads and checks every entry (this is the hottest loop of a lab run).
     for (let i = 0; i < n; i++) {
@@ -146,7 +150,8 @@ export class ConnectionEngine {
       const a = sent[i]!;
       const b = received[i]!;
       const slot = typeof id === 'number' && id >= SLOT_SPACE && id <= Number.MAX_SAFE_INTEGER ? (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0 : -1;
-      if (slot < 0 || slot >= length || idColumn[slot] !== id || closed[slot]) this.readSlots(op, ids, i + 1, slots, false);
+      // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== ConnectionStatus.Offloaded && status[slot]! !== ConnectionStatus.Software && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
       if (typeof a !== 'number' || !(a >= 0 && a <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(a)}`, i);
       if (typeof b !== 'number' || !(b >= 0 && b <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(b)}`, i);
       slots[i] = slot;
@@ -156,7 +161,6 @@ export class ConnectionEngine {
     // Everything checked. Offloaded connections' bytes go to the target, and to the table when
     // its low-activity tick needs them.
     const m = this.metricsCounters;
-    const status = c.status;
     const tickBytes = c.tickBytes;
     const active = c.active;
     const handles = s.f64c;

@@ -62,6 +62,8 @@ test('close: software is gone at once; offloaded is terminated with Application 
   l.host.close([...ids, ...later]);
   assert.is(statusOf(l, later[0]!), ConnectionStatus.Free, 'software: freed at once');
   assert.is(statusOf(l, ids[0]!), ConnectionStatus.Terminating);
+  throwsCode(() => l.host.traffic([ids[0]!], [1], [1]), ErrorCode.InvalidArgument, /closed already/);
+  throwsCode(() => l.host.close([ids[1]!]), ErrorCode.InvalidArgument, /closed already/);
   await drain(l);
   const m = l.host.metrics();
   assert.equal(m.terminationsByReason, { Application: 2 });
