@@ -115,7 +115,11 @@ export function sameLength(n: number, value: unknown, what: string): ArrayLike<u
   return value as ArrayLike<unknown>;
 }
 
-/** Copies `n` entries of a batch argument, reading each exactly once; non-numbers become NaN. */
+/**
+ * Copies `n` entries of a batch argument, reading each at most once. The first entry that is not a
+ * number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or before it, so
+ * a huge sparse array or Proxy costs no more reads than its first bad entry.
+ */
 function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Array; firstOther: number; otherType: string } {
   const values = new Float64Array(n);
   let firstOther = -1;
@@ -127,8 +131,10 @@ function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Arr
       const v = value[i];
       if (typeof v === 'number') values[i] = v;
       else {
-        values[i] = NaN;
-        if (firstOther < 0) { firstOther = i; otherType = typeName(v); }
+        firstOther = i;
+        otherType = typeName(v);
+        values.fill(NaN, i);
+        break;
       }
     }
   }
