@@ -312,7 +312,7 @@ export class HostStack extends Emitter<HostEvents> {
   }
 
   /** Records traffic on many connections in one table call. */
-  recordTrafficBatch(handles: Uint32Array, sentBytes: Uint32Array, receivedBytes?: Uint32Array): void {
+  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     this.table.recordTrafficBatch(handles, sentBytes, receivedBytes);
     if (!this.target.traffic) return;
     for (let i = 0; i < handles.length; i++) {
