@@ -275,6 +275,7 @@ test('a terminate that reaches an initiate in flight waits for it', async () => 
   assert.is(await pending, c, 'the initiate completed');
   w.target.advance(10);
   await gone;
+  await w.host.idle();
   assert.equal(w.events.terminated.map((e) => e.handle), [c, w.events.offloaded[1]!.handle, w.events.offloaded[0]!.handle]);
   w.host.table.check();
 });
