@@ -3,7 +3,7 @@
 // left Offloading or Terminating; a connection whose state did not come back is reported `lost`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HostStack, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type OffloadRequest } from '../src/index.js';
+import { HostStack, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type OffloadRequest, type TargetFault } from '../src/index.js';
 import { FaultyTarget, type Call, type Mischief } from './faulty-target.js';
 
 interface World {
@@ -68,7 +68,7 @@ const LABEL: Partial<Record<Mischief, string>> = {
   strip: 'returns no delegated state', hang: 'never answers',
 };
 /** The fault an error event names for each mischief. */
-const FAULT: Partial<Record<Mischief, string>> = { throw: 'threw', reject: 'rejected', malformed: 'malformed', fail: 'failed', strip: 'lost', hang: 'timeout' };
+const FAULT: Partial<Record<Mischief, TargetFault>> = { throw: 'threw', reject: 'rejected', malformed: 'malformed', fail: 'failed', strip: 'lost', hang: 'timeout' };
 const test = suite('host against a faulty target');
 
 for (const m of ['throw', 'reject', 'malformed', 'fail'] as const) {
