@@ -20,13 +20,15 @@ import { OffloadError, invalid } from '../errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../address.js';
 import type { OffloadTable } from '../table.js';
 import type { TerminateBatch } from '../types.js';
-import type { OffloadTarget, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, Segment } from '../target.js';
+import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target.js';
 import type { HostEvents } from '../host.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry, neighborKey, pathKey } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
+import { describe, type FaultReport } from './target-calls.js';
+import { readResults, returnedState, type ReadResult } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
@@ -40,7 +42,16 @@ export interface EngineHost {
   interfaceBlocked(ifIndex: number): boolean;
   /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
   tableTraffic(): boolean;
+  /** Calls the target, guarded (a throw, a rejection or a timeout rejects with CallFailed); tracked for idle(). */
+  call<T>(what: string, invoke: () => Promise<T>): Promise<T>;
+  /** Remembers work in flight (applying an answer) until it settles, for idle(). */
   track<T>(promise: Promise<T>): Promise<T>;
+  /** A target's fault as an `error` event. */
+  fault(f: FaultReport): void;
+  /** A failed call as an `error` event saying what the host did about it. */
+  failure(failure: unknown, consequence: string): void;
+  /** A connection's state did not come back. */
+  lost(): void;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
   listening(name: keyof HostEvents): boolean;
 }
@@ -433,13 +444,15 @@ export class ConnectionEngine {
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
     void now;
-    this.host.track(this.host.target.initiate(blocks)).then(
-      (results) => this.initiated(blocks, results),
-      (error) => {
-        this.host.emit('error', { message: `the target's initiate failed as a whole: ${String(error)}; the connections stay in software`, error });
-        this.initiated(blocks, []);
+    const target = this.host.target;
+    const asked = blocks.map((b) => b.handle);
+    void this.host.track(this.host.call('initiate', () => target.initiate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
+      (failure) => {
+        this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
+        this.initiated(blocks, new Map());
       },
-    ).catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${String(error)}`, error }));
+    ).catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })));
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -497,11 +510,11 @@ export class ConnectionEngine {
   }
 
   /** Applies an initiate's completion: Offloaded, or back in software. */
-  private initiated(blocks: InitiateBlock[], results: BlockStatus[]): void {
+  private initiated(blocks: InitiateBlock[], results: Map<number, ReadResult>): void {
     const c = this.columns;
     const p = this.parents;
     const ok = new Set<number>();
-    for (const r of results) if (r && r.ok) ok.add(r.handle);
+    for (const [h, r] of results) if (r.ok) ok.add(h);
     const good: number[] = [];
     const bad: number[] = [];
     const failedParents = new Set<number>();
@@ -512,13 +525,13 @@ export class ConnectionEngine {
       if (b.kind === Kind.Connection) {
         const slot = this.slotByHandle.get(b.handle);
         if (slot === undefined || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
-          this.host.emit('error', { message: 'an initiate completed for a connection that is not being offloaded', handle: b.handle });
+          this.host.emit('error', { message: `an initiate completed for connection ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
           continue;
         }
       } else {
         const e = p.entryOf(b.handle);
         if (e < 0 || p.state[e] !== State.Offloading) {
-          this.host.emit('error', { message: 'an initiate completed for an object that is not being offloaded', handle: b.handle });
+          this.host.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
           continue;
         }
         if (!success) failedParents.add(b.handle);
@@ -605,13 +618,15 @@ export class ConnectionEngine {
       blocks[i] = { handle: h, kind: this.kindOf(h), reason: batch.reasons[i]! };
     }
     const keys = this.host.listening('terminated') ? blocks.map((b) => this.host.table.describe(b.handle).key) : undefined;
-    this.host.track(this.host.target.terminate(blocks)).then(
-      (results) => this.terminated(blocks, results, keys),
-      (error) => {
-        this.host.emit('error', { message: `the target's terminate failed as a whole: ${String(error)}`, error });
-        this.terminated(blocks, [], keys);
+    const target = this.host.target;
+    const handles = blocks.map((b) => b.handle);
+    void this.host.track(this.host.call('terminate', () => target.terminate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
+      (failure) => {
+        this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
+        this.terminated(blocks, new Map(), keys);
       },
-    ).catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${String(error)}`, error }));
+    ).catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })));
   }
 
   private kindOf(handle: number): Kind {
@@ -620,26 +635,26 @@ export class ConnectionEngine {
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
 
-  private terminated(blocks: TerminateBlock[], results: TerminateResult[], keys: HostEvents['terminated']['key'][] | undefined): void {
-    const byHandle = new Map<number, TerminateResult>();
-    for (const r of results) if (r) byHandle.set(r.handle, r);
+  private terminated(blocks: TerminateBlock[], results: Map<number, ReadResult>, keys: HostEvents['terminated']['key'][] | undefined): void {
     const live: number[] = [];
     const done: TerminateBlock[] = [];
+    const events: HostEvents['terminated'][] = [];
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
       if (!this.isTerminating(b.handle)) {
-        this.host.emit('error', { message: 'a termination completed for an object that is already gone', handle: b.handle });
+        this.host.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
         continue;
       }
-      const r = byHandle.get(b.handle);
-      if (r && !r.ok) this.host.emit('error', { message: `the target reported a failed termination (${r.error ?? 'no reason'}); the object is freed anyway`, handle: b.handle });
+      const r = results.get(b.handle);
+      if (r && !r.ok) this.host.emit('error', { message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`, handle: b.handle, fault: 'failed' });
+      if (b.kind === Kind.Connection && !returnedState(r)) {
+        this.host.lost();
+        if (r?.ok) this.host.emit('error', { message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`, handle: b.handle, fault: 'lost' });
+      }
       if (keys) {
-        this.host.emit('terminated', {
-          handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason,
-          ...(r?.delegated ? { delegated: r.delegated } : {}),
-          ...(r?.received ? { received: r.received } : {}),
-          ...(r?.unacknowledged ? { unacknowledged: r.unacknowledged } : {}),
-        });
+        const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason };
+        if (b.kind === Kind.Connection) Object.assign(event, returnedState(r) ?? { lost: true });
+        events.push(event);
       }
       live.push(b.handle);
       done.push(b);
@@ -648,11 +663,13 @@ export class ConnectionEngine {
     try {
       orphans = this.host.table.completeTerminate(live);
     } catch (error) {
-      this.host.emit('error', { message: `completeTerminate was refused by the table: ${String(error)}`, error });
+      this.host.emit('error', { message: `completeTerminate was refused by the table: ${describe(error)}`, error });
       return;
     }
-    for (const b of done) this.completed(b, byHandle.get(b.handle));
+    for (const b of done) this.completed(b, results.get(b.handle));
+    // Free first, send what that orphans, then tell (as HostStack does).
     this.send(orphans);
+    for (const event of events) this.host.emit('terminated', event);
   }
 
   private isTerminating(handle: number): boolean {
@@ -691,7 +708,7 @@ export class ConnectionEngine {
   }
 
   /** An object of a termination batch was handed back (result undefined: the target gave nothing back). */
-  completed(block: TerminateBlock, result: TerminateResult | undefined): void {
+  completed(block: TerminateBlock, result: ReadResult | undefined): void {
     const slot = this.slotByHandle.get(block.handle);
     const m = this.metricsCounters;
     if (slot === undefined) {
@@ -732,16 +749,17 @@ export class ConnectionEngine {
    * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
    * contiguous and in order up to the sequence numbers it reports.
    */
-  private checkNothingLost(slot: number, r: TerminateResult | undefined): void {
+  private checkNothingLost(slot: number, result: ReadResult | undefined): void {
     const c = this.columns;
     const m = this.metricsCounters;
     m.checked++;
     const who = `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
-    const d = r?.delegated;
-    if (!r || !d) {
-      m.fail(`${who}: the target handed back no TCP state${r?.error ? ` (${r.error})` : ''}`);
+    const r = returnedState(result);
+    if (!r) {
+      m.fail(`${who}: the target handed back no valid TCP state${result?.error ? ` (${result.error})` : ''}`);
       return;
     }
+    const d = r.delegated;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;

@@ -217,7 +217,8 @@ test('a target that loses a termination: error event, nothing-lost failure, noth
   for (let i = 0; i < 5; i++) await host.settle();
   const m = host.metrics();
   assert.is(m.nothingLost.failures, 1);
-  assert.match(m.nothingLost.firstFailures[0]!, /handed back no TCP state/);
+  assert.match(m.nothingLost.firstFailures[0]!, /handed back no valid TCP state/);
+  assert.is(host.status().lost, 1, 'counted with the host\'s lost connections');
   assert.match(errors.join('\n'), /bus reset/);
   assert.is(host.table.count(Kind.Connection), 0);
   assert.is(m.connectionsOpen, 0);
