@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ConnectionStatus, ErrorCode, Kind, Reason, UploadReason, type OffloadPolicy, type TerminateBlock, type TerminateResult } from '../../src/index.js';
+import { HostStack, SimulatedTarget, ConnectionStatus, ErrorCode, Kind, UploadReason, type OffloadPolicy, type TerminateBlock, type TerminateResult, type InitiateBlock, type BlockStatus } from '../../src/index.js';
 import { throwsCode } from '../helpers.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
 
@@ -196,7 +196,7 @@ test("a policy's mistakes are error events; the host goes on", async () => {
 });
 
 /** A target whose terminate rejects as a whole: the host reports it and frees the objects. */
-class LosingTarget extends (await import('../../src/index.js')).SimulatedTarget {
+class LosingTarget extends SimulatedTarget {
   override terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
     void super.terminate(blocks);
     return Promise.reject(new Error('bus reset'));
@@ -204,7 +204,6 @@ class LosingTarget extends (await import('../../src/index.js')).SimulatedTarget 
 }
 
 test('a target that loses a termination: error event, nothing-lost failure, nothing stuck', async () => {
-  const { HostStack } = await import('../../src/index.js');
   const target = new LosingTarget({ capacity: 10 });
   const host = await HostStack.create({ target, policy: { lowActivity: false } });
   const errors: string[] = [];
@@ -222,6 +221,65 @@ test('a target that loses a termination: error event, nothing-lost failure, noth
   assert.match(errors.join('\n'), /bus reset/);
   assert.is(host.table.count(Kind.Connection), 0);
   assert.is(m.connectionsOpen, 0);
+});
+
+/** A target that answers every call twice-over: each result repeated, plus one for a handle never asked about. */
+class ChattyTarget extends SimulatedTarget {
+  override async initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
+    const r = await super.initiate(blocks);
+    return [...r, ...r, { handle: 424242, ok: true }];
+  }
+  override async terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    const r = await super.terminate(blocks);
+    return [...r, ...r.map((x) => ({ ...x, delegated: undefined }))];
+  }
+}
+
+test('a target that answers twice and about handles it was not asked: faults reported, the first answer counts', async () => {
+  const target = new ChattyTarget({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(String(e.fault)));
+  const ids = host.open(opened([{}, {}]));
+  host.tick(100);
+  await host.settle();
+  host.traffic(ids, [100, 100], [50, 50]);
+  host.close(ids);
+  for (let i = 0; i < 5; i++) await host.settle();
+  const m = host.metrics();
+  assert.is(m.terminations, 2);
+  assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
+  assert.ok(faults.includes('duplicate') && faults.includes('unknown'), faults.join(','));
+  assert.is(host.table.count(Kind.Connection) + host.table.count(Kind.Path) + host.table.count(Kind.Neighbor), 0);
+});
+
+/** A target that never answers a terminate. */
+class SilentTarget extends SimulatedTarget {
+  override terminate(_blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    return new Promise(() => {});
+  }
+}
+
+test('a target that never answers: the call times out on the host clock, the connection is taken back, its state reported lost', async () => {
+  const target = new SilentTarget({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false }, targetTimeoutMs: 1000 });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(String(e.fault)));
+  const [id] = host.open(opened([{}]));
+  host.tick(100);
+  await host.settle();
+  host.close([id!]);
+  host.tick(500);
+  await host.settle();
+  assert.is(host.connections.status[host.connections.id.indexOf(id!)], ConnectionStatus.Terminating, 'still on its way out');
+  assert.is(host.metrics().occupied, 1);
+  host.tick(1200);
+  for (let i = 0; i < 3; i++) await host.settle();
+  const m = host.metrics();
+  assert.ok(faults.includes('timeout'), faults.join(','));
+  assert.is(m.connectionsOpen, 0);
+  assert.is(m.nothingLost.failures, 1);
+  assert.is(host.table.count(Kind.Connection), 0);
 });
 
 test('property: random opens, traffic, closes, faults and latency: bytes conserved, nothing lost, table consistent', async () => {
