@@ -77,6 +77,11 @@ export interface OpenedColumns {
 }
 
 const TWO32 = 2 ** 32;
+// Module constants the hot loops compare against (cheaper than an enum's or another module's property).
+const SLOTS = SLOT_SPACE;
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+const SOFTWARE: number = ConnectionStatus.Software;
+const OFFLOADED: number = ConnectionStatus.Offloaded;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
 
 export class ConnectionEngine {
@@ -160,11 +165,11 @@ export class ConnectionEngine {
       const id = ids[i]!;
       const a = sent[i]!;
       const b = received[i]!;
-      const slot = typeof id === 'number' && id >= SLOT_SPACE && id <= Number.MAX_SAFE_INTEGER ? (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0 : -1;
+      const slot = typeof id === 'number' && id >= SLOTS && id <= MAX_BYTES ? (id - Math.floor(id / SLOTS) * SLOTS) | 0 : -1;
       // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
-      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== ConnectionStatus.Offloaded && status[slot]! !== ConnectionStatus.Software && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
-      if (typeof a !== 'number' || !(a >= 0 && a <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(a)}`, i);
-      if (typeof b !== 'number' || !(b >= 0 && b <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(b)}`, i);
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
+      if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
+      if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
       slots[i] = slot;
       snd[i] = a;
       rcv[i] = b;
@@ -189,7 +194,7 @@ export class ConnectionEngine {
       if (tickBytes[slot] === 0) active.push(slot);
       tickBytes[slot]! += bytes;
       c.sent[slot]! += a;
-      if (status[slot] === ConnectionStatus.Offloaded) {
+      if (status[slot] === OFFLOADED) {
         offloaded += bytes;
         c.offloadedBytes[slot]! += bytes;
         handles[k] = c.handle[slot]!;
