@@ -70,7 +70,16 @@ export class TcpColumns {
     this.slotOf.delete(handle);
     const last = --this.count;
     if (s === last) return;
-    for (const column of this.columns()) column[s] = column[last]!;
+    this.handle[s] = this.handle[last]!;
+    this.path[s] = this.path[last]!;
+    this.sndUna[s] = this.sndUna[last]!;
+    this.sndNxt[s] = this.sndNxt[last]!;
+    this.rcvNxt[s] = this.rcvNxt[last]!;
+    this.delivered[s] = this.delivered[last]!;
+    this.cWnd[s] = this.cWnd[last]!;
+    this.ssThresh[s] = this.ssThresh[last]!;
+    this.sRtt[s] = this.sRtt[last]!;
+    this.rttVar[s] = this.rttVar[last]!;
     this.slotOf.set(this.handle[s]!, s);
   }
 
@@ -148,10 +157,6 @@ export class TcpColumns {
   /** Received data not yet delivered to the host, in order. */
   received(s: number): Segment[] {
     return queue(this.delivered[s]!, this.rcvNxt[s]!);
-  }
-
-  private columns(): Float64Array[] {
-    return [this.handle, this.path, this.sndUna, this.sndNxt, this.rcvNxt, this.delivered, this.cWnd, this.ssThresh, this.sRtt, this.rttVar];
   }
 
   private grow(): void {
