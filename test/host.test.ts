@@ -306,10 +306,10 @@ test('host calls validate their input and change nothing when they throw', async
   throwsCode(() => w.host.tick(NaN), ErrorCode.InvalidArgument, /finite time/);
   throwsCode(() => w.host.tick(50), ErrorCode.InvalidArgument, /before the previous tick/);
   throwsCode(() => w.host.recordTraffic(c, -1), ErrorCode.InvalidArgument, /sentBytes/);
-  throwsCode(() => w.host.recordTraffic(3 * 2 ** 30 + 5, 1), ErrorCode.StaleHandle);
+  throwsCode(() => w.host.recordTraffic(3 * 2 ** 51 + 5, 1), ErrorCode.StaleHandle);
   throwsCode(() => void w.host.pause(-1), ErrorCode.InvalidArgument, /ifIndex/);
   throwsCode(() => void w.host.updatePath(w.host.table.parent(c), 10), ErrorCode.InvalidArgument, /mtu/);
-  for (const call of [() => w.host.query(3 * 2 ** 30 + 5), () => w.host.invalidate(c), () => w.host.terminate([c], 0)]) {
+  for (const call of [() => w.host.query(3 * 2 ** 51 + 5), () => w.host.invalidate(c), () => w.host.terminate([c], 0)]) {
     try {
       await call();
       assert.unreachable('should throw');
