@@ -130,7 +130,7 @@ class CaptureWorkload implements TraceWorkload {
       if (await input.more()) continue;
       const left = input.end - input.start;
       if (left > 0) {
-        this.warnings.push(`the last record ${at(input.offset(input.start), input.gzip)} is cut short (the file ends ${left} bytes into it): read the ${flows.stats.packets.toLocaleString('en-US')} packets before it`);
+        this.warnings.push(`the record ${at(input.offset(input.start), input.gzip)} runs past the end of the file (only ${left.toLocaleString('en-US')} bytes of it are there): a truncated capture, or a damaged length field (pcapfix can repair those). Read the ${flows.stats.packets.toLocaleString('en-US')} packets before it.`);
         input.start = input.end;
       }
       if (input.truncatedGzip) this.warnings.push('the gzip stream ends early (a truncated .gz file): read what it held');
