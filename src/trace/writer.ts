@@ -64,7 +64,7 @@ export class CaptureWriter {
     this.u32(0x0a0d0d0a); this.u32(28); this.u32(0x1a2b3c4d); this.u16(1); this.u16(0);
     this.u32(0xffffffff); this.u32(0xffffffff); this.u32(28);
     const res = this.layout.binaryResolution !== undefined ? 0x80 | this.layout.binaryResolution : this.layout.nanoseconds ? 9 : -1;
-    const len = 20 + (res >= 0 ? 8 : 0) + 4;
+    const len = 20 + (res >= 0 ? 12 : 0);
     this.u32(1); this.u32(len); this.u16(this.linkType); this.u16(0); this.u32(this.snap);
     if (res >= 0) {
       this.u16(9); this.u16(1); this.buf[this.n] = res; this.buf.fill(0, this.n + 1, this.n + 4); this.n += 4;
