@@ -431,9 +431,22 @@ export class HostStack extends Emitter<HostEvents> {
   // ---- terminate -------------------------------------------------------------------------------
 
   /** Terminates objects (and everything below them) for the application's reason; resolves when freed. */
-  async terminate(handles: ArrayLike<number>, reason: Reason | number = Reason.Application): Promise<void> {
+  async terminate(handlesIn: ArrayLike<number>, reason: Reason | number = Reason.Application): Promise<void> {
+    const handles = readOnce(handlesIn, 'terminate: handles');
     const batch = this.table.terminate(handles, reason);
     await this.send(batch);
+    // Objects that had to wait (an initiate in flight below or at them) go later: wait for them too.
+    for (let i = 0; i < handles.length; i++) {
+      const h = handles[i]!;
+      for (let inFlight = this.inFlightFor(h); inFlight; inFlight = this.inFlightFor(h)) await inFlight;
+    }
+  }
+
+  /** The initiate or termination this host has in flight for a live object, if any. */
+  private inFlightFor(handle: number): Promise<void> | undefined {
+    const state = this.stateOf(handle);
+    if (state === undefined) return undefined;
+    return state === State.Terminating ? this.terminating.get(handle) : state === State.Offloading ? this.initiating.get(handle) : undefined;
   }
 
   /**
