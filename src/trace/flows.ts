@@ -17,9 +17,12 @@
 //              flags   u8        FROM_UPPER: the upper endpoint initiated; FIN_LO, FIN_HI
 //              state   u8        OPEN or LINGER
 //              id      u32       the connection's workload id (src/trace/ids.ts)
-//              lastSeen, bytesLo, bytesHi, tickLo, tickHi   f64
+//              lastSeen f64      end of the tick of the last packet (expiry works in whole ticks)
+//              seenTick i32      tick serial of the last packet
+//              bytesLo, bytesHi, tickLo, tickHi   f64
 //              touched i32       tick serial of the last tick with bytes (0: none pending)
-//              prev, next i32    links of the open list or the linger list, oldest first
+//              prev, next i32    links of the open list or the linger list, by lastSeen, oldest
+//                                first: a slot moves to the tail at its first packet of a tick
 //
 // "Lower endpoint" is the smaller (address, port) pair, so both directions find one slot.
 
@@ -89,6 +92,8 @@ export class FlowAssembler {
   private readonly lingerMs: number;
   private readonly seg = new Segment();
   private tickSerial = 1;
+  /** End of the current tick (trace time): what `lastSeen` records. Set by the workload. */
+  tickEnd = -Infinity;
   private clock = -Infinity;
 
   private cap = 0;
@@ -102,6 +107,7 @@ export class FlowAssembler {
   private id = new Uint32Array(0);
   private ifIndex = new Uint32Array(0);
   private lastSeen = new Float64Array(0);
+  private seenTick = new Int32Array(0);
   private bytesLo = new Float64Array(0);
   private bytesHi = new Float64Array(0);
   private tickLo = new Float64Array(0);
@@ -114,10 +120,7 @@ export class FlowAssembler {
   private touchedList = new Int32Array(1024);
   private touchedCount = 0;
   // Heads and tails of the two lists, oldest first.
-  private openHead = NONE;
-  private openTail = NONE;
-  private lingerHead = NONE;
-  private lingerTail = NONE;
+  private readonly ends = new Int32Array([NONE, NONE, NONE, NONE]);
 
   constructor(options: FlowOptions = {}) {
     this.idleMs = options.idleTimeoutMs ?? 300_000;
@@ -144,11 +147,11 @@ export class FlowAssembler {
     }
     stats.tcpPackets++;
     stats.payloadBytes += payload;
-    this.segment(this.clock, ifIndex, payload);
+    this.segment(ifIndex, payload);
   }
 
   /** Slot of the segment's connection, found or opened; counts its bytes. */
-  private segment(now: number, ifIndex: number, payload: number): void {
+  private segment(ifIndex: number, payload: number): void {
     const seg = this.seg;
     const s = seg.src;
     const d = seg.dst;
@@ -187,20 +190,26 @@ export class FlowAssembler {
     const flags = seg.flags;
     if (slot === NONE) {
       slot = this.newSlot(i, h, lo, hi, ports);
-      this.open(slot, now, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
+      this.open(slot, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
     } else if (this.state[slot] === LINGER) {
-      this.lastSeen[slot] = now;
-      this.moveToTail(slot, LINGER);
+      if (this.seenTick[slot] !== this.tickSerial) {
+        this.seenTick[slot] = this.tickSerial;
+        this.lastSeen[slot] = this.tickEnd;
+        this.moveToTail(slot, LINGER);
+      }
       if ((flags & (SYN | ACK)) !== SYN) {
         if (payload > 0) this.stats.skip('TCP payload after its connection closed (retransmissions)');
         return;
       }
       // A new SYN on a closed 5-tuple: the ports were reused, a new connection.
       this.unlink(slot, LINGER);
-      this.open(slot, now, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
+      this.open(slot, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
     } else {
-      this.lastSeen[slot] = now;
-      this.moveToTail(slot, OPEN);
+      if (this.seenTick[slot] !== this.tickSerial) {
+        this.seenTick[slot] = this.tickSerial;
+        this.lastSeen[slot] = this.tickEnd;
+        this.moveToTail(slot, OPEN);
+      }
     }
 
     if (payload > 0) {
@@ -253,7 +262,7 @@ export class FlowAssembler {
   }
 
   /** Starts a connection in `slot` and reports it in the batch's `opened`. */
-  private open(slot: number, now: number, ifIndex: number, fromUpper: boolean, flags: number, srcPort: number, dstPort: number): void {
+  private open(slot: number, ifIndex: number, fromUpper: boolean, flags: number, srcPort: number, dstPort: number): void {
     // The initiator: the SYN's sender; the SYN-ACK's receiver; else, if only one port is
     // privileged, the other side (a client mid-stream); else the first packet's sender.
     let senderInitiated = true;
@@ -262,7 +271,8 @@ export class FlowAssembler {
     const upperInitiated = fromUpper === senderInitiated;
     this.flags[slot] = upperInitiated ? FROM_UPPER : 0;
     this.state[slot] = OPEN;
-    this.lastSeen[slot] = now;
+    this.lastSeen[slot] = this.tickEnd;
+    this.seenTick[slot] = this.tickSerial;
     this.bytesLo[slot] = 0;
     this.bytesHi[slot] = 0;
     this.touched[slot] = 0;
@@ -324,14 +334,13 @@ export class FlowAssembler {
    * lingering ones, and writes the tick's traffic into the batch.
    */
   endTick(now: number): void {
-    while (this.openHead !== NONE && this.lastSeen[this.openHead]! + this.idleMs <= now) {
-      const slot = this.openHead;
+    const ends = this.ends;
+    for (let slot = ends[0]!; slot !== NONE && this.lastSeen[slot]! + this.idleMs <= now; slot = ends[0]!) {
       this.close(slot);
       this.unlink(slot, OPEN);
       this.freeSlot(slot);
     }
-    while (this.lingerHead !== NONE && this.lastSeen[this.lingerHead]! + this.lingerMs <= now) {
-      const slot = this.lingerHead;
+    for (let slot = ends[2]!; slot !== NONE && this.lastSeen[slot]! + this.lingerMs <= now; slot = ends[2]!) {
       this.unlink(slot, LINGER);
       this.freeSlot(slot);
     }
@@ -340,8 +349,7 @@ export class FlowAssembler {
 
   /** The trace ended: every open connection closes in this tick. */
   closeAll(): void {
-    while (this.openHead !== NONE) {
-      const slot = this.openHead;
+    for (let slot = this.ends[0]!; slot !== NONE; slot = this.ends[0]!) {
       this.close(slot);
       this.unlink(slot, OPEN);
       this.freeSlot(slot);
@@ -365,40 +373,32 @@ export class FlowAssembler {
     this.touchedCount = 0;
   }
 
-  // Lists: `prev`/`next` links; OPEN and LINGER have their own head and tail, oldest first.
+  // Lists: `prev`/`next` links; OPEN and LINGER each have a head and a tail in `ends`
+  // (head at 2 * list - 2, tail at 2 * list - 1), oldest first. Typed-array ends keep these
+  // small functions free of branches on the list, which the optimizer would otherwise see only
+  // one side of early on.
   private append(slot: number, list: number): void {
-    const tail = list === OPEN ? this.openTail : this.lingerTail;
+    const ends = this.ends;
+    const tail = ends[2 * list - 1]!;
     this.prev[slot] = tail;
     this.next[slot] = NONE;
-    if (tail === NONE) {
-      if (list === OPEN) this.openHead = slot;
-      else this.lingerHead = slot;
-    } else {
-      this.next[tail] = slot;
-    }
-    if (list === OPEN) this.openTail = slot;
-    else this.lingerTail = slot;
+    if (tail === NONE) ends[2 * list - 2] = slot;
+    else this.next[tail] = slot;
+    ends[2 * list - 1] = slot;
   }
 
   private unlink(slot: number, list: number): void {
+    const ends = this.ends;
     const p = this.prev[slot]!;
     const n = this.next[slot]!;
-    if (p === NONE) {
-      if (list === OPEN) this.openHead = n;
-      else this.lingerHead = n;
-    } else {
-      this.next[p] = n;
-    }
-    if (n === NONE) {
-      if (list === OPEN) this.openTail = p;
-      else this.lingerTail = p;
-    } else {
-      this.prev[n] = p;
-    }
+    if (p === NONE) ends[2 * list - 2] = n;
+    else this.next[p] = n;
+    if (n === NONE) ends[2 * list - 1] = p;
+    else this.prev[n] = p;
   }
 
   private moveToTail(slot: number, list: number): void {
-    if ((list === OPEN ? this.openTail : this.lingerTail) === slot) return;
+    if (this.ends[2 * list - 1] === slot) return;
     this.unlink(slot, list);
     this.append(slot, list);
   }
@@ -442,6 +442,7 @@ export class FlowAssembler {
     this.id = g(this.id, cap);
     this.ifIndex = g(this.ifIndex, cap);
     this.lastSeen = g(this.lastSeen, cap);
+    this.seenTick = g(this.seenTick, cap);
     this.bytesLo = g(this.bytesLo, cap);
     this.bytesHi = g(this.bytesHi, cap);
     this.tickLo = g(this.tickLo, cap);
