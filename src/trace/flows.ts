@@ -13,7 +13,8 @@
 //
 //   index (Int32Array, power of two, at most half full, linear probing): slot + 1, or 0 for empty
 //
-//   hot record, 16 x u32 per slot (f64 view for the first two):
+//   hot record, 16 x i32 per slot (an f64 view for the first two fields); int32 everywhere keeps
+//   the words unboxed in optimized code:
 //   +------------+------------+------+-------+--------------+--------------+------+----------+
 //   | tickLo f64 | tickHi f64 | hash | ports | key lo 4 x u32 | key hi 4 x u32 | bits | seenTick |
 //   +------------+------------+------+-------+--------------+--------------+------+----------+
@@ -31,7 +32,8 @@
 //   tick), prev/next (the open list or the linger list by lastSeen, oldest first: a slot moves
 //   to the tail at its first packet of a tick)
 //
-// "Lower endpoint" is the smaller (address, port) pair, so both directions find one slot.
+// "Lower endpoint" is the smaller (address, port) pair comparing the words as signed integers
+// (any fixed order would do), so both directions find one slot.
 
 import type { TickBatch } from '../sim/source.js';
 import { addClosed, addOpened, addTraffic } from './batch.js';
@@ -82,6 +84,16 @@ export class TraceStats {
   firstMs = NaN;
   lastMs = NaN;
 
+  constructor() {
+    // Start every counter as a double: a field that starts as a small integer and outgrows it
+    // (payload passes 2^31 bytes early) would change the object's shape mid-run and throw away
+    // the optimized code of every function that touches it.
+    for (const k of ['packets', 'tcpPackets', 'payloadBytes', 'initiatorBytes', 'responderBytes', 'connections'] as const) {
+      this[k] = 0.5;
+      this[k] = 0;
+    }
+  }
+
   skip(reason: string, n = 1): void {
     this.skipOther.set(reason, (this.skipOther.get(reason) ?? 0) + n);
   }
@@ -115,7 +127,7 @@ export class FlowAssembler {
   private cap = 0;
   private index = new Int32Array(0);
   private mask = 0;
-  private rec = new Uint32Array(0);
+  private rec = new Int32Array(0);
   private recf = new Float64Array(0);
   private id = new Uint32Array(0);
   private ifIndex = new Uint32Array(0);
@@ -173,12 +185,12 @@ export class FlowAssembler {
     else fromUpper = seg.srcPort > seg.dstPort;
     const lo = fromUpper ? d : s;
     const hi = fromUpper ? s : d;
-    const ports = fromUpper ? ((seg.dstPort << 16) | seg.srcPort) >>> 0 : ((seg.srcPort << 16) | seg.dstPort) >>> 0;
+    const ports = fromUpper ? (seg.dstPort << 16) | seg.srcPort : (seg.srcPort << 16) | seg.dstPort;
     let h = Math.imul(lo[3]! ^ 0x9e3779b9, 0x85ebca6b);
     h = Math.imul(h ^ hi[3]! ^ (h >>> 15), 0xc2b2ae35);
     h = Math.imul(h ^ ports ^ (h >>> 13), 0x85ebca6b);
     h = Math.imul(h ^ lo[0]! ^ lo[1]! ^ lo[2]! ^ (h >>> 16), 0xc2b2ae35);
-    h = (h ^ hi[0]! ^ hi[1]! ^ hi[2]! ^ (h >>> 15)) >>> 0;
+    h = h ^ hi[0]! ^ hi[1]! ^ hi[2]! ^ (h >>> 15);
 
     const r = this.rec;
     let i = h & this.mask;
@@ -261,7 +273,7 @@ export class FlowAssembler {
     this.touchedList = g;
   }
 
-  private newSlot(indexPos: number, h: number, lo: Uint32Array, hi: Uint32Array, ports: number): number {
+  private newSlot(indexPos: number, h: number, lo: Int32Array, hi: Int32Array, ports: number): number {
     if (this.freeCount === 0) {
       this.growSlots(this.cap * 2);
       // The index was rebuilt: find the empty position again.
@@ -456,7 +468,7 @@ export class FlowAssembler {
       out.set(a);
       return out;
     };
-    const rec = new Uint32Array(cap * REC);
+    const rec = new Int32Array(cap * REC);
     rec.set(this.rec);
     this.rec = rec;
     this.recf = new Float64Array(rec.buffer);
