@@ -170,7 +170,7 @@ export class ConnectionEngine {
       const b = received[i]!;
       const slot = typeof id === 'number' && id >= SLOTS && id <= MAX_BYTES ? (id - Math.floor(id / SLOTS) * SLOTS) | 0 : -1;
       // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
-      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) badId(op, i, id, slot >= 0 && slot < length && idColumn[slot] === id);
       if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
       if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
       slots[i] = slot;
@@ -255,8 +255,7 @@ export class ConnectionEngine {
       for (; i < n; i++) {
         const id = ids[i];
         const slot = c.slotOf(id as number);
-        if (slot < 0) invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
-        if (c.closed[slot]) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
+        if (slot < 0 || c.closed[slot]) badId(op, i, id, slot >= 0);
         if (closing) c.closed[slot] = 2; // marks a duplicate within this call; undone below
         slots[i] = slot;
       }
@@ -794,6 +793,12 @@ export class ConnectionEngine {
     });
   }
 
+}
+
+/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
+function badId(op: string, i: number, id: unknown, closed: boolean): never {
+  if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
+  invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {

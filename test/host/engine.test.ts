@@ -191,6 +191,25 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing', a
   l.host.close(ids); // neither id was half-closed by the failed close calls
 });
 
+test('arrays that change under the host are read once per entry', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened([{}, {}]));
+  const reads = { ids: 0, sent: 0 };
+  const changing = <T extends number[]>(values: T, counter: 'ids' | 'sent') => new Proxy(values, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) return reads[counter]++ < values.length ? Reflect.get(target, key, receiver) : -5;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  l.host.traffic(changing([...ids], 'ids'), changing([10, 20], 'sent'), [1, 2]);
+  assert.equal(reads, { ids: 2, sent: 2 });
+  assert.is(l.host.metrics().softwareBytes, 33);
+  reads.ids = 0;
+  l.host.close(changing([...ids], 'ids'));
+  assert.is(reads.ids, 2);
+  assert.is(l.host.metrics().connectionsOpen, 0);
+});
+
 test("a policy's mistakes are error events; the host goes on", async () => {
   let mode = 0;
   const policy: OffloadPolicy = {
