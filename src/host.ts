@@ -705,7 +705,7 @@ export class HostStack extends Emitter<HostEvents> {
     return {
       uploadRequested: guard('uploadRequested', (handle: unknown, reason: unknown) => {
         if (typeof reason !== 'number' || !(reason in UploadReason)) return bad('uploadRequested', `${typeName(reason)} is not an UploadReason`);
-        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+        if (!this.isConnection(handle)) {
           return bad('uploadRequested', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
         if (MUST_HONOUR.has(reason) || this.policy.honorAdvisory.has(reason)) void this.send(this.table.terminate([handle], Reason.TargetRequested));
@@ -741,7 +741,7 @@ export class HostStack extends Emitter<HostEvents> {
       }),
       delivered: guard('delivered', (handle: unknown, bytes: unknown) => {
         if (!isCount(bytes)) return bad('delivered', `${typeName(bytes)} is not a number of bytes`, typeof handle === 'number' ? handle : undefined);
-        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+        if (!this.isConnection(handle)) {
           return bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
         this.emit('delivered', { handle, bytes });
@@ -758,6 +758,17 @@ export class HostStack extends Emitter<HostEvents> {
   private failure(failure: unknown, consequence: string): void {
     const f = failure instanceof CallFailed ? failure : new CallFailed('threw', describe(failure), failure);
     this.emit('error', { message: `${f.message}: ${consequence}`, fault: f.fault, error: f.cause ?? f });
+  }
+
+  /** True if `handle` names a live connection in the table (one table call: delivered data comes often). */
+  private isConnection(handle: unknown): handle is number {
+    if (typeof handle !== 'number') return false;
+    try {
+      return this.table.kind(handle) === Kind.Connection;
+    } catch (error) {
+      if (error instanceof OffloadError) return false;
+      throw error;
+    }
   }
 
   /** The state of a handle, or undefined if it is stale (or not a handle at all). */
