@@ -244,7 +244,7 @@ export class HostStack extends Emitter<HostEvents> {
           continue;
         }
         try {
-          this.moveRoute(path, neighbor);
+          void this.relinkPath(path, neighbor);
         } catch (error) {
           return refuse(`the route to its destination changed and its path could not move: ${describe(error)}`);
         }
@@ -294,13 +294,6 @@ export class HostStack extends Emitter<HostEvents> {
       return inFlight ?? 'outside';
     }
     return undefined;
-  }
-
-  /** The route to a path's destination changed: moves it under `neighbor`, and prunes the old neighbor if it is left empty. */
-  private moveRoute(path: number, neighbor: number): void {
-    const old = this.table.parent(path);
-    void this.relinkPath(path, neighbor);
-    this.pruneEmpty([old]);
   }
 
   /**
@@ -607,10 +600,16 @@ export class HostStack extends Emitter<HostEvents> {
     return this.update({ handle, kind: Kind.Path, mtu });
   }
 
-  /** Moves a path (and its connections) under another neighbor, and tells the target. */
+  /**
+   * Moves a path (and its connections) under another neighbor, and tells the target. The old
+   * neighbor is terminated (Orphaned) if nothing else depends on it.
+   */
   relinkPath(path: number, neighbor: number): Promise<void> {
+    const old = this.table.parent(path);
     this.table.relinkPath(path, neighbor);
-    return this.update({ handle: path, kind: Kind.Path, neighbor });
+    const told = this.update({ handle: path, kind: Kind.Path, neighbor });
+    if (old !== neighbor) this.pruneEmpty([old]);
+    return told;
   }
 
   /**
