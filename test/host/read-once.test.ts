@@ -1,11 +1,11 @@
-// The host's input helpers read each entry once and copy buffers.
+// The host's read-once helpers read each entry once and copy buffers.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readOnce, snapshot } from '../../src/host/input.js';
+import { readOnce, snapshot } from '../../src/host/read-once.js';
 import { ErrorCode } from '../../src/index.js';
 import { throwsCode } from '../helpers.js';
 
-const test = suite('host input');
+const test = suite('host read once');
 
 test('readOnce reads every entry exactly once, and copies typed arrays', () => {
   const reads = new Map<string, number>();
