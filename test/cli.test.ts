@@ -43,7 +43,7 @@ test('a bad scenario file exits 2, names the field, and runs nothing', () => {
   assert.is(r.code, 2);
   assert.match(r.err, /is not JSON/);
   const cases: [(s: Record<string, any>) => void, RegExp][] = [
-    [(s) => (s.connections.count = -5), /connections\.count: must be an integer 0\.\.10000000, got -5/],
+    [(s) => (s.connections.count = -5), /connections\.count: must be an integer 0\.\.100000000, got -5/],
     [(s) => (s.durationMs = '60s'), /durationMs: must be an integer .*got "60s"/],
     [(s) => (s.colour = 'blue'), /scenario\.colour: unknown field/],
     [(s) => s.events.push({ atMs: 10, type: 'linkDown', ifIndex: 7 }), /events\[3\]\.ifIndex: interface 7 is not in "interfaces"/],
