@@ -5,7 +5,7 @@
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, TERMINATING, F_PENDING, F_MARK,
   state, flags, parent, prev, next, head, refCount, highWater, liveCount, freeHead, freeLength,
-  makeHandle, at32, at128, OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS,
+  retired, retiredCount, handleOf, at32, at128, OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS,
 } from './slab';
 import { indexUsed, indexBuckets, indexEntry, findNeighborSlot, findPathSlot, findConnectionSlot } from './keyindex';
 import {
@@ -17,7 +17,7 @@ import { checkVictimLists } from './traffic';
 const BAD_STATE: u32 = 1;        // a state outside FREE..TERMINATING, or PENDING on a TERMINATING object
 const MARK_LEFT: u32 = 2;        // a scratch MARK survived a call
 const LIVE_COUNT: u32 = 3;       // live objects differ from the slab's count
-const FREE_LIST: u32 = 4;        // the free list misses a free slot, holds a live one, or loops
+const FREE_LIST: u32 = 4;        // the free list misses a free slot, holds a live or retired one, or loops
 const PARENT_FREE: u32 = 5;      // an object's parent is not allocated
 const LIST_BROKEN: u32 = 6;      // a dependent list has a bad link, or a member of another parent
 const REFCOUNT: u32 = 7;         // a refcount differs from the dependents linked
@@ -30,7 +30,7 @@ const VICTIMS: u32 = 13;         // the victim lists do not hold exactly the Off
 
 /** Records the broken invariant's object in the error header and returns its number. */
 function broken(what: u32, kind: u32, slot: u32): i32 {
-  fail(0, -1, kind ? makeHandle(kind, slot) : 0, what);
+  fail(0, -1, kind ? handleOf(kind, slot) : 0, what);
   return <i32>what;
 }
 
@@ -47,19 +47,22 @@ export function check(): i32 {
   for (let k = KIND_NEIGHBOR; k <= KIND_CONNECTION; k++) {
     let hw = highWater(k);
     let live: u32 = 0;
+    let gone: u32 = 0;
     for (let s: u32 = 0; s < hw; s++) {
       let st = state(k, s);
       let f = flags(k, s);
       if (st > TERMINATING || (st == TERMINATING && (f & F_PENDING))) return broken(BAD_STATE, k, s);
       if (f & F_MARK) return broken(MARK_LEFT, k, s);
+      if (retired(k, s) && st != FREE) return broken(BAD_STATE, k, s);
       if (st != FREE) live++;
+      else if (retired(k, s)) gone++;
     }
     if (live != liveCount(k)) return broken(LIVE_COUNT, k, 0);
     let free: u32 = 0;
     for (let f = freeHead(k); f; f = next(k, f - 1)) {
-      if (f - 1 >= hw || state(k, f - 1) != FREE || ++free > hw) return broken(FREE_LIST, k, f - 1);
+      if (f - 1 >= hw || state(k, f - 1) != FREE || retired(k, f - 1) || ++free > hw) return broken(FREE_LIST, k, f - 1);
     }
-    if (free != freeLength(k) || free + live != hw) return broken(FREE_LIST, k, 0);
+    if (free != freeLength(k) || gone != retiredCount(k) || free + live + gone != hw) return broken(FREE_LIST, k, 0);
   }
   // Dependent lists and refcounts; every live path and connection sits in its parent's list.
   let listed: u32 = 0;
@@ -133,7 +136,8 @@ export function check(): i32 {
       }
       before = s;
     }
-    if (seen != interfaceCountAt(i) || findInterface(key) == 0) return broken(INTERFACE, 0, 0);
+    // An entry without neighbors should have gone with its last one.
+    if (seen == 0 || seen != interfaceCountAt(i) || findInterface(key) == 0) return broken(INTERFACE, 0, 0);
     onInterfaces += seen;
   }
   if (onInterfaces != liveCount(KIND_NEIGHBOR)) return broken(INTERFACE, 0, 0);

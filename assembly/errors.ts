@@ -12,8 +12,8 @@ export const E_HAS_DEPENDENTS: i32 = 6;
 export const E_CAPACITY: i32 = 7;
 export const E_OUT_OF_MEMORY: i32 = 8;
 
-/** 0 if `h` names a live object, else an error code. */
-export function checkHandle(h: u32): i32 {
+/** 0 if `h` (a handle as u64; 0 if the f64 was not one, see toHandle) names a live object, else an error code. */
+export function checkHandle(h: u64): i32 {
   let k = handleKind(h);
   if (k == 0) return E_INVALID;
   return isLive(k, handleSlot(h), handleGen(h)) ? 0 : E_STALE;

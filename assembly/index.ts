@@ -4,31 +4,40 @@
 // header gives (see buffers.ts): the key scratch for single-object calls, the staging buffer for
 // batch input, and the output buffer for batch results. Batch calls take only counts.
 
-import { initSlabs, liveCount, capacity, bytesPerSlot } from './slab';
-import { HDR, reserveStaging } from './buffers';
+import { initSlabs, liveCount, capacity, bytesPerSlot, retiredCount, setGeneration } from './slab';
+import { HDR, initIo } from './buffers';
 import { usedBytes } from './alloc';
 import { indexBuckets } from './keyindex';
 
 export {
-  offloadNeighbor, offloadPath, offloadConnection, offloadConnections,
+  offloadNeighbor, offloadPath, offloadConnection, offloadConnections, stageHandles,
   validateConnections, reserveConnections, placeConnections, unplaceConnections,
   completeOffload, terminate, terminateInterface, terminateAll, completeTerminate,
   findNeighbor, findPath, findConnection, findConnections,
   kindOf, stateOf, statusOf, parentOf, refCountOf, dependentsOf, keyOf, listAll, listInterface,
   setMtu, setLinkLayerAddress, relinkPath,
 } from './table';
-export { recordTraffic, recordTrafficBatch, tick, chooseVictims } from './traffic';
+export { recordTraffic, checkTraffic, applyTraffic, tick, chooseVictims } from './traffic';
+export { widen } from './buffers';
 export { check } from './check';
 
-/** Sets the per-kind limits; returns the header address. Call once, first. */
+/** Sets the per-kind limits and allocates the I/O window; returns the header address, 0 if out of memory. */
 export function init(maxNeighbors: u32, maxPaths: u32, maxConnections: u32): usize {
   initSlabs(maxNeighbors, maxPaths, maxConnections);
-  return HDR;
+  return initIo() ? HDR : 0;
 }
 
-/** Makes the staging buffer at least `bytes` long; false when out of memory. */
-export function stage(bytes: u32): bool {
-  return reserveStaging(bytes);
+/** Slots of `kind` retired because their generation was used up. */
+export function retired(kind: u32): u32 {
+  return retiredCount(kind);
+}
+
+/**
+ * TEST ONLY: sets the generation of a live object's slot (so tests reach slot retirement without
+ * 2^25 reuses). Not part of the public API; OffloadTable exposes it as debugSetGeneration.
+ */
+export function debugSetGeneration(kind: u32, slot: u32, gen: u32): bool {
+  return setGeneration(kind, slot, gen);
 }
 
 /** Live objects of `kind`. */

@@ -2,8 +2,9 @@
 // interface (a media disconnect, a pause of one interface) is found without scanning the slab.
 //
 // An open-addressing table maps the interface index to the list head, linear probing, at most
-// half full. Entries are never removed: an interface whose last neighbor left keeps an entry with
-// an empty list (there are few interfaces).
+// half full. An interface's entry goes with its last neighbor (backward-shift deletion, no
+// tombstones), so interfaces that come and go (tunnels, VFs, hot-plugged NICs get fresh indexes)
+// never fill the table: it holds the interfaces that have neighbors now.
 //
 //   entry (16 bytes): [ ifIndex u32 | head u32 (neighbor slot+1) | neighbors u32 | used u32 ]
 
@@ -89,7 +90,26 @@ export function interfaceUnlink(slot: u32): void {
   if (before) store<u32>(at32(KIND_NEIGHBOR, before - 1, OFF_NEXT), after);
   else store<u32>(e, after, E_HEAD);
   if (after) store<u32>(at32(KIND_NEIGHBOR, after - 1, OFF_PREV), before);
-  store<u32>(e, load<u32>(e, E_COUNT) - 1, E_COUNT);
+  let left = load<u32>(e, E_COUNT) - 1;
+  store<u32>(e, left, E_COUNT);
+  if (!left) removeEntry(<u32>((e - table) >>> 4));
+}
+
+/** Removes entry `i` (an interface with no neighbor left), shifting the rest of its probe run back. */
+function removeEntry(i: u32): void {
+  let m = entries - 1;
+  let hole = i;
+  let j = (i + 1) & m;
+  while (load<u32>(entry(j), E_USED)) {
+    let h = home(load<u32>(entry(j), E_KEY)) & m;
+    if (((j - h) & m) >= ((j - hole) & m)) {
+      memory.copy(entry(hole), entry(j), 16);
+      hole = j;
+    }
+    j = (j + 1) & m;
+  }
+  memory.fill(entry(hole), 0, 16);
+  used--;
 }
 
 /** Slot+1 of the first neighbor on `ifIndex`, 0 if none. */

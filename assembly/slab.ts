@@ -1,41 +1,50 @@
 // Slabs: one per kind of state object, struct-of-arrays in chunks of 4096 slots.
 //
-// A handle is a u32 that names an object and says whether it still exists:
+// A handle is a safe integer (< 2^53) that names an object and says whether it still exists:
 //
-//    31 30 29            22 21                                 0
-//   +-----+----------------+------------------------------------+
-//   |kind | generation (8) | slot (22): index into the kind slab|
-//   +-----+----------------+------------------------------------+
-//   kind: 1 neighbor, 2 path, 3 connection (so no handle is 0, and every handle is >= 2^30,
-//   which lets getters return small error codes in the same u32). A slot's generation is bumped
-//   when its object is freed; freed slots are reused first-in first-out, so a stale handle only
-//   aliases a live object after 256 reuses of the same slot.
+//    52 51 50                         26 25                           0
+//   +-----+-----------------------------+------------------------------+
+//   |kind |      generation (25)        |   slot (26): index in slab   |
+//   +-----+-----------------------------+------------------------------+
+//   kind: 1 neighbor, 2 path, 3 connection (so no handle is 0). JS sees handles as plain numbers;
+//   the core takes and returns them as f64 and splits them with integer ops on the u64.
+//
+// A slot's generation is bumped when its object is freed, so every old handle of the slot goes
+// stale. A slot whose generation would wrap (2^25 = 33,554,432 objects have used it) is RETIRED:
+// never handed out again. So no handle value is ever handed out for two objects: aliasing is
+// impossible, not unlikely. Freed slots are reused first-in first-out, so reuse spreads over all
+// free slots instead of heating one: a table with F free slots churns F x 2^25 objects before the
+// first slot retires (a retired slot costs its bytes; it is never reused).
+//
+// Inside the core and in batch buffers an object is named by a compact 32-bit ref, kind << 26 |
+// slot: a staged ref was validated (generation included) when it was staged, so within one call it
+// cannot be stale. refs become handles again on the way out (see widen in buffers.ts).
 //
 // A slab grows by whole chunks that never move, so growing is O(chunk) and never copies. The
 // chunk directory of each kind maps slot >>> 12 to the chunk's address:
 //
-//   DIR[kind]: [chunk 0][chunk 1] ... [chunk 1023]           (u32 addresses, 0 = not allocated)
+//   DIR[kind]: [chunk 0][chunk 1] ... [chunk 16383]          (u32 addresses, 0 = not allocated)
 //
 // Every chunk starts with the fields all kinds share, each an array of 4096 elements (C = 4096):
 //
-//   +0    gen     u8    generation of the slot
-//   +1C   state   u8    FREE, OFFLOADING, OFFLOADED, TERMINATING
-//   +2C   flags   u8    PENDING (termination requested, waiting), MARK (scratch within one call)
-//   +3C   reason  u8    termination reason (pending or actual)
-//   +4C   parent  u32   slot of the parent (path of a connection, neighbor of a path)
-//   +8C   prev    u32   slot+1 of the previous sibling (0 = none); neighbors: interface list
-//   +12C  next    u32   slot+1 of the next sibling; also the free-list link of a free slot
+//   +0    status  u32   generation (bits 0..24) | state (25..26) | flags (27..28) | RETIRED (29)
+//                       state: FREE, OFFLOADING, OFFLOADED, TERMINATING
+//                       flags: PENDING (termination requested, waiting), MARK (scratch, one call)
+//   +4C   reason  u8    termination reason (pending or actual)
+//   +5C   parent  u32   slot of the parent (path of a connection, neighbor of a path)
+//   +9C   prev    u32   slot+1 of the previous sibling (0 = none); neighbors: interface list
+//   +13C  next    u32   slot+1 of the next sibling; also the free-list link of a free slot
 //
 // then the fields of its kind (the OFF_* constants below):
 //
-//   neighbor (60C bytes)                path (68C bytes)              connection (41C bytes)
-//   +16C head   u32 first dependent+1   +16C head   u32               +16C ports  u32 local<<16|remote
-//   +20C ref    u32 linked dependents   +20C ref    u32               +20C prio   u8
-//   +24C epoch  u32 } dependents in     +24C epoch  u32 } see ref-    +21C lruPrev u32 } victim order,
-//   +28C cnt    u32 } batch `epoch`     +28C cnt    u32 } counting    +25C lruNext u32 } see traffic.ts
-//   +32C ifIndex u32                    +32C src    16 bytes          +29C bytes  u32 since last tick
-//   +36C addr   16 bytes                +48C dst    16 bytes          +33C rate   f32 bytes/s, averaged
-//   +52C lladdr u64 (6 bytes used)      +64C mtu    u32               +37C quiet  u32 ms under threshold
+//   neighbor (61C bytes)                path (69C bytes)              connection (42C bytes)
+//   +17C head   u32 first dependent+1   +17C head   u32               +17C ports  u32 local<<16|remote
+//   +21C ref    u32 linked dependents   +21C ref    u32               +21C prio   u8
+//   +25C epoch  u32 } dependents in     +25C epoch  u32 } see ref-    +22C lruPrev u32 } victim order,
+//   +29C cnt    u32 } batch `epoch`     +29C cnt    u32 } counting    +26C lruNext u32 } see traffic.ts
+//   +33C ifIndex u32                    +33C src    16 bytes          +30C bytes  u32 since last tick
+//   +37C addr   16 bytes                +49C dst    16 bytes          +34C rate   f32 bytes/s, averaged
+//   +53C lladdr u64 (6 bytes used)      +65C mtu    u32               +38C quiet  u32 ms under threshold
 
 import { allocRaw } from './alloc';
 
@@ -58,39 +67,48 @@ export const F_MARK: u8 = 2;
 export const CHUNK_BITS: u32 = 12;
 export const C: usize = 1 << CHUNK_BITS;
 export const CHUNK_MASK: u32 = <u32>C - 1;
-export const SLOT_BITS: u32 = 22;
+export const SLOT_BITS: u32 = 26;
 export const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 export const MAX_SLOTS: u32 = 1 << SLOT_BITS;
+export const GEN_BITS: u32 = 25;
+export const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+/** Status word: where state, flags and the retired bit sit above the generation. */
+const STATE_SHIFT: u32 = 25;
+const FLAGS_SHIFT: u32 = 27;
+const RETIRED: u32 = 1 << 29;
 
-export const OFF_GEN: usize = 0;
-export const OFF_STATE: usize = 1 * C;
-export const OFF_FLAGS: usize = 2 * C;
-export const OFF_REASON: usize = 3 * C;
-export const OFF_PARENT: usize = 4 * C;
-export const OFF_PREV: usize = 8 * C;
-export const OFF_NEXT: usize = 12 * C;
-export const OFF_HEAD: usize = 16 * C;
-export const OFF_REF: usize = 20 * C;
-export const OFF_EPOCH: usize = 24 * C;
-export const OFF_CNT: usize = 28 * C;
-export const OFF_IFINDEX: usize = 32 * C;
-export const OFF_ADDR: usize = 36 * C;
-export const OFF_LLADDR: usize = 52 * C;
-export const OFF_SRC: usize = 32 * C;
-export const OFF_DST: usize = 48 * C;
-export const OFF_MTU: usize = 64 * C;
-export const OFF_PORTS: usize = 16 * C;
-export const OFF_PRIO: usize = 20 * C;
-export const OFF_LRU_PREV: usize = 21 * C;
-export const OFF_LRU_NEXT: usize = 25 * C;
-export const OFF_BYTES: usize = 29 * C;
-export const OFF_RATE: usize = 33 * C;
-export const OFF_QUIET: usize = 37 * C;
+export const OFF_STATUS: usize = 0;
+export const OFF_REASON: usize = 4 * C;
+export const OFF_PARENT: usize = 5 * C;
+export const OFF_PREV: usize = 9 * C;
+export const OFF_NEXT: usize = 13 * C;
+export const OFF_HEAD: usize = 17 * C;
+export const OFF_REF: usize = 21 * C;
+export const OFF_EPOCH: usize = 25 * C;
+export const OFF_CNT: usize = 29 * C;
+export const OFF_IFINDEX: usize = 33 * C;
+export const OFF_ADDR: usize = 37 * C;
+export const OFF_LLADDR: usize = 53 * C;
+export const OFF_SRC: usize = 33 * C;
+export const OFF_DST: usize = 49 * C;
+export const OFF_MTU: usize = 65 * C;
+export const OFF_PORTS: usize = 17 * C;
+export const OFF_PRIO: usize = 21 * C;
+export const OFF_LRU_PREV: usize = 22 * C;
+export const OFF_LRU_NEXT: usize = 26 * C;
+export const OFF_BYTES: usize = 30 * C;
+export const OFF_RATE: usize = 34 * C;
+export const OFF_QUIET: usize = 38 * C;
 
 /** Chunk bytes per kind (index 0 unused). */
-const CHUNK_BYTES: usize = memory.data<u32>([0, 60 * 4096, 68 * 4096, 41 * 4096]);
-/** Chunk directories: MAX_SLOTS >>> CHUNK_BITS = 1024 u32 per kind (index 0 unused). */
-const DIR: usize = memory.data(4 * 1024 * 4);
+const CHUNK_BYTES: usize = memory.data<u32>([0, 61 * 4096, 69 * 4096, 42 * 4096]);
+/** Chunks per kind: MAX_SLOTS >>> CHUNK_BITS. */
+const DIR_CHUNKS: usize = <usize>(MAX_SLOTS >>> CHUNK_BITS);
+/**
+ * Chunk directories, one per kind (index 0 unused), DIR_CHUNKS u32 each (64 KiB), allocated with
+ * the kind's first chunk so that static data stays small.
+ */
+const DIR: usize = memory.data(4 * 4);
 /** Per-kind slab counters, 8 u32 each: see the S_* offsets. */
 const SLAB: usize = memory.data(4 * 32);
 const S_HW: usize = 0;        // high water: slots ever used
@@ -100,23 +118,36 @@ const S_FREE_HEAD: usize = 12; // FIFO of free slots, slot+1 (0 = empty)
 const S_FREE_TAIL: usize = 16;
 const S_FREE_LEN: usize = 20;
 const S_LIMIT: usize = 24;    // configured maximum of live objects
+const S_RETIRED: usize = 28;  // slots retired (generation used up), never reused
 
 @inline function slabField(kind: u32, off: usize): usize { return SLAB + (<usize>kind << 5) + off; }
 
 // ---- handles -----------------------------------------------------------------------------------
 
-@inline export function handleKind(h: u32): u32 { return h >>> 30; }
-@inline export function handleSlot(h: u32): u32 { return h & SLOT_MASK; }
-@inline export function handleGen(h: u32): u32 { return (h >>> SLOT_BITS) & 0xff; }
-@inline export function makeHandle(kind: u32, slot: u32): u32 {
-  return (kind << 30) | (<u32>gen(kind, slot) << SLOT_BITS) | slot;
+/** The u64 of a handle passed as f64, or 0 if it is not an integer in 1..2^53-1 (never a handle). */
+@inline export function toHandle(h: f64): u64 {
+  return h >= 1 && h < 9007199254740992.0 && h == Math.floor(h) ? <u64>h : 0;
 }
+@inline export function handleKind(h: u64): u32 { return <u32>(h >> 51); }
+@inline export function handleSlot(h: u64): u32 { return <u32>h & SLOT_MASK; }
+@inline export function handleGen(h: u64): u32 { return <u32>(h >> 26) & GEN_MASK; }
+/** The handle of the object now in `slot` of `kind`. */
+@inline export function makeHandle(kind: u32, slot: u32): u64 {
+  return (<u64>kind << 51) | (<u64>gen(kind, slot) << 26) | <u64>slot;
+}
+/** makeHandle as the f64 JS receives. */
+@inline export function handleOf(kind: u32, slot: u32): f64 { return <f64>makeHandle(kind, slot); }
+
+/** A compact ref: kind << 26 | slot (the name of an object inside one call; never 0). */
+@inline export function ref(kind: u32, slot: u32): u32 { return (kind << SLOT_BITS) | slot; }
+@inline export function refKind(r: u32): u32 { return r >>> SLOT_BITS; }
+@inline export function refSlot(r: u32): u32 { return r & SLOT_MASK; }
 
 // ---- field access ------------------------------------------------------------------------------
 
 /** Address of the chunk holding `slot` of `kind`. */
 @inline export function chunk(kind: u32, slot: u32): usize {
-  return <usize>load<u32>(DIR + (<usize>kind << 12) + (<usize>(slot >>> CHUNK_BITS) << 2));
+  return <usize>load<u32>(<usize>load<u32>(DIR + (<usize>kind << 2)) + (<usize>(slot >>> CHUNK_BITS) << 2));
 }
 /** Address of a u8 field of one slot. */
 @inline export function at8(kind: u32, slot: u32, off: usize): usize {
@@ -135,11 +166,18 @@ const S_LIMIT: usize = 24;    // configured maximum of live objects
   return chunk(kind, slot) + off + (<usize>(slot & CHUNK_MASK) << 4);
 }
 
-@inline export function gen(kind: u32, slot: u32): u8 { return load<u8>(at8(kind, slot, OFF_GEN)); }
-@inline export function state(kind: u32, slot: u32): u8 { return load<u8>(at8(kind, slot, OFF_STATE)); }
-@inline export function setState(kind: u32, slot: u32, s: u8): void { store<u8>(at8(kind, slot, OFF_STATE), s); }
-@inline export function flags(kind: u32, slot: u32): u8 { return load<u8>(at8(kind, slot, OFF_FLAGS)); }
-@inline export function setFlags(kind: u32, slot: u32, f: u8): void { store<u8>(at8(kind, slot, OFF_FLAGS), f); }
+@inline function status(kind: u32, slot: u32): u32 { return load<u32>(at32(kind, slot, OFF_STATUS)); }
+@inline function setStatus(kind: u32, slot: u32, w: u32): void { store<u32>(at32(kind, slot, OFF_STATUS), w); }
+@inline export function gen(kind: u32, slot: u32): u32 { return status(kind, slot) & GEN_MASK; }
+@inline export function state(kind: u32, slot: u32): u8 { return <u8>((status(kind, slot) >>> STATE_SHIFT) & 3); }
+@inline export function setState(kind: u32, slot: u32, s: u8): void {
+  setStatus(kind, slot, (status(kind, slot) & ~(<u32>3 << STATE_SHIFT)) | (<u32>s << STATE_SHIFT));
+}
+@inline export function flags(kind: u32, slot: u32): u8 { return <u8>((status(kind, slot) >>> FLAGS_SHIFT) & 3); }
+@inline export function setFlags(kind: u32, slot: u32, f: u8): void {
+  setStatus(kind, slot, (status(kind, slot) & ~(<u32>3 << FLAGS_SHIFT)) | (<u32>(f & 3) << FLAGS_SHIFT));
+}
+@inline export function retired(kind: u32, slot: u32): bool { return (status(kind, slot) & RETIRED) != 0; }
 @inline export function reason(kind: u32, slot: u32): u8 { return load<u8>(at8(kind, slot, OFF_REASON)); }
 @inline export function setReason(kind: u32, slot: u32, r: u8): void { store<u8>(at8(kind, slot, OFF_REASON), r); }
 @inline export function parent(kind: u32, slot: u32): u32 { return load<u32>(at32(kind, slot, OFF_PARENT)); }
@@ -150,7 +188,9 @@ const S_LIMIT: usize = 24;    // configured maximum of live objects
 
 /** True if the slot is in use and its generation matches the handle's. */
 @inline export function isLive(kind: u32, slot: u32, g: u32): bool {
-  return slot < load<u32>(slabField(kind, S_HW)) && state(kind, slot) != FREE && <u32>gen(kind, slot) == g;
+  if (slot >= load<u32>(slabField(kind, S_HW))) return false;
+  let w = status(kind, slot);
+  return (w & GEN_MASK) == g && ((w >>> STATE_SHIFT) & 3) != <u32>FREE;
 }
 
 // ---- dependent lists ---------------------------------------------------------------------------
@@ -239,12 +279,19 @@ export function withinLimit(kind: u32, n: u32): bool {
 export function reserveSlots(kind: u32, n: u32): bool {
   let fromFree = min(n, freeLength(kind));
   let want = <u64>highWater(kind) + <u64>(n - fromFree);
+  // Retired slots are never reused, so after 2^51 objects of a kind its slots run out: refuse.
+  if (want > <u64>MAX_SLOTS) return false;
   let cap = capacity(kind);
+  if (<u64>cap < want && !load<u32>(DIR + (<usize>kind << 2))) {
+    let dir = allocRaw(DIR_CHUNKS << 2); // fresh pages are zero: no chunk yet
+    if (!dir) return false;
+    store<u32>(DIR + (<usize>kind << 2), <u32>dir);
+  }
   while (<u64>cap < want) {
     let base = allocRaw(<usize>load<u32>(CHUNK_BYTES + (<usize>kind << 2)));
     if (!base) return false;
     // Fresh pages are zero, and chunks are never reused: gen, state, flags, links all start at 0.
-    store<u32>(DIR + (<usize>kind << 12) + (<usize>(cap >>> CHUNK_BITS) << 2), <u32>base);
+    store<u32>(<usize>load<u32>(DIR + (<usize>kind << 2)) + (<usize>(cap >>> CHUNK_BITS) << 2), <u32>base);
     cap += <u32>C;
     store<u32>(slabField(kind, S_CAP), cap);
   }
@@ -266,7 +313,7 @@ export function takeSlot(kind: u32): u32 {
     store<u32>(slabField(kind, S_HW), slot + 1);
   }
   store<u32>(slabField(kind, S_LIVE), liveCount(kind) + 1);
-  store<u8>(at8(kind, slot, OFF_FLAGS), 0);
+  setStatus(kind, slot, gen(kind, slot)); // FREE, no flags: the caller sets the state
   store<u8>(at8(kind, slot, OFF_REASON), 0);
   return slot;
 }
@@ -277,8 +324,7 @@ export function takeSlot(kind: u32): u32 {
  * high water rather than the free list.
  */
 export function untakeSlot(kind: u32, slot: u32, fresh: bool): void {
-  store<u8>(at8(kind, slot, OFF_STATE), FREE);
-  store<u8>(at8(kind, slot, OFF_FLAGS), 0);
+  setStatus(kind, slot, gen(kind, slot));
   if (fresh) {
     store<u32>(slabField(kind, S_HW), slot); // it was the last slot taken from the high water
   } else {
@@ -291,19 +337,38 @@ export function untakeSlot(kind: u32, slot: u32, fresh: bool): void {
   store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
 }
 
-/** Frees a slot: bumps its generation (so old handles go stale) and queues it for reuse. */
+/**
+ * Frees a slot: bumps its generation (so old handles go stale) and queues it for reuse, or retires
+ * it if its generation is used up (then no handle of it can ever name another object).
+ */
 export function releaseSlot(kind: u32, slot: u32): void {
-  let g = at8(kind, slot, OFF_GEN);
-  store<u8>(g, load<u8>(g) + 1);
-  store<u8>(at8(kind, slot, OFF_STATE), FREE);
-  store<u8>(at8(kind, slot, OFF_FLAGS), 0);
+  let g = gen(kind, slot);
+  store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
+  if (g == GEN_MASK) {
+    setStatus(kind, slot, g | RETIRED); // FREE, never on the free list again
+    store<u32>(slabField(kind, S_RETIRED), retiredCount(kind) + 1);
+    return;
+  }
+  setStatus(kind, slot, g + 1);
   store<u32>(at32(kind, slot, OFF_NEXT), 0);
   let tail = load<u32>(slabField(kind, S_FREE_TAIL));
   if (tail) store<u32>(at32(kind, tail - 1, OFF_NEXT), slot + 1);
   else store<u32>(slabField(kind, S_FREE_HEAD), slot + 1);
   store<u32>(slabField(kind, S_FREE_TAIL), slot + 1);
   store<u32>(slabField(kind, S_FREE_LEN), freeLength(kind) + 1);
-  store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
+}
+
+/** Slots of `kind` retired because their generation was used up. */
+export function retiredCount(kind: u32): u32 { return load<u32>(slabField(kind, S_RETIRED)); }
+
+/**
+ * TEST ONLY (exported as debugSetGeneration): sets the generation of a live slot, so that tests
+ * reach the retirement path without 2^25 reuses. Returns false if the slot is not live.
+ */
+export function setGeneration(kind: u32, slot: u32, g: u32): bool {
+  if (kind < KIND_NEIGHBOR || kind > KIND_CONNECTION || slot >= highWater(kind) || state(kind, slot) == FREE) return false;
+  setStatus(kind, slot, (status(kind, slot) & ~GEN_MASK) | (g & GEN_MASK));
+  return true;
 }
 
 /** Bytes of linear memory one chunk of `kind` takes, divided by its slots. */

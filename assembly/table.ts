@@ -20,7 +20,7 @@
 
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, OFFLOADED, TERMINATING,
-  F_PENDING, F_MARK, handleKind, handleSlot, makeHandle, state, setState,
+  F_PENDING, F_MARK, toHandle, handleKind, handleSlot, handleOf, ref, refKind, refSlot, state, setState,
   flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at32, at64, at128, link, unlink,
   highWater as highWaterOf,
   newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, untakeSlot, releaseSlot, liveCount,
@@ -37,8 +37,8 @@ import {
 } from './errors';
 import { trafficInit, lruAppend, lruRemove, trafficOf } from './traffic';
 import {
-  KEY_SRC, KEY_DST, KEY_AUX, staging, staged32, reserveStaging, reserveOut, outReset, outLength,
-  outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK,
+  KEY_SRC, KEY_DST, KEY_AUX, io, staged32, setStaged, reserveStaging, reserveOut, outReset, outLength,
+  outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK, MAX_LIST,
 } from './buffers';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -46,13 +46,13 @@ import {
 /** Reason given to pruned parents (Reason.Orphaned). */
 const ORPHANED: u8 = 9;
 
-/** fail() for calls that return a handle: the error code itself (1..8, never a handle). */
-@inline function failCode(code: i32, index: i32, handle: u32, aux: u32): u32 {
-  return <u32>-fail(code, index, handle, aux);
+/** fail() for calls that return a handle (f64): the negated error code, never a handle. */
+@inline function failCode(code: i32, index: i32, handle: f64, aux: f64): f64 {
+  return <f64>fail(code, index, handle, aux);
 }
 
 /** 0 if `h` is a live object of `kind` that can take a new dependent, else an error code. */
-function checkParent(h: u32, kind: u32): i32 {
+function checkParent(h: u64, kind: u32): i32 {
   let e = checkHandle(h);
   if (e) return e;
   if (handleKind(h) != kind) return E_WRONG_KIND;
@@ -63,8 +63,8 @@ function checkParent(h: u32, kind: u32): i32 {
 }
 
 /** Handle of the parent of a path or connection slot. */
-@inline function parentHandle(kind: u32, slot: u32): u32 {
-  return makeHandle(kind - 1, parent(kind, slot));
+@inline function parentHandle(kind: u32, slot: u32): f64 {
+  return handleOf(kind - 1, parent(kind, slot));
 }
 
 // ---- offload -----------------------------------------------------------------------------------
@@ -76,14 +76,14 @@ function checkParent(h: u32, kind: u32): i32 {
 /** Reserves everything `n` new objects of `kind` need; false when out of memory (nothing changed). */
 function reserveFor(kind: u32, n: u32): bool {
   let total = <u64>liveCount(KIND_NEIGHBOR) + <u64>liveCount(KIND_PATH) + <u64>liveCount(KIND_CONNECTION) + <u64>n;
-  return total <= 0xffffffff && reserveSlots(kind, n) && reserveIndex(kind, n) && reserveOut(<u32>total) &&
-    reserveStaging(<usize>total << 2);
+  return total <= <u64>MAX_LIST && reserveSlots(kind, n) && reserveIndex(kind, n) && reserveOut(<u32>total) &&
+    reserveStaging(<u32>total);
 }
 
 /** Offloads a neighbor; its address is at KEY_SRC. Returns the handle, or a small error code. */
-export function offloadNeighbor(ifIndex: u32, lladdr: u64): u32 {
+export function offloadNeighbor(ifIndex: u32, lladdr: u64): f64 {
   let dup = findNeighborSlot(ifIndex, KEY_SRC);
-  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_NEIGHBOR, dup - 1), 0);
+  if (dup) return failCode(E_DUPLICATE, -1, handleOf(KIND_NEIGHBOR, dup - 1), 0);
   if (!withinLimit(KIND_NEIGHBOR, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_NEIGHBOR));
   if (!reserveFor(KIND_NEIGHBOR, 1) || !reserveInterface(ifIndex)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
   let s = takeSlot(KIND_NEIGHBOR);
@@ -96,15 +96,16 @@ export function offloadNeighbor(ifIndex: u32, lladdr: u64): u32 {
   store<u32>(at32(KIND_NEIGHBOR, s, OFF_PARENT), 0);
   indexInsert(KIND_NEIGHBOR, s);
   interfaceLink(s);
-  return makeHandle(KIND_NEIGHBOR, s);
+  return handleOf(KIND_NEIGHBOR, s);
 }
 
 /** Offloads a path under `neighbor`; addresses at KEY_SRC, KEY_DST. Handle or small error code. */
-export function offloadPath(neighbor: u32, mtu: u32): u32 {
+export function offloadPath(neighborHandle: f64, mtu: u32): f64 {
+  let neighbor = toHandle(neighborHandle);
   let e = checkParent(neighbor, KIND_NEIGHBOR);
-  if (e) return failCode(e, -1, neighbor, 0);
+  if (e) return failCode(e, -1, neighborHandle, 0);
   let dup = findPathSlot(KEY_SRC, KEY_DST);
-  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_PATH, dup - 1), 0);
+  if (dup) return failCode(E_DUPLICATE, -1, handleOf(KIND_PATH, dup - 1), 0);
   if (!withinLimit(KIND_PATH, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_PATH));
   if (!reserveFor(KIND_PATH, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
   let s = takeSlot(KIND_PATH);
@@ -116,10 +117,10 @@ export function offloadPath(neighbor: u32, mtu: u32): u32 {
   store<u32>(at32(KIND_PATH, s, OFF_REF), 0);
   link(KIND_PATH, s, KIND_NEIGHBOR, handleSlot(neighbor));
   indexInsert(KIND_PATH, s);
-  return makeHandle(KIND_PATH, s);
+  return handleOf(KIND_PATH, s);
 }
 
-/** Fills a fresh connection slot and links it (capacity reserved by the caller). */
+/** Fills a fresh connection slot and links it (capacity reserved by the caller). Returns the slot. */
 @inline function placeConnection(pathSlot: u32, ports: u32, priority: u8): u32 {
   let s = takeSlot(KIND_CONNECTION);
   setState(KIND_CONNECTION, s, OFFLOADING);
@@ -128,40 +129,45 @@ export function offloadPath(neighbor: u32, mtu: u32): u32 {
   trafficInit(s);
   link(KIND_CONNECTION, s, KIND_PATH, pathSlot);
   indexInsert(KIND_CONNECTION, s);
-  return makeHandle(KIND_CONNECTION, s);
+  return s;
 }
 
 /** Offloads a connection under `path`. Handle or small error code. */
-export function offloadConnection(path: u32, ports: u32, priority: u8): u32 {
+export function offloadConnection(pathHandle: f64, ports: u32, priority: u8): f64 {
+  let path = toHandle(pathHandle);
   let e = checkParent(path, KIND_PATH);
-  if (e) return failCode(e, -1, path, 0);
+  if (e) return failCode(e, -1, pathHandle, 0);
   let dup = findConnectionSlot(handleSlot(path), ports);
-  if (dup) return failCode(E_DUPLICATE, -1, makeHandle(KIND_CONNECTION, dup - 1), 0);
+  if (dup) return failCode(E_DUPLICATE, -1, handleOf(KIND_CONNECTION, dup - 1), 0);
   if (!withinLimit(KIND_CONNECTION, 1)) return failCode(E_CAPACITY, -1, 0, liveCount(KIND_CONNECTION));
   if (!reserveFor(KIND_CONNECTION, 1)) return failCode(E_OUT_OF_MEMORY, -1, 0, 0);
-  return placeConnection(handleSlot(path), ports, priority);
+  return handleOf(KIND_CONNECTION, placeConnection(handleSlot(path), ports, priority));
 }
 
-// Batches of connections are all or none. JS stages a large batch in chunks: validateConnections
-// for every chunk, reserveConnections once for the whole batch, then placeConnections chunk by
-// chunk; if a chunk finds a key repeated inside the batch it undoes itself, and JS undoes the
-// chunks before it with unplaceConnections. Nothing extra is allocated to find repeated keys: the
-// index itself finds them, since earlier entries are in it by then. A small batch does all of it
-// in one call (offloadConnections).
+// Batches of connections are all or none. JS passes a large batch in chunks through the I/O window:
+// validateConnections for every chunk, reserveConnections once for the whole batch, then
+// placeConnections chunk by chunk; if a chunk finds a key repeated inside the batch it undoes
+// itself, and JS undoes the chunks before it with unplaceConnections. Nothing extra is allocated
+// to find repeated keys: the index itself finds them, since earlier entries are in it by then. A
+// batch that fits one chunk does all of it in one call (offloadConnections).
 //
-//   staging of a chunk: [ path handle u32 x n | ports u32 x n | priority u8 x n ]
+//   I/O window, a chunk of n:  [ path handle f64 x n | ports u32 x n | priority u8 x n ]
+//   after placeConnections:    [ new handle f64 x n | ... ]    (each written over its path)
 
 /** High water of the connection slab when the current batch reserved (see unplace). */
 let batchHighWater: u32 = 0;
 
 /** Checks parents and existing keys of the `n` staged entries; `base` numbers them. 0 or -error. */
 export function validateConnections(n: u32, base: u32): i32 {
+  let at = io();
+  let portsAt = at + (<usize>n << 3);
   for (let i: u32 = 0; i < n; i++) {
-    let p = staged32(i);
+    let pf = load<f64>(at + (<usize>i << 3));
+    let p = toHandle(pf);
     let e = checkParent(p, KIND_PATH);
-    if (e) return fail(e, base + i, p, 0);
-    let dup = findConnectionSlot(handleSlot(p), staged32(n + i));
-    if (dup) return fail(E_DUPLICATE, base + i, makeHandle(KIND_CONNECTION, dup - 1), 0);
+    if (e) return fail(e, base + i, pf, 0);
+    let dup = findConnectionSlot(handleSlot(p), load<u32>(portsAt + (<usize>i << 2)));
+    if (dup) return fail(E_DUPLICATE, base + i, handleOf(KIND_CONNECTION, dup - 1), 0);
   }
   return 0;
 }
@@ -187,25 +193,26 @@ function unplace(slot: u32): void {
  * with `base` + its position.
  */
 export function placeConnections(n: u32, base: u32): i32 {
-  let at = staging();
-  let portsAt = at + (<usize>n << 2);
-  let prioAt = at + (<usize>n << 3);
-  outReset();
+  let at = io();
+  let portsAt = at + (<usize>n << 3);
+  let prioAt = at + (<usize>n * 12);
   for (let i: u32 = 0; i < n; i++) {
-    let pathSlot = handleSlot(load<u32>(at + (<usize>i << 2)));
+    let pathSlot = handleSlot(toHandle(load<f64>(at + (<usize>i << 3))));
     let ports = load<u32>(portsAt + (<usize>i << 2));
     if (findConnectionSlot(pathSlot, ports)) {
-      for (let j = i; j > 0; j--) unplace(handleSlot(outAt(j - 1)));
+      for (let j = i; j > 0; j--) unplace(handleSlot(toHandle(load<f64>(at + (<usize>(j - 1) << 3)))));
       return fail(E_DUPLICATE, base + i, 0, 0);
     }
-    outPush(placeConnection(pathSlot, ports, load<u8>(prioAt + <usize>i)), 0);
+    let s = placeConnection(pathSlot, ports, load<u8>(prioAt + <usize>i));
+    store<f64>(at + (<usize>i << 3), handleOf(KIND_CONNECTION, s));
   }
   return <i32>n;
 }
 
-/** Undoes earlier chunks of the current batch: staging holds their handles, last placed first. */
+/** Undoes earlier chunks of the current batch: the I/O window holds their handles, last placed first. */
 export function unplaceConnections(n: u32): void {
-  for (let i: u32 = 0; i < n; i++) unplace(handleSlot(staged32(i)));
+  let at = io();
+  for (let i: u32 = 0; i < n; i++) unplace(handleSlot(toHandle(load<f64>(at + (<usize>i << 3)))));
 }
 
 /** A whole batch in one call: validate, reserve, place. Returns n or -error. */
@@ -230,9 +237,9 @@ export function offloadConnections(n: u32): i32 {
 /** Clears MARK on the first `n` staged handles (all live). */
 function clearMarks(n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
-    let s = handleSlot(h);
+    let r = staged32(i);
+    let k = refKind(r);
+    let s = refSlot(r);
     setFlags(k, s, flags(k, s) & ~F_MARK);
   }
 }
@@ -244,23 +251,23 @@ function clearMarks(n: u32): void {
 function checkDependentsStaged(n: u32): i32 {
   newEpoch();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
-    let s = handleSlot(h);
+    let r = staged32(i);
+    let k = refKind(r);
+    let s = refSlot(r);
     if (!markOnce(k, s)) continue;
     if (k != KIND_NEIGHBOR) bumpCnt(k - 1, parent(k, s));
   }
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
+    let r = staged32(i);
+    let k = refKind(r);
     if (k == KIND_CONNECTION) continue;
-    let s = handleSlot(h);
+    let s = refSlot(r);
     let linked = refCount(k, s);
     if (cnt(k, s) != linked) {
       // Name the first dependent that is not staged.
       let d = head(k, s);
       while (d && (flags(k + 1, d - 1) & F_MARK)) d = next(k + 1, d - 1);
-      return fail(E_HAS_DEPENDENTS, i, h, d ? makeHandle(k + 1, d - 1) : 0);
+      return fail(E_HAS_DEPENDENTS, i, handleOf(k, s), d ? handleOf(k + 1, d - 1) : 0);
     }
   }
   return 0;
@@ -272,7 +279,7 @@ function checkDependentsStaged(n: u32): i32 {
   setState(kind, slot, TERMINATING);
   setFlags(kind, slot, flags(kind, slot) & ~F_PENDING);
   setReason(kind, slot, why);
-  outPush(makeHandle(kind, slot), why);
+  outPush(ref(kind, slot));
   if (kind != KIND_NEIGHBOR) bumpCnt(kind - 1, parent(kind, slot));
 }
 
@@ -307,7 +314,7 @@ function settle(kind: u32, slot: u32, orphans: bool): void {
 
 /** Settles the parents of output entries [from, to), which are all of `kind`. */
 function settleParentsOfOut(kind: u32, from: u32, to: u32, orphans: bool): void {
-  for (let i = from; i < to; i++) settle(kind - 1, parent(kind, handleSlot(outAt(i))), orphans);
+  for (let i = from; i < to; i++) settle(kind - 1, parent(kind, refSlot(outAt(i))), orphans);
 }
 
 /** True unless the object is TERMINATING or PENDING (its subtree is then already handled). */
@@ -321,9 +328,9 @@ function settleParentsOfOut(kind: u32, from: u32, to: u32, orphans: bool): void 
 function terminateBound(n: u32): u64 {
   let bound: u64 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
-    let s = handleSlot(h);
+    let r = staged32(i);
+    let k = refKind(r);
+    let s = refSlot(r);
     bound += 3; // itself, and a path and neighbor pruned above it
     if (k == KIND_PATH) bound += refCount(k, s);
     else if (k == KIND_NEIGHBOR) {
@@ -334,7 +341,7 @@ function terminateBound(n: u32): u64 {
   return min(bound, <u64>liveTotal());
 }
 
-/** Live objects of every kind (at most 3 * 2^22, so no overflow). */
+/** Live objects of every kind (at most 3 * 2^26, so no overflow). */
 function liveTotal(): u32 {
   return liveCount(KIND_NEIGHBOR) + liveCount(KIND_PATH) + liveCount(KIND_CONNECTION);
 }
@@ -353,9 +360,9 @@ function terminateStaged(n: u32, why: u8, prune: bool): i32 {
   outReset();
   // Connections: named ones, those of named paths, those of the paths of named neighbors.
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
-    let s = handleSlot(h);
+    let r = staged32(i);
+    let k = refKind(r);
+    let s = refSlot(r);
     if (k == KIND_CONNECTION) request(k, s, why);
     else if (k == KIND_PATH) requestConnectionsOf(s, why);
     else if (open(k, s)) {
@@ -365,9 +372,9 @@ function terminateStaged(n: u32, why: u8, prune: bool): i32 {
   let connectionsEnd = outLength();
   // Paths: named ones, those of named neighbors, then parents of emitted connections (pruning).
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let k = handleKind(h);
-    let s = handleSlot(h);
+    let r = staged32(i);
+    let k = refKind(r);
+    let s = refSlot(r);
     if (k == KIND_PATH) request(k, s, why);
     else if (k == KIND_NEIGHBOR && open(k, s)) {
       for (let p = head(k, s); p; p = next(KIND_PATH, p - 1)) request(KIND_PATH, p - 1, why);
@@ -377,31 +384,33 @@ function terminateStaged(n: u32, why: u8, prune: bool): i32 {
   let pathsEnd = outLength();
   // Neighbors: named ones, then parents of emitted paths.
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) == KIND_NEIGHBOR) request(KIND_NEIGHBOR, handleSlot(h), why);
+    let r = staged32(i);
+    if (refKind(r) == KIND_NEIGHBOR) request(KIND_NEIGHBOR, refSlot(r), why);
   }
   settleParentsOfOut(KIND_PATH, connectionsEnd, pathsEnd, prune);
   return <i32>outLength();
 }
 
-/** Validates the first `n` staged handles: all live. 0 or -error. */
-function validateStaged(n: u32): i32 {
+/**
+ * Stages the `n` handles (f64) in the I/O window as entries [base, base + n) of the staging list,
+ * each checked to be live (and, if `want` is not FREE, in state `want`); the first bad one fails
+ * with its index `base + i`. Nothing in the table changes. 0 or -error.
+ */
+export function stageHandles(n: u32, base: u32, want: u8): i32 {
+  if (<u64>base + <u64>n > <u64>MAX_LIST || !reserveStaging(base + n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  let at = io();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
+    let hf = load<f64>(at + (<usize>i << 3));
+    let h = toHandle(hf);
     let e = checkHandle(h);
-    if (e) return fail(e, i, h, 0);
-  }
-  return 0;
-}
-
-/** Validates that the first `n` staged handles are live and in state `want`. 0 or -error. */
-function validateStagedIn(n: u32, want: u8): i32 {
-  for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let e = checkHandle(h);
-    if (e) return fail(e, i, h, 0);
-    let st = state(handleKind(h), handleSlot(h));
-    if (st != want) return fail(E_WRONG_STATE, i, h, st);
+    if (e) return fail(e, base + i, hf, 0);
+    let k = handleKind(h);
+    let s = handleSlot(h);
+    if (want != FREE) {
+      let st = state(k, s);
+      if (st != want) return fail(E_WRONG_STATE, base + i, hf, st);
+    }
+    setStaged(base + i, ref(k, s));
   }
   return 0;
 }
@@ -411,31 +420,25 @@ function validateStagedIn(n: u32, want: u8): i32 {
  * Output: the batch in post-order with a reason per entry. Returns its length or -error.
  */
 export function terminate(n: u32, why: u8, prune: bool): i32 {
-  let e = validateStaged(n);
-  if (e) return e;
   return terminateStaged(n, why, prune);
 }
 
 /** Terminates everything on interface `ifIndex`. Returns the batch length or -error. */
 export function terminateInterface(ifIndex: u32, why: u8, prune: bool): i32 {
   let n = interfaceCount(ifIndex);
-  if (!reserveStaging(<usize>n << 2)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (!reserveStaging(n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
   let i: u32 = 0;
-  for (let s = interfaceHead(ifIndex); s; s = next(KIND_NEIGHBOR, s - 1)) {
-    store<u32>(staging() + (<usize>(i++) << 2), makeHandle(KIND_NEIGHBOR, s - 1));
-  }
+  for (let s = interfaceHead(ifIndex); s; s = next(KIND_NEIGHBOR, s - 1)) setStaged(i++, ref(KIND_NEIGHBOR, s - 1));
   return terminateStaged(n, why, prune);
 }
 
 /** Writes the handles of every live object of `kind` to the staging buffer; returns how many. */
 function stageAll(kind: u32): i32 {
   let n = liveCount(kind);
-  if (!reserveStaging(<usize>n << 2)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (!reserveStaging(n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
   let i: u32 = 0;
   let hw = highWaterOf(kind);
-  for (let s: u32 = 0; s < hw; s++) {
-    if (state(kind, s) != FREE) store<u32>(staging() + (<usize>(i++) << 2), makeHandle(kind, s));
-  }
+  for (let s: u32 = 0; s < hw; s++) if (state(kind, s) != FREE) setStaged(i++, ref(kind, s));
   return <i32>n;
 }
 
@@ -459,9 +462,9 @@ function release(kind: u32, slot: u32): void {
 /** Frees every staged object of `kind` that is still allocated (staged objects are MARKed). */
 function releaseStaged(n: u32, kind: u32): void {
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) != kind) continue;
-    let s = handleSlot(h);
+    let r = staged32(i);
+    if (refKind(r) != kind) continue;
+    let s = refSlot(r);
     if (state(kind, s) != FREE) release(kind, s);
   }
 }
@@ -469,8 +472,8 @@ function releaseStaged(n: u32, kind: u32): void {
 /** Settles the parents of the staged objects of `kind`, which were just freed. */
 function settleParentsOfStaged(n: u32, kind: u32, orphans: bool): void {
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) == kind) settle(kind - 1, parent(kind, handleSlot(h)), orphans);
+    let r = staged32(i);
+    if (refKind(r) == kind) settle(kind - 1, parent(kind, refSlot(r)), orphans);
   }
 }
 
@@ -480,11 +483,9 @@ function settleParentsOfStaged(n: u32, kind: u32, orphans: bool): void {
  * others as ORPHANED when `prune`), TERMINATING. Returns the output length or -error.
  */
 export function completeTerminate(n: u32, prune: bool): i32 {
-  let e = validateStagedIn(n, TERMINATING);
-  if (e) return e;
-  e = checkDependentsStaged(n);
+  let e = checkDependentsStaged(n);
   if (e) { clearMarks(n); return e; }
-  if (!reserveOut(min(n * 2, liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  if (!reserveOut(<u32>min(<u64>n * 2, <u64>liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   releaseStaged(n, KIND_CONNECTION); // releaseSlot clears MARK
   releaseStaged(n, KIND_PATH);
   releaseStaged(n, KIND_NEIGHBOR);
@@ -507,25 +508,23 @@ export function completeTerminate(n: u32, prune: bool): i32 {
  * Output: the objects that entered TERMINATING, in post-order. Returns its length or -error.
  */
 export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
-  let e = validateStagedIn(n, OFFLOADING);
-  if (e) return e;
   if (ok) {
-    for (let i: u32 = 0; i < n; i++) markOnce(handleKind(staged32(i)), handleSlot(staged32(i)));
+    for (let i: u32 = 0; i < n; i++) markOnce(refKind(staged32(i)), refSlot(staged32(i)));
     for (let i: u32 = 0; i < n; i++) {
-      let h = staged32(i);
-      let k = handleKind(h);
+      let r = staged32(i);
+      let k = refKind(r);
       if (k == KIND_NEIGHBOR) continue;
-      let p = parent(k, handleSlot(h));
+      let p = parent(k, refSlot(r));
       if (state(k - 1, p) == OFFLOADING && !(flags(k - 1, p) & F_MARK)) {
         clearMarks(n);
-        return fail(E_WRONG_STATE, i, h, makeHandle(k - 1, p));
+        return fail(E_WRONG_STATE, i, handleOf(k, refSlot(r)), handleOf(k - 1, p));
       }
     }
   } else {
-    e = checkDependentsStaged(n);
+    let e = checkDependentsStaged(n);
     if (e) { clearMarks(n); return e; }
   }
-  if (!reserveOut(min(n * 3, liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  if (!reserveOut(<u32>min(<u64>n * 3, <u64>liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   clearMarks(n);
   if (!ok) {
     releaseStaged(n, KIND_CONNECTION);
@@ -540,8 +539,8 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
     return <i32>outLength();
   }
   for (let i: u32 = 0; i < n; i++) {
-    let k = handleKind(staged32(i));
-    let s = handleSlot(staged32(i));
+    let k = refKind(staged32(i));
+    let s = refSlot(staged32(i));
     if (state(k, s) != OFFLOADING) continue; // listed twice
     setState(k, s, OFFLOADED);
     if (k == KIND_CONNECTION) lruAppend(s); // a pending one leaves again when settle emits it
@@ -549,19 +548,19 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
   newEpoch();
   outReset();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) == KIND_CONNECTION) settle(KIND_CONNECTION, handleSlot(h), false);
+    let r = staged32(i);
+    if (refKind(r) == KIND_CONNECTION) settle(KIND_CONNECTION, refSlot(r), false);
   }
   let connectionsEnd = outLength();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) == KIND_PATH) settle(KIND_PATH, handleSlot(h), false);
+    let r = staged32(i);
+    if (refKind(r) == KIND_PATH) settle(KIND_PATH, refSlot(r), false);
   }
   settleParentsOfOut(KIND_CONNECTION, 0, connectionsEnd, prune);
   let pathsEnd = outLength();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    if (handleKind(h) == KIND_NEIGHBOR) settle(KIND_NEIGHBOR, handleSlot(h), false);
+    let r = staged32(i);
+    if (refKind(r) == KIND_NEIGHBOR) settle(KIND_NEIGHBOR, refSlot(r), false);
   }
   settleParentsOfOut(KIND_PATH, connectionsEnd, pathsEnd, prune);
   return <i32>outLength();
@@ -570,62 +569,66 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
 // ---- lookups -----------------------------------------------------------------------------------
 
 /** Handle of the neighbor at KEY_SRC on `ifIndex`, or 0. */
-export function findNeighbor(ifIndex: u32): u32 {
+export function findNeighbor(ifIndex: u32): f64 {
   let s = findNeighborSlot(ifIndex, KEY_SRC);
-  return s ? makeHandle(KIND_NEIGHBOR, s - 1) : 0;
+  return s ? handleOf(KIND_NEIGHBOR, s - 1) : 0;
 }
 
 /** Handle of the path KEY_SRC -> KEY_DST, or 0. */
-export function findPath(): u32 {
+export function findPath(): f64 {
   let s = findPathSlot(KEY_SRC, KEY_DST);
-  return s ? makeHandle(KIND_PATH, s - 1) : 0;
+  return s ? handleOf(KIND_PATH, s - 1) : 0;
 }
 
 /** Handle of the connection KEY_SRC -> KEY_DST with `ports`, or 0. */
-export function findConnection(ports: u32): u32 {
+export function findConnection(ports: u32): f64 {
   let p = findPathSlot(KEY_SRC, KEY_DST);
   if (!p) return 0;
   let s = findConnectionSlot(p - 1, ports);
-  return s ? makeHandle(KIND_CONNECTION, s - 1) : 0;
+  return s ? handleOf(KIND_CONNECTION, s - 1) : 0;
 }
 
 /**
- * Looks up `n` connections. Staging: sources 16n bytes, destinations 16n bytes, ports u32[n].
- * Output: handles (0 where none). Returns n or -error.
+ * Looks up a chunk of `n` connections in the I/O window, which never needs memory:
+ *   in:  [ sources 16n bytes | destinations 16n bytes | ports u32 x n ]
+ *   out: [ handle f64 x n ] (0 where none), written over the sources: result i lands on bytes
+ *        8i..8i+8, which belong to keys at or before i, already read.
+ * Returns n.
  */
 export function findConnections(n: u32): i32 {
-  if (!reserveOut(n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
-  let src = staging();
+  let src = io();
   let dst = src + (<usize>n << 4);
   let ports = dst + (<usize>n << 4);
-  outReset();
   for (let i: u32 = 0; i < n; i++) {
-    let h: u32 = 0;
+    let h: f64 = 0;
     let p = findPathSlot(src + (<usize>i << 4), dst + (<usize>i << 4));
     if (p) {
       let s = findConnectionSlot(p - 1, load<u32>(ports + (<usize>i << 2)));
-      if (s) h = makeHandle(KIND_CONNECTION, s - 1);
+      if (s) h = handleOf(KIND_CONNECTION, s - 1);
     }
-    outPush(h, 0);
+    store<f64>(src + (<usize>i << 3), h);
   }
   return <i32>n;
 }
 
 // ---- getters -----------------------------------------------------------------------------------
-// Each returns -error for a bad handle (handles are >= 2^30, so u32 results use 1..8 as errors).
+// Each takes a handle as f64 and returns -error for a bad one.
 
-export function kindOf(h: u32): i32 {
+export function kindOf(hf: f64): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   return e ? -e : <i32>handleKind(h);
 }
 
-export function stateOf(h: u32): i32 {
+export function stateOf(hf: f64): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   return e ? -e : <i32>state(handleKind(h), handleSlot(h));
 }
 
 /** Bit 0: PENDING; bits 8..15: reason (pending or actual); -error. */
-export function statusOf(h: u32): i32 {
+export function statusOf(hf: f64): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   if (e) return -e;
   let k = handleKind(h);
@@ -633,15 +636,17 @@ export function statusOf(h: u32): i32 {
   return <i32>(flags(k, s) & F_PENDING) | (<i32>reason(k, s) << 8);
 }
 
-/** Parent handle, 0 for a neighbor, or an error code 1..8. */
-export function parentOf(h: u32): u32 {
+/** Parent handle, 0 for a neighbor, or -error. */
+export function parentOf(hf: f64): f64 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
-  if (e) return <u32>e;
+  if (e) return <f64>-e;
   let k = handleKind(h);
   return k == KIND_NEIGHBOR ? 0 : parentHandle(k, handleSlot(h));
 }
 
-export function refCountOf(h: u32): i32 {
+export function refCountOf(hf: f64): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   if (e) return -e;
   let k = handleKind(h);
@@ -662,7 +667,8 @@ export function refCountOf(h: u32): i32 {
  * Writes dependents of `h` to the output, starting at dependent slot+1 `from` (0: the first).
  * Returns how many, or -error; the cursor is the next dependent's slot+1, or LIST_DONE.
  */
-export function dependentsOf(h: u32, from: u32): i32 {
+export function dependentsOf(hf: f64, from: u32): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   if (e) return -e;
   let k = handleKind(h);
@@ -671,7 +677,7 @@ export function dependentsOf(h: u32, from: u32): i32 {
   if (k == KIND_CONNECTION) return 0;
   let cap = outCapacity();
   let d = from ? from : head(k, handleSlot(h));
-  for (; d && outLength() < cap; d = next(k + 1, d - 1)) outPush(makeHandle(k + 1, d - 1), 0);
+  for (; d && outLength() < cap; d = next(k + 1, d - 1)) outPush(ref(k + 1, d - 1));
   if (d) setCursor(d);
   return <i32>outLength();
 }
@@ -682,7 +688,8 @@ export function dependentsOf(h: u32, from: u32): i32 {
  *   path:       KEY_SRC source, KEY_DST destination, KEY_AUX[0] mtu
  *   connection: KEY_SRC source, KEY_DST destination, KEY_AUX[0] ports, KEY_AUX[1] priority
  */
-export function keyOf(h: u32): i32 {
+export function keyOf(hf: f64): i32 {
+  let h = toHandle(hf);
   let e = checkHandle(h);
   if (e) return -e;
   let k = handleKind(h);
@@ -711,7 +718,7 @@ export function keyOf(h: u32): i32 {
 // the current values. Objects leaving (TERMINATING or pending) cannot be updated.
 
 /** 0 if `h` is a live object of `kind` that is neither TERMINATING nor pending, else an error. */
-function checkOpen(h: u32, kind: u32): i32 {
+function checkOpen(h: u64, kind: u32): i32 {
   let e = checkHandle(h);
   if (e) return e;
   if (handleKind(h) != kind) return E_WRONG_KIND;
@@ -719,17 +726,19 @@ function checkOpen(h: u32, kind: u32): i32 {
 }
 
 /** Sets a path's MTU. 0 or -error. */
-export function setMtu(h: u32, mtu: u32): i32 {
+export function setMtu(hf: f64, mtu: u32): i32 {
+  let h = toHandle(hf);
   let e = checkOpen(h, KIND_PATH);
-  if (e) return fail(e, -1, h, 0);
+  if (e) return fail(e, -1, hf, 0);
   store<u32>(at32(KIND_PATH, handleSlot(h), OFF_MTU), mtu);
   return 0;
 }
 
 /** Sets a neighbor's link-layer address. 0 or -error. */
-export function setLinkLayerAddress(h: u32, lladdr: u64): i32 {
+export function setLinkLayerAddress(hf: f64, lladdr: u64): i32 {
+  let h = toHandle(hf);
   let e = checkOpen(h, KIND_NEIGHBOR);
-  if (e) return fail(e, -1, h, 0);
+  if (e) return fail(e, -1, hf, 0);
   store<u64>(at64(KIND_NEIGHBOR, handleSlot(h), OFF_LLADDR), lladdr);
   return 0;
 }
@@ -739,16 +748,18 @@ export function setLinkLayerAddress(h: u32, lladdr: u64): i32 {
  * OFFLOADED, neither leaving; the old neighbor keeps its other paths (and may be left with none).
  * 0 or -error.
  */
-export function relinkPath(h: u32, neighbor: u32): i32 {
+export function relinkPath(hf: f64, neighborHandle: f64): i32 {
+  let h = toHandle(hf);
+  let neighbor = toHandle(neighborHandle);
   let e = checkOpen(h, KIND_PATH);
-  if (e) return fail(e, -1, h, 0);
+  if (e) return fail(e, -1, hf, 0);
   e = checkOpen(neighbor, KIND_NEIGHBOR);
-  if (e) return fail(e, -1, neighbor, 0);
+  if (e) return fail(e, -1, neighborHandle, 0);
   let s = handleSlot(h);
   let old = parent(KIND_PATH, s);
-  if (state(KIND_PATH, s) != OFFLOADED) return fail(E_WRONG_STATE, -1, h, state(KIND_PATH, s));
-  if (state(KIND_NEIGHBOR, handleSlot(neighbor)) != OFFLOADED) return fail(E_WRONG_STATE, -1, neighbor, OFFLOADING);
-  if (!open(KIND_NEIGHBOR, old)) return fail(E_WRONG_STATE, -1, makeHandle(KIND_NEIGHBOR, old), 0);
+  if (state(KIND_PATH, s) != OFFLOADED) return fail(E_WRONG_STATE, -1, hf, state(KIND_PATH, s));
+  if (state(KIND_NEIGHBOR, handleSlot(neighbor)) != OFFLOADED) return fail(E_WRONG_STATE, -1, neighborHandle, OFFLOADING);
+  if (!open(KIND_NEIGHBOR, old)) return fail(E_WRONG_STATE, -1, handleOf(KIND_NEIGHBOR, old), 0);
   if (old == handleSlot(neighbor)) return 0;
   unlink(KIND_PATH, s, KIND_NEIGHBOR);
   link(KIND_PATH, s, KIND_NEIGHBOR, handleSlot(neighbor));
@@ -761,7 +772,7 @@ export function listAll(kind: u32, from: u32): i32 {
   let cap = outCapacity();
   let hw = highWaterOf(kind);
   let s = from;
-  for (; s < hw && outLength() < cap; s++) if (state(kind, s) != FREE) outPush(makeHandle(kind, s), 0);
+  for (; s < hw && outLength() < cap; s++) if (state(kind, s) != FREE) outPush(ref(kind, s));
   setCursor(s < hw ? s : LIST_DONE);
   return <i32>outLength();
 }
@@ -771,7 +782,7 @@ export function listInterface(ifIndex: u32, from: u32): i32 {
   if (!listingRoom()) return -E_OUT_OF_MEMORY;
   let cap = outCapacity();
   let s = from ? from : interfaceHead(ifIndex);
-  for (; s && outLength() < cap; s = next(KIND_NEIGHBOR, s - 1)) outPush(makeHandle(KIND_NEIGHBOR, s - 1), 0);
+  for (; s && outLength() < cap; s = next(KIND_NEIGHBOR, s - 1)) outPush(ref(KIND_NEIGHBOR, s - 1));
   setCursor(s ? s : LIST_DONE);
   return <i32>outLength();
 }

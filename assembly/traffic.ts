@@ -16,11 +16,11 @@
 // sets its rate to that interval's rate (no ramp up from zero).
 
 import {
-  KIND_CONNECTION, OFFLOADED, F_PENDING, state, flags, at8, at32, highWater, makeHandle,
+  KIND_CONNECTION, OFFLOADED, F_PENDING, state, flags, at8, at32, highWater, ref, toHandle,
   handleKind, handleSlot, liveCount, OFF_PRIO, OFF_LRU_PREV, OFF_LRU_NEXT, OFF_BYTES, OFF_RATE, OFF_QUIET,
 } from './slab';
 import { checkHandle, E_WRONG_KIND, E_OUT_OF_MEMORY } from './errors';
-import { staged32, reserveOut, outReset, outPush, outLength, fail } from './buffers';
+import { io, reserveOut, outReset, outPush, outLength, fail } from './buffers';
 
 // unmanaged! raw pointers into linear memory throughout.
 
@@ -81,28 +81,45 @@ export function lruRemove(slot: u32): void {
 }
 
 /** 0 if `h` is a live connection, else an error code. */
-function checkConnection(h: u32): i32 {
+function checkConnection(h: u64): i32 {
   let e = checkHandle(h);
   if (e) return e;
   return handleKind(h) == KIND_CONNECTION ? 0 : E_WRONG_KIND;
 }
 
 /** Records `bytes` of traffic (sent and received) on one connection. 0 or -error. */
-export function recordTraffic(h: u32, bytes: u32): i32 {
+export function recordTraffic(hf: f64, bytes: u32): i32 {
+  let h = toHandle(hf);
   let e = checkConnection(h);
-  if (e) return fail(e, -1, h, 0);
+  if (e) return fail(e, -1, hf, 0);
   record(handleSlot(h), bytes);
   return 0;
 }
 
-/** Records traffic for `n` connections, all or none. Staging: handles u32[n], bytes u32[n]. */
-export function recordTrafficBatch(n: u32): i32 {
+// A traffic batch is all or none, and it never needs memory (HostStack records every connection's
+// traffic every tick, also at the memory cap): JS passes it through the I/O window in chunks,
+// first every chunk to checkTraffic, then every chunk to applyTraffic.
+//
+//   I/O window, a chunk of n:  [ handle f64 x n | bytes u32 x n ]
+
+/** Checks that the `n` handles of the chunk are live connections; `base` numbers them. 0 or -error. */
+export function checkTraffic(n: u32, base: u32): i32 {
+  let at = io();
   for (let i: u32 = 0; i < n; i++) {
-    let h = staged32(i);
-    let e = checkConnection(h);
-    if (e) return fail(e, i, h, 0);
+    let hf = load<f64>(at + (<usize>i << 3));
+    let e = checkConnection(toHandle(hf));
+    if (e) return fail(e, base + i, hf, 0);
   }
-  for (let i: u32 = 0; i < n; i++) record(handleSlot(staged32(i)), staged32(n + i));
+  return 0;
+}
+
+/** Records the traffic of a chunk that checkTraffic accepted. Returns n. */
+export function applyTraffic(n: u32): i32 {
+  let at = io();
+  let bytesAt = at + (<usize>n << 3);
+  for (let i: u32 = 0; i < n; i++) {
+    record(handleSlot(toHandle(load<f64>(at + (<usize>i << 3)))), load<u32>(bytesAt + (<usize>i << 2)));
+  }
   return <i32>n;
 }
 
@@ -131,7 +148,7 @@ export function tick(dt: f64, dtWhole: u32, alpha: f64, threshold: f64, quietLim
       let q = <u64>load<u32>(quietAt) + <u64>dtWhole;
       let quiet = q > 0xffffffff ? <u32>0xffffffff : <u32>q;
       store<u32>(quietAt, quiet);
-      if (quiet >= quietLimit) outPush(makeHandle(KIND_CONNECTION, s), 0);
+      if (quiet >= quietLimit) outPush(ref(KIND_CONNECTION, s));
     } else {
       store<u32>(quietAt, 0);
     }
@@ -148,7 +165,7 @@ export function chooseVictims(k: u32, priority: u32): i32 {
   if (!reserveOut(min(k, liveCount(KIND_CONNECTION)))) return -E_OUT_OF_MEMORY; // never allocates: see reserveFor
   k = min(k, liveCount(KIND_CONNECTION));
   for (let p: u32 = 0; p < priority && p < 256 && outLength() < k; p++) {
-    for (let c = headOf(p); c && outLength() < k; c = lruNext(c - 1)) outPush(makeHandle(KIND_CONNECTION, c - 1), 0);
+    for (let c = headOf(p); c && outLength() < k; c = lruNext(c - 1)) outPush(ref(KIND_CONNECTION, c - 1));
   }
   return <i32>outLength();
 }

@@ -66,16 +66,16 @@ export function keys(connections: number): Keys {
 }
 
 export interface Built {
-  neighbors: Uint32Array;
-  paths: Uint32Array;
-  connections: Uint32Array;
+  neighbors: Float64Array;
+  paths: Float64Array;
+  connections: Float64Array;
 }
 
 /** Offloads neighbors and paths one call each (there are few), completes them in one call. */
 function buildParents(t: AnyTable, k: Keys): Pick<Built, 'neighbors' | 'paths'> {
-  const neighbors = new Uint32Array(k.shape.neighbors);
+  const neighbors = new Float64Array(k.shape.neighbors);
   for (let n = 0; n < neighbors.length; n++) neighbors[n] = t.offloadNeighbor({ ifIndex: 1 + (n & 1), address: ip(10, n) });
-  const paths = new Uint32Array(k.shape.paths);
+  const paths = new Float64Array(k.shape.paths);
   for (let p = 0; p < paths.length; p++) {
     paths[p] = t.offloadPath({ source: k.pathSource[p]!, destination: k.pathDestination[p]! }, neighbors[k.pathNeighbor[p]!]!);
   }
@@ -87,7 +87,7 @@ function buildParents(t: AnyTable, k: Keys): Pick<Built, 'neighbors' | 'paths'> 
 /** The whole tree, connections in one batch call, completed in one call. */
 export function buildBatch(t: AnyTable, k: Keys): Built {
   const { neighbors, paths } = buildParents(t, k);
-  const parents = new Uint32Array(k.shape.connections);
+  const parents = new Float64Array(k.shape.connections);
   for (let c = 0; c < parents.length; c++) parents[c] = paths[k.connectionPath[c]!]!;
   const connections = t.offloadConnections(parents, k.localPorts, k.remotePorts, k.priorities);
   t.completeOffload(connections);
@@ -97,7 +97,7 @@ export function buildBatch(t: AnyTable, k: Keys): Built {
 /** The whole tree, one offload call and one completion call per connection. */
 export function buildOneByOne(t: AnyTable, k: Keys): Built {
   const { neighbors, paths } = buildParents(t, k);
-  const connections = new Uint32Array(k.shape.connections);
+  const connections = new Float64Array(k.shape.connections);
   const one = [0];
   for (let c = 0; c < connections.length; c++) {
     connections[c] = t.offloadConnection({ localPort: k.localPorts[c]!, remotePort: 443, priority: k.priorities[c]! }, paths[k.connectionPath[c]!]!);
@@ -110,10 +110,10 @@ export function buildOneByOne(t: AnyTable, k: Keys): Built {
 /** Issue 2's shape: one neighbor, 1,000 paths, `connections` / 1,000 connections on each. */
 export function buildOneNeighbor(t: AnyTable, connections: number): Built {
   const neighbor = t.offloadNeighbor({ ifIndex: 9, address: '10.255.0.1' });
-  const paths = new Uint32Array(1000);
+  const paths = new Float64Array(1000);
   for (let i = 0; i < 1000; i++) paths[i] = t.offloadPath({ source: '10.255.0.2', destination: `10.254.${i >> 8}.${i & 255}` }, neighbor);
   t.completeOffload([neighbor, ...paths]);
-  const parents = new Uint32Array(connections);
+  const parents = new Float64Array(connections);
   const local = new Uint16Array(connections);
   for (let c = 0; c < connections; c++) {
     parents[c] = paths[c % 1000]!;
@@ -121,5 +121,5 @@ export function buildOneNeighbor(t: AnyTable, connections: number): Built {
   }
   const built = t.offloadConnections(parents, local, new Uint16Array(connections).fill(443));
   t.completeOffload(built);
-  return { neighbors: Uint32Array.of(neighbor), paths, connections: built };
+  return { neighbors: Float64Array.of(neighbor), paths, connections: built };
 }

@@ -30,14 +30,17 @@ function parseIPv6(text: string, out: Uint8Array, at: number): boolean {
   const halves = text.split('::');
   if (halves.length > 2) return false;
   const groups: number[][] = [];
-  for (const half of halves) {
+  for (let h = 0; h < halves.length; h++) {
+    const half = halves[h]!;
     const words: number[] = [];
     if (half !== '') {
       const parts = half.split(':');
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i]!;
         if (HEX_GROUP.test(part)) words.push(parseInt(part, 16));
-        else if (i === parts.length - 1 && half === halves[halves.length - 1] && part.includes('.')) {
+        // An embedded IPv4 address may only end the address: the last group of the last half
+        // (by position: '1.2.3.4::1.2.3.4' has two equal halves, and the first may not hold one).
+        else if (i === parts.length - 1 && h === halves.length - 1 && part.includes('.')) {
           const v4 = new Uint8Array(16);
           if (!parseIPv4(part, v4, 0)) return false;
           words.push((v4[12]! << 8) | v4[13]!, (v4[14]! << 8) | v4[15]!);

@@ -4,19 +4,24 @@
 
 import { CORE_WASM_BASE64 } from './generated/core-wasm.js';
 
-/** The core's exports (assembly/index.ts). Handles are u32; JS sees kinds >= 2 as negative i32. */
+/**
+ * The core's exports (assembly/index.ts). Handles cross as f64 (safe integers, see
+ * assembly/slab.ts); calls that return a handle return -ErrorCode on failure.
+ */
 export interface CoreExports {
   init(maxNeighbors: number, maxPaths: number, maxConnections: number): number;
-  stage(bytes: number): number;
   count(kind: number): number;
+  retired(kind: number): number;
   heapBytes(): number;
   slabCapacity(kind: number): number;
   slabBytesPerSlot(kind: number): number;
   indexCapacity(kind: number): number;
+  debugSetGeneration(kind: number, slot: number, gen: number): number;
   offloadNeighbor(ifIndex: number, lladdr: bigint): number;
   offloadPath(neighbor: number, mtu: number): number;
   offloadConnection(path: number, ports: number, priority: number): number;
   offloadConnections(n: number): number;
+  stageHandles(n: number, base: number, want: number): number;
   validateConnections(n: number, base: number): number;
   reserveConnections(total: number): number;
   placeConnections(n: number, base: number): number;
@@ -26,6 +31,7 @@ export interface CoreExports {
   terminateInterface(ifIndex: number, reason: number, prune: number): number;
   terminateAll(reason: number, prune: number): number;
   completeTerminate(n: number, prune: number): number;
+  widen(from: number, n: number, reasons: number): number;
   findNeighbor(ifIndex: number): number;
   findPath(): number;
   findConnection(ports: number): number;
@@ -44,20 +50,19 @@ export interface CoreExports {
   setLinkLayerAddress(h: number, lladdr: bigint): number;
   relinkPath(h: number, neighbor: number): number;
   recordTraffic(h: number, bytes: number): number;
-  recordTrafficBatch(n: number): number;
+  checkTraffic(n: number, base: number): number;
+  applyTraffic(n: number): number;
   tick(dt: number, dtWhole: number, alpha: number, threshold: number, quietLimit: number): number;
   chooseVictims(k: number, priority: number): number;
 }
 
-// Header words (assembly/buffers.ts).
-export const H_STAGING = 0;
-export const H_STAGING_BYTES = 1;
-export const H_OUT = 2;
-export const H_OUT_REASONS = 3;
-export const H_ERR_INDEX = 5;
-export const H_ERR_HANDLE = 6;
-export const H_ERR_AUX = 7;
-export const H_CURSOR = 8;
+// Header byte offsets (assembly/buffers.ts).
+export const H_IO = 0;
+export const H_IO_BYTES = 4;
+export const H_ERR_INDEX = 8;
+export const H_CURSOR = 12;
+export const H_ERR_HANDLE = 16;
+export const H_ERR_AUX = 24;
 /** Cursor value of a finished listing. */
 export const LIST_DONE = 0xffffffff;
 /** Byte offsets from the header of the key scratch. */
@@ -96,9 +101,13 @@ export class Core {
   readonly memory: WebAssembly.Memory;
   /** Byte address of the header (assembly/buffers.ts). */
   readonly header: number;
+  /** Byte address and size of the I/O window (assembly/buffers.ts): fixed for the table's life. */
+  readonly io: number;
+  readonly ioBytes: number;
   private buffer: ArrayBuffer;
   private bytes: Uint8Array;
   private words: Uint32Array;
+  private doubles: Float64Array;
 
   constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number, limits: [number, number, number]) {
     this.memory = new WebAssembly.Memory({
@@ -114,6 +123,10 @@ export class Core {
     this.buffer = this.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
     this.words = new Uint32Array(this.buffer);
+    this.doubles = new Float64Array(this.buffer);
+    if (this.header === 0) throw new RangeError('chimney-host: the table could not allocate its first buffers; raise maxMemoryBytes');
+    this.io = this.word(H_IO);
+    this.ioBytes = this.word(H_IO_BYTES);
   }
 
   /** Bytes of linear memory (valid until the next call into the core). */
@@ -128,20 +141,31 @@ export class Core {
     return this.words;
   }
 
+  /** Doubles of linear memory (valid until the next call into the core). */
+  get f64(): Float64Array {
+    if (this.memory.buffer !== this.buffer) this.rebuild();
+    return this.doubles;
+  }
+
   private rebuild(): void {
     this.buffer = this.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
     this.words = new Uint32Array(this.buffer);
+    this.doubles = new Float64Array(this.buffer);
   }
 
-  /** Header word `i`. */
-  word(i: number): number {
-    return this.u32[(this.header >>> 2) + i]!;
+  /** The u32 at header byte offset `at`. */
+  word(at: number): number {
+    return this.u32[(this.header + at) >>> 2]!;
   }
 
-  /** Address of a staging buffer of at least `bytes`, or -1 when memory is exhausted. */
-  staging(bytes: number): number {
-    if (bytes > this.word(H_STAGING_BYTES) && !this.exports.stage(bytes)) return -1;
-    return this.word(H_STAGING);
+  /** The f64 at header byte offset `at` (8-aligned). */
+  double(at: number): number {
+    return this.f64[(this.header + at) >>> 3]!;
+  }
+
+  /** Entries of `bytesPerEntry` bytes that one chunk through the I/O window holds. */
+  chunk(bytesPerEntry: number): number {
+    return Math.floor(this.ioBytes / bytesPerEntry);
   }
 }

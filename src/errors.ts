@@ -20,9 +20,13 @@ export function invalid(message: string, index?: number): never {
   throw new OffloadError(ErrorCode.InvalidArgument, message, index);
 }
 
-/** "connection #17 (handle 3221225489)": a handle as a person can follow it. */
+/** Handle layout (assembly/slab.ts): kind above a 25-bit generation above a 26-bit slot. */
+const SLOT_SPAN = 2 ** 26;
+const KIND_SPAN = 2 ** 51;
+
+/** "connection #17 (handle 6755399441055761)": a handle as a person can follow it (slot, kind). */
 export function describeHandle(handle: number): string {
-  const kind = handle >>> 30;
-  const name = kind === 0 ? 'object' : Kind[kind]!.toLowerCase();
-  return `${name} #${handle & 0x3fffff} (handle ${handle})`;
+  const kind = Math.floor(handle / KIND_SPAN);
+  const name = kind >= 1 && kind <= 3 ? Kind[kind]!.toLowerCase() : 'object';
+  return `${name} #${handle % SLOT_SPAN} (handle ${handle})`;
 }

@@ -12,9 +12,12 @@ import { Emitter } from './emitter.js';
 import { OffloadTable } from './table.js';
 import { typeName } from './address.js';
 import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from './validate.js';
+import { ManualClock, isClock, type Clock } from './target/clock.js';
+import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './host/target-calls.js';
+import { readResults, returnedState, type ReadResult } from './host/target-results.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type {
-  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, DelegatedState, Segment, UpdateBlock,
+  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock,
 } from './target.js';
 
 /** What the host does, and when. Every field is optional. */
@@ -57,14 +60,41 @@ export interface HostEvents extends Record<string, unknown> {
     delegated?: DelegatedState;
     received?: Segment[];
     unacknowledged?: Segment[];
+    /**
+     * A connection whose state did not come back (the target failed, timed out, or answered
+     * without valid delegated state): it is freed, and its delegated state and data are lost.
+     */
+    lost?: true;
   };
   /** An interface's link went up or down (reported by the target). */
   link: { ifIndex: number; up: boolean };
   /** Received data of an offloaded connection reached the host. */
   delivered: { handle: number; bytes: number };
-  /** Something went wrong that is not the caller's fault (e.g. a completion for an object already gone). */
-  error: { message: string; handle?: number; error?: unknown };
+  /**
+   * Something went wrong that is not the caller's fault: a target's mistake (`fault` names which),
+   * a completion for an object already gone, a listener that threw.
+   */
+  error: { message: string; handle?: number; fault?: TargetFault | 'listener'; error?: unknown };
 }
+
+/** How HostStack.create is configured. */
+export interface HostStackOptions {
+  target: OffloadTarget;
+  /** The table to keep the state tree in (default: a new OffloadTable). */
+  table?: OffloadTable;
+  policy?: HostPolicy;
+  /** The host's clock, moved by tick(now) (default: the target's `clock` if it has one, e.g. a SimulatedTarget's; else a new ManualClock). */
+  clock?: Clock;
+  /**
+   * A call to the target not answered within this many ms of the host's clock counts as failed
+   * (default 30,000; Infinity: wait for ever). Time moves with tick(now).
+   */
+  targetTimeoutMs?: number;
+}
+
+/** Default time the host waits for the target to answer a call. */
+export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
+const OPTION_NAMES = new Set(['target', 'table', 'policy', 'clock', 'targetTimeoutMs']);
 
 const MUST_HONOUR = new Set([
   UploadReason.HardwareFailure, UploadReason.InvalidState, UploadReason.ReceivedUrgentData,
@@ -99,6 +129,8 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
 export class HostStack extends Emitter<HostEvents> {
   readonly table: OffloadTable;
   readonly target: OffloadTarget;
+  /** The host's clock: tick(now) moves it (and a SimulatedTarget running on it). */
+  readonly clock: Clock;
   private readonly policy: ResolvedPolicy;
   private capacity: number;
   /** NetEventPause or a power transition: no new offloads until restart(). */
@@ -110,29 +142,42 @@ export class HostStack extends Emitter<HostEvents> {
   private readonly linkDown = new Map<number, number>();
   /** Initiates in flight by handle: an offload below an object still Offloading waits for it. */
   private readonly initiating = new Map<number, Promise<void>>();
-  /** Terminations in flight by handle: a preempting offload waits for its victim. */
+  /** Terminations in flight by handle: an offload waits for its victim, or for a parent leaving. */
   private readonly terminating = new Map<number, Promise<void>>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Every call to the target, guarded: sync throws, rejections, timeouts and late answers become faults. */
+  private readonly calls: TargetCalls;
+  /** Connections reported terminated with `lost: true`. */
+  private lost = 0;
   private now = 0;
 
-  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy) {
+  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy, clock: Clock, capacity: number, timeoutMs: number) {
     super();
     this.target = target;
     this.table = table;
     this.policy = policy;
-    this.capacity = target.capacity;
+    this.clock = clock;
+    this.capacity = capacity;
+    this.now = clock.now;
+    this.calls = new TargetCalls(timeoutMs, (f) => this.fault(f));
     target.attach(this.indications());
   }
 
   /** A host stack driving `target`, over `table` (default: a new OffloadTable). */
-  static async create(options: { target: OffloadTarget; table?: OffloadTable; policy?: HostPolicy }): Promise<HostStack> {
+  static async create(options: HostStackOptions): Promise<HostStack> {
     requireObject(options, 'HostStack.create', 'options');
+    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) invalid(`HostStack.create: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
     const { target } = options;
     if (!target || typeof target.initiate !== 'function' || typeof target.attach !== 'function') {
       invalid('HostStack.create: target must be an OffloadTarget (e.g. new SimulatedTarget())');
     }
+    const capacity = requireInt(target.capacity, 0, 2 ** 53, 'HostStack.create: target.capacity');
+    if (options.clock !== undefined && !isClock(options.clock)) invalid(`HostStack.create: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
+    const own = (target as { clock?: unknown }).clock;
+    const clock = options.clock ?? (isClock(own) ? own : new ManualClock());
+    const timeout = options.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
+    if (typeof timeout !== 'number' || !(timeout > 0)) invalid(`HostStack.create: targetTimeoutMs must be a number of ms > 0 (Infinity: no timeout), got ${typeName(timeout)}`);
     const policy = readPolicy(options.policy);
-    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy);
+    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy, clock, capacity, timeout);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
@@ -140,8 +185,13 @@ export class HostStack extends Emitter<HostEvents> {
   /**
    * Offloads a connection, with its neighbor and path if the target does not hold them yet.
    * Resolves to the connection's handle once the target holds it, or to 0 when it stays in
-   * software (no capacity and no lower-priority victim, paused, link down, a parent leaving, the
-   * initiate failed; the 'refused' event says why). Throws OffloadError for bad input.
+   * software (no capacity and no lower-priority victim, paused, link down, the initiate failed;
+   * the 'refused' event says why). Throws OffloadError for bad input.
+   *
+   * A parent still being offloaded or terminated by this host is waited for (a parent leaving is
+   * offloaded afresh). A path that exists under another neighbor means the route changed: the path
+   * moves, with its connections, under the requested neighbor (relinkPath), and the old neighbor
+   * goes if nothing else depends on it.
    */
   async offload(request: OffloadRequest): Promise<number> {
     const op = 'offload';
@@ -158,83 +208,150 @@ export class HostStack extends Emitter<HostEvents> {
       throw new OffloadError(ErrorCode.DuplicateKey, `${op}: this connection is already offloaded (or being offloaded)`);
     }
     this.table.findNeighbor({ ifIndex, address: request.nextHop });
+    /** Parents this call offloaded: if it ends without a connection below them, they go. */
+    const created: number[] = [];
     const refuse = (why: string) => {
+      this.pruneEmpty(created);
       this.emit('refused', { request, why });
       return 0;
     };
+    let preempted = false;
     for (;;) {
       if (this.paused || this.pausedInterfaces.has(ifIndex)) return refuse('the host paused offloads (restart() resumes them)');
       if (this.targetPaused) return refuse('the target paused offloads');
       if (this.linkDown.has(ifIndex)) return refuse(`the link of interface ${ifIndex} is down`);
-      // Parents: reuse what the table has; wait for an initiate in flight; refuse one that is leaving.
+      // Parents: reuse what the table has; wait for one in flight either way; refuse one that waits to leave.
       const neighbor = this.table.findNeighbor({ ifIndex, address: request.nextHop });
       const path = this.table.findPath({ source: request.source, destination: request.destination });
-      const busy = [path, neighbor].find((h) => h && this.table.state(h) === State.Offloading);
-      if (busy) {
-        const inFlight = this.initiating.get(busy);
-        if (!inFlight) return refuse('its neighbor or path is being offloaded outside this host stack');
-        await inFlight;
+      const wait = this.parentInFlight(neighbor, path);
+      if (wait === 'outside') return refuse('its neighbor or path is being offloaded or terminated outside this host stack');
+      if (wait) {
+        await wait;
         continue;
       }
-      for (const h of [neighbor, path]) {
-        if (h && (this.table.state(h) === State.Terminating || this.table.pending(h))) return refuse('its neighbor or path is being terminated');
+      if ((neighbor && this.table.pending(neighbor)) || (path && this.table.pending(path))) return refuse('its neighbor or path is being terminated');
+      // Route change: the path exists under another neighbor.
+      if (path && this.table.parent(path) !== neighbor) {
+        if (!neighbor) {
+          const n = this.table.offloadNeighbor({ ifIndex, address: request.nextHop });
+          created.push(n);
+          await this.initiate([this.initiateBlock(n)]);
+          if (this.stateOf(n) === undefined) return refuse('the target failed the initiate of its new neighbor');
+          continue;
+        }
+        try {
+          this.moveRoute(path, neighbor);
+        } catch (error) {
+          return refuse(`the route to its destination changed and its path could not move: ${describe(error)}`);
+        }
+        continue;
       }
-      // Capacity: preempt a victim of strictly lower priority, and wait until it is gone.
-      if (this.table.count(Kind.Connection) >= this.capacity) {
-        const victim = this.policy.preempt ? this.table.chooseVictims(1, priority)[0] : undefined;
-        if (!victim) return refuse(`the target is at capacity (${this.capacity} connections) with no lower-priority connection to preempt`);
+      // Capacity: one offload preempts at most one victim of strictly lower priority, and only if
+      // that makes room (after a capacity drop the target may hold more than it can).
+      const occupied = this.table.count(Kind.Connection);
+      if (occupied >= this.capacity) {
+        const full = `the target is at capacity (${occupied} connections held, capacity ${this.capacity})`;
+        if (!this.policy.preempt) return refuse(`${full}; preemption is off`);
+        if (preempted) return refuse(`${full} again after preempting one connection`);
+        if (occupied - 1 >= this.capacity) return refuse(`${full}: more than one would have to go, so none is preempted`);
+        const victim = this.table.chooseVictims(1, priority)[0];
+        if (!victim) return refuse(`${full} with no lower-priority connection to preempt`);
+        preempted = true;
         await this.send(this.table.terminate([victim], Reason.HigherPriority));
         continue;
       }
       // Everything missing is offloaded in one block list, parents first.
       const blocks: InitiateBlock[] = [];
       const n = neighbor || this.table.offloadNeighbor({ ifIndex, address: request.nextHop });
-      if (!neighbor) blocks.push(this.initiateBlock(n));
+      if (!neighbor) {
+        blocks.push(this.initiateBlock(n));
+        created.push(n);
+      }
       const p = path || this.table.offloadPath({ source: request.source, destination: request.destination }, n);
-      if (!path) blocks.push(this.initiateBlock(p));
+      if (!path) {
+        blocks.push(this.initiateBlock(p));
+        created.push(p);
+      }
       const c = this.table.offloadConnection({ localPort: request.localPort, remotePort: request.remotePort, priority }, p);
       blocks.push({ kind: Kind.Connection, handle: c, path: p, localPort: request.localPort, remotePort: request.remotePort, tcp: initial });
       await this.initiate(blocks);
-      const state = this.stateOf(c);
-      if (state === undefined) return refuse('the target failed the initiate');
+      if (this.stateOf(c) === undefined) return refuse('the target failed the initiate');
       return c;
     }
   }
 
-  /** Hands a block list to the target and applies its completion; resolves when applied. */
-  private initiate(blocks: InitiateBlock[]): Promise<void> {
-    const done = this.track(this.target.initiate(blocks)).then(
-      (results) => this.initiated(blocks, results.filter((r) => r.ok).map((r) => r.handle)),
-      (error) => {
-        this.emit('error', { message: `the target's initiate failed as a whole: ${String(error)}`, error });
-        return this.initiated(blocks, []);
-      },
-    ).catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${String(error)}`, error }))
-      .finally(() => {
-        for (const b of blocks) this.initiating.delete(b.handle);
-      });
-    for (const b of blocks) this.initiating.set(b.handle, done);
-    return done;
+  /** What an offload must wait for before it can use these parents: an initiate or a termination in flight. */
+  private parentInFlight(neighbor: number, path: number): Promise<void> | 'outside' | undefined {
+    for (const h of [path, neighbor]) {
+      if (!h) continue;
+      const state = this.table.state(h);
+      if (state === State.Offloaded) continue;
+      const inFlight = state === State.Offloading ? this.initiating.get(h) : this.terminating.get(h);
+      return inFlight ?? 'outside';
+    }
+    return undefined;
   }
 
-  private initiated(blocks: InitiateBlock[], okHandles: number[]): void {
+  /** The route to a path's destination changed: moves it under `neighbor`, and prunes the old neighbor if it is left empty. */
+  private moveRoute(path: number, neighbor: number): void {
+    const old = this.table.parent(path);
+    void this.relinkPath(path, neighbor);
+    this.pruneEmpty([old]);
+  }
+
+  /**
+   * Terminates (Reason.Orphaned) those of `parents` that are Offloaded with nothing linked below
+   * them: a parent whose connection's initiate failed, or a neighbor a route change left behind.
+   */
+  private pruneEmpty(parents: readonly number[]): void {
+    const empty = parents.filter((h) => this.stateOf(h) === State.Offloaded && !this.table.pending(h) && this.table.refCount(h) === 0);
+    if (empty.length) void this.send(this.table.terminate(empty, Reason.Orphaned));
+  }
+
+  /** Hands a block list to the target and applies its completion; resolves when applied. */
+  private initiate(blocks: InitiateBlock[]): Promise<void> {
+    const handles = blocks.map((b) => b.handle);
+    const done = this.calls.run('initiate', this.now, () => this.target.initiate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+      (failure) => {
+        this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
+        this.initiated(blocks, new Map());
+      },
+    ).catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
+      .finally(() => {
+        for (const h of handles) this.initiating.delete(h);
+      });
+    for (const h of handles) this.initiating.set(h, done);
+    return this.calls.track(done);
+  }
+
+  private initiated(blocks: InitiateBlock[], results: Map<number, { ok: boolean }>): void {
     // A block whose parent failed fails too (the target must fail it; a target that did not is
     // corrected here), since the table cannot hold an object below a failed one.
-    const ok = new Set(okHandles);
+    const ok = new Set<number>();
     for (const b of blocks) {
       const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      if (parent && blocks.some((x) => x.handle === parent) && !ok.has(parent)) ok.delete(b.handle);
+      const parentFailed = parent !== 0 && blocks.some((x) => x.handle === parent) && !ok.has(parent);
+      if (results.get(b.handle)?.ok && !parentFailed) ok.add(b.handle);
     }
     const good: number[] = [];
     const bad: number[] = [];
+    const parents: number[] = [];
     for (const b of blocks) {
-      if (this.stateOf(b.handle) !== State.Offloading) this.emit('error', { message: 'an initiate completed for an object that is not being offloaded', handle: b.handle });
-      else (ok.has(b.handle) ? good : bad).push(b.handle);
+      if (this.stateOf(b.handle) !== State.Offloading) {
+        this.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+        continue;
+      }
+      (ok.has(b.handle) ? good : bad).push(b.handle);
+      if (!ok.has(b.handle) && b.kind !== Kind.Neighbor) parents.push(b.kind === Kind.Path ? b.neighbor : b.path);
     }
     const infos = good.map((h) => ({ handle: h, kind: this.table.kind(h), key: this.table.describe(h).key }));
     this.applyCompletion(() => this.table.completeOffload(good, true), 'completeOffload');
     if (bad.length) this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
     for (const info of infos) this.emit('offloaded', info);
+    // A parent left with nothing below it by a failed initiate goes (paths before their neighbors).
+    const grandparents = parents.filter((h) => this.stateOf(h) !== undefined && this.table.kind(h) === Kind.Path).map((h) => this.table.parent(h));
+    this.pruneEmpty([...new Set([...parents, ...grandparents])]);
   }
 
   // ---- terminate -------------------------------------------------------------------------------
@@ -245,7 +362,11 @@ export class HostStack extends Emitter<HostEvents> {
     await this.send(batch);
   }
 
-  /** Hands a termination batch to the target; its completion frees the objects and sends orphans. */
+  /**
+   * Hands a termination batch to the target; its completion frees the objects and sends orphans.
+   * Whatever the target does, the objects are freed once the call ends: a connection whose state
+   * did not come back is reported with `lost: true`.
+   */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
     const blocks: TerminateBlock[] = [];
@@ -256,50 +377,71 @@ export class HostStack extends Emitter<HostEvents> {
       infos.set(h, info);
       blocks.push({ handle: h, kind: info.kind, reason: batch.reasons[i]! });
     }
-    const done = this.track(this.target.terminate(blocks)).then(
-      (results) => this.terminated(blocks, infos, results),
-      (error) => {
-        this.emit('error', { message: `the target's terminate failed as a whole: ${String(error)}`, error });
-        return this.terminated(blocks, infos, []);
+    const handles = blocks.map((b) => b.handle);
+    const done = this.calls.run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.terminated(blocks, infos, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+      (failure) => {
+        this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
+        return this.terminated(blocks, infos, new Map());
       },
-    ).catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${String(error)}`, error }))
+    ).catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
       .finally(() => {
-        for (const b of blocks) this.terminating.delete(b.handle);
+        for (const h of handles) if (this.terminating.get(h) === done) this.terminating.delete(h);
       });
-    for (const b of blocks) this.terminating.set(b.handle, done);
-    return done;
+    for (const h of handles) this.terminating.set(h, done);
+    return this.calls.track(done);
   }
 
-  private terminated(blocks: TerminateBlock[], infos: Map<number, ObjectInfo>, results: TerminateResult[]): Promise<void> {
-    const byHandle = new Map(results.map((r) => [r.handle, r]));
+  private terminated(blocks: TerminateBlock[], infos: Map<number, ObjectInfo>, results: Map<number, ReadResult>): Promise<void> {
     // Only objects still Terminating can be freed; a completion for one already gone is reported.
     const live = blocks.filter((b) => {
       if (this.stateOf(b.handle) === State.Terminating) return true;
-      this.emit('error', { message: 'a termination completed for an object that is already gone', handle: b.handle });
+      this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
       return false;
     });
+    const events: HostEvents['terminated'][] = [];
     for (const b of live) {
-      const r = byHandle.get(b.handle);
-      if (r && !r.ok) this.emit('error', { message: `the target reported a failed termination (${r.error ?? 'no reason'}); the object is freed anyway`, handle: b.handle });
-      const info = infos.get(b.handle)!;
-      this.emit('terminated', {
-        handle: b.handle, kind: b.kind, key: info.key, reason: b.reason,
-        ...(r?.delegated ? { delegated: r.delegated } : {}),
-        ...(r?.received ? { received: r.received } : {}),
-        ...(r?.unacknowledged ? { unacknowledged: r.unacknowledged } : {}),
-      });
+      const r = results.get(b.handle);
+      if (r && !r.ok) this.emit('error', { message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`, handle: b.handle, fault: 'failed' });
+      const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: infos.get(b.handle)!.key, reason: b.reason };
+      if (b.kind === Kind.Connection) {
+        const state = returnedState(r);
+        if (state) Object.assign(event, state);
+        else {
+          event.lost = true;
+          this.lost++;
+          if (r?.ok) this.emit('error', { message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`, handle: b.handle, fault: 'lost' });
+        }
+      }
+      events.push(event);
     }
-    const next = this.applyCompletion(() => this.table.completeTerminate(live.map((b) => b.handle)), 'completeTerminate');
+    // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
+    // gone (its key can be offloaded again) and a parent leaving is already being terminated.
+    const next = this.applyCompletion(() => this.table.completeTerminate(live.map((b) => b.handle)), 'completeTerminate', live.map((b) => b.handle));
+    for (const event of events) this.emit('terminated', event);
     return next;
   }
 
-  /** Runs a table completion; sends what it returns (orphans, pending terminations) as a batch. */
-  private applyCompletion(complete: () => TerminateBatch, what: string): Promise<void> {
+  /**
+   * Runs a table completion and sends what it returns (orphans, pending terminations) as a batch.
+   * If the table refuses the whole call, each of `handles` is completed on its own, in order, so
+   * that one bad entry cannot leave the others stuck.
+   */
+  private applyCompletion(complete: () => TerminateBatch, what: string, handles?: readonly number[]): Promise<void> {
     try {
       return this.send(complete());
     } catch (error) {
-      this.emit('error', { message: `${what} was refused by the table: ${String(error)}`, error });
-      return Promise.resolve();
+      this.emit('error', { message: `${what} was refused by the table: ${describe(error)}`, error });
+      if (!handles) return Promise.resolve();
+      const sent: Promise<void>[] = [];
+      for (const h of handles) {
+        try {
+          sent.push(this.send(this.table.completeTerminate([h])));
+        } catch (e) {
+          this.emit('error', { message: `${what} of ${h} was refused by the table: ${describe(e)}`, handle: h, error: e });
+        }
+      }
+      return Promise.all(sent).then(() => undefined);
     }
   }
 
@@ -308,22 +450,42 @@ export class HostStack extends Emitter<HostEvents> {
   /** Records application traffic on an offloaded connection (the target sees it too). */
   recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
     this.table.recordTraffic(handle, sentBytes, receivedBytes);
-    if (this.table.state(handle) === State.Offloaded && !this.table.pending(handle)) this.target.traffic?.(handle, sentBytes, receivedBytes);
+    if (!this.target.traffic || this.table.state(handle) !== State.Offloaded || this.table.pending(handle)) return;
+    try {
+      this.target.traffic(handle, sentBytes, receivedBytes);
+    } catch (error) {
+      this.emit('error', { message: `the target's traffic threw: ${describe(error)}`, handle, fault: 'threw', error });
+    }
   }
 
-  /** Records traffic on many connections in one table call. */
-  recordTrafficBatch(handles: Uint32Array, sentBytes: Uint32Array, receivedBytes?: Uint32Array): void {
+  /** Records traffic on many connections in one table call; the target sees that of Offloaded ones (in one call if it has trafficBatch). */
+  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     this.table.recordTrafficBatch(handles, sentBytes, receivedBytes);
-    if (!this.target.traffic) return;
-    for (let i = 0; i < handles.length; i++) {
-      const h = handles[i]!;
-      if (this.table.state(h) === State.Offloaded && !this.table.pending(h)) this.target.traffic(h, sentBytes[i]!, receivedBytes?.[i] ?? 0);
+    if (!this.target.trafficBatch && !this.target.traffic) return;
+    const n = handles.length;
+    const h = new Float64Array(n);
+    const sent = new Float64Array(n);
+    const received = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const handle = handles[i]!;
+      if (this.table.state(handle) !== State.Offloaded || this.table.pending(handle)) continue;
+      h[k] = handle;
+      sent[k] = sentBytes[i]!;
+      received[k++] = receivedBytes ? receivedBytes[i]! : 0;
+    }
+    try {
+      if (this.target.trafficBatch) this.target.trafficBatch(h.subarray(0, k), sent.subarray(0, k), received.subarray(0, k));
+      else for (let i = 0; i < k; i++) this.target.traffic!(h[i]!, sent[i]!, received[i]!);
+    } catch (error) {
+      this.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
     }
   }
 
   /**
-   * Moves the host's clock to `now` (ms): the target advances, links down past their grace lose
-   * their objects, and connections quiet for long enough are terminated with LowActivity.
+   * Moves the host's clock to `now` (ms): the clock moves (and a target running on it), calls the
+   * target has not answered within targetTimeoutMs fail, links down past their grace lose their
+   * objects, and connections quiet for long enough are terminated with LowActivity.
    * Returns how many connections the low-activity policy terminated.
    */
   tick(now: number): number {
@@ -331,11 +493,16 @@ export class HostStack extends Emitter<HostEvents> {
       invalid(`tick: now must be a finite time in ms, not before the previous tick (${this.now}), got ${typeName(now)}`);
     }
     this.now = now;
-    this.target.advance?.(now);
+    try {
+      this.clock.advance(now);
+    } catch (error) {
+      this.emit('error', { message: `moving the clock to ${now} failed in a subscriber (e.g. the target): ${describe(error)}`, fault: 'threw', error });
+    }
+    this.calls.expire(now);
     for (const [ifIndex, due] of this.linkDown) {
       if (due <= now) {
         this.linkDown.set(ifIndex, Infinity);
-        this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
+        void this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
       }
     }
     if (!this.policy.lowActivity) return 0;
@@ -344,7 +511,7 @@ export class HostStack extends Emitter<HostEvents> {
       windowMs: this.policy.lowActivity.windowMs,
       quietMs: this.policy.lowActivity.quietMs,
     });
-    if (quiet.length) this.send(this.table.terminate(quiet, Reason.LowActivity));
+    if (quiet.length) void this.send(this.table.terminate(quiet, Reason.LowActivity));
     return quiet.length;
   }
 
@@ -373,12 +540,22 @@ export class HostStack extends Emitter<HostEvents> {
     return this.send(this.table.terminateAll(Reason.PowerTransition));
   }
 
-  /** A neighbor or path is no longer valid: the target is told, and it and its dependents are terminated. */
+  /**
+   * A neighbor or path is no longer valid: the target is told, then it and its dependents are
+   * terminated. The termination goes ahead whatever the invalidate call's outcome (a failure is an
+   * `error` event).
+   */
   async invalidate(handle: number): Promise<void> {
     const kind = this.table.kind(handle);
     if (kind === Kind.Connection) throw new OffloadError(ErrorCode.WrongKind, 'invalidate: only a neighbor or a path can be invalidated', undefined, handle);
     const batch = this.table.terminate([handle], Reason.Invalidated);
-    await this.track(this.target.invalidate([{ handle, kind, reason: Reason.Invalidated }]));
+    try {
+      const answer = await this.calls.run('invalidate', this.now, () => this.target.invalidate([{ handle, kind, reason: Reason.Invalidated }]));
+      const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.get(handle);
+      if (r && !r.ok) this.emit('error', { message: `the target refused to invalidate ${Kind[kind]} ${handle} (${r.error ?? 'no reason'}); it is terminated anyway`, handle, fault: 'failed' });
+    } catch (failure) {
+      this.failure(failure, `the invalidate of ${Kind[kind]} ${handle} failed; it is terminated anyway`);
+    }
     await this.send(batch);
   }
 
@@ -402,9 +579,18 @@ export class HostStack extends Emitter<HostEvents> {
     return this.update({ handle: path, kind: Kind.Path, neighbor });
   }
 
+  /**
+   * Pushes a CACHED variable to the target. The host owns these, so the table keeps the new value
+   * whatever the target says; a refusal or a failed call is an `error` event, and this resolves.
+   */
   private async update(block: UpdateBlock): Promise<void> {
-    const [result] = await this.track(this.target.update([block]));
-    if (result && !result.ok) this.emit('error', { message: `the target refused an update: ${result.error ?? 'no reason'}`, handle: block.handle });
+    try {
+      const answer = await this.calls.run('update', this.now, () => this.target.update([{ ...block }]));
+      const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.get(block.handle);
+      if (r && !r.ok) this.emit('error', { message: `the target refused an update of ${Kind[block.kind]} ${block.handle}: ${r.error ?? 'no reason'}`, handle: block.handle, fault: 'failed' });
+    } catch (failure) {
+      this.failure(failure, `the update of ${Kind[block.kind]} ${block.handle} failed; the host keeps the new value`);
+    }
   }
 
   /** A connection's delegated state, read from the target without terminating it. */
@@ -412,44 +598,73 @@ export class HostStack extends Emitter<HostEvents> {
     if (this.table.kind(handle) !== Kind.Connection || this.table.state(handle) !== State.Offloaded) {
       throw new OffloadError(ErrorCode.WrongState, 'query: only an Offloaded connection has delegated state to read', undefined, handle);
     }
-    const [result] = await this.track(this.target.query([handle]));
-    if (!result?.ok || !result.delegated) throw new OffloadError(ErrorCode.WrongState, `query: the target could not answer (${result?.error ?? 'no result'})`, undefined, handle);
-    return result.delegated;
+    let state: DelegatedState | undefined;
+    let why = 'no result';
+    try {
+      const answer = await this.calls.run('query', this.now, () => this.target.query([handle]));
+      const r = readResults('query', [handle], answer, (f) => this.fault(f))?.get(handle);
+      state = returnedState(r && { ...r, received: undefined, unacknowledged: undefined })?.delegated;
+      if (r && !state) why = r.ok ? 'its delegated state is not valid' : r.error ?? 'it failed';
+    } catch (failure) {
+      this.failure(failure, `the query of connection ${handle} failed`);
+      why = describe(failure);
+    }
+    if (!state) throw new OffloadError(ErrorCode.WrongState, `query: the target could not answer (${why})`, undefined, handle);
+    return state;
   }
 
-  /** Resolves once no call to the target is in flight (a simulated target needs its clock advanced). */
+  /**
+   * Resolves once nothing is in flight: every call to the target answered or failed, and its
+   * outcome applied. A call the target never answers fails once tick(now) passes its timeout.
+   */
   async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await this.calls.idle();
   }
 
-  /** The host's own state: what limits offloads now. */
-  status(): { paused: boolean; targetPaused: boolean; linksDown: number[]; capacity: number; inFlight: number } {
-    return { paused: this.paused, targetPaused: this.targetPaused, linksDown: [...this.linkDown.keys()], capacity: this.capacity, inFlight: this.inFlight.size };
+  /** The host's own state: what limits offloads now, calls in flight, connections reported lost. */
+  status(): { paused: boolean; targetPaused: boolean; linksDown: number[]; capacity: number; inFlight: number; lost: number } {
+    return { paused: this.paused, targetPaused: this.targetPaused, linksDown: [...this.linkDown.keys()], capacity: this.capacity, inFlight: this.calls.size, lost: this.lost };
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** The target's indications, handled here. */
+  /**
+   * The target's indications, handled here. Each checks its arguments (bad ones are an `error`
+   * event and change nothing) and never throws back into the target.
+   */
   private indications(): TargetEvents {
+    const guard = <A extends unknown[]>(name: string, handle: (...args: A) => void) => (...args: A): void => {
+      try {
+        handle(...args);
+      } catch (error) {
+        this.emit('error', { message: `handling the target's ${name} indication failed: ${describe(error)}`, fault: 'indication', error });
+      }
+    };
+    const bad = (name: string, why: string, handle?: number) => {
+      this.emit('error', { message: `the target's ${name} indication was ignored: ${why}`, fault: 'indication', ...(handle !== undefined ? { handle } : {}) });
+    };
+    const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
     return {
-      uploadRequested: (handle, reason) => {
-        if (this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
-          this.emit('error', { message: `the target asked to upload ${handle}, which is not an offloaded connection`, handle });
-          return;
+      uploadRequested: guard('uploadRequested', (handle: unknown, reason: unknown) => {
+        if (typeof reason !== 'number' || !(reason in UploadReason)) return bad('uploadRequested', `${typeName(reason)} is not an UploadReason`);
+        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+          return bad('uploadRequested', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
-        if (MUST_HONOUR.has(reason) || this.policy.honorAdvisory.has(reason)) this.send(this.table.terminate([handle], Reason.TargetRequested));
-      },
-      uploadAll: () => {
+        if (MUST_HONOUR.has(reason) || this.policy.honorAdvisory.has(reason)) void this.send(this.table.terminate([handle], Reason.TargetRequested));
+      }),
+      uploadAll: guard('uploadAll', () => {
         this.targetPaused = true;
-        this.send(this.table.terminateAll(Reason.TargetRequested));
-      },
-      offloadPause: () => {
+        void this.send(this.table.terminateAll(Reason.TargetRequested));
+      }),
+      offloadPause: guard('offloadPause', () => {
         this.targetPaused = true;
-      },
-      offloadResume: () => {
+      }),
+      offloadResume: guard('offloadResume', () => {
         this.targetPaused = false;
-      },
-      link: (ifIndex, up) => {
+      }),
+      link: guard('link', (ifIndex: unknown, up: unknown) => {
+        if (typeof ifIndex !== 'number' || !Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > 0xffffffff) return bad('link', `ifIndex ${typeName(ifIndex)} is not an interface index (0..2^32-1)`);
+        if (typeof up !== 'boolean') return bad('link', `up must be true or false, got ${typeName(up)}`);
         this.emit('link', { ifIndex, up });
         if (up) {
           this.linkDown.delete(ifIndex);
@@ -459,24 +674,40 @@ export class HostStack extends Emitter<HostEvents> {
         this.linkDown.set(ifIndex, this.now + this.policy.mediaDisconnectGraceMs);
         if (this.policy.mediaDisconnectGraceMs === 0) {
           this.linkDown.set(ifIndex, Infinity);
-          this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
+          void this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
         }
-      },
-      capacity: (connections) => {
+      }),
+      capacity: guard('capacity', (connections: unknown) => {
+        if (!isCount(connections)) return bad('capacity', `${typeName(connections)} is not a number of connections`);
         this.capacity = connections;
-      },
-      delivered: (handle, bytes) => {
+      }),
+      delivered: guard('delivered', (handle: unknown, bytes: unknown) => {
+        if (!isCount(bytes)) return bad('delivered', `${typeName(bytes)} is not a number of bytes`, typeof handle === 'number' ? handle : undefined);
+        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+          return bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
+        }
         this.emit('delivered', { handle, bytes });
-      },
+      }),
     };
   }
 
-  /** The state of a handle, or undefined if it is stale. */
+  /** A target fault as an `error` event. */
+  private fault(f: FaultReport): void {
+    this.emit('error', { message: f.message, fault: f.fault, ...(f.handle !== undefined ? { handle: f.handle } : {}), ...(f.error !== undefined ? { error: f.error } : {}) });
+  }
+
+  /** A failed call (CallFailed, or anything thrown while applying it) as an `error` event: what failed, and what the host did. */
+  private failure(failure: unknown, consequence: string): void {
+    const f = failure instanceof CallFailed ? failure : new CallFailed('threw', describe(failure), failure);
+    this.emit('error', { message: `${f.message}: ${consequence}`, fault: f.fault, error: f.cause ?? f });
+  }
+
+  /** The state of a handle, or undefined if it is stale (or not a handle at all). */
   private stateOf(handle: number): State | undefined {
     try {
       return this.table.state(handle);
     } catch (error) {
-      if (error instanceof OffloadError && error.code === ErrorCode.StaleHandle) return undefined;
+      if (error instanceof OffloadError && (error.code === ErrorCode.StaleHandle || error.code === ErrorCode.InvalidArgument)) return undefined;
       throw error;
     }
   }
@@ -489,13 +720,5 @@ export class HostStack extends Emitter<HostEvents> {
     }
     const key = info.key as { source: string; destination: string; mtu: number };
     return { kind: Kind.Path, handle, neighbor: info.parent, source: key.source, destination: key.destination, mtu: key.mtu };
-  }
-
-  /** Remembers a call in flight until it settles (for idle()). */
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    const forget = () => void this.inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
   }
 }

@@ -7,10 +7,13 @@ export type {
   TerminateBatch, TerminateOptions, TableOptions, ObjectInfo,
 } from './table.js';
 export { parseAddress, formatAddress, encodeAddresses } from './address.js';
-export { HostStack } from './host.js';
-export type { HostPolicy, OffloadRequest, HostEvents } from './host.js';
+export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host.js';
+export type { TargetFault } from './host/target-calls.js';
+export type { HostPolicy, OffloadRequest, HostEvents, HostStackOptions } from './host.js';
 export { SimulatedTarget } from './simulated-target.js';
 export type { SimulatedTargetOptions } from './simulated-target.js';
+export { ManualClock } from './target/clock.js';
+export type { Clock } from './target/clock.js';
 export type {
   OffloadTarget, TargetEvents, DelegatedState, Segment, InitiateBlock, NeighborBlock, PathBlock, ConnectionBlock,
   TerminateBlock, UpdateBlock, BlockStatus, TerminateResult, QueryResult,

@@ -4,16 +4,20 @@
 // in order until the peer acknowledges them, received data waits in order until it is delivered.
 // On terminate it hands back exactly the DELEGATED variables with both queues, in order.
 //
-// Time is the host's: calls complete when advance(now) passes their due time (at once, on a
-// microtask, with no latency). Randomness comes from one seeded generator, so a run replays.
+// Time is injected: calls complete when the clock it was given (`options.clock`, shared with the
+// HostStack, whose tick(now) moves it) passes their due time; with no latency, on a microtask.
+// Randomness comes from one seeded generator, so a run replays. TCP state lives in typed-array
+// columns (src/target/tcp-columns.ts), not in an object per connection.
 
 import { Kind, UploadReason } from './enums.js';
 import { invalid } from './errors.js';
+import { typeName } from './address.js';
 import { requireInt, requireObject } from './validate.js';
 import { seededRandom } from './random.js';
+import { ManualClock, isClock, type Clock } from './target/clock.js';
+import { TcpColumns } from './target/tcp-columns.js';
 import type {
-  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock,
-  QueryResult, DelegatedState, Segment,
+  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult,
 } from './target.js';
 
 export interface SimulatedTargetOptions {
@@ -26,111 +30,15 @@ export interface SimulatedTargetOptions {
   faults?: {
     /** Probability that one initiate block fails (its dependents in the call fail with it). */
     initiateFailure?: number;
-    /** Probability per advance() that one connection reports a hardware failure. */
+    /** Probability per clock step that one connection reports a hardware failure. */
     hardwareFailure?: number;
-    /** Probability per advance() that one connection asks for an upload, for a random reason. */
+    /** Probability per clock step that one connection asks for an upload, for a random reason. */
     uploadRequests?: number;
   };
-  /** Probability per advance() that a connection's posted receive buffers take its buffered data (default 0.5). */
+  /** Probability per clock step that a connection's posted receive buffers take its buffered data (default 0.5). */
   deliverProbability?: number;
-}
-
-interface Held {
-  kind: Kind;
-  parent: number;
-}
-
-/** One offloaded connection's TCP state. Sequence numbers are plain numbers (no wrap modelled). */
-class TcpConnection {
-  sndUna: number;
-  sndNxt: number;
-  rcvNxt: number;
-  /** Received bytes before this were delivered to the host. */
-  delivered: number;
-  sndWnd = 65535;
-  cWnd = 14600;
-  ssThresh = 65535;
-  sRtt = 0;
-  rttVar = 0;
-  readonly unacknowledged: Segment[] = [];
-  readonly received: Segment[] = [];
-
-  constructor(tcp: { sndUna: number; sndNxt: number; rcvNxt: number }) {
-    this.sndUna = tcp.sndUna;
-    this.sndNxt = tcp.sndNxt;
-    this.rcvNxt = tcp.rcvNxt;
-    this.delivered = tcp.rcvNxt;
-    // Bytes the host had sent but not had acknowledged come along as unacknowledged data.
-    if (tcp.sndNxt > tcp.sndUna) this.unacknowledged.push({ seq: tcp.sndUna, length: tcp.sndNxt - tcp.sndUna });
-  }
-
-  /** Appends `length` bytes at the end of a queue of contiguous segments. */
-  private static append(queue: Segment[], seq: number, length: number): void {
-    if (length <= 0) return;
-    const last = queue[queue.length - 1];
-    if (last && last.seq + last.length === seq) last.length += length;
-    else queue.push({ seq, length });
-  }
-
-  /** Takes `bytes` from the head of a queue; returns how many it took. */
-  private static take(queue: Segment[], bytes: number): number {
-    let taken = 0;
-    while (taken < bytes && queue.length) {
-      const head = queue[0]!;
-      const n = Math.min(head.length, bytes - taken);
-      head.seq += n;
-      head.length -= n;
-      taken += n;
-      if (head.length === 0) queue.shift();
-    }
-    return taken;
-  }
-
-  send(bytes: number): void {
-    TcpConnection.append(this.unacknowledged, this.sndNxt, bytes);
-    this.sndNxt += bytes;
-  }
-
-  receive(bytes: number): void {
-    TcpConnection.append(this.received, this.rcvNxt, bytes);
-    this.rcvNxt += bytes;
-  }
-
-  /** The peer acknowledges `bytes` of what is outstanding, after a round trip of `rtt` ms. */
-  acknowledge(bytes: number, rtt: number): void {
-    const acked = TcpConnection.take(this.unacknowledged, bytes);
-    this.sndUna += acked;
-    if (acked === 0) return;
-    // RFC 6298 smoothing, and slow start / congestion avoidance.
-    if (this.sRtt === 0) {
-      this.sRtt = rtt;
-      this.rttVar = rtt / 2;
-    } else {
-      this.rttVar = 0.75 * this.rttVar + 0.25 * Math.abs(this.sRtt - rtt);
-      this.sRtt = 0.875 * this.sRtt + 0.125 * rtt;
-    }
-    this.cWnd += this.cWnd < this.ssThresh ? Math.min(acked, 1460) : Math.max(1, Math.floor((1460 * 1460) / this.cWnd));
-  }
-
-  /** Delivers buffered received data to the host; returns how many bytes. */
-  deliver(bytes: number): number {
-    const n = TcpConnection.take(this.received, bytes);
-    this.delivered += n;
-    return n;
-  }
-
-  delegated(): DelegatedState {
-    const outstanding = this.sndNxt > this.sndUna;
-    return {
-      sndUna: this.sndUna, sndNxt: this.sndNxt, rcvNxt: this.rcvNxt, sndWnd: this.sndWnd, cWnd: this.cWnd,
-      ssThresh: this.ssThresh, sRtt: this.sRtt, rttVar: this.rttVar,
-      timers: {
-        retransmit: outstanding ? Math.max(200, Math.round(this.sRtt + 4 * this.rttVar)) : null,
-        keepalive: 7_200_000,
-        delayedAck: this.received.length ? 200 : null,
-      },
-    };
-  }
+  /** The clock it runs on (default: its own ManualClock; HostStack.create drives a target's clock). */
+  clock?: Clock;
 }
 
 interface Scheduled {
@@ -140,19 +48,24 @@ interface Scheduled {
 }
 
 const ALL_UPLOAD_REASONS = Object.values(UploadReason).filter((v): v is UploadReason => typeof v === 'number');
+const OPTION_NAMES = new Set(['capacity', 'latencyMs', 'seed', 'faults', 'deliverProbability', 'clock']);
 
 export class SimulatedTarget implements OffloadTarget {
   capacity: number;
+  /** The clock it runs on; HostStack.create uses it as the host's clock unless given another. */
+  readonly clock: Clock;
   private events: TargetEvents | undefined;
   private readonly random: () => number;
   private readonly latency: { min: number; max: number };
   private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
   private readonly deliverProbability: number;
-  private readonly held = new Map<number, Held>();
-  private readonly tcp = new Map<number, TcpConnection>();
+  /** Neighbors and paths it holds, with their parent (0 for a neighbor). */
+  private readonly parents = new Map<number, number>();
+  private readonly tcp = new TcpColumns();
+  private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
   private queue: Scheduled[] = [];
   private order = 0;
-  private now = 0;
+  private now: number;
   /** Calls handed to it so far, by kind, for reports. */
   readonly calls = { initiate: 0, terminate: 0, update: 0, query: 0, invalidate: 0 };
   /** Latency of each terminated block, ms from the terminate call to its completion. */
@@ -160,10 +73,13 @@ export class SimulatedTarget implements OffloadTarget {
 
   constructor(options: SimulatedTargetOptions = {}) {
     requireObject(options, 'SimulatedTarget', 'options');
+    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) invalid(`SimulatedTarget: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
     this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'SimulatedTarget: capacity');
     const latency = options.latencyMs ?? 0;
     this.latency = typeof latency === 'number' ? { min: latency, max: latency } : latency;
-    if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min)) invalid('SimulatedTarget: latencyMs must be >= 0, or { min, max } with 0 <= min <= max');
+    if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min && Number.isFinite(this.latency.max))) {
+      invalid('SimulatedTarget: latencyMs must be a finite number >= 0, or { min, max } with 0 <= min <= max');
+    }
     this.random = seededRandom(options.seed ?? 1);
     const probability = (v: unknown, what: string) => {
       if (v === undefined) return 0;
@@ -177,6 +93,10 @@ export class SimulatedTarget implements OffloadTarget {
       uploadRequests: probability(f.uploadRequests, 'faults.uploadRequests'),
     };
     this.deliverProbability = options.deliverProbability === undefined ? 0.5 : probability(options.deliverProbability, 'deliverProbability');
+    if (options.clock !== undefined && !isClock(options.clock)) invalid(`SimulatedTarget: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
+    this.clock = options.clock ?? new ManualClock();
+    this.now = this.clock.now;
+    this.clock.subscribe((now) => this.step(now));
   }
 
   attach(events: TargetEvents): void {
@@ -192,15 +112,16 @@ export class SimulatedTarget implements OffloadTarget {
       const failed = new Set<number>();
       return blocks.map((b): BlockStatus => {
         const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-        const why = parent && (failed.has(parent) || !this.held.has(parent)) ? 'its parent is not offloaded'
-          : b.kind === Kind.Connection && this.tcp.size >= this.capacity ? 'no capacity left'
-            : this.random() < this.faults.initiateFailure ? 'injected fault' : undefined;
+        const why = parent && (failed.has(parent) || !this.parents.has(parent)) ? 'its parent is not offloaded'
+          : this.holds(b.handle) ? 'offloaded here already'
+            : b.kind === Kind.Connection && this.tcp.count >= this.capacity ? 'no capacity left'
+              : this.random() < this.faults.initiateFailure ? 'injected fault' : undefined;
         if (why) {
           failed.add(b.handle);
           return { handle: b.handle, ok: false, error: why };
         }
-        this.held.set(b.handle, { kind: b.kind, parent });
-        if (b.kind === Kind.Connection) this.tcp.set(b.handle, new TcpConnection(b.tcp));
+        if (b.kind === Kind.Connection) this.tcp.add(b.handle, parent, b.tcp);
+        else this.parents.set(b.handle, parent);
         return { handle: b.handle, ok: true };
       });
     });
@@ -211,31 +132,25 @@ export class SimulatedTarget implements OffloadTarget {
     const issued = this.now;
     return this.later(() => {
       for (let i = 0; i < blocks.length; i++) this.terminateLatencies.push(this.now - issued);
-      return this.complete(blocks);
+      return blocks.map((b) => this.upload(b.handle));
     });
   }
 
-  /** The results of a terminate call, computed when it completes. */
-  private complete(blocks: TerminateBlock[]): TerminateResult[] {
-    return blocks.map((b): TerminateResult => {
-      if (!this.held.delete(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
-      const c = this.tcp.get(b.handle);
-      if (!c) return { handle: b.handle, ok: true };
-      this.tcp.delete(b.handle);
-      return {
-        handle: b.handle, ok: true, delegated: c.delegated(),
-        received: c.received.map((s) => ({ ...s })), unacknowledged: c.unacknowledged.map((s) => ({ ...s })),
-      };
-    });
+  /** Gives one object back: a connection with its delegated state and both queues. */
+  private upload(handle: number): TerminateResult {
+    const s = this.tcp.slot(handle);
+    if (s < 0) return this.parents.delete(handle) ? { handle, ok: true } : { handle, ok: false, error: 'not offloaded here' };
+    const result = { handle, ok: true, delegated: this.tcp.delegatedState(s), received: this.tcp.received(s), unacknowledged: this.tcp.unacknowledged(s) };
+    this.tcp.remove(handle);
+    return result;
   }
 
   update(blocks: UpdateBlock[]): Promise<BlockStatus[]> {
     this.calls.update++;
     return this.later(() =>
       blocks.map((b) => {
-        const held = this.held.get(b.handle);
-        if (!held) return { handle: b.handle, ok: false, error: 'not offloaded here' };
-        if (b.neighbor !== undefined) held.parent = b.neighbor;
+        if (!this.holds(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
+        if (b.neighbor !== undefined && this.parents.has(b.handle)) this.parents.set(b.handle, b.neighbor);
         return { handle: b.handle, ok: true };
       }),
     );
@@ -245,45 +160,51 @@ export class SimulatedTarget implements OffloadTarget {
     this.calls.query++;
     return this.later(() =>
       handles.map((h) => {
-        const c = this.tcp.get(h);
-        return c ? { handle: h, ok: true, delegated: c.delegated() } : { handle: h, ok: false, error: 'no such offloaded connection' };
+        const s = this.tcp.slot(h);
+        return s >= 0 ? { handle: h, ok: true, delegated: this.tcp.delegatedState(s) } : { handle: h, ok: false, error: 'no such offloaded connection' };
       }),
     );
   }
 
   invalidate(blocks: TerminateBlock[]): Promise<BlockStatus[]> {
     this.calls.invalidate++;
-    return this.later(() => blocks.map((b) => ({ handle: b.handle, ok: this.held.has(b.handle) })));
+    return this.later(() => blocks.map((b) => ({ handle: b.handle, ok: this.holds(b.handle) })));
   }
 
   traffic(handle: number, sentBytes: number, receivedBytes: number): void {
-    const c = this.tcp.get(handle);
-    if (!c) return;
-    c.send(sentBytes);
-    c.receive(receivedBytes);
+    const s = this.tcp.slot(handle);
+    if (s >= 0) this.tcp.traffic(s, sentBytes, receivedBytes);
+  }
+
+  /** Traffic on many connections at once; handles it does not hold are skipped. */
+  trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+    for (let i = 0; i < handles.length; i++) {
+      const s = this.tcp.slot(handles[i]!);
+      if (s >= 0) this.tcp.traffic(s, sentBytes[i]!, receivedBytes ? receivedBytes[i]! : 0);
+    }
+  }
+
+  /** Moves its clock to `now` (a shorthand for `clock.advance(now)`). */
+  advance(now: number): void {
+    this.clock.advance(now);
   }
 
   /**
-   * Moves the clock to `now`: completes the calls now due (earliest first), lets peers acknowledge
+   * The clock moved to `now`: completes the calls now due (earliest first), lets peers acknowledge
    * and receive buffers take data, and injects the configured faults.
    */
-  advance(now: number): void {
+  private step(now: number): void {
     this.runDue(Math.max(this.now, now));
-    for (const [handle, c] of this.tcp) {
-      const outstanding = c.sndNxt - c.sndUna;
-      if (outstanding > 0) c.acknowledge(Math.floor(outstanding * this.random()), 1 + this.random() * 50);
-      if (c.received.length && this.random() < this.deliverProbability) {
-        const n = c.deliver(Math.ceil((c.rcvNxt - c.delivered) * this.random()));
-        if (n) this.events?.delivered(handle, n);
-      }
-    }
-    if (this.tcp.size && this.random() < this.faults.hardwareFailure) this.events?.uploadRequested(this.pick(), UploadReason.HardwareFailure);
-    if (this.tcp.size && this.random() < this.faults.uploadRequests) {
-      this.events?.uploadRequested(this.pick(), ALL_UPLOAD_REASONS[Math.floor(this.random() * ALL_UPLOAD_REASONS.length)]!);
+    const t = this.tcp;
+    const random = this.random;
+    t.step(random, this.deliverProbability, this.onDelivered);
+    if (t.count && random() < this.faults.hardwareFailure) this.events?.uploadRequested(this.pick(), UploadReason.HardwareFailure);
+    if (t.count && random() < this.faults.uploadRequests) {
+      this.events?.uploadRequested(this.pick(), ALL_UPLOAD_REASONS[Math.floor(random() * ALL_UPLOAD_REASONS.length)]!);
     }
   }
 
-  /** Completes every call in flight, however far in the future it is due. */
+  /** Completes every call in flight, however far in the future it is due (the clock does not move). */
   flush(): void {
     while (this.queue.length) this.runDue(Math.max(this.now, this.queue[this.queue.length - 1]!.due));
   }
@@ -295,7 +216,7 @@ export class SimulatedTarget implements OffloadTarget {
 
   /** Connections it holds now. */
   get connections(): number {
-    return this.tcp.size;
+    return this.tcp.count;
   }
 
   // ---- indications, for tests and simulations --------------------------------------------------
@@ -325,6 +246,10 @@ export class SimulatedTarget implements OffloadTarget {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
+  private holds(handle: number): boolean {
+    return this.parents.has(handle) || this.tcp.slot(handle) >= 0;
+  }
+
   private attached(): TargetEvents {
     if (!this.events) invalid('SimulatedTarget: no host stack is attached (HostStack.create attaches one)');
     return this.events;
@@ -332,10 +257,7 @@ export class SimulatedTarget implements OffloadTarget {
 
   /** A random connection it holds. */
   private pick(): number {
-    const i = Math.floor(this.random() * this.tcp.size);
-    let n = 0;
-    for (const h of this.tcp.keys()) if (n++ === i) return h;
-    return 0;
+    return this.tcp.handle[Math.floor(this.random() * this.tcp.count)]!;
   }
 
   /** Runs `complete` after the latency (its result computed then) and resolves with it. */
@@ -361,7 +283,7 @@ export class SimulatedTarget implements OffloadTarget {
     });
   }
 
-  /** Moves the clock to `until`, running the calls due by then, each at its own due time. */
+  /** Moves the target's time to `until`, running the calls due by then, each at its own due time. */
   private runDue(until: number): void {
     while (this.queue.length && this.queue[0]!.due <= until) {
       const item = this.queue.shift()!;

@@ -12,13 +12,13 @@ import type {
   TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from './types.js';
 import {
-  validateConnectionBatch, validateConnectionKeys, validateTrafficBatch, requireBytes,
+  readConnectionBatch, readConnectionKeys, readTrafficBatch, readHandleList, notAHandle, requireBytes,
   readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
-  requireKind, requireReason, readPrune, requireArray, packPorts,
+  requireKind, requireReason, readPrune, packPorts, SLOT_LIMIT, MAX_BATCH, MAX_MEMORY_BYTES,
 } from './validate.js';
 import {
-  Core, compileCore, compileCoreSync, H_OUT, H_OUT_REASONS, H_ERR_INDEX,
-  H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE, KEY_SRC, KEY_DST, KEY_AUX,
+  Core, compileCore, compileCoreSync, H_ERR_INDEX, H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE,
+  KEY_SRC, KEY_DST, KEY_AUX,
 } from './core.js';
 
 export type {
@@ -26,16 +26,20 @@ export type {
   TerminateOptions, ConnectionKeys, TableOptions, ObjectInfo, OffloadTableApi,
 } from './types.js';
 
-/** Entries of a batch staged per core call (9 bytes each to offload, 36 to look up). */
-const BATCH_CHUNK = 65536;
+/** Core state numbers (assembly/slab.ts) for stageHandles' state check; 0: any. */
+const ANY_STATE = 0;
+/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/table.ts). */
+const FIRST_HANDLE = 2 ** 51;
 
 export class OffloadTable implements OffloadTableApi {
   private readonly core: Core;
   readonly maxMemoryBytes: number;
+  private readonly limitsOf: { maxNeighbors: number; maxPaths: number; maxConnections: number };
 
   private constructor(module: WebAssembly.Module, options: TableOptions | undefined) {
     const o = readOptions(options);
     this.maxMemoryBytes = o.maxMemoryBytes;
+    this.limitsOf = { maxNeighbors: o.maxNeighbors, maxPaths: o.maxPaths, maxConnections: o.maxConnections };
     this.core = new Core(module, o.initialMemoryBytes, o.maxMemoryBytes, [o.maxNeighbors, o.maxPaths, o.maxConnections]);
   }
 
@@ -87,56 +91,59 @@ export class OffloadTable implements OffloadTableApi {
 
   /**
    * Offloads many connections in one call, all or none: entry i goes under paths[i].
-   * Returns their handles in order.
+   * Returns their handles in order. Every entry is read once; at most MAX_BATCH entries.
    */
   offloadConnections(
     paths: ArrayLike<number>,
     localPorts: ArrayLike<number>,
     remotePorts: ArrayLike<number>,
     priorities?: ArrayLike<number>,
-  ): Uint32Array {
+  ): Float64Array {
     const op = 'offloadConnections';
-    const n = validateConnectionBatch(op, paths, localPorts, remotePorts, priorities);
+    const batch = readConnectionBatch(op, paths, localPorts, remotePorts, priorities);
+    const n = batch.n;
     const core = this.core.exports;
+    // A chunk through the I/O window: [ path f64 x m | ports u32 x m | priority u8 x m ].
+    const chunk = this.core.chunk(13);
     const stageChunk = (from: number, to: number) => {
       const m = to - from;
-      const at = this.stage(m * 9, op);
-      const u32 = this.core.u32;
-      const u8 = this.core.u8;
-      const w = at >>> 2;
-      for (let i = 0; i < m; i++) u32[w + i] = paths[from + i]!;
-      for (let i = 0; i < m; i++) u32[w + m + i] = ((localPorts[from + i]! << 16) | remotePorts[from + i]!) >>> 0;
-      if (priorities === undefined) u8.fill(0, at + 8 * m, at + 9 * m);
-      else for (let i = 0; i < m; i++) u8[at + 8 * m + i] = priorities[from + i]!;
+      const at = this.core.io;
+      this.core.f64.set(batch.paths.subarray(from, to), at >>> 3);
+      this.core.u32.set(batch.ports.subarray(from, to), (at + 8 * m) >>> 2);
+      this.core.u8.set(batch.priorities.subarray(from, to), at + 12 * m);
       return m;
     };
-    const out = new Uint32Array(n);
+    const out = new Float64Array(n);
     const collect = (from: number, m: number) => {
-      const h = this.core.word(H_OUT) >>> 2;
-      out.set(this.core.u32.subarray(h, h + m), from);
+      const at = this.core.io >>> 3;
+      out.set(this.core.f64.subarray(at, at + m), from);
     };
-    if (n <= BATCH_CHUNK) {
+    if (n <= chunk) {
       const r = core.offloadConnections(stageChunk(0, n));
       if (r < 0) this.fail(-r, op, Kind.Path);
       collect(0, n);
       return out;
     }
-    // A large batch goes in chunks so that staging stays small; see assembly/table.ts.
-    for (let from = 0; from < n; from += BATCH_CHUNK) {
-      const r = core.validateConnections(stageChunk(from, Math.min(n, from + BATCH_CHUNK)), from);
+    // A large batch goes in chunks; see assembly/table.ts.
+    for (let from = 0; from < n; from += chunk) {
+      const r = core.validateConnections(stageChunk(from, Math.min(n, from + chunk)), from);
       if (r < 0) this.fail(-r, op, Kind.Path);
     }
     const reserved = core.reserveConnections(n);
     if (reserved < 0) this.fail(-reserved, op);
-    for (let from = 0; from < n; from += BATCH_CHUNK) {
-      const m = stageChunk(from, Math.min(n, from + BATCH_CHUNK));
+    for (let from = 0; from < n; from += chunk) {
+      const m = stageChunk(from, Math.min(n, from + chunk));
       const r = core.placeConnections(m, from);
       if (r < 0) {
-        // Undo the chunks already placed, last placed first (staging holds enough: n >= from).
-        const w = this.stage(from * 4, op) >>> 2;
-        const u32 = this.core.u32;
-        for (let i = 0; i < from; i++) u32[w + i] = out[from - 1 - i]!;
-        core.unplaceConnections(from);
+        // Undo the chunks already placed, last placed first, a window at a time.
+        const handleChunk = this.core.chunk(8);
+        for (let end = from; end > 0; end -= handleChunk) {
+          const start = Math.max(0, end - handleChunk);
+          const f64 = this.core.f64;
+          const w = this.core.io >>> 3;
+          for (let i = 0; i < end - start; i++) f64[w + i] = out[end - 1 - i]!;
+          core.unplaceConnections(end - start);
+        }
         this.fail(-r, op, Kind.Path);
       }
       collect(from, m);
@@ -154,7 +161,7 @@ export class OffloadTable implements OffloadTableApi {
     const op = 'completeOffload';
     if (typeof ok !== 'boolean') invalid(`${op}: ok must be a boolean, got ${typeName(ok)}`);
     const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op);
+    const n = this.stageHandles(handles, op, State.Offloading);
     return this.batchResult(this.core.exports.completeOffload(n, ok ? 1 : 0, prune), op);
   }
 
@@ -170,7 +177,7 @@ export class OffloadTable implements OffloadTableApi {
     const op = 'terminate';
     const why = requireReason(reason, op);
     const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op);
+    const n = this.stageHandles(handles, op, ANY_STATE);
     return this.batchResult(this.core.exports.terminate(n, why, prune), op);
   }
 
@@ -200,7 +207,7 @@ export class OffloadTable implements OffloadTableApi {
   completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
     const op = 'completeTerminate';
     const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op);
+    const n = this.stageHandles(handles, op, State.Terminating);
     return this.batchResult(this.core.exports.completeTerminate(n, prune), op);
   }
 
@@ -216,17 +223,32 @@ export class OffloadTable implements OffloadTableApi {
   }
 
   /** Records traffic on many connections in one call, all or none. */
+  /**
+   * Records traffic on many connections in one call, all or none. It never needs memory: the batch
+   * goes through the core's I/O window in chunks, all checked before any is applied.
+   */
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
-    const n = validateTrafficBatch(op, handles, sentBytes, receivedBytes);
-    const w = this.stage(n * 8, op) >>> 2;
-    const u32 = this.core.u32;
-    if (handles instanceof Uint32Array) u32.set(handles, w);
-    else for (let i = 0; i < n; i++) u32[w + i] = handles[i]!;
-    if (receivedBytes === undefined) u32.set(sentBytes, w + n);
-    else for (let i = 0; i < n; i++) u32[w + n + i] = Math.min(0xffffffff, sentBytes[i]! + receivedBytes[i]!);
-    const r = this.core.exports.recordTrafficBatch(n);
-    if (r < 0) this.fail(-r, op, Kind.Connection);
+    const batch = readTrafficBatch(op, handles, sentBytes, receivedBytes);
+    const n = batch.n;
+    const chunk = this.core.chunk(12);
+    const core = this.core.exports;
+    // A chunk through the I/O window: [ handle f64 x m | bytes u32 x m ].
+    const put = (from: number, m: number, bytes: boolean) => {
+      this.core.f64.set(batch.handles.values.subarray(from, from + m), this.core.io >>> 3);
+      if (bytes) this.core.u32.set(batch.bytes.subarray(from, from + m), (this.core.io + 8 * m) >>> 2);
+    };
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      put(from, m, false);
+      const r = core.checkTraffic(m, from);
+      if (r < 0) this.fail(-r, op, Kind.Connection);
+    }
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      put(from, m, true);
+      core.applyTraffic(m);
+    }
   }
 
   private lastTick: number | undefined;
@@ -236,29 +258,24 @@ export class OffloadTable implements OffloadTableApi {
    * average, in one pass, and returns the connections quiet for at least `policy.quietMs` (slot
    * order). The first tick only starts the clock. `now` is in ms and must not go back.
    */
-  tick(now: number, policy?: ActivityPolicy): Uint32Array {
+  tick(now: number, policy?: ActivityPolicy): Float64Array {
     const op = 'tick';
     const p = readActivityPolicy(policy, op);
     const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
     this.lastTick = now;
-    if (dt === 0) return new Uint32Array(0);
-    const n = this.core.exports.tick(dt, dtWhole, alpha, p.threshold, p.quietMs);
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    if (dt === 0) return new Float64Array(0);
+    return this.widenAll(this.core.exports.tick(dt, dtWhole, alpha, p.threshold, p.quietMs), op);
   }
 
   /**
    * Up to `count` victims for a new connection of `priority`: Offloaded (not pending) connections of
    * strictly lower priority, lowest priority first, least recently active first.
    */
-  chooseVictims(count: number, priority: number): Uint32Array {
+  chooseVictims(count: number, priority: number): Float64Array {
     const op = 'chooseVictims';
     const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
     const p = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
-    const n = this.core.exports.chooseVictims(k, p);
-    if (n < 0) this.fail(-n, op);
-    const out = this.core.word(H_OUT) >>> 2;
-    return this.core.u32.slice(out, out + n);
+    return this.widenAll(this.core.exports.chooseVictims(k, p), op);
   }
 
   // ---- cached variables ------------------------------------------------------------------------
@@ -289,7 +306,7 @@ export class OffloadTable implements OffloadTableApi {
     const h = requireHandle(path, `${op}: path`);
     const n = requireHandle(neighbor, `${op}: neighbor`);
     const r = this.core.exports.relinkPath(h, n);
-    if (r < 0) this.fail(-r, op, this.core.word(H_ERR_HANDLE) === n ? Kind.Neighbor : Kind.Path, this.core.word(H_ERR_HANDLE));
+    if (r < 0) this.fail(-r, op, this.core.double(H_ERR_HANDLE) === n ? Kind.Neighbor : Kind.Path, this.core.double(H_ERR_HANDLE));
   }
 
   // ---- lookups ---------------------------------------------------------------------------------
@@ -299,7 +316,7 @@ export class OffloadTable implements OffloadTableApi {
     requireObject(key, op, 'key');
     const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
     writeAddress(key.address, this.core.u8, this.core.header + KEY_SRC, `${op}: address`);
-    return this.core.exports.findNeighbor(ifIndex) >>> 0;
+    return this.core.exports.findNeighbor(ifIndex);
   }
 
   findPath(key: PathKey): number {
@@ -308,7 +325,7 @@ export class OffloadTable implements OffloadTableApi {
     const u8 = this.core.u8;
     writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
     writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
-    return this.core.exports.findPath() >>> 0;
+    return this.core.exports.findPath();
   }
 
   findConnection(key: ConnectionKey): number {
@@ -318,27 +335,30 @@ export class OffloadTable implements OffloadTableApi {
     const u8 = this.core.u8;
     writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
     writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
-    return this.core.exports.findConnection(ports) >>> 0;
+    return this.core.exports.findConnection(ports);
   }
 
-  /** Looks up many connections (staged in chunks of 64k keys); 0 where there is none. */
-  findConnections(keys: ConnectionKeys): Uint32Array {
+  /**
+   * Looks up many connections; 0 where there is none. It never needs memory: keys and results go
+   * through the core's I/O window in chunks.
+   */
+  findConnections(keys: ConnectionKeys): Float64Array {
     const op = 'findConnections';
-    const n = validateConnectionKeys(op, keys);
-    const found = new Uint32Array(n);
-    for (let from = 0; from < n; from += BATCH_CHUNK) {
-      const m = Math.min(BATCH_CHUNK, n - from);
-      const at = this.stage(m * 36, op);
+    const k = readConnectionKeys(op, keys);
+    const n = k.n;
+    const found = new Float64Array(n);
+    // A chunk through the I/O window: [ sources 16m | destinations 16m | ports u32 x m ] in,
+    // [ handle f64 x m ] out.
+    const chunk = this.core.chunk(36);
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      const at = this.core.io;
       const u8 = this.core.u8;
-      u8.set(keys.sources.subarray(16 * from, 16 * (from + m)), at);
-      u8.set(keys.destinations.subarray(16 * from, 16 * (from + m)), at + 16 * m);
-      const u32 = this.core.u32;
-      const w = (at >>> 2) + 8 * m;
-      for (let i = 0; i < m; i++) u32[w + i] = ((keys.localPorts[from + i]! << 16) | keys.remotePorts[from + i]!) >>> 0;
-      const r = this.core.exports.findConnections(m);
-      if (r < 0) this.fail(-r, op);
-      const out = this.core.word(H_OUT) >>> 2;
-      found.set(this.core.u32.subarray(out, out + m), from);
+      u8.set(k.sources.subarray(16 * from, 16 * (from + m)), at);
+      u8.set(k.destinations.subarray(16 * from, 16 * (from + m)), at + 16 * m);
+      this.core.u32.set(k.ports.subarray(from, from + m), (at + 32 * m) >>> 2);
+      this.core.exports.findConnections(m);
+      found.set(this.core.f64.subarray(at >>> 3, (at >>> 3) + m), from);
     }
     return found;
   }
@@ -355,8 +375,8 @@ export class OffloadTable implements OffloadTableApi {
 
   /** Parent handle (path of a connection, neighbor of a path), 0 for a neighbor. */
   parent(handle: number): number {
-    const r = this.core.exports.parentOf(requireHandle(handle, 'parent: handle')) >>> 0;
-    if (r !== 0 && r < 16) this.fail(r, 'parent', undefined, handle);
+    const r = this.core.exports.parentOf(requireHandle(handle, 'parent: handle'));
+    if (r < 0) this.fail(-r, 'parent', undefined, handle);
     return r;
   }
 
@@ -366,7 +386,7 @@ export class OffloadTable implements OffloadTableApi {
   }
 
   /** Handles of the dependents linked to a neighbor or path (none for a connection). */
-  dependents(handle: number): Uint32Array {
+  dependents(handle: number): Float64Array {
     const h = requireHandle(handle, 'dependents: handle');
     return this.listing((from) => this.core.exports.dependentsOf(h, from), 'dependents', h);
   }
@@ -416,7 +436,7 @@ export class OffloadTable implements OffloadTableApi {
       state: this.core.exports.stateOf(h),
       pending: (status & 1) === 1,
       reason: status >>> 8,
-      parent: this.core.exports.parentOf(h) >>> 0,
+      parent: this.core.exports.parentOf(h),
       refCount: this.core.exports.refCountOf(h),
       key,
       ...(traffic ? { traffic } : {}),
@@ -429,13 +449,13 @@ export class OffloadTable implements OffloadTableApi {
   }
 
   /** Handles of every live object of one kind, in slot order. */
-  handles(kind: Kind): Uint32Array {
+  handles(kind: Kind): Float64Array {
     const k = requireKind(kind, 'handles');
     return this.listing((from) => this.core.exports.listAll(k, from), 'handles');
   }
 
   /** Handles of the neighbors on one interface. */
-  neighborsOn(ifIndex: number): Uint32Array {
+  neighborsOn(ifIndex: number): Float64Array {
     const index = requireU32(ifIndex, 'neighborsOn: ifIndex');
     return this.listing((from) => this.core.exports.listInterface(index, from), 'neighborsOn');
   }
@@ -444,7 +464,7 @@ export class OffloadTable implements OffloadTableApi {
   check(): void {
     const broken = this.core.exports.check();
     if (broken === 0) return;
-    const handle = this.core.word(H_ERR_HANDLE);
+    const handle = this.core.double(H_ERR_HANDLE);
     const where = handle ? ` at ${describeHandle(handle)}` : '';
     throw new OffloadError(
       ErrorCode.InvariantBroken,
@@ -459,21 +479,46 @@ export class OffloadTable implements OffloadTableApi {
     return { linearBytes: this.core.memory.buffer.byteLength, allocatedBytes: this.core.exports.heapBytes() };
   }
 
+  /**
+   * The table's limits: live objects per kind (as configured, at most 67,108,864 each), the
+   * memory cap, the largest batch, and how often one slot is reused before it retires (see README).
+   */
+  limits(): { maxNeighbors: number; maxPaths: number; maxConnections: number; maxMemoryBytes: number; maxBatch: number; slotReuses: number } {
+    return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: 2 ** 25 };
+  }
+
+  /** Slots of `kind` retired because 2^25 objects have used each of them (see README). */
+  retiredSlots(kind: Kind): number {
+    return this.core.exports.retired(requireKind(kind, 'retiredSlots'));
+  }
+
+  /**
+   * TEST ONLY, not part of the API: sets the generation of a live object's slot (0..2^25-1), so a
+   * test reaches slot retirement without 2^25 reuses. The object's handle changes: returns the new one.
+   */
+  debugSetGeneration(handle: number, generation: number): number {
+    const h = requireHandle(handle, 'debugSetGeneration: handle');
+    const g = requireInt(generation, 0, 2 ** 25 - 1, 'debugSetGeneration: generation');
+    const kind = this.kind(h);
+    const slot = h % SLOT_LIMIT;
+    this.core.exports.debugSetGeneration(kind, slot, g);
+    return kind * FIRST_HANDLE + g * SLOT_LIMIT + slot;
+  }
+
   // ---- plumbing --------------------------------------------------------------------------------
 
   /** Collects a chunked listing of the core (see assembly/table.ts, dependentsOf). */
-  private listing(call: (from: number) => number, op: string, handle?: number): Uint32Array {
-    const chunks: Uint32Array[] = [];
+  private listing(call: (from: number) => number, op: string, handle?: number): Float64Array {
+    const chunks: Float64Array[] = [];
     let from = 0;
     do {
       const n = call(from);
       if (n < 0) this.fail(-n, op, undefined, handle);
-      const out = this.core.word(H_OUT) >>> 2;
-      chunks.push(this.core.u32.slice(out, out + n));
+      chunks.push(this.widenAll(n, op));
       from = this.core.word(H_CURSOR);
     } while (from !== LIST_DONE);
     if (chunks.length === 1) return chunks[0]!;
-    const all = new Uint32Array(chunks.reduce((sum, c) => sum + c.length, 0));
+    const all = new Float64Array(chunks.reduce((sum, c) => sum + c.length, 0));
     let at = 0;
     for (const c of chunks) {
       all.set(c, at);
@@ -482,28 +527,45 @@ export class OffloadTable implements OffloadTableApi {
     return all;
   }
 
-  /** Address of a staging buffer of `bytes`; OutOfMemory if it cannot grow. */
-  private stage(bytes: number, op: string): number {
-    const at = this.core.staging(bytes);
-    if (at < 0) this.fail(8, op);
-    return at;
+  /**
+   * Reads a list of handles once and stages it in the core, chunk by chunk through the I/O window.
+   * The core checks each entry in order (a handle, live, in state `want` unless ANY_STATE) and
+   * fails at the first bad one. Returns how many were staged.
+   */
+  private stageHandles(handles: ArrayLike<number>, op: string, want: number): number {
+    const list = readHandleList(handles, `${op}: handles`);
+    const n = list.values.length;
+    const chunk = this.core.chunk(8);
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      this.core.f64.set(list.values.subarray(from, from + m), this.core.io >>> 3);
+      const r = this.core.exports.stageHandles(m, from, want);
+      if (r < 0) {
+        if (-r === 1) notAHandle(list, this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0, `${op}: handles`);
+        this.fail(-r, op);
+      }
+    }
+    return n;
   }
 
-  /** Validates and copies handles into staging; returns how many. */
-  private stageHandles(handles: ArrayLike<number>, op: string): number {
-    const n = requireArray(handles, `${op}: handles`).length;
-    const w = this.stage(n * 4, op) >>> 2;
-    const u32 = this.core.u32;
-    if (handles instanceof Uint32Array) u32.set(handles, w);
-    else for (let i = 0; i < n; i++) u32[w + i] = requireHandle(handles[i], `${op}: handles[${i}]`, i);
-    return n;
+  /** Reads the core's `n` output entries as handles, through the I/O window (see widen). */
+  private widenAll(n: number, op: string): Float64Array {
+    if (n < 0) this.fail(-n, op);
+    const out = new Float64Array(n);
+    const chunk = this.core.chunk(8);
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      this.core.exports.widen(from, m, 0);
+      const at = this.core.io >>> 3;
+      out.set(this.core.f64.subarray(at, at + m), from);
+    }
+    return out;
   }
 
   /** A handle returned by an offload call, or throw for the error code it holds. */
   private handleResult(r: number, op: string, parentKind?: Kind): number {
-    const h = r >>> 0;
-    if (h < 16) this.fail(h, op, parentKind);
-    return h;
+    if (r < 0) this.fail(-r, op, parentKind);
+    return r;
   }
 
   private getter(r: number, op: string, handle: number): number {
@@ -511,24 +573,29 @@ export class OffloadTable implements OffloadTableApi {
     return r;
   }
 
+  /** A termination batch of `r` entries: handles and reasons through the I/O window (see widen). */
   private batchResult(r: number, op: string): TerminateBatch {
     if (r < 0) this.fail(-r, op);
-    const h = this.core.word(H_OUT);
-    const reasons = this.core.word(H_OUT_REASONS);
-    return {
-      handles: this.core.u32.slice(h >>> 2, (h >>> 2) + r),
-      reasons: this.core.u8.slice(reasons, reasons + r),
-      length: r,
-    };
+    const handles = new Float64Array(r);
+    const reasons = new Uint8Array(r);
+    const chunk = this.core.chunk(9);
+    for (let from = 0; from < r; from += chunk) {
+      const m = Math.min(chunk, r - from);
+      this.core.exports.widen(from, m, 1);
+      const at = this.core.io;
+      handles.set(this.core.f64.subarray(at >>> 3, (at >>> 3) + m), from);
+      reasons.set(this.core.u8.subarray(at + 8 * m, at + 9 * m), from);
+    }
+    return { handles, reasons, length: r };
   }
 
   /** Throws the OffloadError for core error `code`, with a message built from the header detail. */
   private fail(code: number, op: string, parentKind?: Kind, handle?: number): never {
     const errorCode = CORE_ERROR_CODES[code] ?? ErrorCode.InvariantBroken;
     // A handle passed in means a getter: the core left no detail in the header.
-    const index = handle === undefined ? this.core.u32[(this.core.header >>> 2) + H_ERR_INDEX]! | 0 : -1;
-    const subject = handle ?? this.core.word(H_ERR_HANDLE);
-    const aux = this.core.word(H_ERR_AUX);
+    const index = handle === undefined ? this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0 : -1;
+    const subject = handle ?? this.core.double(H_ERR_HANDLE);
+    const aux = this.core.double(H_ERR_AUX);
     const at = index >= 0 ? ` (entry ${index})` : '';
     const who = subject ? describeHandle(subject) : 'handle';
     let message: string;
@@ -543,7 +610,7 @@ export class OffloadTable implements OffloadTableApi {
         message = `${op}${at}: ${who} is not a ${Kind[parentKind ?? 0]?.toLowerCase() ?? 'valid parent'}`;
         break;
       case ErrorCode.WrongState:
-        if (aux >= 1 << 30) message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
+        if (aux >= FIRST_HANDLE) message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
         else if (aux !== 0) message = `${op}${at}: ${who} is ${State[aux]}, expected ${op === 'completeOffload' ? 'Offloading' : 'Terminating'}`;
         else message = `${op}${at}: ${who} is Terminating or has a termination pending; nothing new can be offloaded under it`;
         break;
@@ -556,10 +623,14 @@ export class OffloadTable implements OffloadTableApi {
         message = `${op}${at}: ${who} still has a linked dependent${aux ? ` (${describeHandle(aux)})` : ''} that this call does not free; include its dependents in the same call, or complete them first`;
         break;
       case ErrorCode.Capacity:
-        message = `${op}: the table holds its configured maximum of ${aux} objects of this kind; terminate some or raise the limit in OffloadTable.create()`;
+        message = `${op}: the table holds its configured maximum of ${aux} objects of this kind ` +
+          `(limits: ${this.limitsOf.maxNeighbors} neighbors, ${this.limitsOf.maxPaths} paths, ${this.limitsOf.maxConnections} connections; ` +
+          `at most ${SLOT_LIMIT} each); terminate some or raise the limit in OffloadTable.create()`;
         break;
       case ErrorCode.OutOfMemory:
-        message = `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}); the table is unchanged. Terminate objects or raise maxMemoryBytes`;
+        message = `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}; ` +
+          `live: ${this.count(Kind.Neighbor)} neighbors, ${this.count(Kind.Path)} paths, ${this.count(Kind.Connection)} connections); ` +
+          `the table is unchanged. Terminate objects or raise maxMemoryBytes (at most ${MAX_MEMORY_BYTES}, WebAssembly's 4 GiB less a page)`;
         break;
       default:
         message = `${op}: unexpected core error ${code}`;

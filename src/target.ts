@@ -1,5 +1,7 @@
 // The offload target (the NIC) as the host stack sees it: asynchronous calls that take a block
 // list and complete later with a result per block, and indications from the target to the host.
+// It has no clock: a real device has its own time. A simulated one is given a Clock
+// (src/target/clock.ts) that the host moves at every tick.
 
 import type { Kind, Reason, UploadReason } from './enums.js';
 
@@ -117,6 +119,6 @@ export interface OffloadTarget {
   invalidate(blocks: TerminateBlock[]): Promise<BlockStatus[]>;
   /** Data moves on an offloaded connection: the application sent, the peer sent (optional). */
   traffic?(handle: number, sentBytes: number, receivedBytes: number): void;
-  /** The host's clock moved to `now` ms (optional; a simulated target uses it). */
-  advance?(now: number): void;
+  /** Data moves on many offloaded connections at once (optional; preferred over `traffic` when present). */
+  trafficBatch?(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void;
 }

@@ -37,7 +37,8 @@ export interface ConnectionKey extends PathKey {
 
 /** A termination batch: handles in post-order (every dependent before its parent), a reason each. */
 export interface TerminateBatch {
-  readonly handles: Uint32Array;
+  /** Handles are safe integers up to 2^53, so batches of them are Float64Array. */
+  readonly handles: Float64Array;
   readonly reasons: Uint8Array;
   readonly length: number;
 }
@@ -56,11 +57,11 @@ export interface ConnectionKeys {
 }
 
 export interface TableOptions {
-  /** Most live neighbors (default and maximum 4,194,304, the handle's slot space). */
+  /** Most live neighbors (default and maximum 67,108,864, the handle's slot space). */
   maxNeighbors?: number;
-  /** Most live paths (default and maximum 4,194,304). */
+  /** Most live paths (default and maximum 67,108,864). */
   maxPaths?: number;
-  /** Most live connections (default and maximum 4,194,304). */
+  /** Most live connections (default and maximum 67,108,864; memory bounds it first, see README). */
   maxConnections?: number;
   /** Cap on the table's linear memory; beyond it calls throw OutOfMemory (default ~4 GiB). */
   maxMemoryBytes?: number;
@@ -110,7 +111,7 @@ export interface OffloadTableApi {
   offloadNeighbor(neighbor: NeighborInit): number;
   offloadPath(path: PathInit, neighbor: number): number;
   offloadConnection(connection: ConnectionInit, path: number): number;
-  offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Uint32Array;
+  offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Float64Array;
   completeOffload(handles: ArrayLike<number>, ok?: boolean, options?: TerminateOptions): TerminateBatch;
   terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch;
   terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch;
@@ -119,23 +120,23 @@ export interface OffloadTableApi {
   findNeighbor(key: NeighborKey): number;
   findPath(key: PathKey): number;
   findConnection(key: ConnectionKey): number;
-  findConnections(keys: ConnectionKeys): Uint32Array;
+  findConnections(keys: ConnectionKeys): Float64Array;
   kind(handle: number): Kind;
   state(handle: number): State;
   parent(handle: number): number;
   refCount(handle: number): number;
-  dependents(handle: number): Uint32Array;
+  dependents(handle: number): Float64Array;
   pending(handle: number): boolean;
   reason(handle: number): Reason | 0;
   describe(handle: number): ObjectInfo;
   count(kind: Kind): number;
-  handles(kind: Kind): Uint32Array;
-  neighborsOn(ifIndex: number): Uint32Array;
+  handles(kind: Kind): Float64Array;
+  neighborsOn(ifIndex: number): Float64Array;
   check(): void;
   recordTraffic(handle: number, sentBytes: number, receivedBytes?: number): void;
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void;
-  tick(now: number, policy?: ActivityPolicy): Uint32Array;
-  chooseVictims(count: number, priority: number): Uint32Array;
+  tick(now: number, policy?: ActivityPolicy): Float64Array;
+  chooseVictims(count: number, priority: number): Float64Array;
   updatePath(handle: number, update: { mtu: number }): void;
   updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void;
   relinkPath(path: number, neighbor: number): void;

@@ -1,6 +1,11 @@
 // Input validation shared by OffloadTable and the reference model: what JS can check before the
 // table sees a call (types, ranges, address syntax). Every failure is an InvalidArgument that names
 // the call, the field and, inside a batch, the entry.
+//
+// Batches are read exactly once: each array's length once, each entry once, into a private typed
+// copy; validation and everything after it use only the copy. So an array that changes while it is
+// read (a getter, a Proxy, a SharedArrayBuffer a worker writes) cannot make the table place what it
+// did not validate. Every length is checked against MAX_BATCH before anything is allocated.
 
 import { Kind } from './enums.js';
 import { invalid } from './errors.js';
@@ -9,8 +14,12 @@ import type { ActivityPolicy, ConnectionKeys, TableOptions, TerminateOptions } f
 
 /** Largest linear memory the core addresses safely (its pointers are u32): 4 GiB less a page. */
 export const MAX_MEMORY_BYTES = 65535 * 65536;
-/** Slots per kind that a handle can address (22 bits). */
-export const SLOT_LIMIT = 1 << 22;
+/** Slots per kind that a handle can address (26 bits: 67,108,864). */
+export const SLOT_LIMIT = 2 ** 26;
+/** Largest handle: handles are safe integers (kind, generation and slot in 53 bits). */
+export const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
+/** Most entries in one batch argument (2^27 = 134,217,728: more objects than one table can hold). */
+export const MAX_BATCH = 2 ** 27;
 const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
 
 export function readOptions(options: TableOptions | undefined): Required<TableOptions> {
@@ -50,9 +59,14 @@ export function requireU32(value: unknown, what: string): number {
   return requireInt(value, 0, 0xffffffff, what);
 }
 
-/** A handle: an integer 1..2^32-1 (whether it names a live object is the core's to say). */
+/** True if `value` has the form of a handle: an integer 1..2^53-1. */
+export function isHandleForm(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_HANDLE;
+}
+
+/** A handle: an integer 1..2^53-1 (whether it names a live object is the table's to say). */
 export function requireHandle(value: unknown, what: string, index?: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
+  if (!isHandleForm(value)) {
     invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
   }
   return value;
@@ -85,8 +99,67 @@ export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
   return value as ArrayLike<unknown>;
 }
 
-export function sameLength(n: number, value: unknown, what: string): void {
-  if (requireArray(value, what).length !== n) invalid(`${what} has ${(value as ArrayLike<unknown>).length} entries, expected ${n} (one per connection)`);
+/** The length of a batch argument, read once, checked to be at most MAX_BATCH. */
+export function batchLength(value: unknown, what: string): number {
+  const n = requireArray(value, what).length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_BATCH) {
+    invalid(`${what} has ${String(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
+  }
+  return n;
+}
+
+/** Checks that a second array has `n` entries (its length read once); returns it as an array. */
+export function sameLength(n: number, value: unknown, what: string): ArrayLike<unknown> {
+  const m = batchLength(value, what);
+  if (m !== n) invalid(`${what} has ${m} entries, expected ${n} (one per connection)`);
+  return value as ArrayLike<unknown>;
+}
+
+/**
+ * Copies `n` entries of a batch argument, reading each at most once. The first entry that is not a
+ * number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or before it, so
+ * a huge sparse array or Proxy costs no more reads than its first bad entry.
+ */
+function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Array; firstOther: number; otherType: string } {
+  const values = new Float64Array(n);
+  let firstOther = -1;
+  let otherType = '';
+  if (ArrayBuffer.isView(value) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array)) {
+    values.set(value as unknown as ArrayLike<number>); // one read per entry
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = value[i];
+      if (typeof v === 'number') values[i] = v;
+      else {
+        firstOther = i;
+        otherType = typeName(v);
+        values.fill(NaN, i);
+        break;
+      }
+    }
+  }
+  return { values, firstOther, otherType };
+}
+
+/**
+ * A list of handles read once into a private copy. Entries that are not numbers are NaN there;
+ * describe(i) names what entry i was, for the message of its error.
+ */
+export interface HandleList {
+  readonly values: Float64Array;
+  describe(i: number): string;
+}
+
+/** Reads a batch of handles once (length, then every entry); the form of each is checked later, in order. */
+export function readHandleList(value: unknown, what: string): HandleList {
+  const n = batchLength(value, what);
+  const { values, firstOther, otherType } = copyNumbers(value as ArrayLike<unknown>, n);
+  return { values, describe: (i) => (i === firstOther ? otherType : typeName(values[i])) };
+}
+
+/** InvalidArgument for entry i of a handle list that is not a handle. */
+export function notAHandle(list: HandleList, i: number, what: string): never {
+  invalid(`${what}[${i}] must be a handle (a non-zero number returned by an offload call), got ${list.describe(i)}`, i);
 }
 
 export function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
@@ -141,50 +214,113 @@ export function tickStep(now: unknown, last: number | undefined, policy: Resolve
 // Typed arrays of the right type need no per-element check; anything else is checked in order, so
 // that every implementation reports the same first bad entry.
 
-/** Validates the arguments of offloadConnections; returns the batch length. */
-export function validateConnectionBatch(
-  op: string, paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>,
-): number {
-  const n = requireArray(paths, `${op}: paths`).length;
-  sameLength(n, localPorts, `${op}: localPorts`);
-  sameLength(n, remotePorts, `${op}: remotePorts`);
-  if (priorities !== undefined) sameLength(n, priorities, `${op}: priorities`);
-  if (!(paths instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(paths[i], `${op}: paths[${i}]`, i);
-  if (!(localPorts instanceof Uint16Array) || !(remotePorts instanceof Uint16Array)) {
-    for (let i = 0; i < n; i++) packPorts(localPorts[i], remotePorts[i], op, i);
-  }
-  if (priorities !== undefined && !(priorities instanceof Uint8Array)) {
-    for (let i = 0; i < n; i++) requireInt(priorities[i], 0, 255, `${op}: priorities[${i}]`, i);
-  }
-  return n;
+/** A batch of connections read once and validated: path handles, packed ports, priorities. */
+export interface ConnectionBatch {
+  readonly n: number;
+  readonly paths: Float64Array;
+  readonly ports: Uint32Array;
+  readonly priorities: Uint8Array;
 }
 
-/** Validates the keys of findConnections; returns how many. */
-export function validateConnectionKeys(op: string, keys: ConnectionKeys): number {
+/** Reads and validates the arguments of offloadConnections (each entry once, into copies). */
+export function readConnectionBatch(
+  op: string, paths: unknown, localPorts: unknown, remotePorts: unknown, priorities?: unknown,
+): ConnectionBatch {
+  const n = batchLength(paths, `${op}: paths`);
+  const locals = sameLength(n, localPorts, `${op}: localPorts`);
+  const remotes = sameLength(n, remotePorts, `${op}: remotePorts`);
+  const prios = priorities === undefined ? undefined : sameLength(n, priorities, `${op}: priorities`);
+  const p = copyNumbers(paths as ArrayLike<unknown>, n);
+  for (let i = 0; i < n; i++) {
+    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`, i);
+  }
+  const l = copyNumbers(locals, n);
+  const r = copyNumbers(remotes, n);
+  const ports = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const lp = l.values[i]!;
+    const rp = r.values[i]!;
+    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    ports[i] = ((lp << 16) | rp) >>> 0;
+  }
+  const prio = new Uint8Array(n);
+  if (prios !== undefined) {
+    const q = copyNumbers(prios, n);
+    for (let i = 0; i < n; i++) {
+      const v = q.values[i]!;
+      if (!Number.isInteger(v) || v < 0 || v > 255) invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${i === q.firstOther ? q.otherType : typeName(v)}`, i);
+      prio[i] = v;
+    }
+  }
+  return { n, paths: p.values, ports, priorities: prio };
+}
+
+const isPort = (v: number) => Number.isInteger(v) && v >= 0 && v <= 65535;
+
+/** Keys of findConnections read once: addresses (16 bytes each) and packed ports. */
+export interface KeyBatch {
+  readonly n: number;
+  readonly sources: Uint8Array;
+  readonly destinations: Uint8Array;
+  readonly ports: Uint32Array;
+}
+
+/** Reads and validates the keys of findConnections (each entry once, into copies). */
+export function readConnectionKeys(op: string, keys: ConnectionKeys): KeyBatch {
   requireObject(keys, op, 'keys');
-  const n = requireArray(keys.localPorts, `${op}: localPorts`).length;
-  sameLength(n, keys.remotePorts, `${op}: remotePorts`);
+  const localPorts = keys.localPorts;
+  const remotePorts = keys.remotePorts;
+  const n = batchLength(localPorts, `${op}: localPorts`);
+  sameLength(n, remotePorts, `${op}: remotePorts`);
+  const copies: Uint8Array[] = [];
   for (const field of ['sources', 'destinations'] as const) {
     const a = keys[field];
     if (!(a instanceof Uint8Array) || a.length !== n * 16) {
       invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
     }
+    copies.push(a.slice());
   }
-  if (!(keys.localPorts instanceof Uint16Array) || !(keys.remotePorts instanceof Uint16Array)) {
-    for (let i = 0; i < n; i++) packPorts(keys.localPorts[i], keys.remotePorts[i], op, i);
+  const l = copyNumbers(localPorts, n);
+  const r = copyNumbers(remotePorts, n);
+  const ports = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const lp = l.values[i]!;
+    const rp = r.values[i]!;
+    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    ports[i] = ((lp << 16) | rp) >>> 0;
   }
-  return n;
+  return { n, sources: copies[0]!, destinations: copies[1]!, ports };
 }
 
-/** Validates the arguments of recordTrafficBatch; returns the batch length. */
-export function validateTrafficBatch(op: string, handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): number {
-  const n = requireArray(handles, `${op}: handles`).length;
-  sameLength(n, sentBytes, `${op}: sentBytes`);
-  if (receivedBytes !== undefined) sameLength(n, receivedBytes, `${op}: receivedBytes`);
-  if (!(handles instanceof Uint32Array)) for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
-  if (!(sentBytes instanceof Uint32Array)) for (let i = 0; i < n; i++) requireBytes(sentBytes[i], `${op}: sentBytes[${i}]`, i);
-  if (receivedBytes !== undefined && !(receivedBytes instanceof Uint32Array)) {
-    for (let i = 0; i < n; i++) requireBytes(receivedBytes[i], `${op}: receivedBytes[${i}]`, i);
-  }
-  return n;
+/** A traffic batch read once: handles (checked in order later) and bytes (sent + received, capped). */
+export interface TrafficBatch {
+  readonly n: number;
+  readonly handles: HandleList;
+  readonly bytes: Uint32Array;
 }
+
+/** Reads and validates the arguments of recordTrafficBatch (each entry once, into copies). */
+export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknown, receivedBytes?: unknown): TrafficBatch {
+  const list = readHandleList(handles, `${op}: handles`);
+  const n = list.values.length;
+  const sent = copyNumbers(sameLength(n, sentBytes, `${op}: sentBytes`), n);
+  const received = receivedBytes === undefined ? undefined : copyNumbers(sameLength(n, receivedBytes, `${op}: receivedBytes`), n);
+  for (let i = 0; i < n; i++) if (!isHandleForm(list.values[i])) notAHandle(list, i, `${op}: handles`);
+  const bytes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = sent.values[i]!;
+    if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${i === sent.firstOther ? sent.otherType : typeName(s)}`, i);
+    let b = s;
+    if (received) {
+      const r = received.values[i]!;
+      if (!isBytes(r)) invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${i === received.firstOther ? received.otherType : typeName(r)}`, i);
+      b = Math.min(0xffffffff, s + r);
+    }
+    bytes[i] = b;
+  }
+  return { n, handles: list, bytes };
+}
+
+const isBytes = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

@@ -35,7 +35,7 @@ function assertTwins({ a, b, paths }: Ctx): void {
 /** A batch of `n` entries with distinct keys, under the four paths. */
 function batch(paths: number[], n: number) {
   return {
-    parents: Uint32Array.from({ length: n }, (_, i) => paths[i % 4]!),
+    parents: Float64Array.from({ length: n }, (_, i) => paths[i % 4]!),
     local: Uint16Array.from({ length: n }, (_, i) => 10000 + Math.floor(i / 4)),
     remote: new Uint16Array(n).fill(9),
   };
@@ -91,7 +91,7 @@ test('Capacity for a whole large batch is checked before any chunk is placed', (
   const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
   const p = t.offloadPath({ source: '10.0.0.2', destination: '10.9.0.1' }, n);
   const before = snapshot(t);
-  throwsCode(() => t.offloadConnections(new Uint32Array(100_001).fill(p), Uint16Array.from({ length: 100_001 }, (_, i) => i % 65536), Uint16Array.from({ length: 100_001 }, (_, i) => Math.floor(i / 65536))), ErrorCode.Capacity);
+  throwsCode(() => t.offloadConnections(new Float64Array(100_001).fill(p), Uint16Array.from({ length: 100_001 }, (_, i) => i % 65536), Uint16Array.from({ length: 100_001 }, (_, i) => Math.floor(i / 65536))), ErrorCode.Capacity);
   assert.is(snapshot(t), before);
   t.check();
 });

@@ -95,7 +95,7 @@ export class Pair {
   /** The core handle a ref names now. */
   private resolve(r: Ref): number {
     if (r === -1) return 0;
-    if (r === -2) return (3 * 2 ** 30 + 4_000_000) >>> 0; // forged: no such slot
+    if (r === -2) return 3 * 2 ** 51 + 4_000_000; // forged: no such slot
     if (r === -3) return 12345; // no kind bits
     const pick = r >> 2;
     const kind = r & 3;
@@ -128,8 +128,8 @@ export class Pair {
       }
       default: core = [];
     }
-    const forged = (3 * 2 ** 30 + 4_000_000) >>> 0;
-    return { core, reference: core.map((h) => (h === forged ? 3 * 2 ** 30 + 2 ** 29 : h === 12345 ? h : this.mapped(h))) };
+    const forged = 3 * 2 ** 51 + 4_000_000;
+    return { core, reference: core.map((h) => (h === forged ? 3 * 2 ** 51 + 2 ** 50 : h === 12345 ? h : this.mapped(h))) };
   }
 
   /** Runs one operation on both tables and compares everything. Throws a description on divergence. */
@@ -171,7 +171,7 @@ export class Pair {
       case 'connections':
         return t.offloadConnections(hs, o.entries.map((e) => 1000 + e.local), o.entries.map((e) => 80 + e.remote));
       case 'bigBatch': {
-        const parents = new Uint32Array(o.size).fill(hs[0]!);
+        const parents = new Float64Array(o.size).fill(hs[0]!);
         const local = Uint16Array.from({ length: o.size }, (_, i) => (o.base + i) % 65536);
         return t.offloadConnections(parents, local, new Uint16Array(o.size).fill(7));
       }
@@ -229,7 +229,7 @@ export class Pair {
       this.record([c], [r]);
       return;
     }
-    if (c instanceof Uint32Array && r instanceof Uint32Array) {
+    if (c instanceof Float64Array && r instanceof Float64Array) {
       if (c.length !== r.length) throw new Error(`${where}: ${c.length} handles vs ${r.length}`);
       this.record([...c], [...r]);
       return;

@@ -28,3 +28,7 @@ for (let round = 0; ops < target; round++) {
 }
 console.log(`fuzz: ${ops.toLocaleString('en-US')} operations in ${runs} sequences agreed (largest table ${largest.toLocaleString('en-US')} objects), ` +
   `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+// Then the faulty-target fuzz of HostStack (test/host-fuzz.ts): HOST_FUZZ_STEPS steps (default 20,000).
+const { longHostFuzz } = await import('./host-fuzz.js');
+await longHostFuzz(seed, Number(process.env.HOST_FUZZ_STEPS ?? 20_000));

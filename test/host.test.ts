@@ -275,6 +275,7 @@ test('a terminate that reaches an initiate in flight waits for it', async () => 
   assert.is(await pending, c, 'the initiate completed');
   w.target.advance(10);
   await gone;
+  await w.host.idle();
   assert.equal(w.events.terminated.map((e) => e.handle), [c, w.events.offloaded[1]!.handle, w.events.offloaded[0]!.handle]);
   w.host.table.check();
 });
@@ -305,10 +306,10 @@ test('host calls validate their input and change nothing when they throw', async
   throwsCode(() => w.host.tick(NaN), ErrorCode.InvalidArgument, /finite time/);
   throwsCode(() => w.host.tick(50), ErrorCode.InvalidArgument, /before the previous tick/);
   throwsCode(() => w.host.recordTraffic(c, -1), ErrorCode.InvalidArgument, /sentBytes/);
-  throwsCode(() => w.host.recordTraffic(3 * 2 ** 30 + 5, 1), ErrorCode.StaleHandle);
+  throwsCode(() => w.host.recordTraffic(3 * 2 ** 51 + 5, 1), ErrorCode.StaleHandle);
   throwsCode(() => void w.host.pause(-1), ErrorCode.InvalidArgument, /ifIndex/);
   throwsCode(() => void w.host.updatePath(w.host.table.parent(c), 10), ErrorCode.InvalidArgument, /mtu/);
-  for (const call of [() => w.host.query(3 * 2 ** 30 + 5), () => w.host.invalidate(c), () => w.host.terminate([c], 0)]) {
+  for (const call of [() => w.host.query(3 * 2 ** 51 + 5), () => w.host.invalidate(c), () => w.host.terminate([c], 0)]) {
     try {
       await call();
       assert.unreachable('should throw');
@@ -331,6 +332,102 @@ test('HostStack.create validates its options', async () => {
     }
   }
   throwsCode(() => new SimulatedTarget({ faults: { initiateFailure: 2 } }), ErrorCode.InvalidArgument, /probability/);
+});
+
+test('route change: a connection on a path known under another neighbor moves the path there; the old neighbor goes', async () => {
+  const w = await world();
+  const t = w.host.table;
+  const a = await w.host.offload(request(1));
+  // Same source and destination (so the same path), now routed through interface 2's next hop.
+  const b = await w.host.offload({ ...request(1), ifIndex: 2, nextHop: '10.2.0.1', localPort: 50000 });
+  assert.ok(a && b);
+  await settle(w);
+  const path = t.parent(b);
+  assert.is(t.parent(a), path, 'one path, with both connections');
+  assert.is(t.parent(path), t.findNeighbor({ ifIndex: 2, address: '10.2.0.1' }), 'under the requested neighbor');
+  assert.is(t.count(Kind.Neighbor), 1, 'the old neighbor is gone');
+  assert.equal(reasonsOf(w, Kind.Neighbor), ['Orphaned']);
+  for (const n of t.handles(Kind.Neighbor)) assert.ok(t.refCount(n) > 0, 'no neighbor is offloaded with nothing below it');
+  assert.is(w.target.calls.update, 1, 'the target was told the path moved');
+  w.target.linkDown(2);
+  await settle(w);
+  assert.is(t.count(Kind.Connection), 0, 'the requested route is the one a link down takes');
+  t.check();
+});
+
+test('a connection whose initiate fails leaves no empty path or neighbor behind', async () => {
+  const w = await world();
+  w.target.capacity = 0; // the target refuses the connection (not its neighbor and path) without telling the host
+  assert.is(await w.host.offload(request(1)), 0);
+  assert.match(w.events.refused[0]!.why, /initiate/);
+  await settle(w);
+  assert.is(w.host.table.count(Kind.Neighbor) + w.host.table.count(Kind.Path), 0);
+});
+
+test("'terminated' fires after the object is freed: its handler can offload the same connection again", async () => {
+  const w = await world();
+  const c = await w.host.offload(request(1));
+  let seen: unknown;
+  let again: Promise<number> | undefined;
+  w.host.on('terminated', (e) => {
+    if (e.handle !== c) return;
+    try {
+      seen = State[w.host.table.state(c)];
+    } catch (error) {
+      seen = (error as { code: string }).code;
+    }
+    again = w.host.offload(request(1));
+  });
+  await w.host.terminate([c]);
+  await settle(w);
+  assert.is(seen, ErrorCode.StaleHandle, 'freed before the event');
+  const c2 = await again!;
+  assert.ok(c2 && c2 !== c, 'offloaded again, with a new handle');
+  assert.is(w.host.table.state(c2), State.Offloaded);
+  assert.is(w.host.table.state(w.host.table.parent(c2)), State.Offloaded, 'its path was offloaded afresh');
+  assert.equal(w.events.error, []);
+  w.host.table.check();
+});
+
+test('capacity drop: nothing held is terminated, and one offload preempts at most one victim', async () => {
+  const w = await world({ capacity: 100 });
+  const held: number[] = [];
+  for (let i = 1; i <= 20; i++) held.push(await w.host.offload(request(i, { priority: 0 })));
+  w.target.setCapacity(5);
+  assert.is(await w.host.offload(request(50, { priority: 1 })), 0);
+  await settle(w);
+  assert.is(w.events.terminated.length, 0, 'a capacity drop terminates nothing, and no offload preempts many');
+  assert.match(w.events.refused[0]!.why, /more than one would have to go/);
+  await w.host.terminate(held.slice(0, 15));
+  await settle(w);
+  const before = w.events.terminated.length;
+  assert.ok(await w.host.offload(request(51, { priority: 1 })), 'at capacity again: one victim makes room');
+  await settle(w);
+  const preempted = w.events.terminated.slice(before).filter((e) => e.reason === Reason.HigherPriority);
+  assert.is(preempted.length, 1);
+  assert.is(w.host.table.count(Kind.Connection), 5);
+});
+
+test('three high-priority offloads at capacity 2: two victims in all, never more', async () => {
+  const w = await world({ capacity: 2, latencyMs: 10 });
+  let now = 0;
+  const step = async () => {
+    now += 10;
+    w.host.tick(now);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+  const a = w.host.offload(request(1));
+  const b = w.host.offload(request(2));
+  while (w.host.table.count(Kind.Connection) < 2 || w.host.status().inFlight) await step();
+  assert.ok((await a) && (await b));
+  // Two high-priority offloads at once: each preempts one victim; a third finds no room and no
+  // victim it may take without a second preemption.
+  const high = [w.host.offload(request(3, { priority: 9 })), w.host.offload(request(4, { priority: 9 })), w.host.offload(request(5, { priority: 9 }))];
+  for (let i = 0; i < 20; i++) await step();
+  const results = await Promise.all(high);
+  assert.is(results.filter((h) => h).length, 2);
+  assert.is(w.events.terminated.filter((e) => e.reason === Reason.HigherPriority).length, 2);
+  w.host.table.check();
 });
 
 test.run();

@@ -322,7 +322,7 @@ for (const [name, create] of implementations) {
   test('batch offload and batch lookup agree with the one-at-a-time calls', ({ t }) => {
     const tree = offloadedTree(t, 1, 3, 0);
     const paths = [tree.paths[0]!, tree.paths[1]!, tree.paths[2]!, tree.paths[0]!];
-    const hs = t.offloadConnections(Uint32Array.from(paths), [1, 2, 3, 4], [80, 80, 80, 80], [1, 2, 3, 4]);
+    const hs = t.offloadConnections(Float64Array.from(paths), [1, 2, 3, 4], [80, 80, 80, 80], [1, 2, 3, 4]);
     assert.is(hs.length, 4);
     hs.forEach((h, i) => {
       assert.is(t.parent(h), paths[i]);

@@ -8,11 +8,11 @@ const test = suite('scale');
 test('a cascade over 1,000,000 connections, one terminate and one completeTerminate', () => {
   const t = OffloadTable.createSync();
   const neighbor = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
-  const paths = new Uint32Array(1000);
+  const paths = new Float64Array(1000);
   for (let i = 0; i < 1000; i++) paths[i] = t.offloadPath({ source: '10.0.0.2', destination: `10.9.${i >> 8}.${i & 255}` }, neighbor);
   t.completeOffload([neighbor, ...paths]);
   const perPath = 1000;
-  const parents = new Uint32Array(perPath * 1000);
+  const parents = new Float64Array(perPath * 1000);
   const local = new Uint16Array(parents.length);
   const remote = new Uint16Array(parents.length).fill(443);
   for (let i = 0; i < parents.length; i++) {

@@ -99,11 +99,11 @@ for (const [name, create] of implementations) {
     throwsCode(() => t.recordTraffic(tree.paths[0]!, 5), ErrorCode.WrongKind, /not a connection/);
     throwsCode(() => t.recordTraffic(c1, -5), ErrorCode.InvalidArgument, /sentBytes/);
     throwsCode(() => t.recordTraffic(c1, 1, 2 ** 32), ErrorCode.InvalidArgument, /receivedBytes/);
-    const e = throwsCode(() => t.recordTrafficBatch([c1, c2, 3 * 2 ** 30 + 99], [1, 2, 3]), ErrorCode.StaleHandle);
+    const e = throwsCode(() => t.recordTrafficBatch([c1, c2, 3 * 2 ** 51 + 99], [1, 2, 3]), ErrorCode.StaleHandle);
     assert.is(e.index, 2);
     throwsCode(() => t.recordTrafficBatch([c1, c2], [1]), ErrorCode.InvalidArgument, /sentBytes has 1 entries/);
     assert.is(snapshot(t), before);
-    t.recordTrafficBatch(Uint32Array.from([c1, c2, c1]), Uint32Array.from([10, 20, 30]), Uint32Array.from([1, 2, 3]));
+    t.recordTrafficBatch(Float64Array.from([c1, c2, c1]), Uint32Array.from([10, 20, 30]), Uint32Array.from([1, 2, 3]));
     assert.is(t.describe(c1).traffic!.bytes, 44);
     t.recordTraffic(c2, 2 ** 32 - 1, 0);
     assert.is(t.describe(c2).traffic!.bytes, 2 ** 32 - 1, 'saturates');

@@ -2,8 +2,8 @@
 // semantics, errors and batches as the Wasm OffloadTable. It is the oracle of the differential
 // tests and the baseline of the benchmarks: written to be clear and correct, not slow.
 //
-// Handles have the core's shape, kind in the top two bits, and a serial number below that is
-// never reused, so a freed object's handle is stale forever.
+// Handles have the core's shape, kind above bit 51 (kind x 2^51), and a serial number below that
+// is never reused, so a freed object's handle is stale forever.
 
 import { ErrorCode, Kind, Reason, State } from '../enums.js';
 import { OffloadError, describeHandle, invalid } from '../errors.js';
@@ -13,9 +13,9 @@ import type {
   TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
 } from '../types.js';
 import {
-  validateConnectionBatch, validateConnectionKeys, validateTrafficBatch, requireBytes,
+  readConnectionBatch, readConnectionKeys, readTrafficBatch, readHandleList, notAHandle, isHandleForm, requireBytes,
   readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
-  requireKind, requireReason, readPrune, requireArray, packPorts,
+  requireKind, requireReason, readPrune, packPorts,
 } from '../validate.js';
 
 interface Entry {
@@ -45,7 +45,7 @@ interface Entry {
   quiet: number;
 }
 
-const KIND_SHIFT = 2 ** 30;
+const KIND_SHIFT = 2 ** 51;
 const EMPTY = new Uint8Array(0);
 
 /** 16 address bytes as a string key (one char per byte). */
@@ -89,7 +89,7 @@ class Batch {
   result(): TerminateBatch {
     const order = this.entries.map((_, i) => i).sort((a, b) => this.entries[b]!.kind - this.entries[a]!.kind || a - b);
     return {
-      handles: Uint32Array.from(order, (i) => this.entries[i]!.handle),
+      handles: Float64Array.from(order, (i) => this.entries[i]!.handle),
       reasons: Uint8Array.from(order, (i) => this.reasons[i]!),
       length: order.length,
     };
@@ -182,14 +182,15 @@ export class ReferenceTable implements OffloadTableApi {
     localPorts: ArrayLike<number>,
     remotePorts: ArrayLike<number>,
     priorities?: ArrayLike<number>,
-  ): Uint32Array {
+  ): Float64Array {
     const op = 'offloadConnections';
-    const n = validateConnectionBatch(op, paths, localPorts, remotePorts, priorities);
+    const batch = readConnectionBatch(op, paths, localPorts, remotePorts, priorities);
+    const n = batch.n;
     const parents: Entry[] = [];
-    const ports = Array.from({ length: n }, (_, i) => ((localPorts[i]! << 16) | remotePorts[i]!) >>> 0);
-    const prios = Array.from({ length: n }, (_, i) => priorities?.[i] ?? 0);
+    const ports = batch.ports;
+    const prios = batch.priorities;
     for (let i = 0; i < n; i++) {
-      const parent = this.parentFor(paths[i]!, Kind.Path, op, i);
+      const parent = this.parentFor(batch.paths[i]!, Kind.Path, op, i);
       const existing = parent.connections!.get(ports[i]!);
       if (existing) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): an object with this key is already in the table: ${describeHandle(existing.handle)}`, i);
       parents.push(parent);
@@ -201,7 +202,7 @@ export class ReferenceTable implements OffloadTableApi {
       if (seen.has(key)) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): this key appears earlier in the same batch`, i);
       seen.add(key);
     }
-    return Uint32Array.from(parents, (parent, i) => this.addConnection(parent, ports[i]!, prios[i]!).handle);
+    return Float64Array.from(parents, (parent, i) => this.addConnection(parent, ports[i]!, prios[i]!).handle);
   }
 
   completeOffload(handles: ArrayLike<number>, ok = true, options?: TerminateOptions): TerminateBatch {
@@ -296,13 +297,13 @@ export class ReferenceTable implements OffloadTableApi {
     return path?.connections!.get(ports)?.handle ?? 0;
   }
 
-  findConnections(keys: ConnectionKeys): Uint32Array {
+  findConnections(keys: ConnectionKeys): Float64Array {
     const op = 'findConnections';
-    const n = validateConnectionKeys(op, keys);
-    const out = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const path = this.paths.get(`${addressKey(keys.sources, 16 * i)}/${addressKey(keys.destinations, 16 * i)}`);
-      out[i] = path?.connections!.get(((keys.localPorts[i]! << 16) | keys.remotePorts[i]!) >>> 0)?.handle ?? 0;
+    const k = readConnectionKeys(op, keys);
+    const out = new Float64Array(k.n);
+    for (let i = 0; i < k.n; i++) {
+      const path = this.paths.get(`${addressKey(k.sources, 16 * i)}/${addressKey(k.destinations, 16 * i)}`);
+      out[i] = path?.connections!.get(k.ports[i]!)?.handle ?? 0;
     }
     return out;
   }
@@ -325,8 +326,8 @@ export class ReferenceTable implements OffloadTableApi {
     return this.get(handle, 'refCount').dependents.size;
   }
 
-  dependents(handle: number): Uint32Array {
-    return Uint32Array.from(this.get(handle, 'dependents').dependents, (d) => d.handle);
+  dependents(handle: number): Float64Array {
+    return Float64Array.from(this.get(handle, 'dependents').dependents, (d) => d.handle);
   }
 
   pending(handle: number): boolean {
@@ -372,19 +373,18 @@ export class ReferenceTable implements OffloadTableApi {
 
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
-    const n = validateTrafficBatch(op, handles, sentBytes, receivedBytes);
-    const bytes = Array.from({ length: n }, (_, i) => Math.min(0xffffffff, sentBytes[i]! + (receivedBytes?.[i] ?? 0)));
+    const batch = readTrafficBatch(op, handles, sentBytes, receivedBytes);
     const entries: Entry[] = [];
-    for (let i = 0; i < n; i++) entries.push(this.connection(handles[i]!, op, i));
-    entries.forEach((e, i) => this.record(e, bytes[i]!));
+    for (let i = 0; i < batch.n; i++) entries.push(this.connection(batch.handles.values[i]!, op, i));
+    entries.forEach((e, i) => this.record(e, batch.bytes[i]!));
   }
 
-  tick(now: number, policy?: ActivityPolicy): Uint32Array {
+  tick(now: number, policy?: ActivityPolicy): Float64Array {
     const op = 'tick';
     const p = readActivityPolicy(policy, op);
     const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
     this.lastTick = now;
-    if (dt === 0) return new Uint32Array(0);
+    if (dt === 0) return new Float64Array(0);
     const quiet: number[] = [];
     for (const e of this.objects.values()) {
       if (e.kind !== Kind.Connection) continue;
@@ -400,10 +400,10 @@ export class ReferenceTable implements OffloadTableApi {
         e.quiet = 0;
       }
     }
-    return Uint32Array.from(quiet);
+    return Float64Array.from(quiet);
   }
 
-  chooseVictims(count: number, priority: number): Uint32Array {
+  chooseVictims(count: number, priority: number): Float64Array {
     const op = 'chooseVictims';
     const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
     const below = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
@@ -414,7 +414,7 @@ export class ReferenceTable implements OffloadTableApi {
         out.push(e.handle);
       }
     }
-    return Uint32Array.from(out);
+    return Float64Array.from(out);
   }
 
   // ---- cached variables ------------------------------------------------------------------------
@@ -477,15 +477,15 @@ export class ReferenceTable implements OffloadTableApi {
     return this.counts[requireKind(kind, 'count')]!;
   }
 
-  handles(kind: Kind): Uint32Array {
+  handles(kind: Kind): Float64Array {
     const k = requireKind(kind, 'handles');
     const out: number[] = [];
     for (const e of this.objects.values()) if (e.kind === k) out.push(e.handle);
-    return Uint32Array.from(out);
+    return Float64Array.from(out);
   }
 
-  neighborsOn(ifIndex: number): Uint32Array {
-    return Uint32Array.from(this.interfaces.get(requireU32(ifIndex, 'neighborsOn: ifIndex')) ?? [], (e) => e.handle);
+  neighborsOn(ifIndex: number): Float64Array {
+    return Float64Array.from(this.interfaces.get(requireU32(ifIndex, 'neighborsOn: ifIndex')) ?? [], (e) => e.handle);
   }
 
   check(): void {
@@ -601,11 +601,14 @@ export class ReferenceTable implements OffloadTableApi {
 
   /** The live entries of `handles`, validated in order (and in `state`, if given). */
   private resolveAll(handles: ArrayLike<number>, op: string, state?: State): Entry[] {
-    const n = requireArray(handles, `${op}: handles`).length;
+    // Read once into a copy; then each entry in order: a handle, live, in `state` (as the core).
+    const list = readHandleList(handles, `${op}: handles`);
+    const n = list.values.length;
     const out: Entry[] = [];
-    for (let i = 0; i < n; i++) requireHandle(handles[i], `${op}: handles[${i}]`, i);
     for (let i = 0; i < n; i++) {
-      const e = this.lookup(handles[i]!, op, i);
+      const h = list.values[i]!;
+      if (!isHandleForm(h)) notAHandle(list, i, `${op}: handles`);
+      const e = this.lookup(h, op, i);
       if (state !== undefined && e.state !== state) {
         this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} is ${State[e.state]}, expected ${State[state]}`, i);
       }

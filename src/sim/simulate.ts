@@ -275,7 +275,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       f.sent += out;
       f.received += bytes - out;
     }
-    if (handles.length) host.recordTrafficBatch(Uint32Array.from(handles), Uint32Array.from(sent), Uint32Array.from(received));
+    if (handles.length) host.recordTrafficBatch(Float64Array.from(handles), Uint32Array.from(sent), Uint32Array.from(received));
     host.tick(now);
     peak = Math.max(peak, table.count(Kind.Connection));
     if (now % sampleEvery === 0) {

@@ -1,0 +1,179 @@
+// The simulated target's TCP state, one row per offloaded connection, in typed-array columns: no
+// JS object per connection, so a run over a million connections costs a few passes over arrays.
+//
+//   slot:        0        1        2     ...  count-1 | (room to grow, doubled when full)
+//   handle     [ h7     | h3     | h12  | ... ]          Float64Array (handles are safe integers)
+//   path       [ p1     | p1     | p4   | ... ]          the connection's path handle
+//   sndUna     [        |        |      | ... ]  \
+//   sndNxt     [        |        |      | ... ]   |      sequence numbers, Float64Array
+//   rcvNxt     [        |        |      | ... ]   |      (plain numbers: no wrap is modelled)
+//   delivered  [        |        |      | ... ]  /       received bytes before this reached the host
+//   cWnd, ssThresh, sRtt, rttVar                          Float64Array
+//   slotOf: HandleIndex, handle -> slot
+//
+// Rows are dense: removing a row moves the last row into its place, so a pass touches exactly the
+// connections held. The byte queues need no storage of their own. Sends are appended at SndNxt and
+// acknowledged from SndUna, receives appended at RcvNxt and delivered from `delivered`, always in
+// order and without gaps, so the two queues are exactly [SndUna, SndNxt) and [delivered, RcvNxt):
+// the segments handed back on termination are computed from the columns, in order, nothing lost.
+
+import type { DelegatedState, Segment } from '../target.js';
+import { HandleIndex } from './handle-index.js';
+
+const SND_WND = 65535;
+const INITIAL_CWND = 14600;
+const INITIAL_SSTHRESH = 65535;
+const MSS = 1460;
+
+export class TcpColumns {
+  /** Rows in use: slots 0..count-1. */
+  count = 0;
+  handle = new Float64Array(0);
+  path = new Float64Array(0);
+  sndUna = new Float64Array(0);
+  sndNxt = new Float64Array(0);
+  rcvNxt = new Float64Array(0);
+  delivered = new Float64Array(0);
+  cWnd = new Float64Array(0);
+  ssThresh = new Float64Array(0);
+  sRtt = new Float64Array(0);
+  rttVar = new Float64Array(0);
+  private readonly slotOf = new HandleIndex();
+
+  /** The row of a connection, or -1 if it is not held. */
+  slot(handle: number): number {
+    return this.slotOf.get(handle);
+  }
+
+  /** Adds a connection taking over at the host's sequence numbers; bytes in [sndUna, sndNxt) come along unacknowledged. */
+  add(handle: number, path: number, tcp: { sndUna: number; sndNxt: number; rcvNxt: number }): number {
+    if (this.count === this.handle.length) this.grow();
+    const s = this.count++;
+    this.slotOf.set(handle, s);
+    this.handle[s] = handle;
+    this.path[s] = path;
+    this.sndUna[s] = tcp.sndUna;
+    this.sndNxt[s] = tcp.sndNxt;
+    this.rcvNxt[s] = tcp.rcvNxt;
+    this.delivered[s] = tcp.rcvNxt;
+    this.cWnd[s] = INITIAL_CWND;
+    this.ssThresh[s] = INITIAL_SSTHRESH;
+    this.sRtt[s] = 0;
+    this.rttVar[s] = 0;
+    return s;
+  }
+
+  /** Removes a connection's row (the last row moves into it). */
+  remove(handle: number): void {
+    const s = this.slotOf.get(handle);
+    if (s < 0) return;
+    this.slotOf.delete(handle);
+    const last = --this.count;
+    if (s === last) return;
+    for (const column of this.columns()) column[s] = column[last]!;
+    this.slotOf.set(this.handle[s]!, s);
+  }
+
+  /** The application sent `sent` bytes and the peer `received` bytes on row `s`. */
+  traffic(s: number, sent: number, received: number): void {
+    this.sndNxt[s]! += sent;
+    this.rcvNxt[s]! += received;
+  }
+
+  /** The peer acknowledges `bytes` (at most what is outstanding) after a round trip of `rtt` ms. */
+  acknowledge(s: number, bytes: number, rtt: number): void {
+    const acked = Math.min(bytes, this.sndNxt[s]! - this.sndUna[s]!);
+    if (acked <= 0) return;
+    this.sndUna[s]! += acked;
+    // RFC 6298 smoothing, and slow start / congestion avoidance.
+    if (this.sRtt[s] === 0) {
+      this.sRtt[s] = rtt;
+      this.rttVar[s] = rtt / 2;
+    } else {
+      this.rttVar[s] = 0.75 * this.rttVar[s]! + 0.25 * Math.abs(this.sRtt[s]! - rtt);
+      this.sRtt[s] = 0.875 * this.sRtt[s]! + 0.125 * rtt;
+    }
+    const cWnd = this.cWnd[s]!;
+    this.cWnd[s] = cWnd + (cWnd < this.ssThresh[s]! ? Math.min(acked, MSS) : Math.max(1, Math.floor((MSS * MSS) / cWnd)));
+  }
+
+  /**
+   * One clock step for every row: the peer acknowledges a random share of what is outstanding
+   * (after a random round trip of 1..51 ms), and with probability `deliverProbability` the posted
+   * receive buffers take a random share of what is buffered; `delivered(handle, bytes)` is called
+   * for each delivery. The same draws in the same order as acknowledge() and deliver() one by one.
+   */
+  step(random: () => number, deliverProbability: number, delivered: (handle: number, bytes: number) => void): void {
+    const { sndUna, sndNxt, rcvNxt } = this;
+    const got = this.delivered;
+    for (let s = 0; s < this.count; s++) {
+      const outstanding = sndNxt[s]! - sndUna[s]!;
+      if (outstanding > 0) this.acknowledge(s, Math.floor(outstanding * random()), 1 + random() * 50);
+      const buffered = rcvNxt[s]! - got[s]!;
+      if (buffered > 0 && random() < deliverProbability) {
+        const n = Math.min(buffered, Math.ceil(buffered * random()));
+        if (n > 0) {
+          got[s]! += n;
+          delivered(this.handle[s]!, n);
+        }
+      }
+    }
+  }
+
+  /** Delivers up to `bytes` of buffered received data to the host; returns how many. */
+  deliver(s: number, bytes: number): number {
+    const n = Math.max(0, Math.min(bytes, this.rcvNxt[s]! - this.delivered[s]!));
+    this.delivered[s]! += n;
+    return n;
+  }
+
+  delegatedState(s: number): DelegatedState {
+    const outstanding = this.sndNxt[s]! > this.sndUna[s]!;
+    return {
+      sndUna: this.sndUna[s]!, sndNxt: this.sndNxt[s]!, rcvNxt: this.rcvNxt[s]!, sndWnd: SND_WND, cWnd: this.cWnd[s]!,
+      ssThresh: this.ssThresh[s]!, sRtt: this.sRtt[s]!, rttVar: this.rttVar[s]!,
+      timers: {
+        retransmit: outstanding ? Math.max(200, Math.round(this.sRtt[s]! + 4 * this.rttVar[s]!)) : null,
+        keepalive: 7_200_000,
+        delayedAck: this.rcvNxt[s]! > this.delivered[s]! ? 200 : null,
+      },
+    };
+  }
+
+  /** Sent data not yet acknowledged, in order. */
+  unacknowledged(s: number): Segment[] {
+    return queue(this.sndUna[s]!, this.sndNxt[s]!);
+  }
+
+  /** Received data not yet delivered to the host, in order. */
+  received(s: number): Segment[] {
+    return queue(this.delivered[s]!, this.rcvNxt[s]!);
+  }
+
+  private columns(): Float64Array[] {
+    return [this.handle, this.path, this.sndUna, this.sndNxt, this.rcvNxt, this.delivered, this.cWnd, this.ssThresh, this.sRtt, this.rttVar];
+  }
+
+  private grow(): void {
+    const size = Math.max(1024, this.handle.length * 2);
+    const bigger = (old: Float64Array) => {
+      const next = new Float64Array(size);
+      next.set(old);
+      return next;
+    };
+    this.handle = bigger(this.handle);
+    this.path = bigger(this.path);
+    this.sndUna = bigger(this.sndUna);
+    this.sndNxt = bigger(this.sndNxt);
+    this.rcvNxt = bigger(this.rcvNxt);
+    this.delivered = bigger(this.delivered);
+    this.cWnd = bigger(this.cWnd);
+    this.ssThresh = bigger(this.ssThresh);
+    this.sRtt = bigger(this.sRtt);
+    this.rttVar = bigger(this.rttVar);
+  }
+}
+
+function queue(from: number, to: number): Segment[] {
+  return to > from ? [{ seq: from, length: to - from }] : [];
+}
