@@ -98,6 +98,7 @@ function summary(r: SimulationResult): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'trace') process.exit(await (await import('./cli/trace.js')).traceCommand(process.argv.slice(3)));
   const args = parseArgs(process.argv.slice(2));
   const { scenario, cdf } = loadScenario(args.file, args.seed);
   const tty = process.stdout.isTTY && !args.json;

@@ -92,6 +92,31 @@ export interface HostStackOptions {
   targetTimeoutMs?: number;
 }
 
+/**
+ * A request read once, field by field, with addresses given as bytes copied: the caller may change
+ * its object (or a getter may answer differently) while the offload waits for the target.
+ */
+function snapshot(request: OffloadRequest): OffloadRequest {
+  const copy = (a: unknown) => (a instanceof Uint8Array ? a.slice() : a) as string | Uint8Array;
+  const { ifIndex, nextHop, source, destination, localPort, remotePort, priority, tcp } = request;
+  return {
+    ifIndex, nextHop: copy(nextHop), source: copy(source), destination: copy(destination), localPort, remotePort,
+    ...(priority !== undefined ? { priority } : {}), ...(tcp !== undefined ? { tcp } : {}),
+  };
+}
+
+/** Most entries a batch call of the host copies (the table's own limits are checked after). */
+const MAX_BATCH = 2 ** 27;
+
+/** A batch argument read once into a copy (typed arrays, even over shared memory, are copied whole). */
+function readOnce(values: ArrayLike<number>, what: string): ArrayLike<number> {
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) return (values as unknown as Float64Array).slice();
+  if (values === null || typeof values !== 'object') invalid(`${what} must be an array or a typed array, got ${typeName(values)}`);
+  const n = values.length;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_BATCH) invalid(`${what}: a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} entries, got length ${typeName(n)}`);
+  return Array.from({ length: n }, (_, i) => values[i]!);
+}
+
 /** Default time the host waits for the target to answer a call. */
 export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
 const OPTION_NAMES = new Set(['target', 'table', 'policy', 'clock', 'targetTimeoutMs']);
@@ -193,15 +218,18 @@ export class HostStack extends Emitter<HostEvents> {
    * moves, with its connections, under the requested neighbor (relinkPath), and the old neighbor
    * goes if nothing else depends on it.
    */
-  async offload(request: OffloadRequest): Promise<number> {
+  async offload(original: OffloadRequest): Promise<number> {
     const op = 'offload';
-    requireObject(request, op, 'request');
+    requireObject(original, op, 'request');
+    const request = snapshot(original);
     const ifIndex = requireU32(request.ifIndex, `${op}: ifIndex`);
     const priority = request.priority === undefined ? 0 : requireInt(request.priority, 0, 255, `${op}: priority`);
     const tcp = request.tcp ?? {};
     requireObject(tcp, op, 'tcp');
     const seq = (v: unknown, what: string) => (v === undefined ? 0 : requireInt(v, 0, 2 ** 32 - 1, `${op}: tcp.${what}`));
-    const initial = { sndUna: seq(tcp.sndUna, 'sndUna'), sndNxt: seq(tcp.sndNxt ?? tcp.sndUna, 'sndNxt'), rcvNxt: seq(tcp.rcvNxt, 'rcvNxt') };
+    const { sndUna, sndNxt, rcvNxt } = tcp;
+    const initial = { sndUna: seq(sndUna, 'sndUna'), sndNxt: seq(sndNxt ?? sndUna, 'sndNxt'), rcvNxt: seq(rcvNxt, 'rcvNxt') };
+    request.tcp = initial;
     const key = { source: request.source, destination: request.destination, localPort: request.localPort, remotePort: request.remotePort };
     // Validates addresses and ports, and refuses a connection the table already has.
     if (this.table.findConnection(key)) {
@@ -311,7 +339,7 @@ export class HostStack extends Emitter<HostEvents> {
   /** Hands a block list to the target and applies its completion; resolves when applied. */
   private initiate(blocks: InitiateBlock[]): Promise<void> {
     const handles = blocks.map((b) => b.handle);
-    const done = this.calls.run('initiate', this.now, () => this.target.initiate(blocks.map((b) => ({ ...b })))).then(
+    const done = this.calls.run('initiate', this.now, () => this.target.initiate(blocks.map((b) => ({ ...b }))), (late) => this.reclaim(blocks, late)).then(
       (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
       (failure) => {
         this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
@@ -323,6 +351,19 @@ export class HostStack extends Emitter<HostEvents> {
       });
     for (const h of handles) this.initiating.set(h, done);
     return this.calls.track(done);
+  }
+
+  /**
+   * An initiate the host gave up on (timeout) was answered after all: what the target says it now
+   * holds, the host no longer has, so it is terminated again (children first) and its answer ignored.
+   */
+  private reclaim(blocks: InitiateBlock[], late: unknown): void {
+    const results = readResults('late initiate', blocks.map((b) => b.handle), late, () => undefined);
+    const held = blocks.filter((b) => results?.get(b.handle)?.ok).reverse().map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
+    if (!held.length) return;
+    void this.calls.run('terminate (objects of an initiate the host gave up on)', this.now, () => this.target.terminate(held)).catch(
+      (failure) => this.failure(failure, 'the target may still hold them'),
+    );
   }
 
   private initiated(blocks: InitiateBlock[], results: Map<number, { ok: boolean }>): void {
@@ -459,7 +500,11 @@ export class HostStack extends Emitter<HostEvents> {
   }
 
   /** Records traffic on many connections in one table call; the target sees that of Offloaded ones (in one call if it has trafficBatch). */
-  recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+  recordTrafficBatch(handlesIn: ArrayLike<number>, sentIn: ArrayLike<number>, receivedIn?: ArrayLike<number>): void {
+    // One read of each entry, so that the table and the target see the same numbers.
+    const handles = readOnce(handlesIn, 'recordTrafficBatch: handles');
+    const sentBytes = readOnce(sentIn, 'recordTrafficBatch: sentBytes');
+    const receivedBytes = receivedIn === undefined ? undefined : readOnce(receivedIn, 'recordTrafficBatch: receivedBytes');
     this.table.recordTrafficBatch(handles, sentBytes, receivedBytes);
     if (!this.target.trafficBatch && !this.target.traffic) return;
     const n = handles.length;

@@ -178,10 +178,7 @@ export class SimulatedTarget implements OffloadTarget {
 
   /** Traffic on many connections at once; handles it does not hold are skipped. */
   trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
-    for (let i = 0; i < handles.length; i++) {
-      const s = this.tcp.slot(handles[i]!);
-      if (s >= 0) this.tcp.traffic(s, sentBytes[i]!, receivedBytes ? receivedBytes[i]! : 0);
-    }
+    this.tcp.trafficBatch(handles, sentBytes, receivedBytes);
   }
 
   /** Moves its clock to `now` (a shorthand for `clock.advance(now)`). */

@@ -128,9 +128,11 @@ test('an initiate that never answers fails at the timeout; its late answer is re
   await idle;
   assert.ok(faults(w).includes('timeout'));
   assert.is(w.host.table.count(Kind.Connection), 0);
+  assert.is(w.target.inner.connections, 1, 'the target did the work; only its answer is held back');
   w.target.release();
-  await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
   assert.ok(faults(w).includes('late'), JSON.stringify(faults(w)));
+  assert.is(w.target.inner.connections, 0, 'what the late answer said the target holds was terminated again');
   nothingStuck(w);
 });
 
@@ -281,6 +283,18 @@ test('a target whose clock subscriber throws does not break tick()', async () =>
   w.host.tick(10);
   assert.is(w.events.error.length, 2);
   assert.match(w.events.error[0]!.message, /clock listener broke/);
+});
+
+test('a whole answer of wrong results is a few reports and a count, not a flood', async () => {
+  const w = await world();
+  const c = await offloadOne(w);
+  w.target.choose = (call) => (call === 'query' ? 'none' : 'none');
+  const query = w.target.query.bind(w.target);
+  w.target.query = (handles) => query(handles).then((r) => [...r, ...Array.from({ length: 1000 }, (_, i) => ({ handle: 10 ** 9 + i, ok: true }))]);
+  await w.host.query(c);
+  const unknown = w.events.error.filter((e) => e.fault === 'unknown');
+  assert.is(unknown.length, 6);
+  assert.match(unknown[5]!.message, /995 more faults/);
 });
 
 test.run();

@@ -430,4 +430,29 @@ test('three high-priority offloads at capacity 2: two victims in all, never more
   w.host.table.check();
 });
 
+test('offload reads its request once: a getter or a buffer changed while it waits changes nothing', async () => {
+  const w = await world({ latencyMs: 5 });
+  const reads: Record<string, number> = {};
+  const destination = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 192, 0, 2, 7]);
+  const fields = { ...request(7), destination, tcp: { sndUna: 100, rcvNxt: 5 } };
+  const counted = Object.fromEntries(Object.keys(fields).map((k) => [k, { enumerable: true, get: () => ((reads[k] = (reads[k] ?? 0) + 1), (fields as Record<string, unknown>)[k]) }]));
+  const tricky = Object.defineProperties({}, counted) as OffloadRequest;
+  const pending = w.host.offload(tricky);
+  destination[15] = 99; // the caller reuses its buffer
+  (fields as Record<string, unknown>).localPort = 1; // and its object
+  w.target.advance(5);
+  const c = await pending;
+  assert.ok(c);
+  assert.ok(Object.values(reads).every((n) => n === 1), JSON.stringify(reads));
+  const key = w.host.table.describe(c).key as { localPort: number };
+  assert.is(key.localPort, 40007);
+  assert.is((w.host.table.describe(w.host.table.parent(c)).key as { destination: string }).destination, '192.0.2.7');
+  const state = await (async () => {
+    const q = w.host.query(c);
+    w.target.advance(10);
+    return q;
+  })();
+  assert.is(state.sndUna, 100);
+});
+
 test.run();

@@ -55,8 +55,9 @@ export class TargetCalls {
   /**
    * Starts a call (`what` names it in messages) at host time `now`. Resolves with the target's
    * answer, or rejects with CallFailed: it threw, it rejected, or it did not answer in time.
+   * An answer after the timeout is reported, then handed to `onLate`.
    */
-  run<T>(what: string, now: number, invoke: () => Promise<T>): Promise<T> {
+  run<T>(what: string, now: number, invoke: () => Promise<T>, onLate?: (answer: T) => void): Promise<T> {
     const id = ++this.ids;
     const call = new Promise<T>((resolve, reject) => {
       let answer: Promise<T>;
@@ -75,7 +76,14 @@ export class TargetCalls {
       answer.then(
         (value) => {
           if (this.open.delete(id)) resolve(value);
-          else this.late(what);
+          else {
+            this.late(what);
+            try {
+              onLate?.(value);
+            } catch (error) {
+              this.report({ fault: 'late', message: `handling the late answer to ${what} failed: ${describe(error)}`, error });
+            }
+          }
         },
         (error) => {
           if (this.open.delete(id)) reject(new CallFailed('rejected', `the target's ${what} failed: ${describe(error)}`, error));

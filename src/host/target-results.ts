@@ -19,7 +19,30 @@ export interface ReadResult {
  * The results of a call for `handles`, by handle; undefined (reported as malformed) when the
  * answer is not a list. `what` names the call in messages.
  */
-export function readResults(what: string, handles: ArrayLike<number>, answer: unknown, report: (f: FaultReport) => void): Map<number, ReadResult> | undefined {
+export function readResults(what: string, handles: ArrayLike<number>, answer: unknown, reportAll: (f: FaultReport) => void): Map<number, ReadResult> | undefined {
+  // A target that gets a whole answer wrong gets a few precise reports and a count, not a flood.
+  const seen = new Map<string, number>();
+  const report = (f: FaultReport) => {
+    const n = (seen.get(f.fault) ?? 0) + 1;
+    seen.set(f.fault, n);
+    if (n <= REPORTS_PER_FAULT) reportAll(f);
+  };
+  const summarize = () => {
+    for (const [fault, n] of seen) {
+      if (n > REPORTS_PER_FAULT) reportAll({ fault: fault as FaultReport['fault'], message: `the target's ${what} answer had ${n - REPORTS_PER_FAULT} more faults like the ones above (${fault})` });
+    }
+  };
+  try {
+    return readAll(what, handles, answer, report);
+  } finally {
+    summarize();
+  }
+}
+
+/** Reports per fault kind and call before the rest are only counted. */
+const REPORTS_PER_FAULT = 5;
+
+function readAll(what: string, handles: ArrayLike<number>, answer: unknown, report: (f: FaultReport) => void): Map<number, ReadResult> | undefined {
   const byHandle = new Map<number, ReadResult>();
   const asked = new Set<number>();
   for (let i = 0; i < handles.length; i++) asked.add(handles[i]!);

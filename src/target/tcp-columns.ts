@@ -70,7 +70,16 @@ export class TcpColumns {
     this.slotOf.delete(handle);
     const last = --this.count;
     if (s === last) return;
-    for (const column of this.columns()) column[s] = column[last]!;
+    this.handle[s] = this.handle[last]!;
+    this.path[s] = this.path[last]!;
+    this.sndUna[s] = this.sndUna[last]!;
+    this.sndNxt[s] = this.sndNxt[last]!;
+    this.rcvNxt[s] = this.rcvNxt[last]!;
+    this.delivered[s] = this.delivered[last]!;
+    this.cWnd[s] = this.cWnd[last]!;
+    this.ssThresh[s] = this.ssThresh[last]!;
+    this.sRtt[s] = this.sRtt[last]!;
+    this.rttVar[s] = this.rttVar[last]!;
     this.slotOf.set(this.handle[s]!, s);
   }
 
@@ -82,19 +91,22 @@ export class TcpColumns {
 
   /** The peer acknowledges `bytes` (at most what is outstanding) after a round trip of `rtt` ms. */
   acknowledge(s: number, bytes: number, rtt: number): void {
-    const acked = Math.min(bytes, this.sndNxt[s]! - this.sndUna[s]!);
+    const { sndUna, sndNxt, sRtt, rttVar, cWnd } = this;
+    const una = sndUna[s]!;
+    const acked = Math.min(bytes, sndNxt[s]! - una);
     if (acked <= 0) return;
-    this.sndUna[s]! += acked;
+    sndUna[s] = una + acked;
     // RFC 6298 smoothing, and slow start / congestion avoidance.
-    if (this.sRtt[s] === 0) {
-      this.sRtt[s] = rtt;
-      this.rttVar[s] = rtt / 2;
+    const srtt = sRtt[s]!;
+    if (srtt === 0) {
+      sRtt[s] = rtt;
+      rttVar[s] = rtt / 2;
     } else {
-      this.rttVar[s] = 0.75 * this.rttVar[s]! + 0.25 * Math.abs(this.sRtt[s]! - rtt);
-      this.sRtt[s] = 0.875 * this.sRtt[s]! + 0.125 * rtt;
+      rttVar[s] = 0.75 * rttVar[s]! + 0.25 * Math.abs(srtt - rtt);
+      sRtt[s] = 0.875 * srtt + 0.125 * rtt;
     }
-    const cWnd = this.cWnd[s]!;
-    this.cWnd[s] = cWnd + (cWnd < this.ssThresh[s]! ? Math.min(acked, MSS) : Math.max(1, Math.floor((MSS * MSS) / cWnd)));
+    const w = cWnd[s]!;
+    cWnd[s] = w + (w < this.ssThresh[s]! ? Math.min(acked, MSS) : Math.max(1, Math.floor((MSS * MSS) / w)));
   }
 
   /**
@@ -104,19 +116,34 @@ export class TcpColumns {
    * for each delivery. The same draws in the same order as acknowledge() and deliver() one by one.
    */
   step(random: () => number, deliverProbability: number, delivered: (handle: number, bytes: number) => void): void {
-    const { sndUna, sndNxt, rcvNxt } = this;
+    // One pass over the rows, columns in locals: this is the target's hot loop in a long run.
+    const { sndUna, sndNxt, rcvNxt, handle } = this;
     const got = this.delivered;
-    for (let s = 0; s < this.count; s++) {
-      const outstanding = sndNxt[s]! - sndUna[s]!;
+    const count = this.count;
+    for (let s = 0; s < count; s++) {
+      const una = sndUna[s]!;
+      const outstanding = sndNxt[s]! - una;
       if (outstanding > 0) this.acknowledge(s, Math.floor(outstanding * random()), 1 + random() * 50);
       const buffered = rcvNxt[s]! - got[s]!;
       if (buffered > 0 && random() < deliverProbability) {
         const n = Math.min(buffered, Math.ceil(buffered * random()));
         if (n > 0) {
           got[s]! += n;
-          delivered(this.handle[s]!, n);
+          delivered(handle[s]!, n);
         }
       }
+    }
+  }
+
+  /** Adds traffic to many connections; handles not held are skipped. */
+  trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+    const { sndNxt, rcvNxt, slotOf } = this;
+    const n = handles.length;
+    for (let i = 0; i < n; i++) {
+      const s = slotOf.get(handles[i]!);
+      if (s < 0) continue;
+      sndNxt[s]! += sentBytes[i]!;
+      if (receivedBytes) rcvNxt[s]! += receivedBytes[i]!;
     }
   }
 
@@ -148,10 +175,6 @@ export class TcpColumns {
   /** Received data not yet delivered to the host, in order. */
   received(s: number): Segment[] {
     return queue(this.delivered[s]!, this.rcvNxt[s]!);
-  }
-
-  private columns(): Float64Array[] {
-    return [this.handle, this.path, this.sndUna, this.sndNxt, this.rcvNxt, this.delivered, this.cWnd, this.ssThresh, this.sRtt, this.rttVar];
   }
 
   private grow(): void {

@@ -1,0 +1,72 @@
+// `chimney-host trace` as a user runs it (the built CLI): the summary, --json with the fields
+// DESIGN.md fixes, --cdf in the scenarios' format, and exit 2 with the byte offset for a bad file.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCdf } from '../../src/sim/simulate.js';
+import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-cli-'));
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const CDF = parseCdf(readFileSync(new URL('../../scenarios/hadoop.cdf', import.meta.url), 'utf8'));
+const capture = join(dir, 'small.pcapng');
+let sent = 0;
+let received = 0;
+const packets = writeSyntheticCapture(capture, { connections: 200, concurrency: 20, cdf: CDF, seed: 4, ipv6Every: 5 }, { format: 'pcapng' }, false, (c) => {
+  sent += c.sent;
+  received += c.received;
+});
+
+const test = suite('cli: trace');
+
+test('--json: the fixed fields, with the numbers the capture was written with', () => {
+  const r = run('trace', capture, '--json');
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal([j.format, j.packets, j.tcpPackets, j.connections, j.payloadBytes], ['pcapng', packets, packets, 200, sent + received]);
+  assert.equal(j.bytes, { initiator: sent, responder: received });
+  assert.type(j.durationMs, 'number');
+  assert.equal(j.skipped, {});
+  assert.ok(j.alive.peak >= 20 && j.alive.points.length > 0);
+});
+
+test('the summary for people, and --cdf writes a CDF a scenario can use', () => {
+  const out = join(dir, 'flows.cdf');
+  const r = run('trace', capture, '--cdf', out);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /200 TCP connections/);
+  assert.match(r.out, /connections alive over time \(peak \d+\)/);
+  assert.match(r.out, new RegExp(`flow-size CDF written to ${out}`));
+  const cdf = parseCdf(readFileSync(out, 'utf8'));
+  assert.equal(cdf[0], [0, 0]);
+  assert.is(cdf[cdf.length - 1]![1], 100);
+  for (let i = 1; i < cdf.length; i++) assert.ok(cdf[i]![0] > cdf[i - 1]![0] && cdf[i]![1] >= cdf[i - 1]![1], `point ${i} increases`);
+});
+
+test('a damaged file: exit 2, the byte offset, nothing on stdout', () => {
+  const bytes = readFileSync(capture);
+  bytes.writeUInt32LE(13, 28 + 4); // the interface block's length: not a multiple of 4
+  const bad = join(dir, 'bad.pcapng');
+  writeFileSync(bad, bytes);
+  const r = run('trace', bad);
+  assert.is(r.code, 2);
+  assert.match(r.err, /the pcapng block at byte 28 says it is 13 bytes long/);
+  assert.is(r.out, '');
+});
+
+test('bad arguments: exit 2 with the usage', () => {
+  for (const args of [['trace'], ['trace', capture, '--tick', 'fast'], ['trace', capture, '--bogus'], ['trace', join(dir, 'missing.pcap')]]) {
+    const r = run(...args);
+    assert.is(r.code, 2, args.join(' '));
+    assert.match(r.err, /chimney-host trace: /);
+  }
+});
+
+test.run();
