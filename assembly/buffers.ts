@@ -13,15 +13,24 @@
 // reaches an allocation from JS, and reading results never needs memory.
 //
 // Inside the core, a call that needs its whole input at once (terminate, completions) gathers it
-// in the staging list, and a call whose result is a batch writes it to the out list; both hold
-// compact refs (u32 kind << 26 | slot, see slab.ts). Offloads reserve an entry in each per live
-// object (see reserveFor in table.ts), so terminating and completing everything never needs memory.
+// as staged refs, and a call whose result is a batch writes output refs; both are compact refs
+// (u32 kind << 26 | slot, see slab.ts) in one pool: the staged refs of the current call first,
+// its output right after them.
 //
-//   staging: [ref][ref][ref] ...       out: [ref][ref] ... -> widen() -> I/O window as f64 handles
+//   pool: [ staged ref x n | output ref x m | free ]   -> widen() -> I/O window as f64 handles
 //
-// Staging and out are power-of-two blocks that move when they grow; only the core addresses them.
+// Offloads keep the pool at one entry per live object plus one per neighbor (see reserveFor in
+// table.ts), so terminateAll, terminateInterface, a terminate of neighbors, and the completion of
+// any of their batches never need memory: what is staged plus what is output stays within that.
+// A call that stages many objects AND outputs many (a terminate naming every connection) may need
+// more, and at the memory cap it then fails with OutOfMemory, changing nothing.
+// The pool grows by chunks of 65,536 entries (256 KiB) that never move and are never freed, like
+// the slabs: it is sized to what the table needs rather than to a power of two, and growing never
+// copies or strands memory (at 33.5M connections each byte per entry is a byte per connection).
+//
+//   POOL_DIR: [chunk 0][chunk 1] ... [chunk 4095]   (u32 addresses)   entry i: chunk i >>> 16, i & 0xffff
 
-import { allocBlock, freeBlock, blockSize } from './alloc';
+import { allocBlock, allocRaw } from './alloc';
 import { refKind, refSlot, reason, handleOf } from './slab';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -45,7 +54,8 @@ export const IO_BYTES: u32 = 1 << 17;
 /** Allocates the I/O window; false when out of memory. */
 export function initIo(): bool {
   let at = allocBlock(<usize>IO_BYTES);
-  if (!at) return false;
+  POOL_DIR = allocRaw(<usize>(MAX_LIST >>> POOL_CHUNK_BITS) << 2);
+  if (!at || !POOL_DIR) return false;
   store<u32>(HDR, <u32>at, H_IO);
   store<u32>(HDR, IO_BYTES, H_IO_BYTES);
   return true;
@@ -54,71 +64,77 @@ export function initIo(): bool {
 /** Address of the I/O window. */
 @inline export function io(): usize { return <usize>load<u32>(HDR, H_IO); }
 
-// ---- staging list ------------------------------------------------------------------------------
+// ---- the pool: staged refs, then output refs ---------------------------------------------------
 
-let stagingAt: usize = 0;
-let stagingCap: u32 = 0; // entries
+/** Most entries of the pool: 2^28 (1 GiB of refs), more than any table holds. */
+export const MAX_LIST: u32 = 1 << 28;
 
-/**
- * Makes the staging list hold at least `n` refs, keeping its contents; false when out of memory.
- * Capacity is a power of two, so growing one object at a time reallocates only log2(n) times.
- */
-export function reserveStaging(n: u32): bool {
-  if (n <= stagingCap) return true;
+const POOL_CHUNK_BITS: u32 = 16;
+const POOL_CHUNK_MASK: u32 = (1 << POOL_CHUNK_BITS) - 1;
+/** Chunk directory of the pool: MAX_LIST >>> POOL_CHUNK_BITS addresses (16 KiB, allocated by initIo). */
+let POOL_DIR: usize = 0;
+let poolCap: u32 = 0; // entries
+/** First output entry: the staged refs of the current call come before it. */
+let outBase: u32 = 0;
+/** Entries written to the output by the current call. */
+let outLen: u32 = 0;
+
+/** Address of pool entry `i`. */
+@inline function poolEntry(i: u32): usize {
+  return <usize>load<u32>(POOL_DIR + (<usize>(i >>> POOL_CHUNK_BITS) << 2)) + (<usize>(i & POOL_CHUNK_MASK) << 2);
+}
+
+/** Makes the pool hold at least `n` entries (contents kept: chunks never move); false when out of memory. */
+function reservePool(n: u32, keep: u32): bool {
+  if (n <= poolCap) return true;
   if (n > MAX_LIST) return false;
-  let want = <u32>(blockSize(<usize>max<u32>(n, 256) << 2) >>> 2);
-  let fresh = allocBlock(<usize>want << 2);
-  if (!fresh) return false;
-  if (stagingAt) {
-    memory.copy(fresh, stagingAt, <usize>stagingCap << 2);
-    freeBlock(stagingAt, <usize>stagingCap << 2);
+  while (poolCap < n) {
+    let chunk = allocRaw(<usize>(POOL_CHUNK_MASK + 1) << 2);
+    if (!chunk) return false; // the chunks added so far stay: harmless, they are reused
+    store<u32>(POOL_DIR + (<usize>(poolCap >>> POOL_CHUNK_BITS) << 2), <u32>chunk);
+    poolCap += POOL_CHUNK_MASK + 1;
   }
-  stagingAt = fresh;
-  stagingCap = want;
   return true;
+}
+
+/** Reserves the pool for `n` entries between calls (offloads reserve one per live object). */
+export function reservePoolFor(n: u32): bool {
+  return reservePool(n, 0);
+}
+
+/** Makes room for `n` staged refs, keeping the first `keep` already staged; false when out of memory. */
+export function reserveStaging(n: u32, keep: u32 = 0): bool {
+  return reservePool(n, keep);
 }
 
 /** The i-th staged ref. */
-@inline export function staged32(i: u32): u32 { return load<u32>(stagingAt + (<usize>i << 2)); }
+@inline export function staged32(i: u32): u32 { return load<u32>(poolEntry(i)); }
 /** Sets the i-th staged ref (reserveStaging must have made room). */
-@inline export function setStaged(i: u32, r: u32): void { store<u32>(stagingAt + (<usize>i << 2), r); }
+@inline export function setStaged(i: u32, r: u32): void { store<u32>(poolEntry(i), r); }
 
-// ---- out list ----------------------------------------------------------------------------------
-
-/** Most entries of the staging or out list: 2^28 (1 GiB of refs), more than any table holds. */
-export const MAX_LIST: u32 = 1 << 28;
-
-let outAtBase: usize = 0;
-let outCap: u32 = 0;
-
-/** Makes room for `n` output entries; false when out of memory. Keeps nothing already written. */
-export function reserveOut(n: u32): bool {
-  if (n <= outCap) return true;
-  if (n > MAX_LIST) return false;
-  let want = <u32>(blockSize(<usize>max<u32>(n, 256) << 2) >>> 2);
-  let fresh = allocBlock(<usize>want << 2);
-  if (!fresh) return false;
-  freeBlock(outAtBase, <usize>outCap << 2);
-  outAtBase = fresh;
-  outCap = want;
+/**
+ * Starts the output of a call after its `staged` refs, with room for `n` entries (keeping the
+ * staged ones); false when out of memory.
+ */
+export function reserveOut(staged: u32, n: u32): bool {
+  if (<u64>staged + <u64>n > <u64>MAX_LIST || !reservePool(staged + n, staged)) return false;
+  outBase = staged;
+  outLen = 0;
   return true;
 }
-
-/** Entries written to the output by the current call. */
-let outLen: u32 = 0;
 
 @inline export function outReset(): void { outLen = 0; }
 @inline export function outLength(): u32 { return outLen; }
 /** Appends a ref to the output (reserveOut must have made room). */
 @inline export function outPush(r: u32): void {
-  store<u32>(outAtBase + (<usize>outLen << 2), r);
+  store<u32>(poolEntry(outBase + outLen), r);
   outLen++;
 }
 /** The i-th ref written to the output. */
-@inline export function outAt(i: u32): u32 { return load<u32>(outAtBase + (<usize>i << 2)); }
+@inline export function outAt(i: u32): u32 { return load<u32>(poolEntry(outBase + i)); }
 
-/** Entries the output holds without growing. */
-@inline export function outCapacity(): u32 { return outCap; }
+/** Output entries the pool holds without growing. */
+@inline export function outCapacity(): u32 { return poolCap - outBase; }
 
 /**
  * Writes output entries [from, from + n) to the I/O window as handles (f64), and with `reasons`

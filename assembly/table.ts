@@ -37,7 +37,7 @@ import {
 } from './errors';
 import { trafficInit, lruAppend, lruRemove, trafficOf } from './traffic';
 import {
-  KEY_SRC, KEY_DST, KEY_AUX, io, staged32, setStaged, reserveStaging, reserveOut, outReset, outLength,
+  KEY_SRC, KEY_DST, KEY_AUX, io, staged32, setStaged, reserveStaging, reserveOut, reservePoolFor, outReset, outLength,
   outPush, outAt, fail, outCapacity, setCursor, LIST_DONE, LIST_CHUNK, MAX_LIST,
 } from './buffers';
 
@@ -73,11 +73,17 @@ function checkParent(h: u64, kind: u32): i32 {
 // listings, never allocate: a table whose memory cap is reached can still terminate, which is how
 // its memory comes back.
 
-/** Reserves everything `n` new objects of `kind` need; false when out of memory (nothing changed). */
+/**
+ * Reserves everything `n` new objects of `kind` need; false when out of memory (nothing changed).
+ * The pool keeps an entry per live object, one more per neighbor and a listing chunk: enough for
+ * terminateAll (neighbors staged, everything output) and for completing its batch (everything
+ * staged, nothing output); see buffers.ts.
+ */
 function reserveFor(kind: u32, n: u32): bool {
   let total = <u64>liveCount(KIND_NEIGHBOR) + <u64>liveCount(KIND_PATH) + <u64>liveCount(KIND_CONNECTION) + <u64>n;
-  return total <= <u64>MAX_LIST && reserveSlots(kind, n) && reserveIndex(kind, n) && reserveOut(<u32>total) &&
-    reserveStaging(<u32>total);
+  let neighbors = <u64>liveCount(KIND_NEIGHBOR) + (kind == KIND_NEIGHBOR ? <u64>n : 0);
+  let pool = total + neighbors + <u64>LIST_CHUNK;
+  return pool <= <u64>MAX_LIST && reserveSlots(kind, n) && reserveIndex(kind, n) && reservePoolFor(<u32>pool);
 }
 
 /** Offloads a neighbor; its address is at KEY_SRC. Returns the handle, or a small error code. */
@@ -226,11 +232,18 @@ export function offloadConnections(n: u32): i32 {
 
 // ---- marks and counting helpers ----------------------------------------------------------------
 
+/** Distinct objects marked by the current call (markOnce), for exact output bounds. */
+let distinct: u32 = 0;
+/** Of those, the ones whose termination is pending. */
+let distinctPending: u32 = 0;
+
 /** Sets MARK on every staged handle; true for the first time a handle is seen (dedup). */
 @inline function markOnce(kind: u32, slot: u32): bool {
   let f = flags(kind, slot);
   if (f & F_MARK) return false;
   setFlags(kind, slot, f | F_MARK);
+  distinct++;
+  if (f & F_PENDING) distinctPending++;
   return true;
 }
 
@@ -250,6 +263,7 @@ function clearMarks(n: u32): void {
  */
 function checkDependentsStaged(n: u32): i32 {
   newEpoch();
+  distinct = 0;
   for (let i: u32 = 0; i < n; i++) {
     let r = staged32(i);
     let k = refKind(r);
@@ -355,7 +369,7 @@ function liveTotal(): u32 {
 /** The terminate of the first `n` staged handles (validated). Returns the output length. */
 function terminateStaged(n: u32, why: u8, prune: bool): i32 {
   let bound = terminateBound(n);
-  if (bound > 0xffffffff || !reserveOut(<u32>bound)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (bound > <u64>MAX_LIST || !reserveOut(n, <u32>bound)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
   newEpoch();
   outReset();
   // Connections: named ones, those of named paths, those of the paths of named neighbors.
@@ -397,7 +411,7 @@ function terminateStaged(n: u32, why: u8, prune: bool): i32 {
  * with its index `base + i`. Nothing in the table changes. 0 or -error.
  */
 export function stageHandles(n: u32, base: u32, want: u8): i32 {
-  if (<u64>base + <u64>n > <u64>MAX_LIST || !reserveStaging(base + n)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
+  if (<u64>base + <u64>n > <u64>MAX_LIST || !reserveStaging(base + n, base)) return fail(E_OUT_OF_MEMORY, -1, 0, 0);
   let at = io();
   for (let i: u32 = 0; i < n; i++) {
     let hf = load<f64>(at + (<usize>i << 3));
@@ -485,7 +499,8 @@ function settleParentsOfStaged(n: u32, kind: u32, orphans: bool): void {
 export function completeTerminate(n: u32, prune: bool): i32 {
   let e = checkDependentsStaged(n);
   if (e) { clearMarks(n); return e; }
-  if (!reserveOut(<u32>min(<u64>n * 2, <u64>liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  // Output: parents left behind (at most two per freed object: a path and its neighbor), all live.
+  if (!reserveOut(n, <u32>min(<u64>n * 2, <u64>(liveTotal() - distinct)))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   releaseStaged(n, KIND_CONNECTION); // releaseSlot clears MARK
   releaseStaged(n, KIND_PATH);
   releaseStaged(n, KIND_NEIGHBOR);
@@ -508,6 +523,8 @@ export function completeTerminate(n: u32, prune: bool): i32 {
  * Output: the objects that entered TERMINATING, in post-order. Returns its length or -error.
  */
 export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
+  distinct = 0;
+  distinctPending = 0;
   if (ok) {
     for (let i: u32 = 0; i < n; i++) markOnce(refKind(staged32(i)), refSlot(staged32(i)));
     for (let i: u32 = 0; i < n; i++) {
@@ -524,7 +541,10 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
     let e = checkDependentsStaged(n);
     if (e) { clearMarks(n); return e; }
   }
-  if (!reserveOut(<u32>min(<u64>n * 3, <u64>liveTotal()))) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
+  // Output: ok, pending objects that go now and the parents they leave (three each at most);
+  // failed, the parents they leave (two each at most, none of them freed).
+  let bound = ok ? min(<u64>distinctPending * 3, <u64>liveTotal()) : min(<u64>n * 2, <u64>(liveTotal() - distinct));
+  if (!reserveOut(n, <u32>bound)) { clearMarks(n); return fail(E_OUT_OF_MEMORY, -1, 0, 0); }
   clearMarks(n);
   if (!ok) {
     releaseStaged(n, KIND_CONNECTION);
@@ -659,8 +679,7 @@ export function refCountOf(hf: f64): i32 {
 
 /** Makes sure a listing has at least LIST_CHUNK output entries; false when out of memory. */
 @inline function listingRoom(): bool {
-  outReset();
-  return reserveOut(LIST_CHUNK);
+  return reserveOut(0, LIST_CHUNK);
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   handleKind, handleSlot, liveCount, OFF_PRIO, OFF_LRU_PREV, OFF_LRU_NEXT, OFF_BYTES, OFF_RATE, OFF_QUIET,
 } from './slab';
 import { checkHandle, E_WRONG_KIND, E_OUT_OF_MEMORY } from './errors';
-import { io, reserveOut, outReset, outPush, outLength, fail } from './buffers';
+import { io, reserveOut, outPush, outLength, fail } from './buffers';
 
 // unmanaged! raw pointers into linear memory throughout.
 
@@ -129,7 +129,7 @@ export function applyTraffic(n: u32): i32 {
  * at least `quietLimit` ms, in slot order. Returns how many (the output holds every live object).
  */
 export function tick(dt: f64, dtWhole: u32, alpha: f64, threshold: f64, quietLimit: u32): i32 {
-  outReset();
+  if (!reserveOut(0, liveCount(KIND_CONNECTION))) return -E_OUT_OF_MEMORY; // never allocates: see reserveFor
   let hw = highWater(KIND_CONNECTION);
   for (let s: u32 = 0; s < hw; s++) {
     let st = state(KIND_CONNECTION, s);
@@ -161,8 +161,7 @@ export function tick(dt: f64, dtWhole: u32, alpha: f64, threshold: f64, quietLim
  * lower priority; lowest priority first, least recently active first. Returns how many (-error).
  */
 export function chooseVictims(k: u32, priority: u32): i32 {
-  outReset();
-  if (!reserveOut(min(k, liveCount(KIND_CONNECTION)))) return -E_OUT_OF_MEMORY; // never allocates: see reserveFor
+  if (!reserveOut(0, min(k, liveCount(KIND_CONNECTION)))) return -E_OUT_OF_MEMORY; // never allocates: see reserveFor
   k = min(k, liveCount(KIND_CONNECTION));
   for (let p: u32 = 0; p < priority && p < 256 && outLength() < k; p++) {
     for (let c = headOf(p); c && outLength() < k; c = lruNext(c - 1)) outPush(ref(KIND_CONNECTION, c - 1));

@@ -26,6 +26,11 @@ export class Emitter<Events extends Record<string, unknown>> {
     this.listeners.get(name)?.delete(listener as (event: never) => void);
   }
 
+  /** True if someone listens for `name` (so that building an event per object can be skipped). */
+  protected listening(name: keyof Events): boolean {
+    return (this.listeners.get(name)?.size ?? 0) > 0;
+  }
+
   protected emit<K extends keyof Events>(name: K, event: Events[K]): void {
     const set = this.listeners.get(name);
     if (!set) return;

@@ -19,6 +19,10 @@ import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type {
   OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock,
 } from './target.js';
+import { ConnectionEngine, type OpenedColumns } from './host/engine.js';
+import { readOffloadPolicy, eager } from './host/policies/index.js';
+import type { ConnectionColumns, OffloadPolicy } from './host/policy.js';
+import type { HostMetrics } from './host/metrics.js';
 
 /** What the host does, and when. Every field is optional. */
 export interface HostPolicy {
@@ -30,6 +34,8 @@ export interface HostPolicy {
   mediaDisconnectGraceMs?: number;
   /** At capacity, a new connection may preempt one of strictly lower priority (default true). */
   preempt?: boolean;
+  /** Decides, at every tick, which connections opened with open() go to the target (default: eager). */
+  offload?: OffloadPolicy;
 }
 
 /** A connection the application wants offloaded. */
@@ -90,6 +96,10 @@ export interface HostStackOptions {
    * (default 30,000; Infinity: wait for ever). Time moves with tick(now).
    */
   targetTimeoutMs?: number;
+  /** An offload of open()'s connections that carried fewer bytes than this before it was terminated counts as wasted (default 65536). */
+  wasteThresholdBytes?: number;
+  /** Window of the moving average behind the `rate` column of open()'s connections, ms (default 1000). */
+  rateWindowMs?: number;
 }
 
 /**
@@ -119,19 +129,20 @@ function readOnce(values: ArrayLike<number>, what: string): ArrayLike<number> {
 
 /** Default time the host waits for the target to answer a call. */
 export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
-const OPTION_NAMES = new Set(['target', 'table', 'policy', 'clock', 'targetTimeoutMs']);
+const OPTION_NAMES = new Set(['target', 'table', 'policy', 'clock', 'targetTimeoutMs', 'wasteThresholdBytes', 'rateWindowMs']);
 
 const MUST_HONOUR = new Set([
   UploadReason.HardwareFailure, UploadReason.InvalidState, UploadReason.ReceivedUrgentData,
   UploadReason.TimeoutExpiration, UploadReason.UploadRequested,
 ]);
-const POLICY_NAMES = new Set(['lowActivity', 'honorAdvisory', 'mediaDisconnectGraceMs', 'preempt']);
+const POLICY_NAMES = new Set(['lowActivity', 'honorAdvisory', 'mediaDisconnectGraceMs', 'preempt', 'offload']);
 
 interface ResolvedPolicy {
   lowActivity: ResolvedActivityPolicy | false;
   honorAdvisory: Set<UploadReason>;
   mediaDisconnectGraceMs: number;
   preempt: boolean;
+  offload: OffloadPolicy;
 }
 
 function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
@@ -148,6 +159,7 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
     honorAdvisory: new Set(advisory),
     mediaDisconnectGraceMs: p.mediaDisconnectGraceMs === undefined ? 0 : requireInt(p.mediaDisconnectGraceMs, 0, 2 ** 31, 'HostStack policy: mediaDisconnectGraceMs'),
     preempt: p.preempt ?? true,
+    offload: p.offload === undefined ? eager.create() : readOffloadPolicy(p.offload, 'HostStack policy: offload'),
   };
 }
 
@@ -174,8 +186,10 @@ export class HostStack extends Emitter<HostEvents> {
   /** Connections reported terminated with `lost: true`. */
   private lost = 0;
   private now = 0;
+  /** The connections of open()/traffic()/close() and their offload policy (src/host/engine.ts). */
+  private readonly engine: ConnectionEngine;
 
-  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy, clock: Clock, capacity: number, timeoutMs: number) {
+  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy, clock: Clock, capacity: number, timeoutMs: number, lab: { wasteThresholdBytes: number; rateWindowMs: number }) {
     super();
     this.target = target;
     this.table = table;
@@ -184,6 +198,21 @@ export class HostStack extends Emitter<HostEvents> {
     this.capacity = capacity;
     this.now = clock.now;
     this.calls = new TargetCalls(timeoutMs, (f) => this.fault(f));
+    this.engine = new ConnectionEngine({
+      table, target,
+      now: () => this.now,
+      capacity: () => this.capacity,
+      canOffload: () => !this.paused && !this.targetPaused,
+      interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
+      tableTraffic: () => this.policy.lowActivity !== false,
+      call: (what, invoke) => this.calls.run(what, this.now, invoke),
+      track: (promise) => this.calls.track(promise),
+      fault: (f) => this.fault(f),
+      failure: (failure, consequence) => this.failure(failure, consequence),
+      lost: () => void this.lost++,
+      emit: (name, event) => this.emit(name, event),
+      listening: (name) => this.listening(name),
+    }, { policy: policy.offload, ...lab });
     target.attach(this.indications());
   }
 
@@ -202,7 +231,11 @@ export class HostStack extends Emitter<HostEvents> {
     const timeout = options.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
     if (typeof timeout !== 'number' || !(timeout > 0)) invalid(`HostStack.create: targetTimeoutMs must be a number of ms > 0 (Infinity: no timeout), got ${typeName(timeout)}`);
     const policy = readPolicy(options.policy);
-    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy, clock, capacity, timeout);
+    const lab = {
+      wasteThresholdBytes: options.wasteThresholdBytes === undefined ? 65536 : requireInt(options.wasteThresholdBytes, 0, Number.MAX_SAFE_INTEGER, 'HostStack.create: wasteThresholdBytes'),
+      rateWindowMs: options.rateWindowMs === undefined ? 1000 : requireInt(options.rateWindowMs, 1, 2 ** 31, 'HostStack.create: rateWindowMs'),
+    };
+    return new HostStack(target, options.table ?? (await OffloadTable.create()), policy, clock, capacity, timeout, lab);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
@@ -398,9 +431,22 @@ export class HostStack extends Emitter<HostEvents> {
   // ---- terminate -------------------------------------------------------------------------------
 
   /** Terminates objects (and everything below them) for the application's reason; resolves when freed. */
-  async terminate(handles: ArrayLike<number>, reason: Reason | number = Reason.Application): Promise<void> {
+  async terminate(handlesIn: ArrayLike<number>, reason: Reason | number = Reason.Application): Promise<void> {
+    const handles = readOnce(handlesIn, 'terminate: handles');
     const batch = this.table.terminate(handles, reason);
     await this.send(batch);
+    // Objects that had to wait (an initiate in flight below or at them) go later: wait for them too.
+    for (let i = 0; i < handles.length; i++) {
+      const h = handles[i]!;
+      for (let inFlight = this.inFlightFor(h); inFlight; inFlight = this.inFlightFor(h)) await inFlight;
+    }
+  }
+
+  /** The initiate or termination this host has in flight for a live object, if any. */
+  private inFlightFor(handle: number): Promise<void> | undefined {
+    const state = this.stateOf(handle);
+    if (state === undefined) return undefined;
+    return state === State.Terminating ? this.terminating.get(handle) : state === State.Offloading ? this.initiating.get(handle) : undefined;
   }
 
   /**
@@ -410,6 +456,7 @@ export class HostStack extends Emitter<HostEvents> {
    */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
+    this.engine.terminating(batch);
     const blocks: TerminateBlock[] = [];
     const infos = new Map<number, ObjectInfo>();
     for (let i = 0; i < batch.length; i++) {
@@ -459,6 +506,7 @@ export class HostStack extends Emitter<HostEvents> {
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
     const next = this.applyCompletion(() => this.table.completeTerminate(live.map((b) => b.handle)), 'completeTerminate', live.map((b) => b.handle));
+    for (const b of live) this.engine.completed(b, results.get(b.handle));
     for (const event of events) this.emit('terminated', event);
     return next;
   }
@@ -550,14 +598,18 @@ export class HostStack extends Emitter<HostEvents> {
         void this.send(this.table.terminateInterface(ifIndex, Reason.MediaDisconnect));
       }
     }
-    if (!this.policy.lowActivity) return 0;
-    const quiet = this.table.tick(now, {
-      thresholdBytesPerSecond: this.policy.lowActivity.threshold,
-      windowMs: this.policy.lowActivity.windowMs,
-      quietMs: this.policy.lowActivity.quietMs,
-    });
-    if (quiet.length) void this.send(this.table.terminate(quiet, Reason.LowActivity));
-    return quiet.length;
+    let quiet = 0;
+    if (this.policy.lowActivity) {
+      const handles = this.table.tick(now, {
+        thresholdBytesPerSecond: this.policy.lowActivity.threshold,
+        windowMs: this.policy.lowActivity.windowMs,
+        quietMs: this.policy.lowActivity.quietMs,
+      });
+      if (handles.length) void this.send(this.table.terminate(handles, Reason.LowActivity));
+      quiet = handles.length;
+    }
+    this.engine.tick(now);
+    return quiet;
   }
 
   // ---- host decisions --------------------------------------------------------------------------
@@ -731,6 +783,7 @@ export class HostStack extends Emitter<HostEvents> {
         if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
           return bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
+        this.engine.delivered(handle, bytes);
         this.emit('delivered', { handle, bytes });
       }),
     };
@@ -766,4 +819,73 @@ export class HostStack extends Emitter<HostEvents> {
     const key = info.key as { source: string; destination: string; mtu: number };
     return { kind: Kind.Path, handle, neighbor: info.parent, source: key.source, destination: key.destination, mtu: key.mtu };
   }
+
+  // ---- connections that live in the host (the policy lab) --------------------------------------
+
+  /**
+   * Opens connections in the host (in software): the `opened` columns of a TickBatch
+   * (src/sim/source.ts). Returns their ids, in order; an id is never reused. The offload policy
+   * decides at tick() which of them go to the target.
+   */
+  open(opened: OpenedColumns): Float64Array {
+    return this.engine.open(opened);
+  }
+
+  /**
+   * Bytes moved on open connections since the last call (entry i: ids[i] sent sent[i], received
+   * received[i]). They count as offloaded bytes if the connection is Offloaded now, else as software
+   * bytes, and reach the target for Offloaded ones. All or none: a bad entry throws and changes nothing.
+   */
+  traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    this.engine.traffic(ids, sent, received, count);
+  }
+
+  /**
+   * Closes connections: one in software is gone at once; one on the target is terminated with
+   * Reason.Application (after the bytes already passed to traffic()) and gone once handed back.
+   */
+  close(ids: ArrayLike<number>, count?: number): void {
+    this.engine.close(ids, count);
+  }
+
+  /** The host's connections as columns (read-only; the arrays are replaced when they grow). */
+  get connections(): ConnectionColumns {
+    return this.engine.columns;
+  }
+
+  /** The offload policy in use. */
+  get offloadPolicy(): OffloadPolicy {
+    return this.engine.policy;
+  }
+
+  /** What the host knows about its connections so far: bytes, churn, waste, time to offload, nothing-lost. */
+  metrics(): HostMetrics {
+    return this.engine.metrics();
+  }
+
+  /**
+   * Resolves once the completions the target has delivered so far are applied (one macrotask
+   * turn). Call it between ticks: a simulated target completes calls when its clock moves, and
+   * their effects reach the host's columns on the microtasks that follow.
+   */
+  settle(): Promise<void> {
+    return nextTurn();
+  }
+}
+
+/** One macrotask turn: every microtask queued before it has run. */
+function nextTurn(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(0);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

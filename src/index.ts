@@ -20,3 +20,9 @@ export type {
 } from './target.js';
 export type { ActivityPolicy, TrafficInfo } from './types.js';
 export { seededRandom } from './random.js';
+export { ConnectionStatus } from './host/policy.js';
+export type { ConnectionColumns, PolicyContext, PolicyDecision, OffloadPolicy, PolicyFactory } from './host/policy.js';
+export { eager, threshold, rebalance, policies, loadPolicy, optionProblems } from './host/policies/index.js';
+export type { EagerOptions, ThresholdOptions, RebalanceOptions, PolicySchema, OptionSpec } from './host/policies/index.js';
+export type { HostMetrics } from './host/metrics.js';
+export type { OpenedColumns } from './host/engine.js';

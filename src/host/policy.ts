@@ -73,6 +73,8 @@ export interface PolicyContext {
   readonly arrived: Uint32Array;
   /** Slots in use (Software or on the target), in no particular order; length = connections alive. */
   readonly live: Uint32Array;
+  /** Slots that moved bytes since the previous tick (tickBytes > 0), some possibly closed since. */
+  readonly active: Uint32Array;
 }
 
 /** What a policy decides at a tick. Every field is optional; slots are validated by the host. */

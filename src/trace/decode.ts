@@ -40,12 +40,13 @@ export const SKIP_REASONS: Record<number, string> = {
 };
 
 /**
- * The decoded segment. Addresses as four big-endian 32-bit words each (IPv4 mapped into IPv6:
- * 0, 0, 0x0000ffff, address), the form the flow table keys on.
+ * The decoded segment. Addresses as four big-endian 32-bit words each, signed (IPv4 mapped into
+ * IPv6: 0, 0, 0x0000ffff, address), the form the flow table keys on.
  */
 export class Segment {
-  src = new Uint32Array(4);
-  dst = new Uint32Array(4);
+  // Int32: the optimizer keeps 32-bit words unboxed only while they fit in an int32.
+  src = new Int32Array(4);
+  dst = new Int32Array(4);
   srcPort = 0;
   dstPort = 0;
   /** TCP flags byte: FIN 1, SYN 2, RST 4, PSH 8, ACK 16. */
@@ -146,8 +147,8 @@ export function decodeFrame(linkType: number, bytes: Uint8Array, view: DataView,
     if ((view.getUint16(p + 6) & 0x3fff) !== 0) return Skip.Fragment; // MF set or offset != 0
     proto = bytes[p + 9]!;
     if (proto !== 6) return Skip.NotTcp;
-    seg.src[0] = 0; seg.src[1] = 0; seg.src[2] = 0xffff; seg.src[3] = view.getUint32(p + 12);
-    seg.dst[0] = 0; seg.dst[1] = 0; seg.dst[2] = 0xffff; seg.dst[3] = view.getUint32(p + 16);
+    seg.src[0] = 0; seg.src[1] = 0; seg.src[2] = 0xffff; seg.src[3] = view.getInt32(p + 12);
+    seg.dst[0] = 0; seg.dst[1] = 0; seg.dst[2] = 0xffff; seg.dst[3] = view.getInt32(p + 16);
     ipPayload = total - ihl;
     p += ihl;
   } else if (ethertype === 0x86dd) {
@@ -157,8 +158,8 @@ export function decodeFrame(linkType: number, bytes: Uint8Array, view: DataView,
     ipPayload = view.getUint16(p + 4);
     proto = bytes[p + 6]!;
     for (let i = 0; i < 4; i++) {
-      seg.src[i] = view.getUint32(p + 8 + 4 * i);
-      seg.dst[i] = view.getUint32(p + 24 + 4 * i);
+      seg.src[i] = view.getInt32(p + 8 + 4 * i);
+      seg.dst[i] = view.getInt32(p + 24 + 4 * i);
     }
     p += 40;
     if (ipPayload === 0 && proto === 0) return Skip.Jumbogram;

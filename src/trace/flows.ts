@@ -6,22 +6,34 @@
 // closed connection lingers for `lingerMs` so that the last ACK or a retransmitted FIN does not
 // open a new one; a SYN during the linger does (the ports were reused).
 //
-// Everything lives in typed-array columns indexed by a slot, with slots and an open-addressing
-// index reused as connections end: memory follows the connections alive, never the packet count.
+// Everything lives in typed arrays indexed by a slot, with slots and an open-addressing index
+// reused as connections end: memory follows the connections alive, never the packet count. What
+// every packet reads and writes sits in one 64-byte record per slot (one cache line), so a packet
+// costs the index entry and that line; the rest is touched once per tick or per connection.
 //
-//   index (Int32Array, power of two, linear probing):  slot + 1, or 0 for empty
+//   index (Int32Array, power of two, at most half full, linear probing): slot + 1, or 0 for empty
 //
-//   per slot:  key     8 x u32   lower endpoint's address (4 words), upper endpoint's (4 words);
-//              ports   u32       lower endpoint's port << 16 | upper endpoint's port
-//              hash    u32       of the key, to find a slot's home when the index shifts
-//              flags   u8        FROM_UPPER: the upper endpoint initiated; FIN_LO, FIN_HI
-//              state   u8        OPEN or LINGER
-//              id      u32       the connection's workload id (src/trace/ids.ts)
-//              lastSeen, bytesLo, bytesHi, tickLo, tickHi   f64
-//              touched i32       tick serial of the last tick with bytes (0: none pending)
-//              prev, next i32    links of the open list or the linger list, oldest first
+//   hot record, 16 x i32 per slot (an f64 view for the first two fields); int32 everywhere keeps
+//   the words unboxed in optimized code:
+//   +------------+------------+------+-------+--------------+--------------+------+----------+
+//   | tickLo f64 | tickHi f64 | hash | ports | key lo 4 x u32 | key hi 4 x u32 | bits | seenTick |
+//   +------------+------------+------+-------+--------------+--------------+------+----------+
+//    words 0-1    2-3          4      5       6-9            10-13          14     15
+//     tickLo/Hi  payload of this tick from the lower / upper endpoint
+//     hash       of the key, to find a slot's home when the index shifts
+//     ports      lower endpoint's port << 16 | upper endpoint's port
+//     key        the endpoints' addresses as big-endian words (IPv4 mapped into IPv6)
+//     bits       state (OPEN 1, LINGER 2) | FROM_UPPER (the upper endpoint initiated) | FIN_LO |
+//                FIN_HI | TOUCHED (in the list of slots with bytes this tick)
+//     seenTick   tick serial of the last packet
 //
-// "Lower endpoint" is the smaller (address, port) pair, so both directions find one slot.
+//   cold columns: id (workload id, src/trace/ids.ts), ifIndex, lastSeen f64 (end of the tick of
+//   the last packet: expiry works in whole ticks), bytesLo/bytesHi f64 (totals up to the last
+//   tick), prev/next (the open list or the linger list by lastSeen, oldest first: a slot moves
+//   to the tail at its first packet of a tick)
+//
+// "Lower endpoint" is the smaller (address, port) pair comparing the words as signed integers
+// (any fixed order would do), so both directions find one slot.
 
 import type { TickBatch } from '../sim/source.js';
 import { addClosed, addOpened, addTraffic } from './batch.js';
@@ -38,10 +50,19 @@ export interface FlowOptions {
 
 const OPEN = 1;
 const LINGER = 2;
-const FROM_UPPER = 1;
-const FIN_LO = 2;
-const FIN_HI = 4;
+const STATE = 3;
+const FROM_UPPER = 4;
+const FIN_LO = 8;
+const FIN_HI = 16;
+const TOUCHED = 32;
 const NONE = -1;
+// Hot record: words per slot and word offsets.
+const REC = 16;
+const HASH = 4;
+const PORTS = 5;
+const KEY = 6;
+const BITS = 14;
+const SEEN = 15;
 
 /** What a trace held, beyond the connections themselves. */
 export class TraceStats {
@@ -62,6 +83,16 @@ export class TraceStats {
   /** First and last packet timestamps (ms since the epoch). */
   firstMs = NaN;
   lastMs = NaN;
+
+  constructor() {
+    // Start every counter as a double: a field that starts as a small integer and outgrows it
+    // (payload passes 2^31 bytes early) would change the object's shape mid-run and throw away
+    // the optimized code of every function that touches it.
+    for (const k of ['packets', 'tcpPackets', 'payloadBytes', 'initiatorBytes', 'responderBytes', 'connections'] as const) {
+      this[k] = 0.5;
+      this[k] = 0;
+    }
+  }
 
   skip(reason: string, n = 1): void {
     this.skipOther.set(reason, (this.skipOther.get(reason) ?? 0) + n);
@@ -89,24 +120,20 @@ export class FlowAssembler {
   private readonly lingerMs: number;
   private readonly seg = new Segment();
   private tickSerial = 1;
+  /** End of the current tick (trace time): what `lastSeen` records. Set by the workload. */
+  tickEnd = -Infinity;
   private clock = -Infinity;
 
   private cap = 0;
   private index = new Int32Array(0);
   private mask = 0;
-  private key = new Uint32Array(0);
-  private ports = new Uint32Array(0);
-  private hash = new Uint32Array(0);
-  private flags = new Uint8Array(0);
-  private state = new Uint8Array(0);
+  private rec = new Int32Array(0);
+  private recf = new Float64Array(0);
   private id = new Uint32Array(0);
   private ifIndex = new Uint32Array(0);
   private lastSeen = new Float64Array(0);
   private bytesLo = new Float64Array(0);
   private bytesHi = new Float64Array(0);
-  private tickLo = new Float64Array(0);
-  private tickHi = new Float64Array(0);
-  private touched = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
   private freeSlots = new Int32Array(0);
@@ -114,10 +141,7 @@ export class FlowAssembler {
   private touchedList = new Int32Array(1024);
   private touchedCount = 0;
   // Heads and tails of the two lists, oldest first.
-  private openHead = NONE;
-  private openTail = NONE;
-  private lingerHead = NONE;
-  private lingerTail = NONE;
+  private readonly ends = new Int32Array([NONE, NONE, NONE, NONE]);
 
   constructor(options: FlowOptions = {}) {
     this.idleMs = options.idleTimeoutMs ?? 300_000;
@@ -144,11 +168,11 @@ export class FlowAssembler {
     }
     stats.tcpPackets++;
     stats.payloadBytes += payload;
-    this.segment(this.clock, ifIndex, payload);
+    this.segment(ifIndex, payload);
   }
 
   /** Slot of the segment's connection, found or opened; counts its bytes. */
-  private segment(now: number, ifIndex: number, payload: number): void {
+  private segment(ifIndex: number, payload: number): void {
     const seg = this.seg;
     const s = seg.src;
     const d = seg.dst;
@@ -161,80 +185,95 @@ export class FlowAssembler {
     else fromUpper = seg.srcPort > seg.dstPort;
     const lo = fromUpper ? d : s;
     const hi = fromUpper ? s : d;
-    const ports = fromUpper ? ((seg.dstPort << 16) | seg.srcPort) >>> 0 : ((seg.srcPort << 16) | seg.dstPort) >>> 0;
+    const ports = fromUpper ? (seg.dstPort << 16) | seg.srcPort : (seg.srcPort << 16) | seg.dstPort;
     let h = Math.imul(lo[3]! ^ 0x9e3779b9, 0x85ebca6b);
     h = Math.imul(h ^ hi[3]! ^ (h >>> 15), 0xc2b2ae35);
     h = Math.imul(h ^ ports ^ (h >>> 13), 0x85ebca6b);
     h = Math.imul(h ^ lo[0]! ^ lo[1]! ^ lo[2]! ^ (h >>> 16), 0xc2b2ae35);
-    h = (h ^ hi[0]! ^ hi[1]! ^ hi[2]! ^ (h >>> 15)) >>> 0;
+    h = h ^ hi[0]! ^ hi[1]! ^ hi[2]! ^ (h >>> 15);
 
-    const key = this.key;
+    const r = this.rec;
     let i = h & this.mask;
     let slot = NONE;
     for (;;) {
       const e = this.index[i]!;
       if (e === 0) break;
-      const c = e - 1;
-      const k = c << 3;
-      if (this.hash[c] === h && this.ports[c] === ports && key[k + 3] === lo[3] && key[k + 7] === hi[3] &&
-          key[k] === lo[0] && key[k + 1] === lo[1] && key[k + 2] === lo[2] && key[k + 4] === hi[0] && key[k + 5] === hi[1] && key[k + 6] === hi[2]) {
-        slot = c;
+      const k = (e - 1) * REC;
+      if (r[k + HASH] === h && r[k + PORTS] === ports && r[k + KEY + 3] === lo[3] && r[k + KEY + 7] === hi[3] &&
+          r[k + KEY] === lo[0] && r[k + KEY + 1] === lo[1] && r[k + KEY + 2] === lo[2] && r[k + KEY + 4] === hi[0] && r[k + KEY + 5] === hi[1] && r[k + KEY + 6] === hi[2]) {
+        slot = e - 1;
         break;
       }
       i = (i + 1) & this.mask;
     }
 
     const flags = seg.flags;
+    let k: number;
     if (slot === NONE) {
       slot = this.newSlot(i, h, lo, hi, ports);
-      this.open(slot, now, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
-    } else if (this.state[slot] === LINGER) {
-      this.lastSeen[slot] = now;
-      this.moveToTail(slot, LINGER);
-      if ((flags & (SYN | ACK)) !== SYN) {
-        if (payload > 0) this.stats.skip('TCP payload after its connection closed (retransmissions)');
-        return;
-      }
-      // A new SYN on a closed 5-tuple: the ports were reused, a new connection.
-      this.unlink(slot, LINGER);
-      this.open(slot, now, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
+      this.open(slot, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
+      k = slot * REC;
     } else {
-      this.lastSeen[slot] = now;
-      this.moveToTail(slot, OPEN);
+      k = slot * REC;
+      if ((this.rec[k + BITS]! & STATE) === LINGER) {
+        this.seen(slot, k, LINGER);
+        if ((flags & (SYN | ACK)) !== SYN) {
+          if (payload > 0) this.stats.skip('TCP payload after its connection closed (retransmissions)');
+          return;
+        }
+        // A new SYN on a closed 5-tuple: the ports were reused, a new connection.
+        this.unlink(slot, LINGER);
+        this.open(slot, ifIndex, fromUpper, flags, seg.srcPort, seg.dstPort);
+      } else if (this.rec[k + SEEN] !== this.tickSerial) {
+        this.seen(slot, k, OPEN);
+      }
     }
 
+    const rec = this.rec;
+    let bits = rec[k + BITS]!;
     if (payload > 0) {
-      if (this.touched[slot] !== this.tickSerial) {
-        this.touched[slot] = this.tickSerial;
-        this.tickLo[slot] = 0;
-        this.tickHi[slot] = 0;
-        if (this.touchedCount === this.touchedList.length) {
-          const g = new Int32Array(this.touchedList.length * 2);
-          g.set(this.touchedList);
-          this.touchedList = g;
-        }
+      const f = slot << 3;
+      const recf = this.recf;
+      if ((bits & TOUCHED) === 0) {
+        bits |= TOUCHED;
+        rec[k + BITS] = bits;
+        recf[f] = 0;
+        recf[f + 1] = 0;
+        if (this.touchedCount === this.touchedList.length) this.growTouched();
         this.touchedList[this.touchedCount++] = slot;
       }
-      if (fromUpper) {
-        this.tickHi[slot] = this.tickHi[slot]! + payload;
-        this.bytesHi[slot] = this.bytesHi[slot]! + payload;
-      } else {
-        this.tickLo[slot] = this.tickLo[slot]! + payload;
-        this.bytesLo[slot] = this.bytesLo[slot]! + payload;
-      }
+      if (fromUpper) recf[f + 1] = recf[f + 1]! + payload;
+      else recf[f] = recf[f]! + payload;
     }
     if (flags & (FIN | RST)) {
-      if (flags & FIN) this.flags[slot] = this.flags[slot]! | (fromUpper ? FIN_HI : FIN_LO);
-      if (flags & RST || (this.flags[slot]! & (FIN_LO | FIN_HI)) === (FIN_LO | FIN_HI)) {
-        this.close(slot);
-        this.state[slot] = LINGER;
-        this.unlink(slot, OPEN);
-        this.append(slot, LINGER);
-      }
+      if (flags & FIN) rec[k + BITS] = bits |= fromUpper ? FIN_HI : FIN_LO;
+      if (flags & RST || (bits & (FIN_LO | FIN_HI)) === (FIN_LO | FIN_HI)) this.linger(slot, k);
     }
   }
 
-  private newSlot(indexPos: number, h: number, lo: Uint32Array, hi: Uint32Array, ports: number): number {
+  /** The slot's first packet in this tick: note the time, move it to the tail of its list. */
+  private seen(slot: number, k: number, list: number): void {
+    if (this.rec[k + SEEN] === this.tickSerial) return;
+    this.rec[k + SEEN] = this.tickSerial;
+    this.lastSeen[slot] = this.tickEnd;
+    this.moveToTail(slot, list);
+  }
+
+  /** Closes the connection at a RST or the second FIN; its 5-tuple lingers. */
+  private linger(slot: number, k: number): void {
+    this.close(slot);
+    this.rec[k + BITS] = (this.rec[k + BITS]! & ~STATE) | LINGER;
+    this.unlink(slot, OPEN);
+    this.append(slot, LINGER);
+  }
+
+  private growTouched(): void {
+    const g = new Int32Array(this.touchedList.length * 2);
+    g.set(this.touchedList);
+    this.touchedList = g;
+  }
+
+  private newSlot(indexPos: number, h: number, lo: Int32Array, hi: Int32Array, ports: number): number {
     if (this.freeCount === 0) {
       this.growSlots(this.cap * 2);
       // The index was rebuilt: find the empty position again.
@@ -243,29 +282,30 @@ export class FlowAssembler {
     }
     const slot = this.freeSlots[--this.freeCount]!;
     this.index[indexPos] = slot + 1;
-    this.hash[slot] = h;
-    this.ports[slot] = ports;
-    const k = slot << 3;
-    this.key[k] = lo[0]!; this.key[k + 1] = lo[1]!; this.key[k + 2] = lo[2]!; this.key[k + 3] = lo[3]!;
-    this.key[k + 4] = hi[0]!; this.key[k + 5] = hi[1]!; this.key[k + 6] = hi[2]!; this.key[k + 7] = hi[3]!;
+    const r = this.rec;
+    const k = slot * REC;
+    r[k + HASH] = h;
+    r[k + PORTS] = ports;
+    r[k + KEY] = lo[0]!; r[k + KEY + 1] = lo[1]!; r[k + KEY + 2] = lo[2]!; r[k + KEY + 3] = lo[3]!;
+    r[k + KEY + 4] = hi[0]!; r[k + KEY + 5] = hi[1]!; r[k + KEY + 6] = hi[2]!; r[k + KEY + 7] = hi[3]!;
     this.inUse++;
     return slot;
   }
 
   /** Starts a connection in `slot` and reports it in the batch's `opened`. */
-  private open(slot: number, now: number, ifIndex: number, fromUpper: boolean, flags: number, srcPort: number, dstPort: number): void {
+  private open(slot: number, ifIndex: number, fromUpper: boolean, flags: number, srcPort: number, dstPort: number): void {
     // The initiator: the SYN's sender; the SYN-ACK's receiver; else, if only one port is
     // privileged, the other side (a client mid-stream); else the first packet's sender.
     let senderInitiated = true;
     if ((flags & (SYN | ACK)) === (SYN | ACK)) senderInitiated = false;
     else if ((flags & SYN) === 0 && srcPort < 1024 && dstPort >= 1024) senderInitiated = false;
     const upperInitiated = fromUpper === senderInitiated;
-    this.flags[slot] = upperInitiated ? FROM_UPPER : 0;
-    this.state[slot] = OPEN;
-    this.lastSeen[slot] = now;
+    const rk = slot * REC;
+    this.rec[rk + BITS] = OPEN | (upperInitiated ? FROM_UPPER : 0);
+    this.rec[rk + SEEN] = this.tickSerial;
+    this.lastSeen[slot] = this.tickEnd;
     this.bytesLo[slot] = 0;
     this.bytesHi[slot] = 0;
-    this.touched[slot] = 0;
     this.ifIndex[slot] = ifIndex;
     const id = this.ids.acquire();
     this.id[slot] = id;
@@ -278,16 +318,15 @@ export class FlowAssembler {
     b.opened.id[o] = id;
     b.opened.ifIndex[o] = ifIndex;
     b.opened.priority[o] = 0;
-    const k = slot << 3;
-    const local = upperInitiated ? k + 4 : k;
-    const remote = upperInitiated ? k : k + 4;
-    const ports = this.ports[slot]!;
+    const local = upperInitiated ? rk + KEY + 4 : rk + KEY;
+    const remote = upperInitiated ? rk + KEY : rk + KEY + 4;
+    const ports = this.rec[rk + PORTS]!;
     b.opened.localPort[o] = upperInitiated ? ports & 0xffff : ports >>> 16;
     b.opened.remotePort[o] = upperInitiated ? ports >>> 16 : ports & 0xffff;
     const at = o << 4;
     for (let w = 0; w < 4; w++) {
-      const l = this.key[local + w]!;
-      const r = this.key[remote + w]!;
+      const l = this.rec[local + w]!;
+      const r = this.rec[remote + w]!;
       const p = at + (w << 2);
       b.opened.source[p] = l >>> 24; b.opened.source[p + 1] = l >>> 16; b.opened.source[p + 2] = l >>> 8; b.opened.source[p + 3] = l;
       // Next hop: the remote address (a capture does not say which router a packet left through).
@@ -299,12 +338,12 @@ export class FlowAssembler {
   /** Ends the connection in `slot`: its bytes of this tick, then `closed`; the slot stays in the index. */
   private close(slot: number): void {
     const id = this.id[slot]!;
-    if (this.touched[slot] === this.tickSerial) this.flushTraffic(slot);
+    if (this.rec[slot * REC + BITS]! & TOUCHED) this.flushTraffic(slot);
     addClosed(this.batch, id);
     this.ids.release(id);
     const lo = this.bytesLo[slot]!;
     const hi = this.bytesHi[slot]!;
-    const upper = (this.flags[slot]! & FROM_UPPER) !== 0;
+    const upper = (this.rec[slot * REC + BITS]! & FROM_UPPER) !== 0;
     this.stats.initiatorBytes += upper ? hi : lo;
     this.stats.responderBytes += upper ? lo : hi;
     this.stats.sizes.add(lo + hi);
@@ -312,10 +351,14 @@ export class FlowAssembler {
   }
 
   private flushTraffic(slot: number): void {
-    this.touched[slot] = 0;
-    const upper = (this.flags[slot]! & FROM_UPPER) !== 0;
-    const lo = this.tickLo[slot]!;
-    const hi = this.tickHi[slot]!;
+    const k = slot * REC;
+    const bits = this.rec[k + BITS]!;
+    this.rec[k + BITS] = bits & ~TOUCHED;
+    const upper = (bits & FROM_UPPER) !== 0;
+    const lo = this.recf[slot << 3]!;
+    const hi = this.recf[(slot << 3) + 1]!;
+    this.bytesLo[slot] = this.bytesLo[slot]! + lo;
+    this.bytesHi[slot] = this.bytesHi[slot]! + hi;
     addTraffic(this.batch, this.id[slot]!, upper ? hi : lo, upper ? lo : hi);
   }
 
@@ -324,14 +367,13 @@ export class FlowAssembler {
    * lingering ones, and writes the tick's traffic into the batch.
    */
   endTick(now: number): void {
-    while (this.openHead !== NONE && this.lastSeen[this.openHead]! + this.idleMs <= now) {
-      const slot = this.openHead;
+    const ends = this.ends;
+    for (let slot = ends[0]!; slot !== NONE && this.lastSeen[slot]! + this.idleMs <= now; slot = ends[0]!) {
       this.close(slot);
       this.unlink(slot, OPEN);
       this.freeSlot(slot);
     }
-    while (this.lingerHead !== NONE && this.lastSeen[this.lingerHead]! + this.lingerMs <= now) {
-      const slot = this.lingerHead;
+    for (let slot = ends[2]!; slot !== NONE && this.lastSeen[slot]! + this.lingerMs <= now; slot = ends[2]!) {
       this.unlink(slot, LINGER);
       this.freeSlot(slot);
     }
@@ -340,8 +382,7 @@ export class FlowAssembler {
 
   /** The trace ended: every open connection closes in this tick. */
   closeAll(): void {
-    while (this.openHead !== NONE) {
-      const slot = this.openHead;
+    for (let slot = this.ends[0]!; slot !== NONE; slot = this.ends[0]!) {
       this.close(slot);
       this.unlink(slot, OPEN);
       this.freeSlot(slot);
@@ -360,45 +401,37 @@ export class FlowAssembler {
     const list = this.touchedList;
     for (let i = 0; i < this.touchedCount; i++) {
       const slot = list[i]!;
-      if (this.touched[slot] === this.tickSerial) this.flushTraffic(slot);
+      if (this.rec[slot * REC + BITS]! & TOUCHED) this.flushTraffic(slot);
     }
     this.touchedCount = 0;
   }
 
-  // Lists: `prev`/`next` links; OPEN and LINGER have their own head and tail, oldest first.
+  // Lists: `prev`/`next` links; OPEN and LINGER each have a head and a tail in `ends`
+  // (head at 2 * list - 2, tail at 2 * list - 1), oldest first. Typed-array ends keep these
+  // small functions free of branches on the list, which the optimizer would otherwise see only
+  // one side of early on.
   private append(slot: number, list: number): void {
-    const tail = list === OPEN ? this.openTail : this.lingerTail;
+    const ends = this.ends;
+    const tail = ends[2 * list - 1]!;
     this.prev[slot] = tail;
     this.next[slot] = NONE;
-    if (tail === NONE) {
-      if (list === OPEN) this.openHead = slot;
-      else this.lingerHead = slot;
-    } else {
-      this.next[tail] = slot;
-    }
-    if (list === OPEN) this.openTail = slot;
-    else this.lingerTail = slot;
+    if (tail === NONE) ends[2 * list - 2] = slot;
+    else this.next[tail] = slot;
+    ends[2 * list - 1] = slot;
   }
 
   private unlink(slot: number, list: number): void {
+    const ends = this.ends;
     const p = this.prev[slot]!;
     const n = this.next[slot]!;
-    if (p === NONE) {
-      if (list === OPEN) this.openHead = n;
-      else this.lingerHead = n;
-    } else {
-      this.next[p] = n;
-    }
-    if (n === NONE) {
-      if (list === OPEN) this.openTail = p;
-      else this.lingerTail = p;
-    } else {
-      this.prev[n] = p;
-    }
+    if (p === NONE) ends[2 * list - 2] = n;
+    else this.next[p] = n;
+    if (n === NONE) ends[2 * list - 1] = p;
+    else this.prev[n] = p;
   }
 
   private moveToTail(slot: number, list: number): void {
-    if ((list === OPEN ? this.openTail : this.lingerTail) === slot) return;
+    if (this.ends[2 * list - 1] === slot) return;
     this.unlink(slot, list);
     this.append(slot, list);
   }
@@ -407,14 +440,15 @@ export class FlowAssembler {
   private freeSlot(slot: number): void {
     const mask = this.mask;
     const index = this.index;
-    let i = this.hash[slot]! & mask;
+    const r = this.rec;
+    let i = r[slot * REC + HASH]! & mask;
     while (index[i] !== slot + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const e = index[j]!;
       if (e === 0) break;
-      const home = this.hash[e - 1]! & mask;
+      const home = r[(e - 1) * REC + HASH]! & mask;
       // Move e back into the hole at i unless its home lies cyclically in (i, j].
       if (((j - home) & mask) >= ((j - i) & mask)) {
         index[i] = e;
@@ -422,7 +456,7 @@ export class FlowAssembler {
       }
     }
     index[i] = 0;
-    this.state[slot] = 0;
+    r[slot * REC + BITS] = 0;
     this.freeSlots[this.freeCount++] = slot;
     this.inUse--;
   }
@@ -434,19 +468,15 @@ export class FlowAssembler {
       out.set(a);
       return out;
     };
-    this.key = g(this.key, cap * 8);
-    this.ports = g(this.ports, cap);
-    this.hash = g(this.hash, cap);
-    this.flags = g(this.flags, cap);
-    this.state = g(this.state, cap);
+    const rec = new Int32Array(cap * REC);
+    rec.set(this.rec);
+    this.rec = rec;
+    this.recf = new Float64Array(rec.buffer);
     this.id = g(this.id, cap);
     this.ifIndex = g(this.ifIndex, cap);
     this.lastSeen = g(this.lastSeen, cap);
     this.bytesLo = g(this.bytesLo, cap);
     this.bytesHi = g(this.bytesHi, cap);
-    this.tickLo = g(this.tickLo, cap);
-    this.tickHi = g(this.tickHi, cap);
-    this.touched = g(this.touched, cap);
     this.prev = g(this.prev, cap);
     this.next = g(this.next, cap);
     const free = new Int32Array(cap);
@@ -459,8 +489,8 @@ export class FlowAssembler {
     this.index = new Int32Array(cap * 2);
     this.mask = cap * 2 - 1;
     for (let s = 0; s < old; s++) {
-      if (this.state[s] === 0) continue;
-      let i = this.hash[s]! & this.mask;
+      if ((rec[s * REC + BITS]! & STATE) === 0) continue;
+      let i = rec[s * REC + HASH]! & this.mask;
       while (this.index[i] !== 0) i = (i + 1) & this.mask;
       this.index[i] = s + 1;
     }

@@ -119,37 +119,38 @@ export class PcapngParser implements CaptureParser {
       } else if (type === IDB) {
         if (len < 20) this.fail(input, p, `is an interface description of ${len} bytes (at least 20)`);
         this.interfaces.push(this.readInterface(view, p, len, le));
-      } else if (type === EPB || type === OPB) {
-        if (len < 32) this.fail(input, p, `is a packet block of ${len} bytes (at least 32)`);
-        const ifId = type === EPB ? view.getUint32(p + 8, le) : view.getUint16(p + 8, le);
-        const caplen = view.getUint32(p + 20, le);
-        if (caplen > len - 32) this.fail(input, p, `says it captured ${caplen.toLocaleString('en-US')} bytes but has room for ${len - 32}`);
-        const iface = this.interfaces[ifId];
+      } else if (type === EPB || type === OPB || type === SPB) {
+        let iface: Interface | undefined;
+        let ts: number;
+        let caplen: number;
+        let data: number;
+        if (type === SPB) {
+          if (len < 16) this.fail(input, p, `is a simple packet block of ${len} bytes (at least 16)`);
+          iface = this.interfaces[0];
+          // No timestamp: it counts at the time of the packet before it.
+          ts = this.lastMs;
+          const original = view.getUint32(p + 8, le);
+          caplen = Math.min(original, len - 16);
+          if (iface !== undefined && iface.snapLength > 0) caplen = Math.min(caplen, iface.snapLength);
+          data = p + 12;
+        } else {
+          if (len < 32) this.fail(input, p, `is a packet block of ${len} bytes (at least 32)`);
+          iface = this.interfaces[type === EPB ? view.getUint32(p + 8, le) : view.getUint16(p + 8, le)];
+          caplen = view.getUint32(p + 20, le);
+          if (caplen > len - 32) this.fail(input, p, `says it captured ${caplen.toLocaleString('en-US')} bytes but has room for ${len - 32}`);
+          ts = iface === undefined ? 0 : (view.getUint32(p + 12, le) * 4294967296 + view.getUint32(p + 16, le)) / iface.unitsPerMs + iface.offsetMs;
+          data = p + 28;
+        }
         if (iface === undefined) {
           flows.stats.skip('packets on an interface the pcapng file never described');
         } else {
-          const units = view.getUint32(p + 12, le) * 4294967296 + view.getUint32(p + 16, le);
-          const ts = units / iface.unitsPerMs + iface.offsetMs;
           if (ts >= this.stopAt) {
             this.pendingMs = ts;
             input.start = p;
             return STOPPED;
           }
           this.lastMs = ts;
-          if (iface.supported) flows.frame(ts, iface.ifIndex, iface.linkType, bytes, view, p + 28, caplen);
-          else this.unsupported(flows, iface);
-        }
-      } else if (type === SPB) {
-        if (len < 16) this.fail(input, p, `is a simple packet block of ${len} bytes (at least 16)`);
-        const iface = this.interfaces[0];
-        if (iface === undefined) {
-          flows.stats.skip('packets on an interface the pcapng file never described');
-        } else {
-          // No timestamp: it counts at the time of the packet before it.
-          const original = view.getUint32(p + 8, le);
-          let caplen = Math.min(original, len - 16);
-          if (iface.snapLength > 0) caplen = Math.min(caplen, iface.snapLength);
-          if (iface.supported) flows.frame(this.lastMs, iface.ifIndex, iface.linkType, bytes, view, p + 12, caplen);
+          if (iface.supported) flows.frame(ts, iface.ifIndex, iface.linkType, bytes, view, data, caplen);
           else this.unsupported(flows, iface);
         }
       }

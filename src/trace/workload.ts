@@ -152,6 +152,7 @@ class CaptureWorkload implements TraceWorkload {
     }
     const tickEnd = this.base + (tick + 1) * this.tickMs;
     this.end = tickEnd;
+    flows.tickEnd = tickEnd;
     if (!(await this.read(tickEnd))) return this.finish();
     flows.endTick(tickEnd);
     const pending = this.parser.pendingMs;

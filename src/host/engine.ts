@@ -1,0 +1,813 @@
+// The connection engine behind HostStack.open/traffic/close/tick: every connection lives in the
+// host (src/host/connections.ts) from open() to close(), offloaded or in software; once per tick an
+// OffloadPolicy (src/host/policy.ts) ranks the columns and decides; the engine carries the decision
+// out in batches: one table call and one target call per tick for the offloads (parents first),
+// one terminate call for the terminations.
+//
+//   open ─> Software ──policy: offload──> Offloading ──initiate ok──> Offloaded
+//              ^  ^                           │ failed                 │ policy / close / target /
+//              │  └───────────────────────────┘                        │ pause / link / low activity
+//              └──────────── termination completed (nothing-lost checked) ── Terminating <──┘
+//   close: Software is freed at once; on the target it is terminated (Reason.Application) and
+//   freed when the target hands it back.
+//
+// Terminations the older HostStack paths start (pause, link down, target requests, low activity)
+// of these connections go through HostStack.send; it tells the engine (terminating/completed),
+// so the columns and metrics see every termination whichever path started it.
+
+import { ErrorCode, Kind, Reason, State } from '../enums.js';
+import { OffloadError, invalid } from '../errors.js';
+import { formatAddress, formatLinkLayerAddress, typeName } from '../address.js';
+import type { OffloadTable } from '../table.js';
+import type { TerminateBatch } from '../types.js';
+import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target.js';
+import type { HostEvents } from '../host.js';
+import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
+import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
+import { ParentRegistry, neighborKey, pathKey } from './parents.js';
+import { MetricsCounters, type HostMetrics } from './metrics.js';
+import { Scratch, batchCount, readIntegers } from './input.js';
+import { describe, type FaultReport } from './target-calls.js';
+import { readResults, returnedState, type ReadResult } from './target-results.js';
+
+/** What the engine needs of its HostStack. */
+export interface EngineHost {
+  readonly table: OffloadTable;
+  readonly target: OffloadTarget;
+  now(): number;
+  capacity(): number;
+  /** False while the host or the target paused offloads. */
+  canOffload(): boolean;
+  /** True while offloads on this interface are paused or its link is down. */
+  interfaceBlocked(ifIndex: number): boolean;
+  /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
+  tableTraffic(): boolean;
+  /** Calls the target, guarded (a throw, a rejection or a timeout rejects with CallFailed); tracked for idle(). */
+  call<T>(what: string, invoke: () => Promise<T>): Promise<T>;
+  /** Remembers work in flight (applying an answer) until it settles, for idle(). */
+  track<T>(promise: Promise<T>): Promise<T>;
+  /** A target's fault as an `error` event. */
+  fault(f: FaultReport): void;
+  /** A failed call as an `error` event saying what the host did about it. */
+  failure(failure: unknown, consequence: string): void;
+  /** A connection's state did not come back. */
+  lost(): void;
+  emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
+  listening(name: keyof HostEvents): boolean;
+}
+
+export interface EngineOptions {
+  policy: OffloadPolicy;
+  /** A terminated offload that carried fewer bytes than this is wasted (default 65536). */
+  wasteThresholdBytes: number;
+  /** Window of the rate column's moving average, ms (default 1000). */
+  rateWindowMs: number;
+}
+
+/** The columns of TickBatch['opened'] (src/sim/source.ts); plain arrays are accepted too. */
+export interface OpenedColumns {
+  count?: number;
+  ifIndex: ArrayLike<number>;
+  nextHop: ArrayLike<number>;
+  source: ArrayLike<number>;
+  destination: ArrayLike<number>;
+  localPort: ArrayLike<number>;
+  remotePort: ArrayLike<number>;
+  priority?: ArrayLike<number>;
+}
+
+const TWO32 = 2 ** 32;
+const LINK_LAYER_NONE = formatLinkLayerAddress(0);
+
+export class ConnectionEngine {
+  readonly columns = new ConnectionStore();
+  readonly metricsCounters = new MetricsCounters();
+  private readonly parents = new ParentRegistry();
+  /** Connections of this engine on the target, by table handle (at most the target's capacity). */
+  private readonly slotByHandle = new Map<number, number>();
+  private readonly scratch = new Scratch();
+  private tickNumber = 1;
+  private callNumber = 0;
+  private lastTick: number | undefined;
+  private offloadedCount = 0;
+
+  constructor(private readonly host: EngineHost, private readonly options: EngineOptions) {}
+
+  get policy(): OffloadPolicy {
+    return this.options.policy;
+  }
+
+  // ---- open / traffic / close ------------------------------------------------------------------
+
+  open(opened: OpenedColumns): Float64Array {
+    const op = 'open';
+    if (opened === null || typeof opened !== 'object') invalid(`${op}: expected the opened columns of a TickBatch ({ count, ifIndex, nextHop, source, destination, localPort, remotePort, priority }), got ${typeName(opened)}`);
+    const { ifIndex, nextHop, source, destination, localPort, remotePort, priority } = opened;
+    const n = batchCount(op, opened.count, [['ifIndex', ifIndex], ['localPort', localPort], ['remotePort', remotePort], ...(priority === undefined ? [] : [['priority', priority] as [string, unknown]])]);
+    for (const [name, a] of [['nextHop', nextHop], ['source', source], ['destination', destination]] as const) {
+      if (!(a instanceof Uint8Array)) invalid(`${op}: ${name} must be a Uint8Array of 16 bytes per connection (IPv4-mapped for IPv4), got ${typeName(a)}`);
+      if (a.length < 16 * n) invalid(`${op}: ${name} holds ${a.length} bytes, fewer than 16 for each of the ${n} connections`);
+    }
+    if (!this.columns.roomFor(n)) throw new OffloadError(ErrorCode.Capacity, `${op}: the host holds its maximum of open connections; close some first`);
+    const s = this.scratch;
+    s.ensure(n);
+    const ifx = s.u32;
+    const ports = s.f64a;
+    const remote = s.f64b;
+    const prio = s.f64c;
+    readIntegers(op, 'ifIndex', ifIndex, n, ifx, 0, 0xffffffff);
+    readIntegers(op, 'localPort', localPort, n, ports, 1, 65535);
+    readIntegers(op, 'remotePort', remotePort, n, remote, 1, 65535);
+    if (priority === undefined) prio.fill(0, 0, n);
+    else readIntegers(op, 'priority', priority, n, prio, 0, 255);
+    // Everything checked: nothing below throws.
+    const c = this.columns;
+    const ids = new Float64Array(n);
+    const now = this.host.now();
+    for (let i = 0; i < n; i++) {
+      const slot = c.allocate(now);
+      c.ifIndex[slot] = ifx[i]!;
+      c.localPort[slot] = ports[i]!;
+      c.remotePort[slot] = remote[i]!;
+      c.priority[slot] = prio[i]!;
+      const at = slot * ADDRESS_BYTES;
+      const address = c.address;
+      for (let b = 0; b < 16; b++) {
+        address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
+        address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
+        address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+      }
+      ids[i] = c.id[slot]!;
+    }
+    return ids;
+  }
+
+  traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    const op = 'traffic';
+    const n = batchCount(op, count, [['ids', ids], ['sent', sent], ['received', received]]);
+    const s = this.scratch;
+    s.ensure(n);
+    const slots = s.u32;
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const c = this.columns;
+    const idColumn = c.id;
+    const closed = c.closed;
+    const status = c.status;
+    const length = c.length;
+    // One pass reads and checks every entry (this is the hottest loop of a lab run).
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const a = sent[i]!;
+      const b = received[i]!;
+      const slot = typeof id === 'number' && id >= SLOT_SPACE && id <= Number.MAX_SAFE_INTEGER ? (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0 : -1;
+      // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== ConnectionStatus.Offloaded && status[slot]! !== ConnectionStatus.Software && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
+      if (typeof a !== 'number' || !(a >= 0 && a <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(a)}`, i);
+      if (typeof b !== 'number' || !(b >= 0 && b <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(b)}`, i);
+      slots[i] = slot;
+      snd[i] = a;
+      rcv[i] = b;
+    }
+    // Everything checked. Offloaded connections' bytes go to the target, and to the table when
+    // its low-activity tick needs them.
+    const m = this.metricsCounters;
+    const tickBytes = c.tickBytes;
+    const active = c.active;
+    const handles = s.f64c;
+    let k = 0;
+    let software = 0;
+    let offloaded = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const a = snd[i]!;
+      const b = rcv[i]!;
+      const bytes = a + b;
+      if (bytes === 0) continue;
+      c.bytes[slot]! += bytes;
+      // First bytes since the previous tick: the slot is active (tickBytes is reset at every tick).
+      if (tickBytes[slot] === 0) active.push(slot);
+      tickBytes[slot]! += bytes;
+      c.sent[slot]! += a;
+      if (status[slot] === ConnectionStatus.Offloaded) {
+        offloaded += bytes;
+        c.offloadedBytes[slot]! += bytes;
+        handles[k] = c.handle[slot]!;
+        snd[k] = a;
+        rcv[k] = b;
+        k++;
+      } else software += bytes;
+    }
+    m.offloadedBytes += offloaded;
+    m.softwareBytes += software;
+    if (k === 0) return;
+    const onTarget = handles.subarray(0, k);
+    if (this.host.tableTraffic()) {
+      const counted = new Float64Array(k);
+      for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
+      try {
+        this.host.table.recordTrafficBatch(onTarget, counted);
+      } catch (error) {
+        this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
+      }
+    }
+    const target = this.host.target;
+    if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
+    else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+  }
+
+  close(ids: ArrayLike<number>, count?: number): void {
+    const op = 'close';
+    const n = batchCount(op, count, [['ids', ids]]);
+    const s = this.scratch;
+    s.ensure(n);
+    const slots = s.u32;
+    this.readSlots(op, ids, n, slots, true);
+    const c = this.columns;
+    const onTarget: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const status = c.status[slot];
+      if (status === ConnectionStatus.Software) {
+        c.release(slot);
+        continue;
+      }
+      c.closed[slot] = 1;
+      if (status === ConnectionStatus.Offloading || status === ConnectionStatus.Offloaded) onTarget.push(c.handle[slot]!);
+    }
+    if (onTarget.length) this.terminate(onTarget, Reason.Application);
+  }
+
+  /** Reads ids into slots; every id must name an open connection (and, closing, appear once). */
+  private readSlots(op: string, ids: ArrayLike<unknown>, n: number, slots: Uint32Array, closing: boolean): void {
+    const c = this.columns;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const id = ids[i];
+        const slot = c.slotOf(id as number);
+        if (slot < 0) invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
+        if (c.closed[slot]) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
+        if (closing) c.closed[slot] = 2; // marks a duplicate within this call; undone below
+        slots[i] = slot;
+      }
+    } finally {
+      if (closing) for (let j = 0; j < i; j++) if (c.closed[slots[j]!] === 2) c.closed[slots[j]!] = 0;
+    }
+  }
+
+  // ---- tick ------------------------------------------------------------------------------------
+
+  /** Folds the tick's traffic into the rate column, runs the policy and carries its decision out. */
+  tick(now: number): void {
+    const c = this.columns;
+    const elapsed = this.lastTick === undefined ? 0 : now - this.lastTick;
+    this.lastTick = now;
+    const arrived = c.arrived.view();
+    for (let i = 0; i < arrived.length; i++) c.openedAt[arrived[i]!] = now;
+    const active = c.active.view();
+    for (let i = 0; i < active.length; i++) c.lastActiveAt[active[i]!] = now;
+    if (elapsed > 0) {
+      const alpha = 1 - Math.exp(-elapsed / this.options.rateWindowMs);
+      const perSecond = 1000 / elapsed;
+      const live = c.live;
+      for (let i = 0; i < c.liveCount; i++) {
+        const slot = live[i]!;
+        const r = c.rate[slot]!;
+        const b = c.tickBytes[slot]!;
+        if (r === 0 && b === 0) continue;
+        const next = r + alpha * (b * perSecond - r);
+        c.rate[slot] = next < 1e-3 ? 0 : next;
+      }
+    }
+    const context: PolicyContext = {
+      now,
+      elapsedMs: elapsed,
+      capacity: this.host.capacity(),
+      occupied: this.occupied(),
+      canOffload: this.host.canOffload(),
+      columns: c,
+      arrived,
+      live: c.live.subarray(0, c.liveCount),
+      active,
+    };
+    let decision: PolicyDecision | undefined | void;
+    try {
+      decision = this.options.policy.tick(context);
+    } catch (error) {
+      this.host.emit('error', { message: `the offload policy '${this.options.policy.name}' threw at tick ${now}: ${String(error)}; nothing was decided this tick`, error });
+    }
+    if (decision !== undefined && decision !== null) this.carryOut(decision, now);
+    for (let i = 0; i < active.length; i++) c.tickBytes[active[i]!] = 0;
+    c.active.clear();
+    c.arrived.clear();
+    this.tickNumber++;
+    const occupied = this.occupied();
+    if (occupied > this.metricsCounters.peakOccupied) this.metricsCounters.peakOccupied = occupied;
+  }
+
+  private occupied(): number {
+    return this.host.table.count(Kind.Connection);
+  }
+
+  private carryOut(decision: PolicyDecision, now: number): void {
+    const name = this.options.policy.name;
+    if (typeof decision !== 'object') {
+      this.host.emit('error', { message: `the offload policy '${name}' returned ${typeName(decision)}, not a decision object; ignored` });
+      return;
+    }
+    const c = this.columns;
+    const { terminate, offload } = decision;
+    if (terminate !== undefined) {
+      if (!isList(terminate)) this.host.emit('error', { message: `the offload policy '${name}' returned terminate = ${typeName(terminate)}, not an array of slots; ignored` });
+      else {
+        let reason = decision.terminateReason ?? Reason.HigherPriority;
+        if (typeof reason !== 'number' || !Number.isInteger(reason) || reason < 1 || reason > 255) {
+          this.host.emit('error', { message: `the offload policy '${name}' returned terminateReason = ${typeName(reason)}, not a reason 1..255; HigherPriority used` });
+          reason = Reason.HigherPriority;
+        }
+        const handles: number[] = [];
+        let bad = 0;
+        for (let i = 0; i < terminate.length; i++) {
+          const slot = terminate[i];
+          if (typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < c.length && c.status[slot] === ConnectionStatus.Offloaded) handles.push(c.handle[slot]!);
+          else bad++;
+        }
+        if (bad) this.host.emit('error', { message: `the offload policy '${name}' asked to terminate ${bad} slot(s) that are not Offloaded connections; those were ignored` });
+        if (handles.length) this.terminate(handles, reason);
+      }
+    }
+    if (offload === undefined) return;
+    if (!isList(offload)) {
+      this.host.emit('error', { message: `the offload policy '${name}' returned offload = ${typeName(offload)}, not an array of slots; ignored` });
+      return;
+    }
+    if (!this.host.canOffload()) return;
+    const room = this.host.capacity() - this.occupied();
+    if (room <= 0) return;
+    const chosen: number[] = [];
+    const tick = this.tickNumber;
+    let bad = 0;
+    for (let i = 0; i < offload.length && chosen.length < room; i++) {
+      const slot = offload[i];
+      if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 0 || slot >= c.length || c.status[slot] === ConnectionStatus.Free) {
+        bad++;
+        continue;
+      }
+      // Already on the target, offered twice, or on an interface that takes no offloads now: skipped quietly.
+      if (c.status[slot] !== ConnectionStatus.Software || c.offerStamp[slot] === tick) continue;
+      c.offerStamp[slot] = tick;
+      if (this.host.interfaceBlocked(c.ifIndex[slot]!)) continue;
+      chosen.push(slot);
+    }
+    if (bad) this.host.emit('error', { message: `the offload policy '${name}' asked to offload ${bad} slot(s) that hold no connection; those were ignored` });
+    if (chosen.length) this.offload(chosen, now);
+  }
+
+  // ---- offload ---------------------------------------------------------------------------------
+
+  /** Offloads Software slots: missing parents first, all in one table batch and one target call. */
+  private offload(slots: number[], now: number): void {
+    const c = this.columns;
+    const table = this.host.table;
+    const p = this.parents;
+    const call = ++this.callNumber;
+    const parentBlocks: InitiateBlock[] = [];
+    const fresh: number[] = []; // registry entries created by this call
+    const kept: number[] = [];
+    const pathOf: number[] = [];
+    for (const slot of slots) {
+      const at = slot * ADDRESS_BYTES;
+      const pk = pathKey(c.address, at + 16);
+      let path = p.find(pk);
+      if (path >= 0 && !this.usable(path, call)) continue;
+      if (path < 0) {
+        const ifIndex = c.ifIndex[slot]!;
+        const nk = neighborKey(ifIndex, c.address, at);
+        let neighbor = p.find(nk);
+        if (neighbor >= 0 && !this.usable(neighbor, call)) continue;
+        if (neighbor < 0) {
+          neighbor = this.createParent(nk, Kind.Neighbor, call, () => table.offloadNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
+            () => table.findNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }));
+          if (neighbor < 0) continue;
+          if (p.state[neighbor] === State.Offloading) {
+            fresh.push(neighbor);
+            parentBlocks.push({ kind: Kind.Neighbor, handle: p.handle[neighbor]!, ifIndex, address: formatAddress(c.address, at), linkLayerAddress: LINK_LAYER_NONE });
+          }
+        }
+        const neighborHandle = p.handle[neighbor]!;
+        const key = { source: c.address.subarray(at + 16, at + 32), destination: c.address.subarray(at + 32, at + 48) };
+        path = this.createParent(pk, Kind.Path, call, () => table.offloadPath(key, neighborHandle), () => table.findPath(key));
+        if (path < 0) continue;
+        if (p.state[path] === State.Offloading) {
+          fresh.push(path);
+          parentBlocks.push({ kind: Kind.Path, handle: p.handle[path]!, neighbor: neighborHandle, source: formatAddress(c.address, at + 16), destination: formatAddress(c.address, at + 32), mtu: 1500 });
+        }
+      }
+      kept.push(slot);
+      pathOf.push(path);
+    }
+    const handles = this.offloadConnections(kept, pathOf);
+    // Parents this call created that no connection of it uses leave again (failed initiates free them).
+    const used = new Set<number>();
+    for (let i = 0; i < kept.length; i++) if (handles[i]) used.add(p.handle[pathOf[i]!]!);
+    for (const b of parentBlocks) if (b.kind === Kind.Path && used.has(b.handle)) used.add(b.neighbor);
+    const unused = fresh.filter((e) => !used.has(p.handle[e]!));
+    if (unused.length) {
+      const doomed = unused.map((e) => p.handle[e]!).sort((a, b) => (p.kind[p.entryOf(b)]! - p.kind[p.entryOf(a)]!));
+      try {
+        table.completeOffload(doomed, false);
+      } catch (error) {
+        this.host.emit('error', { message: `dropping unused parents failed: ${String(error)}`, error });
+      }
+      for (const e of unused) p.remove(e);
+    }
+    const blocks: InitiateBlock[] = parentBlocks.filter((b) => used.has(b.handle));
+    const connSlots: number[] = [];
+    for (let i = 0; i < kept.length; i++) {
+      const h = handles[i]!;
+      if (!h) continue;
+      const slot = kept[i]!;
+      const path = pathOf[i]!;
+      const sndUna = c.sent[slot]! % TWO32;
+      const rcvNxt = (c.bytes[slot]! - c.sent[slot]!) % TWO32;
+      c.status[slot] = ConnectionStatus.Offloading;
+      c.handle[slot] = h;
+      c.path[slot] = path;
+      c.episodeDelivered[slot] = 0;
+      c.initialSndUna[slot] = sndUna;
+      c.initialRcvNxt[slot] = rcvNxt;
+      this.slotByHandle.set(h, slot);
+      connSlots.push(slot);
+      blocks.push({ kind: Kind.Connection, handle: h, path: p.handle[path]!, localPort: c.localPort[slot]!, remotePort: c.remotePort[slot]!, tcp: { sndUna, sndNxt: sndUna, rcvNxt } });
+    }
+    if (connSlots.length === 0) return;
+    this.metricsCounters.initiates += connSlots.length;
+    void now;
+    const target = this.host.target;
+    const asked = blocks.map((b) => b.handle);
+    void this.host.track(this.host.call('initiate', () => target.initiate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
+      (failure) => {
+        this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
+        this.initiated(blocks, new Map());
+      },
+    ).catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })));
+  }
+
+  /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
+  private usable(e: number, call: number): boolean {
+    const s = this.parents.state[e];
+    return s === State.Offloaded || (s === State.Offloading && this.parents.call[e] === call);
+  }
+
+  /** Creates a parent in the table; adopts one the table has already (made by offload()) if it is Offloaded. -1: not now. */
+  private createParent(key: string, kind: Kind, call: number, create: () => number, find: () => number): number {
+    try {
+      return this.parents.add(key, kind, create(), call);
+    } catch (error) {
+      if (!(error instanceof OffloadError) || error.code !== ErrorCode.DuplicateKey) {
+        this.host.emit('error', { message: `offloading a ${Kind[kind].toLowerCase()} failed: ${String(error)}`, error });
+        return -1;
+      }
+      const h = find();
+      if (!h || this.host.table.state(h) !== State.Offloaded || this.host.table.pending(h)) return -1;
+      const e = this.parents.add(key, kind, h, call);
+      this.parents.state[e] = State.Offloaded;
+      return e;
+    }
+  }
+
+  /** table.offloadConnections, leaving out entries the table refuses (a duplicate key, a parent leaving). */
+  private offloadConnections(slots: number[], paths: number[]): Float64Array {
+    const c = this.columns;
+    const out = new Float64Array(slots.length);
+    const index: number[] = slots.map((_, i) => i);
+    while (index.length) {
+      const pathHandles = index.map((i) => this.parents.handle[paths[i]!]!);
+      try {
+        const handles = this.host.table.offloadConnections(pathHandles, index.map((i) => c.localPort[slots[i]!]!), index.map((i) => c.remotePort[slots[i]!]!), index.map((i) => c.priority[slots[i]!]!));
+        for (let j = 0; j < index.length; j++) out[index[j]!] = handles[j]!;
+        return out;
+      } catch (error) {
+        const at = error instanceof OffloadError ? error.index : undefined;
+        if (at === undefined || at < 0 || at >= index.length) {
+          this.host.emit('error', { message: `offloading ${index.length} connections failed: ${String(error)}; they stay in software`, error });
+          return out;
+        }
+        const code = (error as OffloadError).code;
+        if (code === ErrorCode.DuplicateKey) {
+          this.host.emit('error', { message: `connection id ${c.id[slots[index[at]!]!]} has the key of a connection already on the target (two open connections with one address/port pair); it stays in software` });
+          index.splice(at, 1);
+        } else {
+          // Its path cannot take connections now (pending termination): leave out every entry on it.
+          const bad = pathHandles[at];
+          for (let j = index.length - 1; j >= 0; j--) if (this.parents.handle[paths[index[j]!]!] === bad) index.splice(j, 1);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Applies an initiate's completion: Offloaded, or back in software. */
+  private initiated(blocks: InitiateBlock[], results: Map<number, ReadResult>): void {
+    const c = this.columns;
+    const p = this.parents;
+    const ok = new Set<number>();
+    for (const [h, r] of results) if (r.ok) ok.add(h);
+    const good: number[] = [];
+    const bad: number[] = [];
+    const failedParents = new Set<number>();
+    for (const b of blocks) {
+      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
+      // A block whose parent in this call failed fails too (the table cannot hold it below a failed one).
+      let success = ok.has(b.handle) && !failedParents.has(parent);
+      if (b.kind === Kind.Connection) {
+        const slot = this.slotByHandle.get(b.handle);
+        if (slot === undefined || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
+          this.host.emit('error', { message: `an initiate completed for connection ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+          continue;
+        }
+      } else {
+        const e = p.entryOf(b.handle);
+        if (e < 0 || p.state[e] !== State.Offloading) {
+          this.host.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+          continue;
+        }
+        if (!success) failedParents.add(b.handle);
+      }
+      (success ? good : bad).push(b.handle);
+    }
+    let pending: TerminateBatch | undefined;
+    try {
+      pending = this.host.table.completeOffload(good, true);
+    } catch (error) {
+      this.host.emit('error', { message: `completeOffload was refused by the table: ${String(error)}`, error });
+      return;
+    }
+    const now = this.host.now();
+    const m = this.metricsCounters;
+    for (const h of good) {
+      const slot = this.slotByHandle.get(h);
+      if (slot === undefined) {
+        p.state[p.entryOf(h)] = State.Offloaded;
+        continue;
+      }
+      c.status[slot] = ConnectionStatus.Offloaded;
+      this.offloadedCount++;
+      c.offloadedAt[slot] = now;
+      c.episodeSent[slot] = c.sent[slot]!;
+      c.episodeBytes[slot] = c.bytes[slot]!;
+      if (!c.everOffloaded[slot]) {
+        c.everOffloaded[slot] = 1;
+        m.timeToOffload(now - c.openedAt[slot]!);
+      }
+    }
+    if (bad.length) {
+      try {
+        this.host.table.completeOffload(bad, false);
+      } catch (error) {
+        this.host.emit('error', { message: `completeOffload (failed) was refused by the table: ${String(error)}`, error });
+      }
+      for (const h of bad) {
+        const slot = this.slotByHandle.get(h);
+        if (slot === undefined) {
+          p.remove(p.entryOf(h));
+          continue;
+        }
+        m.initiateFailures++;
+        this.slotByHandle.delete(h);
+        this.toSoftware(slot);
+      }
+      // A parent left with no dependent by failed initiates serves no purpose: it goes (pruning
+      // does not, since no dependent was terminated): parents made in this call and parents of
+      // what failed.
+      const parentsOfBad = blocks.filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor).map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
+      const idle = [...new Set([...good.filter((h) => !this.slotByHandle.has(h)), ...parentsOfBad])].filter((h) => {
+        const e = p.entryOf(h);
+        return e >= 0 && p.state[e] === State.Offloaded && this.host.table.refCount(h) === 0;
+      });
+      if (idle.length) this.terminate(idle, Reason.Orphaned);
+    }
+    if (this.host.listening('offloaded')) {
+      for (const h of good) this.host.emit('offloaded', { handle: h, kind: this.host.table.kind(h), key: this.host.table.describe(h).key });
+    }
+    if (pending.length) this.send(pending);
+  }
+
+  // ---- terminate -------------------------------------------------------------------------------
+
+  private terminate(handles: number[], reason: number): void {
+    let batch: TerminateBatch;
+    try {
+      batch = this.host.table.terminate(handles, reason);
+    } catch (error) {
+      this.host.emit('error', { message: `terminating ${handles.length} connections failed: ${String(error)}`, error });
+      return;
+    }
+    this.send(batch);
+  }
+
+  /** Hands a termination batch to the target; its completion frees the objects and sends orphans. */
+  send(batch: TerminateBatch): void {
+    if (batch.length === 0) return;
+    this.terminating(batch);
+    const blocks: TerminateBlock[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const h = batch.handles[i]!;
+      blocks[i] = { handle: h, kind: this.kindOf(h), reason: batch.reasons[i]! };
+    }
+    const keys = this.host.listening('terminated') ? blocks.map((b) => this.host.table.describe(b.handle).key) : undefined;
+    const target = this.host.target;
+    const handles = blocks.map((b) => b.handle);
+    void this.host.track(this.host.call('terminate', () => target.terminate(blocks.map((b) => ({ ...b })))).then(
+      (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
+      (failure) => {
+        this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
+        this.terminated(blocks, new Map(), keys);
+      },
+    ).catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })));
+  }
+
+  private kindOf(handle: number): Kind {
+    if (this.slotByHandle.has(handle)) return Kind.Connection;
+    const e = this.parents.entryOf(handle);
+    return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
+  }
+
+  private terminated(blocks: TerminateBlock[], results: Map<number, ReadResult>, keys: HostEvents['terminated']['key'][] | undefined): void {
+    const live: number[] = [];
+    const done: TerminateBlock[] = [];
+    const events: HostEvents['terminated'][] = [];
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (!this.isTerminating(b.handle)) {
+        this.host.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
+        continue;
+      }
+      const r = results.get(b.handle);
+      if (r && !r.ok) this.host.emit('error', { message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`, handle: b.handle, fault: 'failed' });
+      if (b.kind === Kind.Connection && !returnedState(r)) {
+        this.host.lost();
+        if (r?.ok) this.host.emit('error', { message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`, handle: b.handle, fault: 'lost' });
+      }
+      if (keys) {
+        const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason };
+        if (b.kind === Kind.Connection) Object.assign(event, returnedState(r) ?? { lost: true });
+        events.push(event);
+      }
+      live.push(b.handle);
+      done.push(b);
+    }
+    let orphans: TerminateBatch;
+    try {
+      orphans = this.host.table.completeTerminate(live);
+    } catch (error) {
+      this.host.emit('error', { message: `completeTerminate was refused by the table: ${describe(error)}`, error });
+      return;
+    }
+    for (const b of done) this.completed(b, results.get(b.handle));
+    // Free first, send what that orphans, then tell (as HostStack does).
+    this.send(orphans);
+    for (const event of events) this.host.emit('terminated', event);
+  }
+
+  private isTerminating(handle: number): boolean {
+    const slot = this.slotByHandle.get(handle);
+    if (slot !== undefined) return this.columns.status[slot] === ConnectionStatus.Terminating;
+    const e = this.parents.entryOf(handle);
+    if (e >= 0) return this.parents.state[e] === State.Terminating;
+    try {
+      return this.host.table.state(handle) === State.Terminating;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- what HostStack tells the engine ---------------------------------------------------------
+
+  /** A termination batch is about to go to the target: its connections and parents are leaving. */
+  terminating(batch: TerminateBatch): void {
+    const c = this.columns;
+    for (let i = 0; i < batch.length; i++) {
+      const h = batch.handles[i]!;
+      const slot = this.slotByHandle.get(h);
+      if (slot !== undefined) {
+        if (c.status[slot] === ConnectionStatus.Offloaded) {
+          // What it moved while Offloaded: from here on its bytes are software bytes.
+          this.offloadedCount--;
+          c.episodeSent[slot] = c.sent[slot]! - c.episodeSent[slot]!;
+          c.episodeBytes[slot] = c.bytes[slot]! - c.episodeBytes[slot]!;
+        }
+        c.status[slot] = ConnectionStatus.Terminating;
+        continue;
+      }
+      const e = this.parents.entryOf(h);
+      if (e >= 0) this.parents.state[e] = State.Terminating;
+    }
+  }
+
+  /** An object of a termination batch was handed back (result undefined: the target gave nothing back). */
+  completed(block: TerminateBlock, result: ReadResult | undefined): void {
+    const slot = this.slotByHandle.get(block.handle);
+    const m = this.metricsCounters;
+    if (slot === undefined) {
+      const e = this.parents.entryOf(block.handle);
+      if (e < 0) return;
+      m.terminated(this.parents.kind[e]!, block.reason);
+      this.parents.remove(e);
+      return;
+    }
+    const c = this.columns;
+    if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
+    m.terminated(Kind.Connection, block.reason);
+    if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
+    this.checkNothingLost(slot, result);
+    this.slotByHandle.delete(block.handle);
+    this.toSoftware(slot);
+  }
+
+  /** Received data of an offloaded connection reached the host. */
+  delivered(handle: number, bytes: number): void {
+    const slot = this.slotByHandle.get(handle);
+    if (slot !== undefined && typeof bytes === 'number' && bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  /** The connection is in software again (or gone, if it was closed). */
+  private toSoftware(slot: number): void {
+    const c = this.columns;
+    c.handle[slot] = 0;
+    c.path[slot] = -1;
+    if (c.closed[slot]) c.release(slot);
+    else c.status[slot] = ConnectionStatus.Software;
+  }
+
+  /**
+   * Nothing lost: what the target hands back accounts for every byte the host passed it while
+   * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
+   * contiguous and in order up to the sequence numbers it reports.
+   */
+  private checkNothingLost(slot: number, result: ReadResult | undefined): void {
+    const c = this.columns;
+    const m = this.metricsCounters;
+    m.checked++;
+    const who = `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
+    const r = returnedState(result);
+    if (!r) {
+      m.fail(`${who}: the target handed back no valid TCP state${result?.error ? ` (${result.error})` : ''}`);
+      return;
+    }
+    const d = r.delegated;
+    const sent = c.episodeSent[slot]!;
+    const received = c.episodeBytes[slot]! - sent;
+    const una = c.initialSndUna[slot]!;
+    const rcv = c.initialRcvNxt[slot]!;
+    const unacked = contiguous(r.unacknowledged, d.sndUna);
+    const buffered = contiguous(r.received, undefined);
+    if (unacked < 0 || buffered < 0) m.fail(`${who}: handed-back data is not contiguous and in order`);
+    else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent) m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+    else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received) m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
+    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who}: buffered received data does not end at RcvNxt`);
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  metrics(): HostMetrics {
+    return this.metricsCounters.snapshot({
+      occupied: this.occupied(),
+      capacity: this.host.capacity(),
+      open: this.columns.liveCount - this.closedOnTarget(),
+      offloaded: this.offloadedCount,
+    });
+  }
+
+  private closedOnTarget(): number {
+    let n = 0;
+    for (const slot of this.slotByHandle.values()) if (this.columns.closed[slot]) n++;
+    return n;
+  }
+}
+
+function isList(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/** Bytes in a queue of segments that follow each other without gap from `start` (if given); -1 if they do not. */
+function contiguous(queue: Segment[] | undefined, start: number | undefined): number {
+  if (!queue || queue.length === 0) return 0;
+  let next = start ?? queue[0]!.seq;
+  let total = 0;
+  for (const s of queue) {
+    if (!s || s.seq !== next || !(s.length > 0)) return -1;
+    next += s.length;
+    total += s.length;
+  }
+  return total;
+}
+
+function lastEnd(queue: Segment[] | undefined): number {
+  const last = queue?.[queue.length - 1];
+  return last ? last.seq + last.length : 0;
+}

@@ -1,0 +1,106 @@
+// Admission with preemption, shared by eager and threshold: offer the candidates, highest priority
+// first; at capacity, a candidate of strictly higher priority preempts one Offloaded connection
+// (lowest priority first, least recently active first; one victim per candidate) and waits for
+// the victim's upload to free the room. A waiting candidate is offered first at the next ticks and
+// preempts nothing more while its victim is still being uploaded.
+//
+// Work per tick: one pass over the candidates; at capacity, when a candidate outranks an
+// Offloaded connection, one pass over the live slots and a k-best selection of the victims.
+
+import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
+import { Reason } from '../../enums.js';
+import { best } from './rank.js';
+
+export class Admission {
+  /** Candidates that preempted a victim: the candidate's and the victim's slot and id. */
+  private waiting: { slot: number; id: number; victim: number; victimId: number }[] = [];
+  private seen: Uint32Array = new Uint32Array(0);
+  private stamp = 0;
+  private list = new Uint32Array(1024);
+  private sorted = new Uint32Array(1024);
+  private lower = new Uint32Array(1024);
+
+  /** The decision for `candidates` (slots, any order, duplicates and non-Software entries allowed). */
+  decide(ctx: PolicyContext, candidates: ArrayLike<number>, count: number, preempt: boolean): PolicyDecision | undefined {
+    const c = ctx.columns;
+    const status = c.status;
+    const priority = c.priority;
+    if (this.seen.length < c.length) this.seen = grown(this.seen, c.length);
+    const size = count + this.waiting.length;
+    if (this.list.length < size) {
+      this.list = new Uint32Array(size * 2);
+      this.sorted = new Uint32Array(size * 2);
+    }
+    const stamp = ++this.stamp;
+    const seen = this.seen;
+    let list = this.list;
+    let n = 0;
+    // Still waiting: Software, same connection. Its victim still leaving: it preempts nothing more.
+    let blocked: Set<number> | undefined;
+    if (this.waiting.length) {
+      this.waiting = this.waiting.filter((w) => c.id[w.slot] === w.id && status[w.slot] === ConnectionStatus.Software);
+      for (const w of this.waiting) {
+        if (c.id[w.victim] === w.victimId && status[w.victim] === ConnectionStatus.Terminating) (blocked ??= new Set()).add(w.slot);
+        seen[w.slot] = stamp;
+        list[n++] = w.slot;
+      }
+    }
+    let top = -1;
+    let mixed = n > 0;
+    for (let i = 0; i < count; i++) {
+      const slot = candidates[i]!;
+      if (status[slot] !== ConnectionStatus.Software || seen[slot] === stamp) continue;
+      seen[slot] = stamp;
+      const p = priority[slot]!;
+      if (top >= 0 && p !== top) mixed = true;
+      if (p > top) top = p;
+      list[n++] = slot;
+    }
+    if (n === 0 || !ctx.canOffload) return undefined;
+    if (mixed) {
+      sortByPriority(list, n, priority, this.sorted);
+      [this.list, this.sorted] = [this.sorted, this.list];
+      list = this.list;
+    }
+    const offload = list.subarray(0, n);
+    const room = Math.max(0, ctx.capacity - ctx.occupied);
+    if (!preempt || n <= room) return { offload };
+    // Over capacity: the overflow, highest priority first, may preempt lower-priority connections.
+    const wantTop = priority[list[room]!]!;
+    let v = 0;
+    if (this.lower.length < ctx.live.length) this.lower = new Uint32Array(ctx.live.length * 2);
+    const lower = this.lower;
+    for (let i = 0; i < ctx.live.length; i++) {
+      const slot = ctx.live[i]!;
+      if (status[slot] === ConnectionStatus.Offloaded && priority[slot]! < wantTop) lower[v++] = slot;
+    }
+    if (v === 0) return { offload };
+    const victims = best(lower, v, Math.min(v, n - room), (a, b) =>
+      priority[a]! < priority[b]! || (priority[a] === priority[b] && c.lastActiveAt[a]! < c.lastActiveAt[b]!));
+    const terminate: number[] = [];
+    let next = 0;
+    for (let i = room; i < n && next < victims.length; i++) {
+      const w = list[i]!;
+      if (blocked?.has(w)) continue;
+      if (priority[victims[next]!]! >= priority[w]!) break;
+      const victim = victims[next++]!;
+      terminate.push(victim);
+      this.waiting.push({ slot: w, id: c.id[w]!, victim, victimId: c.id[victim]! });
+    }
+    return { terminate, terminateReason: Reason.HigherPriority, offload };
+  }
+}
+
+function grown(a: Uint32Array, n: number): Uint32Array {
+  const b = new Uint32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Stable sort of list[0..n) into `out` by priority, highest first (a counting sort over 256 priorities). */
+function sortByPriority(list: Uint32Array, n: number, priority: Uint8Array, out: Uint32Array): void {
+  const counts = new Uint32Array(257);
+  for (let i = 0; i < n; i++) counts[256 - priority[list[i]!]!]!++;
+  for (let p = 1; p < 257; p++) counts[p]! += counts[p - 1]!;
+  for (let i = n - 1; i >= 0; i--) out[--counts[256 - priority[list[i]!]!]!] = list[i]!;
+}

@@ -1,0 +1,35 @@
+// eager: the host's classic behaviour. Offload every connection as soon as it arrives; one that
+// stays in software (no room, a parent leaving, a failed initiate, terminated) is offered again
+// whenever it moves bytes. At capacity, a connection preempts one of strictly lower priority,
+// least recently active first, one victim per offload.
+
+import type { OffloadPolicy, PolicyContext, PolicyFactory } from '../policy.js';
+import { Admission } from './admit.js';
+import { readOptions, type PolicySchema, type Resolved } from './options.js';
+
+const schema = {
+  preempt: { type: 'boolean', default: true, description: 'at capacity, preempt a connection of strictly lower priority (least recently active first)' },
+} satisfies PolicySchema;
+
+export type EagerOptions = Partial<Resolved<typeof schema>>;
+
+export const eager: PolicyFactory<EagerOptions> & { readonly schema: PolicySchema } = {
+  name: 'eager',
+  description: 'offload every connection on arrival; at capacity preempt strictly lower priority, least recently active first',
+  schema,
+  create(options?: EagerOptions): OffloadPolicy {
+    const o = readOptions('eager', schema, options);
+    const admission = new Admission();
+    let scratch = new Uint32Array(1024);
+    return {
+      name: 'eager',
+      tick(ctx: PolicyContext) {
+        const n = ctx.arrived.length + ctx.active.length;
+        if (scratch.length < n) scratch = new Uint32Array(n * 2);
+        scratch.set(ctx.arrived, 0);
+        scratch.set(ctx.active, ctx.arrived.length);
+        return admission.decide(ctx, scratch, n, o.preempt);
+      },
+    };
+  },
+};

@@ -1,0 +1,326 @@
+// HostStack's connections (open/traffic/close/tick, src/host/engine.ts): every connection lives in
+// the host, offloaded or in software; bytes are conserved; closing terminates with Application;
+// refused and terminated connections go on in software and come back; bad input changes nothing.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { HostStack, SimulatedTarget, ConnectionStatus, ErrorCode, Kind, UploadReason, type OffloadPolicy, type TerminateBlock, type TerminateResult, type InitiateBlock, type BlockStatus } from '../../src/index.js';
+import { throwsCode } from '../helpers.js';
+import { lab, opened, step, drain, type Lab } from './lab.js';
+
+const test = suite('host connections');
+
+const statusOf = (l: Lab, id: number) => {
+  const c = l.host.connections;
+  for (let s = 0; s < c.length; s++) if (c.id[s] === id) return c.status[s] as ConnectionStatus;
+  return ConnectionStatus.Free;
+};
+const fill = (n: number, v: number) => new Array<number>(n).fill(v);
+
+test('open gives ids never reused; a closed id is refused', async () => {
+  const l = await lab();
+  const a = l.host.open(opened([{}, {}, {}]));
+  assert.is(new Set(a).size, 3);
+  assert.ok([...a].every((id) => Number.isSafeInteger(id) && id > 0));
+  l.host.close(a);
+  const b = l.host.open(opened([{}, {}, {}]));
+  for (const id of b) assert.not.ok(a.includes(id), 'a freed slot gets a new id');
+  throwsCode(() => l.host.traffic([a[0]!], [1], [1]), ErrorCode.InvalidArgument, /not an open connection/);
+  assert.is(l.host.connections.id.filter((x) => x !== 0).length, 3);
+});
+
+test('eager offloads on arrival; bytes count as offloaded only while Offloaded; conservation', async () => {
+  const l = await lab({ capacity: 10, latencyMs: 50 });
+  const ids = l.host.open(opened([{ path: 1 }, { path: 2 }]));
+  l.host.traffic(ids, [1000, 10], [0, 5]); // before the first tick: software
+  await step(l); // initiates go out; due in 50 ms
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Offloading);
+  l.host.traffic(ids, [7, 7], [0, 0]); // still Offloading: software
+  await step(l);
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Offloaded);
+  l.host.traffic(ids, [100, 200], [1, 2]);
+  const m = l.host.metrics();
+  assert.is(m.softwareBytes, 1015 + 14);
+  assert.is(m.offloadedBytes, 303);
+  assert.is(m.initiates, 2);
+  assert.is(m.connectionsOffloaded, 2);
+  assert.is(m.occupied, 2);
+  assert.is(l.host.table.count(Kind.Path), 2);
+  assert.is(l.host.table.count(Kind.Neighbor), 1, 'one neighbor for both');
+  assert.is(m.timeToOffloadMs.count, 2);
+  assert.is(m.timeToOffloadMs.p50, 100, 'opened at the tick of 100 ms, offloaded at 200 ms');
+  assert.equal(l.errors, []);
+});
+
+test('close: software is gone at once; offloaded is terminated with Application after its last bytes; parents pruned', async () => {
+  const l = await lab({ capacity: 10, latencyMs: 0 });
+  const ids = l.host.open(opened([{ path: 1 }, { path: 1 }]));
+  await step(l);
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Offloaded);
+  const later = l.host.open(opened([{ path: 3 }]));
+  l.host.traffic(ids, [5000, 0], [300, 0]);
+  l.host.close([...ids, ...later]);
+  assert.is(statusOf(l, later[0]!), ConnectionStatus.Free, 'software: freed at once');
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Terminating);
+  throwsCode(() => l.host.traffic([ids[0]!], [1], [1]), ErrorCode.InvalidArgument, /closed already/);
+  throwsCode(() => l.host.close([ids[1]!]), ErrorCode.InvalidArgument, /closed already/);
+  await drain(l);
+  const m = l.host.metrics();
+  assert.equal(m.terminationsByReason, { Application: 2 });
+  assert.equal(m.terminationsByKind, { Neighbor: 1, Path: 1, Connection: 2 });
+  assert.is(m.nothingLost.checked, 2);
+  assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
+  assert.is(m.connectionsOpen, 0);
+  assert.is(l.host.table.count(Kind.Connection) + l.host.table.count(Kind.Path) + l.host.table.count(Kind.Neighbor), 0);
+  assert.is(m.wastedOffloads, 2, 'both carried fewer than 65536 bytes offloaded');
+  l.host.table.check();
+});
+
+test('a connection terminated by the target goes on in software and is offloaded again', async () => {
+  const l = await lab({ capacity: 10 });
+  const [id] = l.host.open(opened([{}]));
+  await step(l);
+  const handle = l.host.connections.handle[l.host.connections.id.indexOf(id!)]!;
+  l.target.requestUpload(handle, UploadReason.HardwareFailure);
+  await drain(l);
+  assert.is(statusOf(l, id!), ConnectionStatus.Software);
+  l.host.traffic([id!], [10], [10]);
+  assert.is(l.host.metrics().softwareBytes, 20);
+  await step(l); // eager offers it again: it moved bytes
+  assert.is(statusOf(l, id!), ConnectionStatus.Offloaded);
+  const m = l.host.metrics();
+  assert.equal(m.terminationsByReason, { TargetRequested: 1 });
+  assert.is(m.initiates, 2);
+  assert.is(m.timeToOffloadMs.count, 1, 'time to offload counts the first offload only');
+  assert.is(m.nothingLost.failures, 0);
+});
+
+test('at capacity with nothing lower to preempt: stays in software; its bytes are software bytes', async () => {
+  const l = await lab({ capacity: 1 });
+  const ids = l.host.open(opened([{ priority: 5 }, { priority: 5 }]));
+  await step(l);
+  l.host.traffic(ids, [100, 100], [0, 0]);
+  await step(l);
+  const offloaded = [...ids].filter((id) => statusOf(l, id) === ConnectionStatus.Offloaded);
+  assert.is(offloaded.length, 1);
+  const m = l.host.metrics();
+  assert.is(m.offloadedBytes, 100);
+  assert.is(m.softwareBytes, 100);
+  assert.is(m.peakOccupied, 1);
+});
+
+test('pause terminates the connections; after restart they are offloaded again', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened([{}, {}]));
+  await step(l);
+  await l.host.pause();
+  await drain(l);
+  assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software));
+  l.host.traffic(ids, [1, 1], [1, 1]);
+  await step(l);
+  assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software), 'paused: no offload');
+  l.host.restart();
+  l.host.traffic(ids, [1, 1], [1, 1]);
+  await step(l);
+  assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Offloaded));
+  assert.equal(l.host.metrics().terminationsByReason, { Pause: 2 });
+});
+
+test('failed initiates leave connections in software and parents freed', async () => {
+  const l = await lab({ capacity: 10, faults: { initiateFailure: 1 } });
+  const ids = l.host.open(opened([{ path: 1 }, { path: 2 }]));
+  await step(l);
+  await drain(l);
+  assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software));
+  const m = l.host.metrics();
+  assert.is(m.initiates, 2);
+  assert.is(m.initiateFailures, 2);
+  assert.is(l.host.table.count(Kind.Neighbor) + l.host.table.count(Kind.Path) + l.host.table.count(Kind.Connection), 0);
+  l.host.table.check();
+});
+
+test('bad input throws InvalidArgument naming the entry, and changes nothing', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened([{}, {}]));
+  await step(l);
+  l.host.traffic(ids, [10, 10], [0, 0]);
+  const before = JSON.stringify(l.host.metrics());
+  const columns = () => JSON.stringify([l.host.connections.bytes, l.host.connections.tickBytes, l.host.connections.status, l.host.connections.id]);
+  const snapshot = columns();
+  const bad: [() => unknown, RegExp][] = [
+    [() => l.host.traffic([ids[0]!, 12345], [1, 1], [1, 1]), /ids\[1\]/],
+    [() => l.host.traffic(ids, [1, -1], [1, 1]), /sent\[1\]/],
+    [() => l.host.traffic(ids, [1, 1.5], [1, 1]), /sent\[1\]/],
+    [() => l.host.traffic(ids, [1, 1], [1, Number.NaN]), /received\[1\]/],
+    [() => l.host.traffic(ids, [1], [1, 1]), /same length/],
+    [() => l.host.traffic(ids, [1, 1], [1, 1], 3), /count/],
+    [() => l.host.traffic('x' as never, [1], [1]), /ids must be an array/],
+    [() => l.host.close([ids[0]!, ids[0]!]), /closed already/],
+    [() => l.host.close([ids[1]!, 0]), /ids\[1\]/],
+    [() => l.host.open({ ...opened([{}]), source: new Uint8Array(8) }), /source holds 8 bytes/],
+    [() => l.host.open({ ...opened([{}, {}]), localPort: [1, 0] as never }), /localPort\[1\]/],
+    [() => l.host.open({ ...opened([{}]), priority: [256] as never }), /priority\[0\]/],
+    [() => l.host.open(null as never), /expected the opened columns/],
+  ];
+  for (const [call, message] of bad) throwsCode(call, ErrorCode.InvalidArgument, message);
+  assert.is(JSON.stringify(l.host.metrics()), before);
+  assert.is(columns(), snapshot);
+  l.host.close(ids); // neither id was half-closed by the failed close calls
+});
+
+test("a policy's mistakes are error events; the host goes on", async () => {
+  let mode = 0;
+  const policy: OffloadPolicy = {
+    name: 'clumsy',
+    tick(ctx) {
+      mode++;
+      if (mode === 1) throw new Error('boom');
+      if (mode === 2) return { offload: [99999, -1, 0.5], terminate: [12345] };
+      if (mode === 3) return 'nonsense' as never;
+      return { offload: ctx.live };
+    },
+  };
+  const l = await lab({ capacity: 10 }, { offload: policy });
+  const ids = l.host.open(opened([{}]));
+  await step(l);
+  await step(l);
+  await step(l);
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Software);
+  await step(l);
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Offloaded);
+  const messages = l.errors.map((e) => e.message).join('\n');
+  assert.match(messages, /'clumsy' threw at tick 100: Error: boom/);
+  assert.match(messages, /asked to offload 3 slot/);
+  assert.match(messages, /asked to terminate 1 slot/);
+  assert.match(messages, /returned the string "nonsense"|returned string/);
+});
+
+/** A target whose terminate rejects as a whole: the host reports it and frees the objects. */
+class LosingTarget extends SimulatedTarget {
+  override terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    void super.terminate(blocks);
+    return Promise.reject(new Error('bus reset'));
+  }
+}
+
+test('a target that loses a termination: error event, nothing-lost failure, nothing stuck', async () => {
+  const target = new LosingTarget({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const errors: string[] = [];
+  host.on('error', (e) => errors.push(e.message));
+  const ids = host.open(opened([{}]));
+  host.tick(100);
+  await host.settle();
+  host.traffic(ids, [10], [0]);
+  host.close(ids);
+  for (let i = 0; i < 5; i++) await host.settle();
+  const m = host.metrics();
+  assert.is(m.nothingLost.failures, 1);
+  assert.match(m.nothingLost.firstFailures[0]!, /handed back no valid TCP state/);
+  assert.is(host.status().lost, 1, 'counted with the host\'s lost connections');
+  assert.match(errors.join('\n'), /bus reset/);
+  assert.is(host.table.count(Kind.Connection), 0);
+  assert.is(m.connectionsOpen, 0);
+});
+
+/** A target that answers every call twice-over: each result repeated, plus one for a handle never asked about. */
+class ChattyTarget extends SimulatedTarget {
+  override async initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
+    const r = await super.initiate(blocks);
+    return [...r, ...r, { handle: 424242, ok: true }];
+  }
+  override async terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    const r = await super.terminate(blocks);
+    return [...r, ...r.map((x) => ({ ...x, delegated: undefined }))];
+  }
+}
+
+test('a target that answers twice and about handles it was not asked: faults reported, the first answer counts', async () => {
+  const target = new ChattyTarget({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(String(e.fault)));
+  const ids = host.open(opened([{}, {}]));
+  host.tick(100);
+  await host.settle();
+  host.traffic(ids, [100, 100], [50, 50]);
+  host.close(ids);
+  for (let i = 0; i < 5; i++) await host.settle();
+  const m = host.metrics();
+  assert.is(m.terminations, 2);
+  assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
+  assert.ok(faults.includes('duplicate') && faults.includes('unknown'), faults.join(','));
+  assert.is(host.table.count(Kind.Connection) + host.table.count(Kind.Path) + host.table.count(Kind.Neighbor), 0);
+});
+
+/** A target that never answers a terminate. */
+class SilentTarget extends SimulatedTarget {
+  override terminate(_blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    return new Promise(() => {});
+  }
+}
+
+test('a target that never answers: the call times out on the host clock, the connection is taken back, its state reported lost', async () => {
+  const target = new SilentTarget({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false }, targetTimeoutMs: 1000 });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(String(e.fault)));
+  const [id] = host.open(opened([{}]));
+  host.tick(100);
+  await host.settle();
+  host.close([id!]);
+  host.tick(500);
+  await host.settle();
+  assert.is(host.connections.status[host.connections.id.indexOf(id!)], ConnectionStatus.Terminating, 'still on its way out');
+  assert.is(host.metrics().occupied, 1);
+  host.tick(1200);
+  for (let i = 0; i < 3; i++) await host.settle();
+  const m = host.metrics();
+  assert.ok(faults.includes('timeout'), faults.join(','));
+  assert.is(m.connectionsOpen, 0);
+  assert.is(m.nothingLost.failures, 1);
+  assert.is(host.table.count(Kind.Connection), 0);
+});
+
+test('property: random opens, traffic, closes, faults and latency: bytes conserved, nothing lost, table consistent', async () => {
+  await fc.assert(fc.asyncProperty(
+    fc.integer({ min: 1, max: 2 ** 30 }),
+    fc.array(fc.record({ opens: fc.nat(6), closes: fc.nat(4), traffic: fc.nat(8), upload: fc.boolean(), priority: fc.nat(3) }), { minLength: 1, maxLength: 25 }),
+    async (seed, ticks) => {
+      const l = await lab({ capacity: 6, latencyMs: { min: 0, max: 250 }, seed, faults: { initiateFailure: 0.2 } });
+      const open: number[] = [];
+      let total = 0;
+      let k = 0;
+      for (const t of ticks) {
+        const ids = l.host.open(opened(Array.from({ length: t.opens }, (_, i) => ({ path: (k + i) % 4, priority: (k + i) % (t.priority + 1) }))));
+        k += t.opens;
+        open.push(...ids);
+        const chosen = open.slice(0, t.traffic);
+        const sent = chosen.map((_, i) => (seed + i * 7919) % 100000);
+        const received = chosen.map((_, i) => (seed + i * 104729) % 50000);
+        l.host.traffic(chosen, sent, received);
+        total += sent.reduce((a, b) => a + b, 0) + received.reduce((a, b) => a + b, 0);
+        if (t.upload) {
+          const h = l.host.connections.handle.find((x, s) => x !== 0 && l.host.connections.status[s] === ConnectionStatus.Offloaded);
+          if (h) l.target.requestUpload(h, UploadReason.UploadRequested);
+        }
+        l.host.close(open.splice(0, t.closes));
+        await step(l);
+        const m = l.host.metrics();
+        assert.is(m.offloadedBytes + m.softwareBytes, total);
+        assert.ok(m.occupied <= 6);
+      }
+      l.host.close(open);
+      await drain(l);
+      const m = l.host.metrics();
+      assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
+      assert.is(m.connectionsOpen, 0);
+      assert.is(l.host.table.count(Kind.Connection) + l.host.table.count(Kind.Path) + l.host.table.count(Kind.Neighbor), 0);
+      assert.is(m.terminations, m.initiates - m.initiateFailures);
+      assert.equal(l.errors, []);
+      l.host.table.check();
+    },
+  ), { numRuns: 60 });
+});
+
+test.run();
