@@ -62,14 +62,13 @@ export interface JobContext {
   setup: RunSetup;
   makePolicy(spec: PolicySpec): Promise<OffloadPolicy>;
   onProgress?: (p: { tick: number; ticks: number }) => void;
-  yieldEvery?: () => Promise<void>;
 }
 
 export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const source = await ctx.source();
   if (job.kind === 'oracle') return { kind: 'oracle', summary: await runOracle(source, job.capacities) };
   const policy = await ctx.makePolicy(job.policy);
-  const result = await runLab({ source, setup: ctx.setup, capacity: job.capacity, policy, onProgress: ctx.onProgress, yieldEvery: ctx.yieldEvery });
+  const result = await runLab({ source, setup: ctx.setup, capacity: job.capacity, policy, onProgress: ctx.onProgress });
   result.policy = policyLabel(job.policy);
   return { kind: 'cell', cell: job.cell, result };
 }

@@ -1,27 +1,11 @@
 // What a run reports: the host's counters (HostStack.metrics()) turned into the lab's figures
-// (offload ratio, oracle ratio, churn per second, conservation) and a timeline sampled about 240
+// (offload ratio, oracle ratio, churn per second, conservation) and a timeline sampled about 120
 // times a run, so a report can draw capacity use and the offloaded share over time.
 
+import type { HostMetrics } from '../host/metrics.js';
 import { ratio } from './oracle.js';
 
-/** HostStack.metrics() (the lab API, /work/notes/lab-api.md). TODO(merge): import from src/host/metrics.ts. */
-export interface HostMetrics {
-  offloadedBytes: number;
-  softwareBytes: number;
-  initiates: number;
-  initiateFailures: number;
-  terminations: number;
-  terminationsByReason: Record<string, number>;
-  terminationsByKind: Record<string, number>;
-  wastedOffloads: number;
-  timeToOffloadMs: { p50: number; p99: number; count: number };
-  occupied: number;
-  capacity: number;
-  peakOccupied: number;
-  connectionsOpen: number;
-  connectionsOffloaded: number;
-  nothingLost: { checked: number; failures: number; firstFailures: string[] };
-}
+export type { HostMetrics } from '../host/metrics.js';
 
 /** One point of a run's timeline; byte and termination counts are since the previous sample. */
 export interface Sample {
@@ -68,6 +52,8 @@ export interface RunResult {
   durationMs: number;
   wallMs: number;
   timeline: Sample[];
+  /** The oracle at this capacity, when it ran alongside (simulate). */
+  oracle?: { offloadedBytes: number; offloadRatio: number; churnPerSecond: number };
 }
 
 /** Samples a run's host metrics into a timeline of about `points` samples. */
@@ -76,7 +62,7 @@ export class Timeline {
   readonly every: number;
   private last: HostMetrics | undefined;
 
-  constructor(ticks: number, points = 240) {
+  constructor(ticks: number, points = 120) {
     this.every = Math.max(1, Math.ceil(ticks / points));
   }
 
@@ -121,7 +107,7 @@ export function summarize(input: {
   errors: { count: number; first: string[] };
   wallMs: number;
   timeline: Sample[];
-  oracleOffloadedBytes?: number;
+  oracle?: { offloadedBytes: number; offloadRatio: number; churnPerSecond: number };
 }): RunResult {
   const m = input.metrics;
   const seconds = input.durationMs / 1000;
@@ -134,7 +120,7 @@ export function summarize(input: {
     totalBytes: input.totalBytes,
     conserved: m.offloadedBytes + m.softwareBytes === input.totalBytes,
     offloadRatio: ratio(m.offloadedBytes, input.totalBytes),
-    oracleRatio: input.oracleOffloadedBytes === undefined ? Number.NaN : oracleRatio(m.offloadedBytes, input.oracleOffloadedBytes),
+    oracleRatio: input.oracle === undefined ? Number.NaN : oracleRatio(m.offloadedBytes, input.oracle.offloadedBytes),
     initiates: m.initiates,
     initiateFailures: m.initiateFailures,
     terminations: m.terminations,
@@ -152,6 +138,7 @@ export function summarize(input: {
     durationMs: input.durationMs,
     wallMs: input.wallMs,
     timeline: input.timeline,
+    ...(input.oracle ? { oracle: input.oracle } : {}),
   };
 }
 

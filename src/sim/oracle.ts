@@ -114,22 +114,48 @@ export class Oracle {
     const { traffic, closed } = batch;
     const a = traffic.count;
     const ids = traffic.id;
+    const tb = this.bytes;
     let chosen = 0;
     let bytes = 0;
-    const take = (id: number, b: number) => {
-      flags[id]! |= NOW;
-      chosen++;
-      bytes += b;
-    };
     if (c >= a) {
-      for (let i = 0; i < a; i++) take(ids[i]!, this.bytes[i]!);
+      for (let i = 0; i < a; i++) {
+        flags[ids[i]!]! |= NOW;
+        bytes += tb[i]!;
+      }
+      chosen = a;
     } else {
-      this.scratch.set(this.bytes.subarray(0, a));
+      this.scratch.set(tb.subarray(0, a));
       const t = kthLargest(this.scratch, a, c);
-      for (let i = 0; i < a; i++) if (this.bytes[i]! > t) take(ids[i]!, this.bytes[i]!);
+      let ties = 0;
+      for (let i = 0; i < a; i++) {
+        const b = tb[i]!;
+        if (b > t) {
+          flags[ids[i]!]! |= NOW;
+          bytes += b;
+          chosen++;
+        } else if (b === t) ties++;
+      }
       // Ties at the threshold: connections already held first, then in batch order.
-      for (let i = 0; i < a && chosen < c; i++) if (this.bytes[i] === t && flags[ids[i]!]! === PREV) take(ids[i]!, t);
-      for (let i = 0; i < a && chosen < c; i++) if (this.bytes[i] === t && !(flags[ids[i]!]! & NOW)) take(ids[i]!, t);
+      if (ties === c - chosen) {
+        for (let i = 0; i < a; i++) if (tb[i] === t) flags[ids[i]!]! |= NOW;
+        chosen = c;
+        bytes += ties * t;
+      } else {
+        for (let i = 0; i < a && chosen < c; i++) {
+          if (tb[i] === t && flags[ids[i]!]! === PREV) {
+            flags[ids[i]!] = PREV | NOW;
+            bytes += t;
+            chosen++;
+          }
+        }
+        for (let i = 0; i < a && chosen < c; i++) {
+          if (tb[i] === t && !(flags[ids[i]!]! & NOW)) {
+            flags[ids[i]!]! |= NOW;
+            bytes += t;
+            chosen++;
+          }
+        }
+      }
     }
     this.offloaded[k]! += bytes;
     // Held connections that moved nothing keep their slots while there is room.

@@ -13,21 +13,13 @@ import { HostStack } from '../host.js';
 import { SimulatedTarget } from '../simulated-target.js';
 import { seededRandom } from '../random.js';
 import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
+import type { HostMetrics } from '../host/metrics.js';
 import { dispatchHost, isWorkloadEvent, type HostControl, type ScenarioEvent } from './events.js';
 import { Oracle } from './oracle.js';
-import { summarize, Timeline, type HostMetrics, type RunResult, type Sample } from './metrics.js';
+import { summarize, Timeline, type RunResult, type Sample } from './metrics.js';
 import type { Scenario } from './scenario.js';
-import type { TickBatch, WorkloadSource } from './source.js';
+import type { WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
-
-/** The batch connection API of HostStack the lab drives (/work/notes/lab-api.md). */
-interface LabHost {
-  open(opened: TickBatch['opened']): Float64Array;
-  traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count: number): void;
-  close(ids: ArrayLike<number>, count: number): void;
-  readonly connections: ConnectionColumns;
-  metrics(): HostMetrics;
-}
 
 /** What the target and the host are, for a run: a scenario's target, host knobs and host events. */
 export type RunSetup = Pick<Scenario, 'seed' | 'target' | 'policy' | 'wasteThresholdBytes' | 'events'>;
@@ -41,18 +33,16 @@ export interface RunOptions {
   /** Also run the oracle at this capacity alongside, and fill in oracleRatio. */
   oracle?: boolean;
   /** Called about every 200 ms of wall time. */
-  onProgress?: (p: { tick: number; ticks: number; atMs: number; occupied: number }) => void;
+  onProgress?: (p: { tick: number; ticks: number; atMs: number }) => void;
   /** Called at every timeline sample. */
   onSample?: (sample: Sample, timeline: readonly Sample[], metrics: HostMetrics) => void;
-  /** Lets other work run; called about every 50 ms of wall time (default: a macrotask). A live page paces the run here. */
+  /** Called after every tick (the host has settled): a live page paces the run here. */
   yieldEvery?: () => Promise<void>;
   /** Host events pushed here (by buttons on a page) happen at the next tick; their atMs is ignored. */
   control?: ScenarioEvent[];
-  /** Timeline samples per run (default 240). */
+  /** Timeline samples per run (default 120; each one costs a HostStack.metrics() call). */
   samples?: number;
 }
-
-const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export async function runLab(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
@@ -60,9 +50,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const capacity = options.capacity ?? setup.target.capacity;
   const table = await OffloadTable.create();
   const target = new SimulatedTarget({ capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults });
-  const host = await HostStack.create({ target, table, policy: { ...setup.policy, offload: policy }, wasteThresholdBytes: setup.wasteThresholdBytes } as Parameters<typeof HostStack.create>[0]);
-  const lab = host as unknown as LabHost;
-  if (typeof lab.open !== 'function') throw new Error('this build of HostStack has no batch connection API (open/traffic/close)');
+  const host = await HostStack.create({ target, table, policy: { ...setup.policy, offload: policy }, wasteThresholdBytes: setup.wasteThresholdBytes });
 
   const errors = { count: 0, first: [] as string[] };
   const report = (message: string) => {
@@ -73,20 +61,18 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const control: HostControl = {
     host, target, table,
     random: seededRandom((setup.seed ^ 0x9e3779b9) >>> 0),
-    offloadedConnections: () => offloadedHandles(lab.connections),
+    offloadedConnections: () => offloadedHandles(host.connections),
     report,
   };
   const events = setup.events.filter((e) => !isWorkloadEvent(e));
   let nextEvent = 0;
   const oracle = options.oracle ? new Oracle([capacity]) : undefined;
-  const timeline = new Timeline(source.ticks, options.samples);
+  const timeline = new Timeline(source.ticks, options.samples ?? 120);
   const batch = createTickBatch();
   let hostIds: Float64Array = new Float64Array(1024);
   let ids: Float64Array = new Float64Array(1024);
   let totalBytes = 0;
   let connections = 0;
-  const yieldEvery = options.yieldEvery ?? macrotask;
-  let lastYield = performance.now();
   let lastProgress = 0;
   let tick = 0;
 
@@ -100,7 +86,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
 
       const { opened, traffic, closed } = batch;
       if (opened.count) {
-        const got = lab.open(opened);
+        const got = host.open(opened);
         connections += opened.count;
         for (let i = 0; i < opened.count; i++) {
           const id = opened.id[i]!;
@@ -114,37 +100,39 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
           ids[i] = hostIds[traffic.id[i]!]!;
           totalBytes += traffic.sent[i]! + traffic.received[i]!;
         }
-        lab.traffic(ids, traffic.sent, traffic.received, traffic.count);
+        host.traffic(ids, traffic.sent, traffic.received, traffic.count);
       }
       oracle?.observe(batch);
       if (closed.count) {
         if (ids.length < closed.count) ids = new Float64Array(closed.count * 2);
         for (let i = 0; i < closed.count; i++) ids[i] = hostIds[closed.id[i]!]!;
-        lab.close(ids, closed.count);
+        host.close(ids, closed.count);
       }
       host.tick(end);
+      // The target completed what was due at `end`; its completions reach the host's columns now.
+      await host.settle();
 
       if (timeline.due(tick) || !more) {
-        const m = lab.metrics();
+        const m = host.metrics();
         const s = timeline.add(end, m);
         options.onSample?.(s, timeline.samples, m);
       }
+      if (options.yieldEvery) await options.yieldEvery();
       const t = performance.now();
-      if (t - lastYield > 50) {
-        await yieldEvery();
-        lastYield = performance.now();
-      }
       if (options.onProgress && t - lastProgress > 200) {
         lastProgress = t;
-        options.onProgress({ tick, ticks: source.ticks, atMs: end, occupied: lab.metrics().occupied });
+        options.onProgress({ tick, ticks: source.ticks, atMs: end });
       }
     }
   } finally {
     await source.close?.();
   }
-  // Let what is in flight land (the clock stays at the end of the run).
-  target.flush();
-  await host.idle();
+  // Let what is in flight land (the clock stays at the end of the run); a completion may start
+  // more (a path whose last connection went), hence a few rounds.
+  for (let round = 0; round < 10 && host.status().inFlight > 0; round++) {
+    target.flush();
+    await host.settle();
+  }
 
   let check = 'ok';
   try {
@@ -156,7 +144,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   return summarize({
     policy: policy.name,
     capacity,
-    metrics: lab.metrics(),
+    metrics: host.metrics(),
     totalBytes,
     connections,
     durationMs,
@@ -164,7 +152,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
     errors,
     wallMs: performance.now() - started,
     timeline: timeline.samples,
-    oracleOffloadedBytes: oracle?.summary(durationMs).results[0]!.offloadedBytes,
+    oracle: oracle && (({ offloadedBytes, offloadRatio, churnPerSecond }) => ({ offloadedBytes, offloadRatio, churnPerSecond }))(oracle.summary(durationMs).results[0]!),
   });
 }
 

@@ -44,6 +44,8 @@ test('the same seed gives the same ticks; another seed, others', async () => {
   const a = await record(new SyntheticWorkload(s, hadoop));
   const b = await record(new SyntheticWorkload(s, hadoop));
   assert.equal(a, b);
+  // The address layout (scenarios/README.md): fd01:<interface>:<neighbor>:<path>::1.
+  assert.equal(a[0]!.opened[0], { id: 0, ifIndex: 1, priority: 4, localPort: 1024, remotePort: 443, destination: 'fd010000000000010000000100000001' });
   const c = await record(new SyntheticWorkload({ ...s, seed: 4 }, hadoop));
   assert.is.not(JSON.stringify(c), JSON.stringify(a));
 });
@@ -78,14 +80,17 @@ test('burst and close events open and close what they say, at their tick', async
 });
 
 test('sizes follow the CDF; rates bound the bytes per tick; keys are unique', async () => {
-  const s = smallScenario((j) => (j.durationMs = 600_000, j.connections.arrivalMs = 1000, j.connections.count = 2000, j.connections.transfers = { min: 1, max: 1 }, j.events = []));
+  const s = smallScenario((j) => (j.durationMs = 600_000, j.connections.arrivalMs = 1000, j.connections.count = 2000, j.connections.transfers = { min: 1, max: 1 }, j.connections.rateBytesPerSecond = { min: 1e6, max: 2e6 }, j.events = []));
   const ticks = await record(new SyntheticWorkload(s, websearch));
   const { bytes, closedAt } = lives(ticks);
+  // 30 MB at 1 MB/s at most: every connection finished and closed (a connection lost from the
+  // active list when another one left it would stay open for ever).
+  assert.is(closedAt.size, 2000);
   const sizes = [...closedAt.keys()].map((id) => bytes.get(id)!).sort((a, b) => a - b);
   const median = sizes[Math.floor(sizes.length / 2)]!;
   // websearch.cdf: 40% of flows are at most 50,000 bytes, 53% at most 80,000.
   assert.ok(median > 50_000 && median < 80_000, `median ${median}`);
-  const perTickMax = Math.ceil((400_000 * 100) / 1000);
+  const perTickMax = Math.ceil((2e6 * 100) / 1000);
   for (const t of ticks) for (const x of t.traffic) assert.ok(x.sent + x.received <= perTickMax);
   const keys = new Set(ticks.flatMap((t) => t.opened.map((o) => `${o.destination}/${o.localPort}/${o.remotePort}`)));
   assert.is(keys.size, 2000);
