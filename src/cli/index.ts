@@ -48,6 +48,12 @@ export async function run(argv: string[]): Promise<number> {
   return command.main(rest);
 }
 
+// `chimney-host compare | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
