@@ -191,6 +191,20 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing', a
   l.host.close(ids); // neither id was half-closed by the failed close calls
 });
 
+test('traffic visits entries in slot order, but names the first bad entry in the caller\'s order', async () => {
+  const l = await lab({ capacity: 0 });
+  const ids = l.host.open(opened(Array.from({ length: 300 }, (_, i) => ({ path: i }))));
+  l.host.close([ids[250]!, ids[3]!]);
+  const batch = [ids[7]!, ids[250]!, ids[100]!, ids[3]!];
+  throwsCode(() => l.host.traffic(batch, [1, 1, 1, 1], [0, 0, 0, 0]), ErrorCode.InvalidArgument, /ids\[1\]/);
+  throwsCode(() => l.host.traffic([ids[299]!, ids[3]!], [1, 1], [0, 0]), ErrorCode.InvalidArgument, /ids\[1\]/);
+  assert.is(l.host.metrics().softwareBytes, 0, 'nothing counted');
+  const order = [...ids].filter((_, i) => i !== 250 && i !== 3).reverse();
+  l.host.traffic(order, order.map((_, i) => i), order.map(() => 1));
+  const c = l.host.connections;
+  assert.ok(order.every((id, i) => c.bytes[c.id.indexOf(id)] === i + 1), 'each entry went to its own connection');
+});
+
 test('arrays that change under the host are read once per entry', async () => {
   const l = await lab({ capacity: 10 });
   const ids = l.host.open(opened([{}, {}]));
