@@ -83,6 +83,7 @@ const SLOTS = SLOT_SPACE;
 const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 const SOFTWARE: number = ConnectionStatus.Software;
 const OFFLOADED: number = ConnectionStatus.Offloaded;
+const FREE: number = ConnectionStatus.Free;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
 
 export class ConnectionEngine {
@@ -328,18 +329,25 @@ export class ConnectionEngine {
     for (let i = 0; i < arrived.length; i++) c.openedAt[arrived[i]!] = now;
     const active = c.active.view();
     for (let i = 0; i < active.length; i++) c.lastActiveAt[active[i]!] = now;
-    if (elapsed > 0) {
-      const alpha = 1 - Math.exp(-elapsed / this.options.rateWindowMs);
-      const perSecond = 1000 / elapsed;
-      const live = c.live;
-      for (let i = 0; i < c.liveCount; i++) {
-        const slot = live[i]!;
-        const r = c.rate[slot]!;
-        const b = c.tickBytes[slot]!;
-        if (r === 0 && b === 0) continue;
-        const next = r + alpha * (b * perSecond - r);
-        c.rate[slot] = next < 1e-3 ? 0 : next;
-      }
+    // One pass over the slots in order: the rate column, and `live` rebuilt in slot order, so that
+    // this pass and a policy's passes over `live` read the columns sequentially.
+    const alpha = elapsed > 0 ? 1 - Math.exp(-elapsed / this.options.rateWindowMs) : 0;
+    const perSecond = elapsed > 0 ? 1000 / elapsed : 0;
+    const status = c.status;
+    const rate = c.rate;
+    const tickBytes = c.tickBytes;
+    const live = c.live;
+    const position = c.livePosition;
+    let n = 0;
+    for (let slot = 0; slot < c.length; slot++) {
+      if (status[slot] === FREE) continue;
+      live[n] = slot;
+      position[slot] = n++;
+      const r = rate[slot]!;
+      const b = tickBytes[slot]!;
+      if ((r === 0 && b === 0) || alpha === 0) continue;
+      const next = r + alpha * (b * perSecond - r);
+      rate[slot] = next < 1e-3 ? 0 : next;
     }
     const context: PolicyContext = {
       now,
