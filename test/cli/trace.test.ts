@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCdf } from '../../src/sim/simulate.js';
+import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-cli-'));
@@ -62,7 +62,7 @@ test('a damaged file: exit 2, the byte offset, nothing on stdout', () => {
 });
 
 test('bad arguments: exit 2 with the usage', () => {
-  for (const args of [['trace'], ['trace', capture, '--tick', 'fast'], ['trace', capture, '--bogus'], ['trace', join(dir, 'missing.pcap')]]) {
+  for (const args of [['trace'], ['trace', capture, '--tick', 'fast'], ['trace', capture, '--bogus'], ['trace', join(dir, 'missing.pcap')], ['trace', dir]]) {
     const r = run(...args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, /chimney-host trace: /);
