@@ -9,7 +9,7 @@
 // CPU time (user + system of this process). On a shared machine CPU time is the steadier figure.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { parseCdf } from '../src/sim/simulate.js';
+import { parseCdf } from '../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../src/trace/synthetic.js';
 
 const args = process.argv.slice(2);

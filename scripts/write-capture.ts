@@ -3,7 +3,7 @@
 //     [--format pcap|pcapng] [--gzip] [--snap 96] [--concurrency 1000] [--ipv6-every 0] [--seed 1]
 // Prints the connections, packets and payload bytes it wrote: what `chimney-host trace` must report.
 import { readFileSync, statSync } from 'node:fs';
-import { parseCdf } from '../src/sim/simulate.js';
+import { parseCdf } from '../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../src/trace/synthetic.js';
 
 const args = process.argv.slice(2);

@@ -1,8 +1,9 @@
 // In a browser, as a person would: Debian's chromium driven by playwright-core. The demo page loads
-// the built package as plain ES modules, runs a scenario, and a click on "Link down" must make
-// MediaDisconnect terminations appear with no error in the console. The table also runs in a Web
-// Worker, and the package bundles with esbuild. .ci/run installs chromium; without it (a developer
-// machine) the browser tests are skipped with a message, the bundle test still runs.
+// the built package as plain ES modules, runs the policy lab with the picked policy and capacity and
+// shows the offload ratio; a click on "Link down" must make MediaDisconnect terminations appear with
+// no error in the console. The table also runs in a Web Worker, and the package bundles with
+// esbuild. .ci/run installs chromium; without it (a developer machine) the browser tests are
+// skipped with a message, the bundle test still runs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -41,16 +42,24 @@ if (existsSync(CHROMIUM)) {
     return { page: p, errors };
   }
 
-  test('the demo runs, and a link going down shows MediaDisconnect terminations, with no console error', async (ctx) => {
+  test('the demo runs the picked policy and capacity, shows the offload ratio, and a link going down shows MediaDisconnect terminations', async (ctx) => {
     const { page: p, errors } = await page(ctx);
     await p.goto(`${ctx.server!.url}demo/`);
+    assert.equal(await p.locator('#policy option').allTextContents(), ['eager', 'threshold', 'rebalance']);
+    await p.selectOption('#policy', 'rebalance');
+    await p.selectOption('#capacity', '500');
     await p.click('#run');
-    await p.waitForFunction(() => /connections offloaded/.test(document.getElementById('status')!.textContent ?? '') && Number((document.getElementById('status')!.textContent ?? '').match(/· ([\d,]+) connections/)?.[1]?.replace(/,/g, '')) > 500, undefined, { timeout: 60_000 });
+    const alive = () => Number((document.getElementById('status')!.textContent ?? '').match(/· ([\d,]+) connections alive/)?.[1]?.replace(/,/g, ''));
+    await p.waitForFunction(`(${alive.toString()})() > 500`, undefined, { timeout: 60_000 });
+    assert.match(await p.textContent('#status') ?? '', /offloaded of 500/);
+    assert.match(await p.textContent('#ratio') ?? '', /^\d+\.\d%$/);
+    assert.ok(await p.isDisabled('#policy'), 'the pickers are locked while it runs');
     assert.is(await p.textContent('#reason-MediaDisconnect'), '0');
     await p.selectOption('#if', '1');
     await p.click('#link-down');
     await p.waitForFunction(() => Number((document.getElementById('reason-MediaDisconnect')!.textContent ?? '0').replace(/,/g, '')) > 0, undefined, { timeout: 30_000 });
     await p.click('#link-up');
+    await p.click('#burst');
     await p.waitForTimeout(1500);
     assert.ok((await p.locator('#charts svg').count()) === 4, 'four live charts');
     await p.screenshot({ path: new URL('demo.png', SHOTS).pathname, fullPage: true });

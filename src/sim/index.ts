@@ -1,6 +1,20 @@
-// chimney-host/sim: the simulator (browser-safe: no Node API here; the CLI adds the file system).
-export { readScenario, ScenarioError } from './scenario.js';
-export type { Scenario, ScenarioEvent, FlowSizes } from './scenario.js';
-export { simulate, parseCdf, sampleCdf } from './simulate.js';
-export type { SimulationResult, SimulateOptions, Sample } from './simulate.js';
-export { renderReport, renderCharts, CHART_CSS } from './report.js';
+// chimney-host/sim: the policy lab (browser-safe: no Node API here; the CLI adds files and threads).
+export { readScenario, ScenarioError, defaultCapacities } from './scenario.js';
+export type { Scenario, ScenarioEvent, FlowSizes, IdleGap, PolicySpec } from './scenario.js';
+export { EVENTS, EVENT_TYPES } from './events.js';
+export type { EventType, HostControl, WorkloadControl } from './events.js';
+export type { WorkloadSource, TickBatch } from './source.js';
+export { createTickBatch } from './tick-batch.js';
+export { SyntheticWorkload, totalConnections } from './workload.js';
+export { parseCdf, sampleCdf } from './cdf.js';
+export { Oracle, runOracle } from './oracle.js';
+export type { OracleResult, OracleSummary } from './oracle.js';
+export { runLab } from './run.js';
+export type { RunOptions, RunSetup } from './run.js';
+export type { RunResult, Sample, HostMetrics } from './metrics.js';
+export { planJobs, runJob, assemble, merge, MergeError, formatTable, parseShard } from './compare.js';
+export type { ComparePlan, CompareOutput, CompareRow, Job, JobResult, Shard } from './compare.js';
+export { estimate, refusal } from './limits.js';
+export type { Estimate } from './limits.js';
+export { renderRunCharts, renderRunReport, renderCompareReport } from './report.js';
+export { CHART_CSS } from './charts.js';

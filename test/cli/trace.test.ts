@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCdf } from '../../src/sim/simulate.js';
+import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-cli-'));

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAddress } from '../../src/address.js';
-import { parseCdf } from '../../src/sim/simulate.js';
+import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture, type SyntheticConnection } from '../../src/trace/synthetic.js';
 import type { CaptureLayout } from '../../src/trace/writer.js';
 import { replay } from './helpers.js';

@@ -1,0 +1,131 @@
+// What every command checks before it runs anything: the scenario file, the flow-size CDF, the
+// policies (built-in names or modules, with their options), the report path, and what the run
+// will cost on this machine. Each returns problems instead of throwing, so a command can name all
+// of them at once and exit 2.
+
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { policies, loadPolicy } from '../host/policies/index.js';
+import type { OffloadPolicy } from '../host/policy.js';
+import { readScenario, ScenarioError, type PolicySpec, type Scenario } from '../sim/scenario.js';
+import { parseCdf } from '../sim/cdf.js';
+import { estimate, refusal } from '../sim/limits.js';
+
+const SCENARIOS = new URL('../../scenarios/', import.meta.url);
+export const DEFAULT_SCENARIO = fileURLToPath(new URL('default.json', SCENARIOS));
+
+export interface Loaded {
+  path: string;
+  scenario: Scenario;
+  /** The points of the scenario's named flow sizes (an inline CDF is in the scenario itself). */
+  cdf: [number, number][];
+}
+
+/** Reads and validates a scenario file; problems name the file and every bad field. */
+export function loadScenario(file: string | undefined, seed?: number): Loaded | { problems: string[] } {
+  const path = file ?? DEFAULT_SCENARIO;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problems: [`cannot read the scenario ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error)}`] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problems: [`${path} is not JSON: ${(error as Error).message}`] };
+  }
+  let scenario: Scenario;
+  try {
+    scenario = readScenario(json);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    return { problems: error.problems.map((p) => `${path}: ${p}`) };
+  }
+  if (seed !== undefined) scenario.seed = seed;
+  const sizes = scenario.connections.flowSizes;
+  let cdf: [number, number][] = [];
+  if (typeof sizes === 'string') {
+    const cdfPath = fileURLToPath(new URL(`${sizes}.cdf`, SCENARIOS));
+    try {
+      cdf = parseCdf(readFileSync(cdfPath, 'utf8'));
+    } catch (error) {
+      return { problems: [`${cdfPath}: ${(error as Error).message}`] };
+    }
+  }
+  return { path, scenario, cdf };
+}
+
+/** Whether `--report FILE` can be written, checked before the run rather than after it. */
+export function reportProblem(file: string): string | undefined {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
+    const existing = statSync(file, { throwIfNoEntry: false });
+    accessSync(existing ? file : dirname(resolve(file)), constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return `--report: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code ?? String(error)})`;
+  }
+}
+
+/** A policy ready to send to a worker: a built-in's name or a module's file URL, and options. */
+export interface ResolvedPolicy extends PolicySpec {
+  /** file:// URL of a policy module; undefined for a built-in. */
+  module?: string;
+}
+
+const looksLikePath = (s: string) => /^(\.{1,2}[\\/]|[\\/]|file:)/.test(s) || /\.[cm]?js$/.test(s);
+
+/** Resolves and test-builds every policy (so bad options are found before anything runs). */
+export async function resolvePolicies(specs: PolicySpec[], baseDir: string): Promise<{ policies: ResolvedPolicy[]; problems: string[] }> {
+  const out: ResolvedPolicy[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.policy)) problems.push(`policy '${spec.policy}' is listed twice`);
+    seen.add(spec.policy);
+    const r: ResolvedPolicy = { ...spec };
+    if (!(spec.policy in policies)) {
+      if (!looksLikePath(spec.policy)) {
+        problems.push(`unknown policy '${spec.policy}': the built-in ones are ${Object.keys(policies).join(', ')}; a module path starts with ./ or / (e.g. ./my-policy.mjs)`);
+        continue;
+      }
+      r.module = spec.policy.startsWith('file:') ? spec.policy : pathToFileURL(isAbsolute(spec.policy) ? spec.policy : resolve(baseDir, spec.policy)).href;
+    }
+    try {
+      await makePolicy(r);
+      out.push(r);
+    } catch (error) {
+      problems.push(`policy '${spec.policy}': ${(error as Error).message}`);
+    }
+  }
+  return { policies: out, problems };
+}
+
+/** Builds a resolved policy (in the main thread to check it, in each worker to run it). */
+export async function makePolicy(p: ResolvedPolicy): Promise<OffloadPolicy> {
+  if (p.module) return loadPolicy(p.module, p.options);
+  const factory = policies[p.policy] as { create(options?: Record<string, unknown>): OffloadPolicy } | undefined;
+  if (!factory) throw new Error(`unknown policy '${p.policy}'`);
+  return factory.create(p.options);
+}
+
+/** Worker threads by default: one per core. */
+export const defaultWorkers = (): number => Math.max(1, availableParallelism());
+
+/** Refuses a run this machine cannot do; `runs` at once. */
+export function costProblem(l: Loaded, capacity: number, runs: number, maxMinutes: number): string | undefined {
+  const e = estimate(l.scenario, l.cdf, capacity);
+  return refusal(e, { bytes: totalmem() * 0.6, seconds: maxMinutes * 60, runs });
+}
+
+/** Prints problems and exits 2: nothing ran. */
+export function refuse(problems: string[], help?: string): never {
+  process.stderr.write(`chimney-host: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`}\nNothing was run.${help ? ` ${help}` : ''}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,101 @@
+// chimney-host simulate [scenario.json] [--policy P] [--capacity N] [--seed N] [--json]
+//   [--report FILE.html] [--max-minutes N]
+// One run: the workload through the host with one policy, the oracle alongside.
+
+import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RunResult } from '../sim/metrics.js';
+import { renderRunReport } from '../sim/report.js';
+import { runLab } from '../sim/run.js';
+import { helpText, integer, parseArgs, type CommandSpec } from './args.js';
+import { costProblem, loadScenario, makePolicy, refuse, reportProblem, resolvePolicies } from './load.js';
+import { Progress } from './progress.js';
+import { chooseSource, openSource } from './sources.js';
+
+export const spec: CommandSpec = {
+  name: 'simulate',
+  usage: '[scenario.json] [options]',
+  summary: 'one run: a workload through the host with one policy, the oracle alongside',
+  description: 'Runs a scenario (default: the built-in scenarios/default.json) through HostStack and a simulated\ntarget with one offload policy, the oracle alongside, and prints what happened. Exit 1 if a check failed.',
+  options: [
+    { name: '--policy', value: 'P', help: 'eager (default), threshold, rebalance, or a module path such as ./my-policy.mjs' },
+    { name: '--capacity', value: 'N', help: "the target's capacity, connections (default: the scenario's target.capacity)", read: integer(0, 100_000_000) },
+    { name: '--trace', value: 'FILE', help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs" },
+    { name: '--seed', value: 'N', help: "override the scenario's seed (same seed, same result)", read: integer(0, 2 ** 32 - 1) },
+    { name: '--json', help: 'print the result as JSON (no progress line)' },
+    { name: '--report', value: 'FILE', help: 'also write a self-contained HTML report with charts' },
+    { name: '--max-minutes', value: 'N', help: 'refuse runs estimated to take longer than this (default 30)', read: integer(1, 100_000) },
+    { name: '--help', help: 'this help' },
+  ],
+};
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US');
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const gb = (v: number) => `${(v / 1e9).toFixed(2)} GB`;
+
+function summary(r: RunResult, meta: { scenario: string; seed: number }): string {
+  const lost = r.nothingLost ? `ok for all ${n(r.nothingLostDetail.checked)} terminated connections` : `FAILED for ${n(r.nothingLostDetail.failures)}, e.g. ${r.nothingLostDetail.firstFailures[0]}`;
+  return [
+    `chimney-host simulate: ${meta.scenario} (seed ${meta.seed}), policy ${r.policy} at capacity ${n(r.capacity)}: ${n(r.durationMs / 1000)} s simulated in ${(r.wallMs / 1000).toFixed(1)} s`,
+    '',
+    `  ${n(r.connections)} connections moved ${gb(r.totalBytes)}: ${gb(r.offloadedBytes)} offloaded (${pct(r.offloadRatio)}), ${gb(r.softwareBytes)} in software`,
+    `  the oracle offloads ${r.oracle ? pct(r.oracle.offloadRatio) : '?'} at this capacity: this policy got ${pct(r.oracleRatio)} of that`,
+    `  initiates ${n(r.initiates)} (${n(r.initiateFailures)} failed), terminations ${n(r.terminations)}: churn ${n(r.churnPerSecond)}/s (oracle ${n(r.oracle?.churnPerSecond ?? 0)}/s)`,
+    `  wasted offloads ${n(r.wastedOffloads)}; time to offload p50 ${n(r.timeToOffloadMs.p50)} ms, p99 ${n(r.timeToOffloadMs.p99)} ms; peak ${n(r.peakOccupied)} of ${n(r.capacity)} on the target`,
+    '',
+    '  terminations by reason:',
+    ...Object.entries(r.terminationsByReason).map(([k, v]) => `    ${k.padEnd(17)}${n(v).padStart(10)}`),
+    `  terminations by kind: ${Object.entries(r.terminationsByKind).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`,
+    '',
+    `  nothing lost: ${lost}`,
+    `  check(): ${r.check}`,
+    `  bytes conserved (offloaded + software = all): ${r.conserved ? 'ok' : 'FAILED'}`,
+    `  errors: ${r.errors.count ? `${n(r.errors.count)}, e.g. ${r.errors.first[0]}` : 'none'}`,
+    `  speed: ${n(r.connections / (r.wallMs / 1000))} connection arrivals per second of wall time`,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, spec);
+  if (args.options['--help']) return void process.stdout.write(`${helpText(spec)}\n`), 0;
+  const problems = [...args.problems];
+  const report = args.options['--report'] as string | undefined;
+  if (report) {
+    const p = reportProblem(report);
+    if (p) problems.push(p);
+  }
+  const loaded = loadScenario(args.positionals[0], args.options['--seed'] as number | undefined);
+  if ('problems' in loaded) refuse([...problems, ...loaded.problems], 'Fix the problems above and try again.');
+  const { scenario } = loaded;
+  const name = (args.options['--policy'] as string | undefined) ?? 'eager';
+  const specs = [scenario.compare.policies.find((p) => p.policy === name) ?? { policy: name }];
+  const { policies, problems: policyProblems } = await resolvePolicies(specs, args.options['--policy'] ? process.cwd() : dirname(loaded.path));
+  problems.push(...policyProblems);
+  const capacity = (args.options['--capacity'] as number | undefined) ?? scenario.target.capacity;
+  const trace = args.options['--trace'] as string | undefined;
+  const source = await chooseSource(scenario, loaded.cdf, trace);
+  if ('problem' in source) problems.push(source.problem);
+  // A trace's cost is not known before it is read; a scenario's is estimated.
+  const cost = trace ? undefined : costProblem(loaded, capacity, 1, (args.options['--max-minutes'] as number | undefined) ?? 30);
+  if (cost) problems.push(cost);
+  if (problems.length || 'problem' in source) refuse(problems, 'Fix the problems above and try again.');
+
+  const progress = new Progress();
+  const result = await runLab({
+    source: await openSource(source.spec),
+    setup: source.setup,
+    capacity,
+    policy: await makePolicy(policies[0]!),
+    oracle: true,
+    onProgress: (p) => progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
+  });
+  progress.done();
+  result.policy = name;
+  const meta = { scenario: source.name, seed: scenario.seed };
+  process.stdout.write(args.options['--json'] ? `${JSON.stringify({ ...meta, ...result }, null, 2)}\n` : `${summary(result, meta)}\n`);
+  if (report) {
+    writeFileSync(report, renderRunReport(result, meta));
+    if (!args.options['--json']) process.stdout.write(`  report: ${report}\n`);
+  }
+  return result.check === 'ok' && result.nothingLost && result.conserved ? 0 : 1;
+}

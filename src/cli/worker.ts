@@ -1,0 +1,25 @@
+// A compare worker thread: builds the workload and the policies once per job from plain data sent
+// by the main thread, runs the job (src/sim/compare.ts runJob), and posts the result.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { runJob, type Job } from '../sim/compare.js';
+import type { RunSetup } from '../sim/run.js';
+import { makePolicy, type ResolvedPolicy } from './load.js';
+import { openSource, type SourceSpec } from './sources.js';
+
+const { source, setup } = workerData as { source: SourceSpec; setup: RunSetup };
+const port = parentPort!;
+
+port.on('message', async (job: Job) => {
+  try {
+    const result = await runJob(job, {
+      source: () => openSource(source),
+      setup,
+      makePolicy: (spec) => makePolicy(spec as ResolvedPolicy),
+      onProgress: (p) => port.postMessage({ type: 'progress', tick: p.tick, ticks: p.ticks }),
+      });
+    port.postMessage({ type: 'done', result });
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  }
+});

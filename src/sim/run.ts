@@ -1,0 +1,170 @@
+// One run of the lab: a workload (any WorkloadSource) through a HostStack with one offload policy
+// and a SimulatedTarget of one capacity, tick by tick. Every connection lives in the host from its
+// open to its close; the host counts each byte as offloaded or software. Browser-safe (the demo
+// runs it in the page).
+//
+// A tick, in order:  host events due (link, pause, upload requests...)  ->  open(arrivals)
+//   -> traffic(bytes of this tick)  ->  close(connections that end)  ->  tick(end of the tick)
+// so a connection opened in a tick moves its first bytes in software (nothing offloads it before
+// the host's tick), exactly as the oracle does not assume.
+
+import { OffloadTable } from '../table.js';
+import { HostStack } from '../host.js';
+import { SimulatedTarget } from '../simulated-target.js';
+import { seededRandom } from '../random.js';
+import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
+import type { HostMetrics } from '../host/metrics.js';
+import { dispatchHost, isWorkloadEvent, type HostControl, type ScenarioEvent } from './events.js';
+import { Oracle } from './oracle.js';
+import { summarize, Timeline, type RunResult, type Sample } from './metrics.js';
+import type { Scenario } from './scenario.js';
+import type { WorkloadSource } from './source.js';
+import { createTickBatch } from './tick-batch.js';
+
+/** What the target and the host are, for a run: a scenario's target, host knobs and host events. */
+export type RunSetup = Pick<Scenario, 'seed' | 'target' | 'policy' | 'wasteThresholdBytes' | 'events'>;
+
+export interface RunOptions {
+  source: WorkloadSource;
+  setup: RunSetup;
+  /** The target's capacity (default: the setup's). */
+  capacity?: number;
+  policy: OffloadPolicy;
+  /** Also run the oracle at this capacity alongside, and fill in oracleRatio. */
+  oracle?: boolean;
+  /** Called about every 200 ms of wall time. */
+  onProgress?: (p: { tick: number; ticks: number; atMs: number }) => void;
+  /** Called at every timeline sample. */
+  onSample?: (sample: Sample, timeline: readonly Sample[], metrics: HostMetrics) => void;
+  /** Called after every tick (the host has settled): a live page paces the run here. */
+  yieldEvery?: () => Promise<void>;
+  /** Host events pushed here (by buttons on a page) happen at the next tick; their atMs is ignored. */
+  control?: ScenarioEvent[];
+  /** Timeline samples per run (default 120; each one costs a HostStack.metrics() call). */
+  samples?: number;
+}
+
+export async function runLab(options: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const { source, setup, policy } = options;
+  const capacity = options.capacity ?? setup.target.capacity;
+  const table = await OffloadTable.create();
+  const target = new SimulatedTarget({ capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults });
+  const host = await HostStack.create({ target, table, policy: { ...setup.policy, offload: policy }, wasteThresholdBytes: setup.wasteThresholdBytes });
+
+  const errors = { count: 0, first: [] as string[] };
+  const report = (message: string) => {
+    errors.count++;
+    if (errors.first.length < 10) errors.first.push(message);
+  };
+  host.on('error', (e) => report(e.message));
+  const control: HostControl = {
+    host, target, table,
+    random: seededRandom((setup.seed ^ 0x9e3779b9) >>> 0),
+    offloadedConnections: () => offloadedHandles(host.connections),
+    report,
+  };
+  const events = setup.events.filter((e) => !isWorkloadEvent(e));
+  let nextEvent = 0;
+  const oracle = options.oracle ? new Oracle([capacity]) : undefined;
+  const timeline = new Timeline(source.ticks, options.samples ?? 120);
+  const batch = createTickBatch();
+  let hostIds: Float64Array = new Float64Array(1024);
+  let ids: Float64Array = new Float64Array(1024);
+  let totalBytes = 0;
+  let connections = 0;
+  let lastProgress = 0;
+  let tick = 0;
+
+  host.tick(0);
+  try {
+    for (let more = true; more; tick++) {
+      more = await source.next(tick, batch);
+      const end = (tick + 1) * source.tickMs;
+      if (options.control?.length) for (const e of options.control.splice(0)) dispatchHost(control, e);
+      while (nextEvent < events.length && events[nextEvent]!.atMs < end) dispatchHost(control, events[nextEvent++]!);
+
+      const { opened, traffic, closed } = batch;
+      if (opened.count) {
+        const got = host.open(opened);
+        connections += opened.count;
+        for (let i = 0; i < opened.count; i++) {
+          const id = opened.id[i]!;
+          if (id >= hostIds.length) hostIds = grow(hostIds, id + 1);
+          hostIds[id] = got[i]!;
+        }
+      }
+      if (traffic.count) {
+        if (ids.length < traffic.count) ids = new Float64Array(traffic.count * 2);
+        for (let i = 0; i < traffic.count; i++) {
+          ids[i] = hostIds[traffic.id[i]!]!;
+          totalBytes += traffic.sent[i]! + traffic.received[i]!;
+        }
+        host.traffic(ids, traffic.sent, traffic.received, traffic.count);
+      }
+      oracle?.observe(batch);
+      if (closed.count) {
+        if (ids.length < closed.count) ids = new Float64Array(closed.count * 2);
+        for (let i = 0; i < closed.count; i++) ids[i] = hostIds[closed.id[i]!]!;
+        host.close(ids, closed.count);
+      }
+      host.tick(end);
+      // The target completed what was due at `end`; its completions reach the host's columns now.
+      await host.settle();
+
+      if (timeline.due(tick) || !more) {
+        const m = host.metrics();
+        const s = timeline.add(end, m);
+        options.onSample?.(s, timeline.samples, m);
+      }
+      if (options.yieldEvery) await options.yieldEvery();
+      const t = performance.now();
+      if (options.onProgress && t - lastProgress > 200) {
+        lastProgress = t;
+        options.onProgress({ tick, ticks: source.ticks, atMs: end });
+      }
+    }
+  } finally {
+    await source.close?.();
+  }
+  // Let what is in flight land (the clock stays at the end of the run); a completion may start
+  // more (a path whose last connection went), hence a few rounds.
+  for (let round = 0; round < 10 && host.status().inFlight > 0; round++) {
+    target.flush();
+    await host.settle();
+  }
+
+  let check = 'ok';
+  try {
+    table.check();
+  } catch (error) {
+    check = String((error as Error).message);
+  }
+  const durationMs = tick * source.tickMs;
+  return summarize({
+    policy: policy.name,
+    capacity,
+    metrics: host.metrics(),
+    totalBytes,
+    connections,
+    durationMs,
+    check,
+    errors,
+    wallMs: performance.now() - started,
+    timeline: timeline.samples,
+    oracle: oracle && (({ offloadedBytes, offloadRatio, churnPerSecond }) => ({ offloadedBytes, offloadRatio, churnPerSecond }))(oracle.summary(durationMs).results[0]!),
+  });
+}
+
+/** Handles of the connections the target holds, in slot order (deterministic). */
+function offloadedHandles(c: ConnectionColumns): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < c.length; s++) if (c.status[s] === ConnectionStatus.Offloaded) out.push(c.handle[s]!);
+  return out;
+}
+
+function grow(a: Float64Array, length: number): Float64Array {
+  const out = new Float64Array(Math.max(length, a.length * 2));
+  out.set(a);
+  return out;
+}

@@ -1,0 +1,77 @@
+// runLab end to end, in this process: for random small workloads, policies and capacities, bytes
+// are conserved, no policy beats the oracle, nothing is lost and check() holds; the same seed
+// gives the same numbers; a policy written in code runs; the timeline adds up to the totals.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { runLab } from '../../src/sim/run.js';
+import { SyntheticWorkload } from '../../src/sim/workload.js';
+import { policies } from '../../src/host/policies/index.js';
+import { ConnectionStatus, type OffloadPolicy } from '../../src/host/policy.js';
+import type { Scenario } from '../../src/sim/scenario.js';
+import { hadoop, smallScenario } from './helpers.js';
+
+const test = suite('sim/lab');
+
+const run = (s: Scenario, policy: OffloadPolicy, capacity?: number) => runLab({ source: new SyntheticWorkload(s, hadoop), setup: s, policy, capacity, oracle: true, yieldEvery: async () => {} });
+
+test('random workloads, policies and capacities: conservation, the oracle bound, nothing lost, check()', async () => {
+  await fc.assert(fc.asyncProperty(
+    fc.record({
+      seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      capacity: fc.integer({ min: 0, max: 200 }),
+      policy: fc.constantFrom('eager', 'threshold', 'rebalance'),
+      transfers: fc.integer({ min: 1, max: 5 }),
+      events: fc.subarray([
+        { atMs: 2000, type: 'linkDown', ifIndex: 1 }, { atMs: 2500, type: 'linkUp', ifIndex: 1 }, { atMs: 3000, type: 'burst', count: 40, priority: 8 },
+        { atMs: 3500, type: 'close', count: 30 }, { atMs: 4000, type: 'uploadRequests', count: 10, reason: 'HardwareFailure' }, { atMs: 4500, type: 'pause' },
+        { atMs: 5000, type: 'restart' }, { atMs: 5500, type: 'invalidateNeighbor', ifIndex: 2 }, { atMs: 6000, type: 'uploadAll' }, { atMs: 6500, type: 'offloadResume' },
+      ]),
+    }),
+    async (r) => {
+      const s = smallScenario((j) => {
+        Object.assign(j, { seed: r.seed, durationMs: 8000, events: r.events });
+        j.connections = { ...j.connections, count: 200, arrivalMs: 6000, transfers: { min: 1, max: r.transfers } };
+      });
+      const x = await run(s, policies[r.policy]!.create(), r.capacity);
+      assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes, 'conservation');
+      assert.ok(x.conserved);
+      assert.ok(x.offloadedBytes <= x.oracle!.offloadedBytes, `${r.policy} at ${r.capacity} beat the oracle: ${x.offloadedBytes} > ${x.oracle!.offloadedBytes}`);
+      assert.ok(x.oracleRatio >= 0 && x.oracleRatio <= 1);
+      assert.is(x.check, 'ok');
+      assert.ok(x.nothingLost, x.nothingLostDetail.firstFailures.join('; '));
+      assert.ok(x.peakOccupied <= r.capacity);
+      if (r.capacity === 0) assert.is(x.offloadedBytes, 0);
+    },
+  ), { numRuns: 25 });
+});
+
+test('the same seed gives the same numbers; the timeline adds up to the totals', async () => {
+  const s = smallScenario();
+  const strip = (x: Awaited<ReturnType<typeof run>>) => ({ ...x, wallMs: 0 });
+  const a = await run(s, policies.threshold!.create());
+  const b = await run(s, policies.threshold!.create());
+  assert.equal(strip(a), strip(b));
+  assert.is(a.timeline.reduce((n, t) => n + t.offloadedBytes, 0), a.offloadedBytes);
+  assert.is(a.timeline.reduce((n, t) => n + t.softwareBytes, 0), a.softwareBytes);
+  assert.is(a.timeline.at(-1)!.atMs, 20_000);
+  assert.ok(a.offloadedBytes > 0 && a.softwareBytes > 0);
+});
+
+test('a policy written in code runs: it offloads what it picks and nothing else', async () => {
+  const picked = new Set<number>();
+  const evenIds: OffloadPolicy = {
+    name: 'even ids',
+    tick({ columns: c, live }) {
+      const offload: number[] = [];
+      for (const slot of live) if (c.status[slot] === ConnectionStatus.Software && c.id[slot]! % 2 === 0) offload.push(slot), picked.add(c.id[slot]!);
+      return { offload };
+    },
+  };
+  const x = await run(smallScenario(), evenIds, 1000);
+  assert.ok(x.initiates > 0 && x.offloadedBytes > 0);
+  assert.ok([...picked].every((id) => id % 2 === 0));
+  assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes);
+});
+
+test.run();
