@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
+import { vector } from '../trace/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-cli-'));
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -68,5 +69,21 @@ test('bad arguments: exit 2 with the usage', () => {
     assert.match(r.err, /chimney-host trace: /);
   }
 });
+
+const http = vector('python3-dpkt', 'examples/data/http.pcap');
+if (http) {
+  test('simulate --trace on a real capture moves exactly the payload tshark counts', () => {
+    const r = run('simulate', '--trace', http, '--json');
+    assert.is(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.is(j.scenario, 'trace http.pcap');
+    // tshark -r http.pcap -Y tcp -T fields -e tcp.len: 22,584 bytes in 2 streams.
+    assert.is(j.totalBytes, 22_584);
+    assert.is(j.offloadedBytes + j.softwareBytes, 22_584);
+    assert.equal([j.connections, j.check, j.nothingLost], [2, 'ok', true]);
+  });
+} else {
+  test.skip('simulate --trace on a real capture');
+}
 
 test.run();
