@@ -70,6 +70,22 @@ test('bad arguments: exit 2 with the usage', () => {
   }
 });
 
+test('simulate/compare --trace on a capture damaged past its start: exit 2 with the offset, not "a bug"', () => {
+  const bytes = readFileSync(capture);
+  // Walk the blocks to one in the middle and make its length lie.
+  let p = 0;
+  for (let i = 0; i < 400; i++) p += bytes.readUInt32LE(p + 4);
+  bytes.writeUInt32LE(0x7ffffff0, p + 4);
+  const bad = join(dir, 'damaged-late.pcapng');
+  writeFileSync(bad, bytes);
+  for (const args of [['simulate', '--trace', bad], ['compare', '--trace', bad, '--capacities', '10', '--policies', 'eager', '--workers', '2']]) {
+    const r = run(...args);
+    assert.is(r.code, 2, `${args[0]}: ${r.err}`);
+    assert.match(r.err, new RegExp(`the pcapng block at byte ${p.toLocaleString('en-US')} says it is`));
+    assert.not.match(r.err, /This is a bug/);
+  }
+});
+
 const http = vector('python3-dpkt', 'examples/data/http.pcap');
 if (http) {
   test('simulate --trace on a real capture moves exactly the payload tshark counts', () => {
