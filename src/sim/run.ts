@@ -5,8 +5,8 @@
 //
 // A tick, in order:  host events due (link, pause, upload requests...)  ->  open(arrivals)
 //   -> traffic(bytes of this tick)  ->  close(connections that end)  ->  tick(end of the tick)
-// so a connection opened in a tick moves its first bytes in software (nothing offloads it before
-// the host's tick), exactly as the oracle does not assume.
+// so a connection opened in a tick moves its first bytes in software (no policy sees it before
+// the host's tick); the oracle, with its instant installs, counts them offloaded.
 
 import { OffloadTable } from '../table.js';
 import { HostStack } from '../host.js';
@@ -81,7 +81,12 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
     for (let more = true; more; tick++) {
       more = await source.next(tick, batch);
       const end = (tick + 1) * source.tickMs;
-      if (options.control?.length) for (const e of options.control.splice(0)) dispatchHost(control, e);
+      if (options.control?.length) {
+        for (const e of options.control.splice(0)) {
+          if (isWorkloadEvent(e)) report(`${e.type} is a workload event: push it to the workload (SyntheticWorkload.push), not to control`);
+          else dispatchHost(control, e);
+        }
+      }
       while (nextEvent < events.length && events[nextEvent]!.atMs < end) dispatchHost(control, events[nextEvent++]!);
 
       const { opened, traffic, closed } = batch;
