@@ -102,7 +102,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
       if (traffic.count) {
         if (ids.length < traffic.count) ids = new Float64Array(traffic.count * 2);
         for (let i = 0; i < traffic.count; i++) {
-          ids[i] = hostIds[traffic.id[i]!]!;
+          const h = hostIds[traffic.id[i]!];
+          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
+          ids[i] = h;
           totalBytes += traffic.sent[i]! + traffic.received[i]!;
         }
         host.traffic(ids, traffic.sent, traffic.received, traffic.count);
@@ -110,7 +112,12 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
       oracle?.observe(batch);
       if (closed.count) {
         if (ids.length < closed.count) ids = new Float64Array(closed.count * 2);
-        for (let i = 0; i < closed.count; i++) ids[i] = hostIds[closed.id[i]!]!;
+        for (let i = 0; i < closed.count; i++) {
+          const h = hostIds[closed.id[i]!];
+          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: closes connection ${closed.id[i]}, which is not open (a bug in the workload source)`);
+          ids[i] = h;
+          hostIds[closed.id[i]!] = 0;
+        }
         host.close(ids, closed.count);
       }
       host.tick(end);
