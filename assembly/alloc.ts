@@ -69,7 +69,7 @@ export function allocRaw(bytes: usize): usize {
   if (end < ptr) return 0; // wrapped: larger than the address space
   let have = <usize>memory.size() * PAGE;
   if (end > have) {
-    let need = <i32>((end - have + PAGE - 1) / PAGE);
+    let need = <i32>((<u64>(end - have) + <u64>PAGE - 1) / <u64>PAGE); // u64: no wrap near 4 GiB
     if (memory.grow(need + SLACK_PAGES) < 0 && memory.grow(need) < 0) return 0;
   }
   top = end;

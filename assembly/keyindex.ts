@@ -20,7 +20,7 @@
 
 import { allocSized, freeSized } from './alloc';
 import {
-  KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, at32, at128, parent,
+  KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent,
   OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS,
 } from './slab';
 
@@ -210,6 +210,37 @@ export function indexRemove(kind: u32, slot: u32): void {
   }
   store<u32>(bucket(base, hole), 0);
   store<u32>(idx(kind, I_USED), indexUsed(kind) - 1);
+}
+
+/**
+ * Removes every entry whose object was freed (state FREE), in one pass, then re-places the
+ * entries that stay: each, in probe order starting after an empty bucket, moves to the first empty
+ * bucket from its home on, which is where a fresh insert would put it. O(buckets).
+ */
+export function indexSweep(kind: u32): void {
+  let base = buckets(kind);
+  if (!base) return;
+  let n = countOf(kind);
+  let used = indexUsed(kind);
+  for (let i: u32 = 0; i < n; i++) {
+    let b = load<u32>(bucket(base, i));
+    if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
+      store<u32>(bucket(base, i), 0);
+      used--;
+    }
+  }
+  store<u32>(idx(kind, I_USED), used);
+  let start: u32 = 0;
+  while (load<u32>(bucket(base, start))) start++; // an empty bucket exists: at most 3/4 full
+  let i = step(start, n);
+  for (let k: u32 = 1; k < n; k++, i = step(i, n)) {
+    let b = load<u32>(bucket(base, i));
+    if (!b) continue;
+    store<u32>(bucket(base, i), 0);
+    let j = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
+    while (load<u32>(bucket(base, j))) j = step(j, n);
+    store<u32>(bucket(base, j), b);
+  }
 }
 
 /** Slot+1 stored at bucket `i` of the index of `kind` (for check()). */

@@ -28,7 +28,7 @@ import {
   OFF_REF, OFF_PARENT,
 } from './slab';
 import {
-  findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove,
+  findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove, indexSweep, indexUsed,
 } from './keyindex';
 import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
 import {
@@ -466,21 +466,30 @@ export function terminateAll(why: u8, prune: bool): i32 {
 // ---- completions -------------------------------------------------------------------------------
 
 /** Frees a TERMINATING or failed object: index, parent's list, slot. */
-function release(kind: u32, slot: u32): void {
-  indexRemove(kind, slot);
+function release(kind: u32, slot: u32, bulk: bool): void {
+  if (!bulk) indexRemove(kind, slot);
   if (kind == KIND_NEIGHBOR) interfaceUnlink(slot);
   else unlink(kind, slot, kind - 1);
   releaseSlot(kind, slot);
 }
 
-/** Frees every staged object of `kind` that is still allocated (staged objects are MARKed). */
+/**
+ * Frees every staged object of `kind` that is still allocated (staged objects are MARKed). When
+ * that is an eighth of the kind or more, the index is swept once afterwards instead of shifting
+ * probe runs back one removal at a time (completing a cascade of everything costs O(n), not
+ * O(n x run length)).
+ */
 function releaseStaged(n: u32, kind: u32): void {
+  let count: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) if (refKind(staged32(i)) == kind) count++;
+  let bulk = <u64>count * 8 >= <u64>indexUsed(kind);
   for (let i: u32 = 0; i < n; i++) {
     let r = staged32(i);
     if (refKind(r) != kind) continue;
     let s = refSlot(r);
-    if (state(kind, s) != FREE) release(kind, s);
+    if (state(kind, s) != FREE) release(kind, s, bulk);
   }
+  if (bulk) indexSweep(kind);
 }
 
 /** Settles the parents of the staged objects of `kind`, which were just freed. */

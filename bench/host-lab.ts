@@ -14,6 +14,7 @@ import {
   type OffloadTarget, type TargetEvents, type InitiateBlock, type TerminateBlock, type BlockStatus, type TerminateResult,
   type OffloadPolicy,
 } from '../src/index.js';
+import { HandleIndex } from '../src/target/handle-index.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -29,27 +30,45 @@ const TARGET = arg('target', 'null');
 const SEED = Number(arg('seed', '1'));
 const PROFILE = args.includes('--profile');
 
-/** Completes on a microtask; hands back state that accounts for every byte (one segment each way). */
+/**
+ * Completes on a microtask; hands back state that accounts for every byte (one segment each way).
+ * Its per-connection state is typed-array rows found by HandleIndex, so its share stays small.
+ */
 class NullTarget implements OffloadTarget {
   capacity = CAPACITY;
-  private readonly held = new Map<number, { una: number; rcv: number; sent: number; received: number }>();
+  private readonly rows = new HandleIndex();
+  private free: number[] = [];
+  private una = new Float64Array(CAPACITY * 2);
+  private rcv = new Float64Array(CAPACITY * 2);
+  private sent = new Float64Array(CAPACITY * 2);
+  private received = new Float64Array(CAPACITY * 2);
+  private next = 0;
   attach(_events: TargetEvents): void {}
   initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
     const out = blocks.map((b) => {
-      if (b.kind === 3) this.held.set(b.handle, { una: b.tcp.sndUna, rcv: b.tcp.rcvNxt, sent: 0, received: 0 });
+      if (b.kind === 3) {
+        const row = this.free.pop() ?? this.next++;
+        if (row >= this.una.length) for (const k of ['una', 'rcv', 'sent', 'received'] as const) { const a = new Float64Array(row * 2); a.set(this[k]); this[k] = a; }
+        this.rows.set(b.handle, row);
+        this.una[row] = b.tcp.sndUna; this.rcv[row] = b.tcp.rcvNxt; this.sent[row] = 0; this.received[row] = 0;
+      }
       return { handle: b.handle, ok: true };
     });
     return Promise.resolve(out);
   }
   terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
     return Promise.resolve(blocks.map((b) => {
-      const c = this.held.get(b.handle);
-      if (!c) return { handle: b.handle, ok: true };
-      this.held.delete(b.handle);
+      const row = this.rows.get(b.handle);
+      if (row < 0) return { handle: b.handle, ok: true };
+      this.rows.delete(b.handle);
+      this.free.push(row);
+      const una = this.una[row]! + this.sent[row]!;
+      const rcv = this.rcv[row]!;
+      const received = this.received[row]!;
       return {
         handle: b.handle, ok: true,
-        delegated: { sndUna: c.una + c.sent, sndNxt: c.una + c.sent, rcvNxt: c.rcv + c.received, sndWnd: 65535, cWnd: 14600, ssThresh: 65535, sRtt: 0, rttVar: 0, timers: { retransmit: null, keepalive: null, delayedAck: null } },
-        received: c.received ? [{ seq: c.rcv, length: c.received }] : [],
+        delegated: { sndUna: una, sndNxt: una, rcvNxt: rcv + received, sndWnd: 65535, cWnd: 14600, ssThresh: 65535, sRtt: 0, rttVar: 0, timers: { retransmit: null, keepalive: null, delayedAck: null } },
+        received: received ? [{ seq: rcv, length: received }] : [],
         unacknowledged: [],
       };
     }));
@@ -57,10 +76,10 @@ class NullTarget implements OffloadTarget {
   update() { return Promise.resolve([]); }
   query() { return Promise.resolve([]); }
   invalidate() { return Promise.resolve([]); }
-  trafficBatch(handles: Float64Array, sent: Float64Array, received: Float64Array): void {
+  trafficBatch(handles: ArrayLike<number>, sent: ArrayLike<number>, received?: ArrayLike<number>): void {
     for (let i = 0; i < handles.length; i++) {
-      const c = this.held.get(handles[i]!);
-      if (c) { c.sent += sent[i]!; c.received += received[i]!; }
+      const row = this.rows.get(handles[i]!);
+      if (row >= 0) { this.sent[row]! += sent[i]!; this.received[row]! += received?.[i] ?? 0; }
     }
   }
 }
@@ -77,22 +96,34 @@ function sampleCdf(cdf: [number, number][], u: number): number {
   return cdf[cdf.length - 1]![0];
 }
 
-/** Adds each method's time and calls to `stats[name]` (the share of an object's methods). */
-function instrument(object: object, stats: { ms: number; calls: number }, names?: string[]): void {
+/** Adds each method's time and calls to `stats` (and per method to `stats.by`). */
+function instrument(object: object, stats: { ms: number; calls: number; by?: Map<string, { ms: number; calls: number }> }, names?: string[]): void {
   const proto = Object.getPrototypeOf(object) as Record<string, unknown>;
+  const by = (stats.by ??= new Map());
   for (const name of names ?? Object.getOwnPropertyNames(proto)) {
     const f = proto[name] ?? (object as Record<string, unknown>)[name];
     if (name === 'constructor' || typeof f !== 'function') continue;
+    const mine = { ms: 0, calls: 0 };
+    by.set(name, mine);
     (object as Record<string, unknown>)[name] = function (this: unknown, ...a: unknown[]) {
       const t0 = performance.now();
       try {
         return (f as (...x: unknown[]) => unknown).apply(this, a);
       } finally {
-        stats.ms += performance.now() - t0;
+        const ms = performance.now() - t0;
+        stats.ms += ms;
         stats.calls++;
+        mine.ms += ms;
+        mine.calls++;
       }
     };
   }
+}
+
+/** The busiest methods of an instrumented object, for --profile. */
+function busiest(stats: { by?: Map<string, { ms: number; calls: number }> }): string {
+  return [...(stats.by ?? [])].filter(([, s]) => s.calls).sort((a, b) => b[1].ms - a[1].ms).slice(0, 6)
+    .map(([name, s]) => `${name} ${s.ms.toFixed(0)} ms / ${s.calls.toLocaleString()}`).join(', ');
 }
 
 async function main(): Promise<void> {
@@ -125,8 +156,8 @@ async function main(): Promise<void> {
     },
   };
   const host = await HostStack.create({ target, table, policy: { offload: policy, lowActivity: false } });
-  const core = { ms: 0, calls: 0 };
-  const tgt = { ms: 0, calls: 0 };
+  const core: { ms: number; calls: number; by?: Map<string, { ms: number; calls: number }> } = { ms: 0, calls: 0 };
+  const tgt: typeof core = { ms: 0, calls: 0 };
   // Timing every call costs time itself: --profile only.
   if (PROFILE) {
     instrument(table, core);
@@ -236,6 +267,7 @@ async function main(): Promise<void> {
   console.log(row('the benchmark workload loop', time.workload));
   console.log(`offload ratio ${(m.offloadedBytes / (m.offloadedBytes + m.softwareBytes)).toFixed(3)}, initiates ${m.initiates.toLocaleString()}, terminations ${m.terminations.toLocaleString()}, wasted ${m.wastedOffloads.toLocaleString()}, time to offload p50 ${m.timeToOffloadMs.p50} ms p99 ${m.timeToOffloadMs.p99} ms, peak ${m.peakOccupied.toLocaleString()}`);
   console.log(`conservation: ${m.offloadedBytes + m.softwareBytes === passed ? "ok" : `BROKEN (${m.offloadedBytes + m.softwareBytes} vs ${passed})`} (${passed.toLocaleString()} of the workload's ${totalBytes.toLocaleString()} bytes moved in the run); nothing lost: ${m.nothingLost.failures === 0 ? `ok (${m.nothingLost.checked.toLocaleString()} checked)` : m.nothingLost.firstFailures[0]}`);
+  if (PROFILE) console.log(`table: ${busiest(core)}\ntarget: ${busiest(tgt)}`);
   if (errors.length) console.log('errors:', errors);
 }
 

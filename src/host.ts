@@ -15,6 +15,7 @@ import { readActivityPolicy, requireInt, requireObject, requireU32, type Resolve
 import { ManualClock, isClock, type Clock } from './target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './host/target-calls.js';
 import { readResults, returnedState, type ReadResult } from './host/target-results.js';
+import { readOnce, snapshot } from './host/read-once.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type {
   OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock,
@@ -100,31 +101,6 @@ export interface HostStackOptions {
   wasteThresholdBytes?: number;
   /** Window of the moving average behind the `rate` column of open()'s connections, ms (default 1000). */
   rateWindowMs?: number;
-}
-
-/**
- * A request read once, field by field, with addresses given as bytes copied: the caller may change
- * its object (or a getter may answer differently) while the offload waits for the target.
- */
-function snapshot(request: OffloadRequest): OffloadRequest {
-  const copy = (a: unknown) => (a instanceof Uint8Array ? a.slice() : a) as string | Uint8Array;
-  const { ifIndex, nextHop, source, destination, localPort, remotePort, priority, tcp } = request;
-  return {
-    ifIndex, nextHop: copy(nextHop), source: copy(source), destination: copy(destination), localPort, remotePort,
-    ...(priority !== undefined ? { priority } : {}), ...(tcp !== undefined ? { tcp } : {}),
-  };
-}
-
-/** Most entries a batch call of the host copies (the table's own limits are checked after). */
-const MAX_BATCH = 2 ** 27;
-
-/** A batch argument read once into a copy (typed arrays, even over shared memory, are copied whole). */
-function readOnce(values: ArrayLike<number>, what: string): ArrayLike<number> {
-  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) return (values as unknown as Float64Array).slice();
-  if (values === null || typeof values !== 'object') invalid(`${what} must be an array or a typed array, got ${typeName(values)}`);
-  const n = values.length;
-  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_BATCH) invalid(`${what}: a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} entries, got length ${typeName(n)}`);
-  return Array.from({ length: n }, (_, i) => values[i]!);
 }
 
 /** Default time the host waits for the target to answer a call. */
@@ -301,7 +277,7 @@ export class HostStack extends Emitter<HostEvents> {
           continue;
         }
         try {
-          this.moveRoute(path, neighbor);
+          void this.relinkPath(path, neighbor);
         } catch (error) {
           return refuse(`the route to its destination changed and its path could not move: ${describe(error)}`);
         }
@@ -351,13 +327,6 @@ export class HostStack extends Emitter<HostEvents> {
       return inFlight ?? 'outside';
     }
     return undefined;
-  }
-
-  /** The route to a path's destination changed: moves it under `neighbor`, and prunes the old neighbor if it is left empty. */
-  private moveRoute(path: number, neighbor: number): void {
-    const old = this.table.parent(path);
-    void this.relinkPath(path, neighbor);
-    this.pruneEmpty([old]);
   }
 
   /**
@@ -670,10 +639,16 @@ export class HostStack extends Emitter<HostEvents> {
     return this.update({ handle, kind: Kind.Path, mtu });
   }
 
-  /** Moves a path (and its connections) under another neighbor, and tells the target. */
+  /**
+   * Moves a path (and its connections) under another neighbor, and tells the target. The old
+   * neighbor is terminated (Orphaned) if nothing else depends on it.
+   */
   relinkPath(path: number, neighbor: number): Promise<void> {
+    const old = this.table.parent(path);
     this.table.relinkPath(path, neighbor);
-    return this.update({ handle: path, kind: Kind.Path, neighbor });
+    const told = this.update({ handle: path, kind: Kind.Path, neighbor });
+    if (old !== neighbor) this.pruneEmpty([old]);
+    return told;
   }
 
   /**
@@ -744,7 +719,7 @@ export class HostStack extends Emitter<HostEvents> {
     return {
       uploadRequested: guard('uploadRequested', (handle: unknown, reason: unknown) => {
         if (typeof reason !== 'number' || !(reason in UploadReason)) return bad('uploadRequested', `${typeName(reason)} is not an UploadReason`);
-        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+        if (!this.isConnection(handle)) {
           return bad('uploadRequested', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
         if (MUST_HONOUR.has(reason) || this.policy.honorAdvisory.has(reason)) void this.send(this.table.terminate([handle], Reason.TargetRequested));
@@ -780,7 +755,7 @@ export class HostStack extends Emitter<HostEvents> {
       }),
       delivered: guard('delivered', (handle: unknown, bytes: unknown) => {
         if (!isCount(bytes)) return bad('delivered', `${typeName(bytes)} is not a number of bytes`, typeof handle === 'number' ? handle : undefined);
-        if (typeof handle !== 'number' || this.stateOf(handle) === undefined || this.table.kind(handle) !== Kind.Connection) {
+        if (!this.isConnection(handle)) {
           return bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
         }
         this.engine.delivered(handle, bytes);
@@ -798,6 +773,17 @@ export class HostStack extends Emitter<HostEvents> {
   private failure(failure: unknown, consequence: string): void {
     const f = failure instanceof CallFailed ? failure : new CallFailed('threw', describe(failure), failure);
     this.emit('error', { message: `${f.message}: ${consequence}`, fault: f.fault, error: f.cause ?? f });
+  }
+
+  /** True if `handle` names a live connection in the table (one table call: delivered data comes often). */
+  private isConnection(handle: unknown): handle is number {
+    if (typeof handle !== 'number') return false;
+    try {
+      return this.table.kind(handle) === Kind.Connection;
+    } catch (error) {
+      if (error instanceof OffloadError) return false;
+      throw error;
+    }
   }
 
   /** The state of a handle, or undefined if it is stale (or not a handle at all). */

@@ -234,18 +234,10 @@ export function readConnectionBatch(
   for (let i = 0; i < n; i++) {
     if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`, i);
   }
-  const l = copyNumbers(locals, n);
-  const r = copyNumbers(remotes, n);
-  const ports = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const lp = l.values[i]!;
-    const rp = r.values[i]!;
-    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
-    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
-    ports[i] = ((lp << 16) | rp) >>> 0;
-  }
+  const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
-  if (prios !== undefined) {
+  if (prios instanceof Uint8Array) prio.set(prios); // one read each; every value is a priority
+  else if (prios !== undefined) {
     const q = copyNumbers(prios, n);
     for (let i = 0; i < n; i++) {
       const v = q.values[i]!;
@@ -258,7 +250,27 @@ export function readConnectionBatch(
 
 const isPort = (v: number) => Number.isInteger(v) && v >= 0 && v <= 65535;
 
-/** Keys of findConnections read once: addresses (16 bytes each) and packed ports. */
+/** Local and remote ports read once each and packed (local << 16 | remote). */
+function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<unknown>, n: number): Uint32Array {
+  const ports = new Uint32Array(n);
+  if (locals instanceof Uint16Array && remotes instanceof Uint16Array) {
+    // Every Uint16 is a port: read each once, nothing to check.
+    for (let i = 0; i < n; i++) ports[i] = ((locals[i]! << 16) | remotes[i]!) >>> 0;
+    return ports;
+  }
+  const l = copyNumbers(locals, n);
+  const r = copyNumbers(remotes, n);
+  for (let i = 0; i < n; i++) {
+    const lp = l.values[i]!;
+    const rp = r.values[i]!;
+    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    ports[i] = ((lp << 16) | rp) >>> 0;
+  }
+  return ports;
+}
+
+/** Keys of findConnections: addresses (16 bytes each, read once later) and packed ports (read once). */
 export interface KeyBatch {
   readonly n: number;
   readonly sources: Uint8Array;
@@ -273,25 +285,17 @@ export function readConnectionKeys(op: string, keys: ConnectionKeys): KeyBatch {
   const remotePorts = keys.remotePorts;
   const n = batchLength(localPorts, `${op}: localPorts`);
   sameLength(n, remotePorts, `${op}: remotePorts`);
-  const copies: Uint8Array[] = [];
+  const addresses: Uint8Array[] = [];
   for (const field of ['sources', 'destinations'] as const) {
     const a = keys[field];
     if (!(a instanceof Uint8Array) || a.length !== n * 16) {
       invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
     }
-    copies.push(a.slice());
+    // Not copied: any 16 bytes are an address, so there is nothing to validate, and each byte is
+    // read once, when its chunk is copied into the core.
+    addresses.push(a);
   }
-  const l = copyNumbers(localPorts, n);
-  const r = copyNumbers(remotePorts, n);
-  const ports = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const lp = l.values[i]!;
-    const rp = r.values[i]!;
-    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
-    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
-    ports[i] = ((lp << 16) | rp) >>> 0;
-  }
-  return { n, sources: copies[0]!, destinations: copies[1]!, ports };
+  return { n, sources: addresses[0]!, destinations: addresses[1]!, ports: readPorts(op, localPorts, remotePorts, n) };
 }
 
 /** A traffic batch read once: handles (checked in order later) and bytes (sent + received, capped). */

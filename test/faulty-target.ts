@@ -17,6 +17,7 @@ export const MISCHIEF = [
   'fail', // every block reported failed
   'strip', // results lose their delegated state and data
   'reverse', // results in reverse order (harmless: results are matched by handle)
+  'reenter', // before answering, calls back into the host from inside the call (an upload-all, a link down)
 ] as const;
 export type Mischief = (typeof MISCHIEF)[number];
 export type Call = 'initiate' | 'terminate' | 'update' | 'query' | 'invalidate';
@@ -84,6 +85,10 @@ export class FaultyTarget implements OffloadTarget {
     const m = this.choose(call);
     this.counts[m]++;
     if (m === 'throw') throw new Error(`injected: ${call} throws`);
+    if (m === 'reenter') {
+      if (handles.length % 2) this.events!.uploadAll();
+      else this.events!.link(1 + (handles.length % 3), false);
+    }
     const answer = run();
     switch (m) {
       case 'reject':

@@ -259,8 +259,11 @@ test('update pushes cached variables; query reads delegated state without termin
   assert.is(state.rcvNxt, 5070);
   assert.is(w.host.table.state(c), State.Offloaded);
   const other = await w.host.offload(request(2, { ifIndex: 2 }));
+  const oldNeighbor = w.host.table.parent(path);
   await w.host.relinkPath(path, w.host.table.parent(w.host.table.parent(other)));
   assert.is(w.host.table.parent(path), w.host.table.parent(w.host.table.parent(other)));
+  await settle(w);
+  assert.ok(w.events.terminated.some((e) => e.handle === oldNeighbor && e.reason === Reason.Orphaned), 'the neighbor left empty went');
   w.host.table.check();
 });
 

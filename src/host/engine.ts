@@ -28,6 +28,7 @@ import { ParentRegistry, neighborKey, pathKey } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe, type FaultReport } from './target-calls.js';
+import { HandleIndex } from '../target/handle-index.js';
 import { readResults, returnedState, type ReadResult } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
@@ -77,14 +78,21 @@ export interface OpenedColumns {
 }
 
 const TWO32 = 2 ** 32;
+// Module constants the hot loops compare against (cheaper than an enum's or another module's property).
+const SLOTS = SLOT_SPACE;
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+const SOFTWARE: number = ConnectionStatus.Software;
+const OFFLOADED: number = ConnectionStatus.Offloaded;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
 
 export class ConnectionEngine {
   readonly columns = new ConnectionStore();
   readonly metricsCounters = new MetricsCounters();
   private readonly parents = new ParentRegistry();
-  /** Connections of this engine on the target, by table handle (at most the target's capacity). */
-  private readonly slotByHandle = new Map<number, number>();
+  /** Table handle -> slot of this engine's connections on the target (at most the target's capacity). */
+  private readonly slotByHandle = new HandleIndex();
+  /** Closed connections still on the target (their slots are freed once handed back). */
+  private closedOnTarget = 0;
   private readonly scratch = new Scratch();
   private tickNumber = 1;
   private callNumber = 0;
@@ -160,11 +168,11 @@ export class ConnectionEngine {
       const id = ids[i]!;
       const a = sent[i]!;
       const b = received[i]!;
-      const slot = typeof id === 'number' && id >= SLOT_SPACE && id <= Number.MAX_SAFE_INTEGER ? (id - Math.floor(id / SLOT_SPACE) * SLOT_SPACE) | 0 : -1;
+      const slot = typeof id === 'number' && id >= SLOTS && id <= MAX_BYTES ? (id - Math.floor(id / SLOTS) * SLOTS) | 0 : -1;
       // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
-      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== ConnectionStatus.Offloaded && status[slot]! !== ConnectionStatus.Software && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
-      if (typeof a !== 'number' || !(a >= 0 && a <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(a)}`, i);
-      if (typeof b !== 'number' || !(b >= 0 && b <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${Number.MAX_SAFE_INTEGER}, got ${typeName(b)}`, i);
+      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
+      if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
+      if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
       slots[i] = slot;
       snd[i] = a;
       rcv[i] = b;
@@ -189,7 +197,7 @@ export class ConnectionEngine {
       if (tickBytes[slot] === 0) active.push(slot);
       tickBytes[slot]! += bytes;
       c.sent[slot]! += a;
-      if (status[slot] === ConnectionStatus.Offloaded) {
+      if (status[slot] === OFFLOADED) {
         offloaded += bytes;
         c.offloadedBytes[slot]! += bytes;
         handles[k] = c.handle[slot]!;
@@ -233,6 +241,7 @@ export class ConnectionEngine {
         continue;
       }
       c.closed[slot] = 1;
+      this.closedOnTarget++;
       if (status === ConnectionStatus.Offloading || status === ConnectionStatus.Offloaded) onTarget.push(c.handle[slot]!);
     }
     if (onTarget.length) this.terminate(onTarget, Reason.Application);
@@ -524,7 +533,7 @@ export class ConnectionEngine {
       let success = ok.has(b.handle) && !failedParents.has(parent);
       if (b.kind === Kind.Connection) {
         const slot = this.slotByHandle.get(b.handle);
-        if (slot === undefined || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
+        if (slot < 0 || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
           this.host.emit('error', { message: `an initiate completed for connection ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
           continue;
         }
@@ -549,7 +558,7 @@ export class ConnectionEngine {
     const m = this.metricsCounters;
     for (const h of good) {
       const slot = this.slotByHandle.get(h);
-      if (slot === undefined) {
+      if (slot < 0) {
         p.state[p.entryOf(h)] = State.Offloaded;
         continue;
       }
@@ -571,7 +580,7 @@ export class ConnectionEngine {
       }
       for (const h of bad) {
         const slot = this.slotByHandle.get(h);
-        if (slot === undefined) {
+        if (slot < 0) {
           p.remove(p.entryOf(h));
           continue;
         }
@@ -583,7 +592,7 @@ export class ConnectionEngine {
       // does not, since no dependent was terminated): parents made in this call and parents of
       // what failed.
       const parentsOfBad = blocks.filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor).map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
-      const idle = [...new Set([...good.filter((h) => !this.slotByHandle.has(h)), ...parentsOfBad])].filter((h) => {
+      const idle = [...new Set([...good.filter((h) => !(this.slotByHandle.get(h) >= 0)), ...parentsOfBad])].filter((h) => {
         const e = p.entryOf(h);
         return e >= 0 && p.state[e] === State.Offloaded && this.host.table.refCount(h) === 0;
       });
@@ -630,7 +639,7 @@ export class ConnectionEngine {
   }
 
   private kindOf(handle: number): Kind {
-    if (this.slotByHandle.has(handle)) return Kind.Connection;
+    if (this.slotByHandle.get(handle) >= 0) return Kind.Connection;
     const e = this.parents.entryOf(handle);
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
@@ -674,7 +683,7 @@ export class ConnectionEngine {
 
   private isTerminating(handle: number): boolean {
     const slot = this.slotByHandle.get(handle);
-    if (slot !== undefined) return this.columns.status[slot] === ConnectionStatus.Terminating;
+    if (slot >= 0) return this.columns.status[slot] === ConnectionStatus.Terminating;
     const e = this.parents.entryOf(handle);
     if (e >= 0) return this.parents.state[e] === State.Terminating;
     try {
@@ -692,7 +701,7 @@ export class ConnectionEngine {
     for (let i = 0; i < batch.length; i++) {
       const h = batch.handles[i]!;
       const slot = this.slotByHandle.get(h);
-      if (slot !== undefined) {
+      if (slot >= 0) {
         if (c.status[slot] === ConnectionStatus.Offloaded) {
           // What it moved while Offloaded: from here on its bytes are software bytes.
           this.offloadedCount--;
@@ -711,7 +720,7 @@ export class ConnectionEngine {
   completed(block: TerminateBlock, result: ReadResult | undefined): void {
     const slot = this.slotByHandle.get(block.handle);
     const m = this.metricsCounters;
-    if (slot === undefined) {
+    if (slot < 0) {
       const e = this.parents.entryOf(block.handle);
       if (e < 0) return;
       m.terminated(this.parents.kind[e]!, block.reason);
@@ -730,7 +739,7 @@ export class ConnectionEngine {
   /** Received data of an offloaded connection reached the host. */
   delivered(handle: number, bytes: number): void {
     const slot = this.slotByHandle.get(handle);
-    if (slot !== undefined && typeof bytes === 'number' && bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+    if (slot >= 0 && typeof bytes === 'number' && bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -740,8 +749,10 @@ export class ConnectionEngine {
     const c = this.columns;
     c.handle[slot] = 0;
     c.path[slot] = -1;
-    if (c.closed[slot]) c.release(slot);
-    else c.status[slot] = ConnectionStatus.Software;
+    if (c.closed[slot]) {
+      this.closedOnTarget--;
+      c.release(slot);
+    } else c.status[slot] = ConnectionStatus.Software;
   }
 
   /**
@@ -778,16 +789,11 @@ export class ConnectionEngine {
     return this.metricsCounters.snapshot({
       occupied: this.occupied(),
       capacity: this.host.capacity(),
-      open: this.columns.liveCount - this.closedOnTarget(),
+      open: this.columns.liveCount - this.closedOnTarget,
       offloaded: this.offloadedCount,
     });
   }
 
-  private closedOnTarget(): number {
-    let n = 0;
-    for (const slot of this.slotByHandle.values()) if (this.columns.closed[slot]) n++;
-    return n;
-  }
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {

@@ -49,16 +49,32 @@ export class MetricsCounters {
   checked = 0;
   failures = 0;
   readonly firstFailures: string[] = [];
-  private offloadTimes = new Float64Array(1024);
+  /**
+   * Times to offload as counts per distinct value: exact percentiles, and metrics() stays cheap
+   * when called often (times are differences of tick times, so there are few distinct values).
+   */
+  private readonly offloadTimes = new Map<number, number>();
   private offloadTimeCount = 0;
 
   timeToOffload(ms: number): void {
-    if (this.offloadTimeCount === this.offloadTimes.length) {
-      const bigger = new Float64Array(this.offloadTimes.length * 2);
-      bigger.set(this.offloadTimes);
-      this.offloadTimes = bigger;
-    }
-    this.offloadTimes[this.offloadTimeCount++] = ms;
+    this.offloadTimes.set(ms, (this.offloadTimes.get(ms) ?? 0) + 1);
+    this.offloadTimeCount++;
+  }
+
+  /** Nearest-rank percentiles of the times to offload. */
+  private offloadPercentiles(ps: number[]): number[] {
+    const n = this.offloadTimeCount;
+    if (n === 0) return ps.map(() => 0);
+    const values = [...this.offloadTimes.keys()].sort((a, b) => a - b);
+    return ps.map((p) => {
+      const rank = Math.min(n, Math.max(1, Math.ceil(p * n)));
+      let seen = 0;
+      for (const v of values) {
+        seen += this.offloadTimes.get(v)!;
+        if (seen >= rank) return v;
+      }
+      return values[values.length - 1]!;
+    });
   }
 
   fail(message: string): void {
@@ -79,7 +95,7 @@ export class MetricsCounters {
     for (let r = 0; r < 256; r++) if (this.byReason[r]) byReason[Reason[r] ?? `reason ${r}`] = this.byReason[r]!;
     const byKind: Record<string, number> = {};
     for (const k of [Kind.Neighbor, Kind.Path, Kind.Connection]) byKind[Kind[k]] = this.byKind[k]!;
-    const times = this.offloadTimes.slice(0, this.offloadTimeCount).sort();
+    const [p50, p99] = this.offloadPercentiles([0.5, 0.99]);
     return {
       offloadedBytes: this.offloadedBytes,
       softwareBytes: this.softwareBytes,
@@ -89,7 +105,7 @@ export class MetricsCounters {
       terminationsByReason: byReason,
       terminationsByKind: byKind,
       wastedOffloads: this.wastedOffloads,
-      timeToOffloadMs: { p50: percentile(times, 0.5), p99: percentile(times, 0.99), count: times.length },
+      timeToOffloadMs: { p50: p50!, p99: p99!, count: this.offloadTimeCount },
       occupied: now.occupied,
       capacity: now.capacity,
       peakOccupied: Math.max(this.peakOccupied, now.occupied),
@@ -98,10 +114,4 @@ export class MetricsCounters {
       nothingLost: { checked: this.checked, failures: this.failures, firstFailures: [...this.firstFailures] },
     };
   }
-}
-
-/** Nearest-rank percentile of sorted values; 0 when there are none. */
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }

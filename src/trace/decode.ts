@@ -16,8 +16,10 @@ export const LinkType = {
   LinuxSll2: 276,
 } as const;
 
+const SUPPORTED = new Set<number>(Object.values(LinkType));
+
 export function linkTypeSupported(t: number): boolean {
-  return t === 0 || t === 1 || t === 101 || t === 12 || t === 14 || t === 108 || t === 113 || t === 228 || t === 229 || t === 276;
+  return SUPPORTED.has(t);
 }
 
 export const enum Skip {

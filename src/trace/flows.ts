@@ -27,7 +27,7 @@
 //                FIN_HI | TOUCHED (in the list of slots with bytes this tick)
 //     seenTick   tick serial of the last packet
 //
-//   cold columns: id (workload id, src/trace/ids.ts), ifIndex, lastSeen f64 (end of the tick of
+//   cold columns: id (workload id, src/trace/ids.ts), lastSeen f64 (end of the tick of
 //   the last packet: expiry works in whole ticks), bytesLo/bytesHi f64 (totals up to the last
 //   tick), prev/next (the open list or the linger list by lastSeen, oldest first: a slot moves
 //   to the tail at its first packet of a tick)
@@ -130,7 +130,6 @@ export class FlowAssembler {
   private rec = new Int32Array(0);
   private recf = new Float64Array(0);
   private id = new Uint32Array(0);
-  private ifIndex = new Uint32Array(0);
   private lastSeen = new Float64Array(0);
   private bytesLo = new Float64Array(0);
   private bytesHi = new Float64Array(0);
@@ -306,7 +305,6 @@ export class FlowAssembler {
     this.lastSeen[slot] = this.tickEnd;
     this.bytesLo[slot] = 0;
     this.bytesHi[slot] = 0;
-    this.ifIndex[slot] = ifIndex;
     const id = this.ids.acquire();
     this.id[slot] = id;
     this.append(slot, OPEN);
@@ -473,7 +471,6 @@ export class FlowAssembler {
     this.rec = rec;
     this.recf = new Float64Array(rec.buffer);
     this.id = g(this.id, cap);
-    this.ifIndex = g(this.ifIndex, cap);
     this.lastSeen = g(this.lastSeen, cap);
     this.bytesLo = g(this.bytesLo, cap);
     this.bytesHi = g(this.bytesHi, cap);

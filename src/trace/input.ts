@@ -44,6 +44,9 @@ export class ByteInput {
     try {
       n = readSync(fd, head, 0, 2, 0);
       this.fileSize = fstatSync(fd).size;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new TraceError('Io', `cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : code ?? String(error)}`, -1);
     } finally {
       closeSync(fd);
     }

@@ -44,6 +44,9 @@ const IDB = 1;
 const OPB = 2;
 const SPB = 3;
 const EPB = 6;
+/** Obsolete packet blocks name interfaces with 16 bits; no real capture comes near. */
+const MAX_INTERFACES = 65536;
+const MAX_WARNINGS = 20;
 
 interface Interface {
   linkType: number;
@@ -112,12 +115,13 @@ export class PcapngParser implements CaptureParser {
         this.interfaces = [];
         this.skipSection = major !== 1;
         if (this.skipSection) {
-          this.warnings.push(`section ${this.sections} ${at(input.offset(p), this.gzip)} is pcapng version ${major}.${view.getUint16(p + 14, le)}, which this reader does not know: its packets were skipped`);
+          this.warn(`section ${this.sections} ${at(input.offset(p), this.gzip)} is pcapng version ${major}.${view.getUint16(p + 14, le)}, which this reader does not know: its packets were skipped`);
         }
       } else if (this.skipSection) {
         if (type === EPB || type === SPB || type === OPB) flows.stats.skip('packets in a pcapng section of an unknown version');
       } else if (type === IDB) {
         if (len < 20) this.fail(input, p, `is an interface description of ${len} bytes (at least 20)`);
+        if (this.interfaces.length === MAX_INTERFACES) this.fail(input, p, `is interface number ${MAX_INTERFACES + 1} of its section (pcapng allows ${MAX_INTERFACES} that packet blocks can name)`);
         this.interfaces.push(this.readInterface(view, p, len, le));
       } else if (type === EPB || type === OPB || type === SPB) {
         let iface: Interface | undefined;
@@ -160,6 +164,12 @@ export class PcapngParser implements CaptureParser {
     return NEED_MORE;
   }
 
+  /** A damaged file could hold millions of odd sections or interfaces: keep the first warnings. */
+  private warn(message: string): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+    else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('more warnings like these were left out');
+  }
+
   private unsupported(flows: FlowAssembler, iface: Interface): void {
     flows.stats.packets++;
     flows.stats.skip(`link type ${iface.linkType} (not decoded)`);
@@ -175,7 +185,7 @@ export class PcapngParser implements CaptureParser {
       supported: false,
     };
     iface.supported = linkTypeSupported(iface.linkType);
-    if (!iface.supported) this.warnings.push(`interface ${iface.ifIndex} has link type ${iface.linkType}, which this reader does not decode: its packets were skipped`);
+    if (!iface.supported) this.warn(`interface ${iface.ifIndex} has link type ${iface.linkType}, which this reader does not decode: its packets were skipped`);
     // Options: a lying option length ends the option list, never the read.
     const end = p + len - 4;
     for (let o = p + 16; o + 4 <= end; ) {

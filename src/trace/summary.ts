@@ -82,7 +82,7 @@ export async function summarizeTrace(w: TraceWorkload, onTick?: (tick: number) =
     connections: s.connections,
     payloadBytes: s.payloadBytes,
     bytes: { initiator: s.initiatorBytes, responder: s.responderBytes },
-    durationMs: s.packets ? Math.max(0, s.lastMs - s.firstMs) : 0,
+    durationMs: s.packets ? Math.round(Math.max(0, s.lastMs - s.firstMs) * 1000) / 1000 : 0,
     skipped: s.skipped(),
     warnings: [...w.warnings],
     alive: { peak, points },

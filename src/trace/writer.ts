@@ -87,7 +87,7 @@ export class CaptureWriter {
     const v4 = isMapped(src) && isMapped(dst);
     const hbh = !v4 && this.layout.ipv6HopByHop ? 8 : 0;
     const ipLen = (v4 ? 20 : 40 + hbh) + 20 + payload;
-    const link = this.linkHeaderLength(v4);
+    const link = this.linkHeaderLength();
     const frame = link + ipLen;
     const cap = Math.min(frame, this.snap);
     const fmt = this.layout.format;
@@ -146,9 +146,9 @@ export class CaptureWriter {
     }
   }
 
-  private linkHeaderLength(v4: boolean): number {
+  private linkHeaderLength(): number {
     switch (this.linkType) {
-      case 1: return 14 + 4 * (this.layout.vlanTags ?? 0) + (v4 ? 0 : 0);
+      case 1: return 14 + 4 * (this.layout.vlanTags ?? 0);
       case 113: return 16;
       case 276: return 20;
       case 0: case 108: return 4;

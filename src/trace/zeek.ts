@@ -125,7 +125,8 @@ async function readLog(file: string, stats: TraceStats): Promise<Records> {
       }
       stats.packets++;
       if (values[5] !== 'tcp') {
-        stats.skip(`Zeek records that are not TCP (${String(values[5] ?? 'no proto')})`);
+        const proto = values[5] === 'udp' || values[5] === 'icmp' ? values[5] : 'other';
+        stats.skip(`Zeek records that are not TCP (${proto})`);
         continue;
       }
       const i = r.add();

@@ -62,7 +62,7 @@ test('a damaged file: exit 2, the byte offset, nothing on stdout', () => {
 });
 
 test('bad arguments: exit 2 with the usage', () => {
-  for (const args of [['trace'], ['trace', capture, '--tick', 'fast'], ['trace', capture, '--bogus'], ['trace', join(dir, 'missing.pcap')]]) {
+  for (const args of [['trace'], ['trace', capture, '--tick', 'fast'], ['trace', capture, '--bogus'], ['trace', join(dir, 'missing.pcap')], ['trace', dir]]) {
     const r = run(...args);
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, /chimney-host trace: /);

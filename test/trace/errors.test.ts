@@ -115,6 +115,20 @@ test('pcapng: an interface of an unknown link type: its packets are counted and 
   assert.match(s.warnings.join('\n'), /interface 1 has link type 147/);
 });
 
+test('a flood of interfaces is refused; a flood of odd sections keeps a short list of warnings', async () => {
+  const { bytes } = capture({ format: 'pcapng' });
+  const shb = bytes.subarray(0, 28);
+  const idb = bytes.subarray(28, 48);
+  const flood = Buffer.concat([shb, ...Array.from({ length: 65537 }, () => idb)]);
+  await fails(write(flood), 'BadLength', 28 + 65536 * 20, /is interface number 65537 of its section/);
+  const odd = Buffer.from(shb);
+  odd.writeUInt16LE(7, 12); // version 7.0
+  const s = await read(write(Buffer.concat([...Array.from({ length: 500 }, () => odd), bytes])));
+  assert.is(s.warnings.length, 21);
+  assert.match(s.warnings[20]!, /more warnings like these were left out/);
+  assert.ok(s.packets > 0, 'the good section after them is read');
+});
+
 test('gzip: a corrupt stream is an error; a truncated one a warning', async () => {
   const { bytes, packets } = capture({ format: 'pcap' }, 40);
   const gz = gzipSync(bytes);

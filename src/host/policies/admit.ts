@@ -70,12 +70,20 @@ export class Admission {
     let v = 0;
     if (this.lower.length < ctx.live.length) this.lower = new Uint32Array(ctx.live.length * 2);
     const lower = this.lower;
+    let lowest = 256;
     for (let i = 0; i < ctx.live.length; i++) {
       const slot = ctx.live[i]!;
-      if (status[slot] === ConnectionStatus.Offloaded && priority[slot]! < wantTop) lower[v++] = slot;
+      const p = priority[slot]!;
+      if (status[slot] === ConnectionStatus.Offloaded && p < wantTop) {
+        lower[v++] = slot;
+        if (p < lowest) lowest = p;
+      }
     }
     if (v === 0) return { offload };
-    const victims = best(lower, v, Math.min(v, n - room), (a, b) =>
+    // Victims are needed only for the overflow that outranks the lowest of them, and is not already waiting.
+    let want = 0;
+    for (let i = room; i < n && priority[list[i]!]! > lowest; i++) if (!blocked?.has(list[i]!)) want++;
+    const victims = best(lower, v, Math.min(v, want), (a, b) =>
       priority[a]! < priority[b]! || (priority[a] === priority[b] && c.lastActiveAt[a]! < c.lastActiveAt[b]!));
     const terminate: number[] = [];
     let next = 0;

@@ -2,6 +2,7 @@
 // preempt strictly lower priority, least recently active first, one victim per offload.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { eager, ConnectionStatus as S, Reason, ErrorCode } from '../../../src/index.js';
 import { throwsCode } from '../../helpers.js';
 import { context } from './context.js';
@@ -40,6 +41,39 @@ test('at capacity: strictly lower priority, least recently active, one victim ea
   const again = p.tick({ ...ctx, arrived: new Uint32Array(0) })!;
   assert.equal(list(again.terminate), []);
   assert.equal(list(again.offload), [4, 5], 'the waiting ones are offered first');
+});
+
+test('property: the first decision equals a naive model (sort everything, match greedily)', () => {
+  fc.assert(fc.property(
+    fc.array(fc.record({ state: fc.constantFrom(S.Software, S.Offloaded, S.Terminating), priority: fc.nat(3), arrived: fc.boolean(), tick: fc.nat(3) }), { maxLength: 40 }),
+    fc.nat(30),
+    (rows, capacity) => {
+      const ctx = context(rows.map((r, i) => ({
+        status: r.state, priority: r.priority, arrived: r.state === S.Software && r.arrived,
+        tickBytes: r.tick, lastActiveAt: 1000 + ((i * 7919) % 997) + i / 1000, // distinct
+      })), { capacity });
+      const d = eager.create().tick(ctx);
+      const c = ctx.columns;
+      const candidates = [...new Set([...ctx.arrived, ...ctx.active])].filter((s) => c.status[s] === S.Software);
+      const ordered = [...candidates].sort((a, b) => c.priority[b]! - c.priority[a]!); // stable
+      const room = Math.max(0, capacity - ctx.occupied);
+      const expectedTerminate: number[] = [];
+      if (ordered.length > room) {
+        const victims = [...ctx.live].filter((s) => c.status[s] === S.Offloaded)
+          .sort((a, b) => c.priority[a]! - c.priority[b]! || c.lastActiveAt[a]! - c.lastActiveAt[b]!);
+        let j = 0;
+        for (const w of ordered.slice(room)) {
+          if (j === victims.length || c.priority[victims[j]!]! >= c.priority[w]!) break;
+          expectedTerminate.push(victims[j++]!);
+        }
+      }
+      if (ordered.length === 0) assert.is(d, undefined);
+      else {
+        assert.equal(list(d?.offload), ordered);
+        assert.equal(list(d?.terminate), expectedTerminate);
+      }
+    },
+  ));
 });
 
 test('preempt: false never terminates; equal priority never preempts', () => {
