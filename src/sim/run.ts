@@ -40,7 +40,7 @@ export interface RunOptions {
   yieldEvery?: () => Promise<void>;
   /** Host events pushed here (by buttons on a page) happen at the next tick; their atMs is ignored. */
   control?: ScenarioEvent[];
-  /** Timeline samples per run (default 120; each one costs a HostStack.metrics() call). */
+  /** Timeline samples per run (default 60; each one costs a HostStack.metrics() call, which sorts every time-to-offload so far). */
   samples?: number;
 }
 
@@ -67,7 +67,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const events = setup.events.filter((e) => !isWorkloadEvent(e));
   let nextEvent = 0;
   const oracle = options.oracle ? new Oracle([capacity]) : undefined;
-  const timeline = new Timeline(source.ticks, options.samples ?? 120);
+  const timeline = new Timeline(source.ticks, options.samples ?? 60);
   const batch = createTickBatch();
   let hostIds: Float64Array = new Float64Array(1024);
   let ids: Float64Array = new Float64Array(1024);

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { parseCdf, sampleCdf } from '../../src/sim/simulate.js';
+import { parseCdf, sampleCdf } from '../../src/sim/cdf.js';
 import { FlowSizes, formatCdf } from '../../src/trace/sizes.js';
 import { synthesize } from '../../src/trace/synthetic.js';
 
