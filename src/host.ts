@@ -16,6 +16,7 @@ import { ManualClock, isClock, type Clock } from './target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './host/target-calls.js';
 import { readResults, returnedState, type ReadResult } from './host/target-results.js';
 import { readOnce, snapshot } from './host/read-once.js';
+import { nextTurn } from './host/next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type {
   OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock,
@@ -857,21 +858,4 @@ export class HostStack extends Emitter<HostEvents> {
   settle(): Promise<void> {
     return nextTurn();
   }
-}
-
-/** One macrotask turn: every microtask queued before it has run. */
-function nextTurn(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => void };
-  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
-  if (typeof MessageChannel === 'function') {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(0);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

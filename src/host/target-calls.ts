@@ -5,6 +5,7 @@
 // answered within the timeout of the host's clock fails, and a late answer is reported and ignored.
 
 import { typeName } from '../address.js';
+import { nextTurn } from './next-turn.js';
 
 /** What a target did wrong, as `error` events name it. */
 export type TargetFault =
@@ -103,9 +104,9 @@ export class TargetCalls {
       if (call.due > now) break;
       if (call.expiring) continue;
       call.expiring = true;
-      setTimeout(() => {
+      void nextTurn().then(() => {
         if (this.open.delete(id)) call.fail();
-      }, 0);
+      });
     }
   }
 
