@@ -535,6 +535,9 @@ export class ConnectionEngine {
     try {
       return this.parents.add(key, kind, create(), call);
     } catch (error) {
+      // A parent with a termination pending (it waits for a dependent still in flight) takes no
+      // new dependents: not a fault, the connection stays in software and the policy asks again.
+      if (error instanceof OffloadError && error.code === ErrorCode.WrongState) return -1;
       if (!(error instanceof OffloadError) || error.code !== ErrorCode.DuplicateKey) {
         this.host.emit('error', { message: `offloading a ${Kind[kind].toLowerCase()} failed: ${String(error)}`, error });
         return -1;

@@ -17,6 +17,30 @@ const statusOf = (l: Lab, id: number) => {
 };
 const fill = (n: number, v: number) => new Array<number>(n).fill(v);
 
+test('regression: a new path under a neighbor whose termination waits (pending) is no fault: the connection waits in software', async () => {
+  const l = await lab({ capacity: 10, latencyMs: 50 });
+  const [a] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  await step(l);
+  assert.is(statusOf(l, a!), ConnectionStatus.Offloaded);
+  // A second connection on the same path goes in flight; invalidating the neighbor now must wait for it.
+  const [a2] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  assert.is(statusOf(l, a2!), ConnectionStatus.Offloading);
+  const neighbor = l.host.table.parent(l.host.table.parent(l.host.connections.handle[l.host.connections.id.indexOf(a!)]!));
+  void l.host.invalidate(neighbor);
+  assert.ok(l.host.table.pending(neighbor), 'the neighbor waits for the connection in flight');
+  // A connection on a new path under that neighbor: the host cannot place it now, and says nothing.
+  const [b] = l.host.open(opened([{ path: 2 }]));
+  l.now += 10;
+  l.host.tick(l.now);
+  await l.host.settle();
+  assert.is(statusOf(l, b!), ConnectionStatus.Software);
+  assert.equal(l.errors.map((e) => e.message), []);
+  await drain(l);
+  l.host.table.check();
+});
+
 test('open gives ids never reused; a closed id is refused', async () => {
   const l = await lab();
   const a = l.host.open(opened([{}, {}, {}]));
