@@ -242,8 +242,13 @@ export class ConnectionEngine {
       }
     }
     const target = this.host.target;
-    if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
-    else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+    // The bytes are counted already: a target that throws here is reported, never the caller's problem.
+    try {
+      if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
+      else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+    } catch (error) {
+      this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
+    }
   }
 
   /**

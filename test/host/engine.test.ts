@@ -41,6 +41,25 @@ test('regression: a new path under a neighbor whose termination waits (pending) 
   l.host.table.check();
 });
 
+test('regression: a target whose trafficBatch throws: traffic() still counts the bytes and reports the fault', async () => {
+  class Throwing extends SimulatedTarget {
+    override trafficBatch(): void {
+      throw new Error('boom');
+    }
+  }
+  const target = new Throwing({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(`${e.fault}: ${e.message}`));
+  const ids = host.open(opened([{ path: 1 }]));
+  host.tick(100);
+  for (let i = 0; i < 3; i++) await host.settle();
+  assert.is(host.connections.status[host.connections.id.indexOf(ids[0]!)], ConnectionStatus.Offloaded);
+  host.traffic(ids, [100], [50]);
+  assert.is(host.metrics().offloadedBytes, 150);
+  assert.ok(faults.some((f) => f.startsWith('threw') && f.includes('boom')), faults.join('; '));
+});
+
 test('open gives ids never reused; a closed id is refused', async () => {
   const l = await lab();
   const a = l.host.open(opened([{}, {}, {}]));
