@@ -30,21 +30,25 @@
 //   +0    status  u32   generation (bits 0..24) | state (25..26) | flags (27..28) | RETIRED (29)
 //                       state: FREE, OFFLOADING, OFFLOADED, TERMINATING
 //                       flags: PENDING (termination requested, waiting), MARK (scratch, one call)
-//   +4C   reason  u8    termination reason (pending or actual)
+//   +4C   reason  u8    termination reason (pending or actual); a connection's priority instead
 //   +5C   parent  u32   slot of the parent (path of a connection, neighbor of a path)
 //   +9C   prev    u32   slot+1 of the previous sibling (0 = none); neighbors: interface list
 //   +13C  next    u32   slot+1 of the next sibling; also the free-list link of a free slot
 //
 // then the fields of its kind (the OFF_* constants below):
 //
-//   neighbor (61C bytes)                path (69C bytes)              connection (42C bytes)
+//   neighbor (61C bytes)                path (67C bytes)              connection (41C bytes)
 //   +17C head   u32 first dependent+1   +17C head   u32               +17C ports  u32 local<<16|remote
-//   +21C ref    u32 linked dependents   +21C ref    u32               +21C prio   u8
-//   +25C epoch  u32 } dependents in     +25C epoch  u32 } see ref-    +22C lruPrev u32 } victim order,
-//   +29C cnt    u32 } batch `epoch`     +29C cnt    u32 } counting    +26C lruNext u32 } see traffic.ts
-//   +33C ifIndex u32                    +33C src    16 bytes          +30C bytes  u32 since last tick
-//   +37C addr   16 bytes                +49C dst    16 bytes          +34C rate   f32 bytes/s, averaged
-//   +53C lladdr u64 (6 bytes used)      +65C mtu    u32               +38C quiet  u32 ms under threshold
+//   +21C ref    u32 linked dependents   +21C ref    u32               +21C lruPrev u32 } victim order,
+//   +25C epoch  u32 } dependents in     +25C epoch  u32 } see ref-    +25C lruNext u32 } see traffic.ts
+//   +29C cnt    u32 } batch `epoch`     +29C cnt    u32 } counting    +29C bytes  u32 since last tick
+//   +33C ifIndex u32                    +33C src    16 bytes          +33C rate   f32 bytes/s, averaged
+//   +37C addr   16 bytes                +49C dst    16 bytes          +37C quiet  u32 ms under threshold
+//   +53C lladdr u64 (6 bytes used)      +65C mtu    u16
+//
+// A connection keeps its priority in the reason byte, and its reason in its lruPrev word: a
+// connection has a reason only while it is out of the victim lists (pending or Terminating), and
+// then lruPrev is free (see traffic.ts). One byte per connection is 32 MiB at 33.5M connections.
 
 import { allocRaw } from './alloc';
 
@@ -91,17 +95,17 @@ export const OFF_ADDR: usize = 37 * C;
 export const OFF_LLADDR: usize = 53 * C;
 export const OFF_SRC: usize = 33 * C;
 export const OFF_DST: usize = 49 * C;
-export const OFF_MTU: usize = 65 * C;
+export const OFF_MTU: usize = 65 * C; // u16
 export const OFF_PORTS: usize = 17 * C;
-export const OFF_PRIO: usize = 21 * C;
-export const OFF_LRU_PREV: usize = 22 * C;
-export const OFF_LRU_NEXT: usize = 26 * C;
-export const OFF_BYTES: usize = 30 * C;
-export const OFF_RATE: usize = 34 * C;
-export const OFF_QUIET: usize = 38 * C;
+export const OFF_PRIO: usize = 4 * C; // a connection's reason byte (see above)
+export const OFF_LRU_PREV: usize = 21 * C;
+export const OFF_LRU_NEXT: usize = 25 * C;
+export const OFF_BYTES: usize = 29 * C;
+export const OFF_RATE: usize = 33 * C;
+export const OFF_QUIET: usize = 37 * C;
 
 /** Chunk bytes per kind (index 0 unused). */
-const CHUNK_BYTES: usize = memory.data<u32>([0, 61 * 4096, 69 * 4096, 42 * 4096]);
+const CHUNK_BYTES: usize = memory.data<u32>([0, 61 * 4096, 67 * 4096, 41 * 4096]);
 /** Chunks per kind: MAX_SLOTS >>> CHUNK_BITS. */
 const DIR_CHUNKS: usize = <usize>(MAX_SLOTS >>> CHUNK_BITS);
 /**
@@ -178,8 +182,26 @@ const S_RETIRED: usize = 28;  // slots retired (generation used up), never reuse
   setStatus(kind, slot, (status(kind, slot) & ~(<u32>3 << FLAGS_SHIFT)) | (<u32>(f & 3) << FLAGS_SHIFT));
 }
 @inline export function retired(kind: u32, slot: u32): bool { return (status(kind, slot) & RETIRED) != 0; }
-@inline export function reason(kind: u32, slot: u32): u8 { return load<u8>(at8(kind, slot, OFF_REASON)); }
-@inline export function setReason(kind: u32, slot: u32, r: u8): void { store<u8>(at8(kind, slot, OFF_REASON), r); }
+/** Address of a u16 field of one slot. */
+@inline export function at16(kind: u32, slot: u32, off: usize): usize {
+  return chunk(kind, slot) + off + (<usize>(slot & CHUNK_MASK) << 1);
+}
+
+/**
+ * The termination reason (pending or actual). A connection's lives in its lruPrev word, which only
+ * the victim lists use, and only while it is Offloaded and not pending: then it has no reason.
+ */
+@inline export function reason(kind: u32, slot: u32): u8 {
+  if (kind != KIND_CONNECTION) return load<u8>(at8(kind, slot, OFF_REASON));
+  let st = state(kind, slot);
+  if (st == OFFLOADED && !(flags(kind, slot) & F_PENDING)) return 0;
+  return <u8>load<u32>(at32(kind, slot, OFF_LRU_PREV));
+}
+/** Sets the reason; a connection must be out of the victim lists (pending, or leaving them). */
+@inline export function setReason(kind: u32, slot: u32, r: u8): void {
+  if (kind != KIND_CONNECTION) store<u8>(at8(kind, slot, OFF_REASON), r);
+  else store<u32>(at32(kind, slot, OFF_LRU_PREV), r);
+}
 @inline export function parent(kind: u32, slot: u32): u32 { return load<u32>(at32(kind, slot, OFF_PARENT)); }
 @inline export function prev(kind: u32, slot: u32): u32 { return load<u32>(at32(kind, slot, OFF_PREV)); }
 @inline export function next(kind: u32, slot: u32): u32 { return load<u32>(at32(kind, slot, OFF_NEXT)); }
@@ -314,7 +336,7 @@ export function takeSlot(kind: u32): u32 {
   }
   store<u32>(slabField(kind, S_LIVE), liveCount(kind) + 1);
   setStatus(kind, slot, gen(kind, slot)); // FREE, no flags: the caller sets the state
-  store<u8>(at8(kind, slot, OFF_REASON), 0);
+  store<u8>(at8(kind, slot, OFF_REASON), 0); // a connection's priority: set by the caller
   return slot;
 }
 

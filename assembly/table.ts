@@ -21,7 +21,7 @@
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, OFFLOADED, TERMINATING,
   F_PENDING, F_MARK, toHandle, handleKind, handleSlot, handleOf, ref, refKind, refSlot, state, setState,
-  flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at32, at64, at128, link, unlink,
+  flags, setFlags, reason, setReason, parent, head, next, refCount, at8, at16, at32, at64, at128, link, unlink,
   highWater as highWaterOf,
   newEpoch, cnt, bumpCnt, withinLimit, reserveSlots, takeSlot, untakeSlot, releaseSlot, liveCount,
   OFF_IFINDEX, OFF_ADDR, OFF_LLADDR, OFF_SRC, OFF_DST, OFF_MTU, OFF_PORTS, OFF_PRIO, OFF_HEAD,
@@ -118,7 +118,7 @@ export function offloadPath(neighborHandle: f64, mtu: u32): f64 {
   setState(KIND_PATH, s, OFFLOADING);
   memory.copy(at128(KIND_PATH, s, OFF_SRC), KEY_SRC, 16);
   memory.copy(at128(KIND_PATH, s, OFF_DST), KEY_DST, 16);
-  store<u32>(at32(KIND_PATH, s, OFF_MTU), mtu);
+  store<u16>(at16(KIND_PATH, s, OFF_MTU), <u16>mtu);
   store<u32>(at32(KIND_PATH, s, OFF_HEAD), 0);
   store<u32>(at32(KIND_PATH, s, OFF_REF), 0);
   link(KIND_PATH, s, KIND_NEIGHBOR, handleSlot(neighbor));
@@ -289,7 +289,8 @@ function checkDependentsStaged(n: u32): i32 {
 
 /** Emits an object: TERMINATING with `why`, reported in the output, counted for its parent. */
 @inline function emit(kind: u32, slot: u32, why: u8): void {
-  if (kind == KIND_CONNECTION) lruRemove(slot); // no longer a victim: it is leaving
+  // No longer a victim: it is leaving (a pending one was never listed; see completeOffload).
+  if (kind == KIND_CONNECTION && state(kind, slot) == OFFLOADED && !(flags(kind, slot) & F_PENDING)) lruRemove(slot);
   setState(kind, slot, TERMINATING);
   setFlags(kind, slot, flags(kind, slot) & ~F_PENDING);
   setReason(kind, slot, why);
@@ -572,7 +573,8 @@ export function completeOffload(n: u32, ok: bool, prune: bool): i32 {
     let s = refSlot(staged32(i));
     if (state(k, s) != OFFLOADING) continue; // listed twice
     setState(k, s, OFFLOADED);
-    if (k == KIND_CONNECTION) lruAppend(s); // a pending one leaves again when settle emits it
+    // A pending connection is not listed: settle emits it below, and its lruPrev holds its reason.
+    if (k == KIND_CONNECTION && !(flags(k, s) & F_PENDING)) lruAppend(s);
   }
   newEpoch();
   outReset();
@@ -729,7 +731,7 @@ export function keyOf(hf: f64): i32 {
   } else if (k == KIND_PATH) {
     memory.copy(KEY_SRC, at128(k, s, OFF_SRC), 16);
     memory.copy(KEY_DST, at128(k, s, OFF_DST), 16);
-    store<u32>(KEY_AUX, load<u32>(at32(k, s, OFF_MTU)));
+    store<u32>(KEY_AUX, <u32>load<u16>(at16(k, s, OFF_MTU)));
   } else {
     let p = parent(k, s);
     memory.copy(KEY_SRC, at128(KIND_PATH, p, OFF_SRC), 16);
@@ -758,7 +760,7 @@ export function setMtu(hf: f64, mtu: u32): i32 {
   let h = toHandle(hf);
   let e = checkOpen(h, KIND_PATH);
   if (e) return fail(e, -1, hf, 0);
-  store<u32>(at32(KIND_PATH, handleSlot(h), OFF_MTU), mtu);
+  store<u16>(at16(KIND_PATH, handleSlot(h), OFF_MTU), <u16>mtu);
   return 0;
 }
 

@@ -37,6 +37,7 @@ const NO_RATE: f32 = -1;
 
 /** Resets the traffic fields of a new connection. */
 export function trafficInit(slot: u32): void {
+  store<u32>(at32(KIND_CONNECTION, slot, OFF_LRU_PREV), 0); // not listed yet: this is its reason, none
   store<u32>(at32(KIND_CONNECTION, slot, OFF_BYTES), 0);
   store<f32>(at32(KIND_CONNECTION, slot, OFF_RATE), NO_RATE);
   store<u32>(at32(KIND_CONNECTION, slot, OFF_QUIET), 0);
