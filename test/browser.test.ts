@@ -2,9 +2,9 @@
 // the built package as plain ES modules, runs the policy lab with the picked policy and capacity and
 // shows the offload ratio; a click on "Link down" must make MediaDisconnect terminations appear with
 // no error in the console. The table also runs in a Web Worker, and the package bundles with
-// esbuild. .ci/run installs chromium; without it (a developer machine) the browser tests register
-// nothing and the file prints "skipped: N browser tests (no /usr/bin/chromium)", which .ci/run
-// counts (uvu has no skip); the bundle test still runs.
+// esbuild. .ci/run installs chromium; without it (a developer machine) the browser tests are
+// registered with uvu's test.skip, so they count as Skipped (not passed) and the file prints
+// "skipped: N browser tests (no /usr/bin/chromium ...)"; the bundle test still runs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ const test = suite<{ browser?: Browser; server?: { url: string; close(): void } 
 
 const available = existsSync(CHROMIUM);
 const skipped: string[] = [];
-/** `test` when chromium is there; otherwise it only notes the name, so the skip is counted, not passed. */
-const browserTest = available ? test : (name: string, _fn: unknown) => void skipped.push(name);
+/** `test` when chromium is there; otherwise test.skip, so uvu counts the test as skipped, not passed. */
+const browserTest: typeof test = available ? test : Object.assign((name: string) => void (skipped.push(name), test.skip(name)), test);
 
 {
   if (available) test.before(async (ctx) => {
