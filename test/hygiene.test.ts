@@ -1,5 +1,5 @@
 // Repository hygiene: comments and docs never name a file that does not exist. A comment that
-// says "see terminate.ts" after terminate.ts was renamed sends the next engineer nowhere.
+// sends the reader to a file that was renamed or never written leaves the next engineer nowhere.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
