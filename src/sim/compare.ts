@@ -172,7 +172,7 @@ export function formatTable(out: CompareOutput): string {
     const o = out.oracle.find((x) => x.capacity === capacity);
     if (o) rows.push([n(capacity), 'oracle', pct(o.offloadRatio), '100%', n(o.churnPerSecond), '', n(o.initiates ?? 0), n(o.terminations ?? 0), '0 ms', '']);
     for (const r of out.results.filter((x) => x.capacity === capacity)) {
-      const checks = [r.check === 'ok' ? '' : 'check() FAILED', r.nothingLost ? '' : 'LOST DATA', r.conserved === false ? 'BYTES NOT CONSERVED' : ''].filter(Boolean).join(', ') || 'ok';
+      const checks = [r.check === 'ok' ? '' : 'check() FAILED', r.nothingLost ? '' : 'LOST DATA', r.conserved === false ? 'BYTES NOT CONSERVED' : '', r.errors?.count ? `${n(r.errors.count)} host error${r.errors.count === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ') || 'ok';
       rows.push(['', r.policy, pct(r.offloadRatio), pct(r.oracleRatio), n(r.churnPerSecond), n(r.wastedOffloads), n(r.initiates), n(r.terminations), `${n(r.timeToOffloadMs?.p50 ?? 0)} ms`, checks]);
     }
   }

@@ -1,5 +1,5 @@
 // What a run reports: the host's counters (HostStack.metrics()) turned into the lab's figures
-// (offload ratio, oracle ratio, churn per second, conservation) and a timeline sampled about 120
+// (offload ratio, oracle ratio, churn per second, conservation) and a timeline sampled about 60
 // times a run, so a report can draw capacity use and the offloaded share over time.
 
 import type { HostMetrics } from '../host/metrics.js';
@@ -62,7 +62,7 @@ export class Timeline {
   readonly every: number;
   private last: HostMetrics | undefined;
 
-  constructor(ticks: number, points = 120) {
+  constructor(ticks: number, points = 60) {
     this.every = Math.max(1, Math.ceil(ticks / points));
   }
 

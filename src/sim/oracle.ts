@@ -56,6 +56,9 @@ export class Oracle {
   private readonly terminations: number[];
   private bytes = new Float64Array(1024);
   private scratch = new Float64Array(1024);
+  /** Capacity indexes, largest capacity first; and each one's byte threshold in this tick. */
+  private readonly byCapacityDown: number[];
+  private readonly thresholds: Float64Array;
   private totalBytes = 0;
   private opened = 0;
   private alive = 0;
@@ -66,6 +69,8 @@ export class Oracle {
   constructor(capacities: readonly number[]) {
     for (const c of capacities) if (!Number.isSafeInteger(c) || c < 0) throw new RangeError(`oracle: a capacity must be an integer >= 0, got ${c}`);
     this.caps = [...capacities];
+    this.byCapacityDown = this.caps.map((_, k) => k).sort((x, y) => this.caps[y]! - this.caps[x]!);
+    this.thresholds = new Float64Array(this.caps.length);
     this.flags = this.caps.map(() => new Uint8Array(1024));
     this.held = this.caps.map((c) => new Uint32Array(Math.min(c, 1024)));
     this.spare = this.caps.map((c) => new Uint32Array(Math.min(c, 1024)));
@@ -96,6 +101,17 @@ export class Oracle {
       if (traffic.id[i]! > maxId) maxId = traffic.id[i]!;
     }
     for (let i = 0; i < closed.count; i++) if (closed.id[i]! > maxId) maxId = closed.id[i]!;
+    // Thresholds, largest capacity first: after selecting the c-th largest, the first c entries of
+    // the scratch copy are the c largest, so a smaller capacity searches only those.
+    let n = a;
+    if (this.byCapacityDown.some((k) => this.caps[k]! < a)) this.scratch.set(this.bytes.subarray(0, a));
+    for (const k of this.byCapacityDown) {
+      const c = this.caps[k]!;
+      if (c > 0 && c < a) {
+        this.thresholds[k] = kthLargest(this.scratch, n, c);
+        n = c;
+      }
+    }
     for (let k = 0; k < this.caps.length; k++) {
       if (this.flags[k]!.length <= maxId) {
         const f = new Uint8Array(Math.max(maxId + 1, this.flags[k]!.length * 2));
@@ -124,8 +140,7 @@ export class Oracle {
       }
       chosen = a;
     } else {
-      this.scratch.set(tb.subarray(0, a));
-      const t = kthLargest(this.scratch, a, c);
+      const t = this.thresholds[k]!;
       let ties = 0;
       for (let i = 0; i < a; i++) {
         const b = tb[i]!;

@@ -15,6 +15,7 @@ table{border-collapse:collapse;margin:0 24px 16px 0;display:inline-table;vertica
 .ok{color:#16a34a} .bad{color:#dc2626}`;
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const gb = (v: number) => `${(v / 1e9).toFixed(2)} GB`;
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 
 function page(title: string, body: string): string {
@@ -51,7 +52,7 @@ ${stackedBars('Connection terminations, by reason', seconds, byReason, 'simulate
 function runTables(r: RunResult): string {
   const row = (name: string, value: string | number, cls = '') => `<tr><th>${esc(name)}</th><td${cls ? ` class="${cls}"` : ''}>${esc(typeof value === 'number' ? n(value) : value)}</td></tr>`;
   const lost = r.nothingLost ? `ok for all ${n(r.nothingLostDetail.checked)} terminated connections` : `FAILED for ${n(r.nothingLostDetail.failures)}`;
-  return `<table><caption>Bytes</caption>${row('offload ratio', pct(r.offloadRatio))}${row('of the oracle', Number.isNaN(r.oracleRatio) ? 'not run' : pct(r.oracleRatio))}${row('offloaded', `${fmt(r.offloadedBytes)} B`)}${row('software', `${fmt(r.softwareBytes)} B`)}${row('conservation', r.conserved ? 'ok' : 'FAILED', r.conserved ? 'ok' : 'bad')}</table>
+  return `<table><caption>Bytes</caption>${row('offload ratio', pct(r.offloadRatio))}${row('of the oracle', Number.isNaN(r.oracleRatio) ? 'not run' : pct(r.oracleRatio))}${row('offloaded', gb(r.offloadedBytes))}${row('software', gb(r.softwareBytes))}${row('conservation', r.conserved ? 'ok' : 'FAILED', r.conserved ? 'ok' : 'bad')}</table>
 <table><caption>Churn</caption>${row('initiates', r.initiates)}${row('initiate failures', r.initiateFailures)}${row('terminations', r.terminations)}${row('churn per second', r.churnPerSecond.toFixed(1))}${row('wasted offloads', r.wastedOffloads)}${row('time to offload p50 / p99', `${n(r.timeToOffloadMs.p50)} / ${n(r.timeToOffloadMs.p99)} ms`)}${row('peak on the target', `${n(r.peakOccupied)} of ${n(r.capacity)}`)}</table>
 <table><caption>Terminations by reason</caption>${Object.entries(r.terminationsByReason).map(([k, v]) => row(k, v)).join('')}</table>
 <table><caption>Checks</caption>${row('nothing lost', lost, r.nothingLost ? 'ok' : 'bad')}${row('check()', r.check, r.check === 'ok' ? 'ok' : 'bad')}${row('errors', r.errors.count, r.errors.count ? 'bad' : 'ok')}</table>`;
@@ -89,7 +90,7 @@ ${lines(`${p}: offloaded share of the bytes in each interval (%)`, xs, share, 's
 ${lines(`${p}: capacity use (% of the target's capacity)`, xs, use, 'simulated time (s)')}`;
   }).join('\n');
   return page(`chimney-host compare: ${out.scenario}`, `<h1>Offload policies compared: ${esc(out.scenario)}</h1>
-<p class="sub">seed ${out.seed} · ${n(out.connections)} connections · ${fmt(out.totalBytes)} B · ${(out.durationMs / 1000).toLocaleString('en-US')} s simulated · at most ${n(out.peakAlive)} connections alive at once. The oracle holds, at every tick, the connections moving the most bytes in that tick (free, instant installs): no policy can offload more.</p>
+<p class="sub">seed ${out.seed} · ${n(out.connections)} connections · ${gb(out.totalBytes)} · ${(out.durationMs / 1000).toLocaleString('en-US')} s simulated · at most ${n(out.peakAlive)} connections alive at once. The oracle holds, at every tick, the connections moving the most bytes in that tick (free, instant installs): no policy can offload more.</p>
 ${lines('Offload ratio against capacity (% of all bytes; dashed: the oracle)', sortedCaps, ratio, 'capacity (connections)')}
 ${lines('Churn against capacity (initiates + terminations per second; dashed: the oracle)', sortedCaps, churn, 'capacity (connections)')}
 ${lines('Wasted offloads against capacity (terminated having carried little)', sortedCaps, wasted, 'capacity (connections)')}

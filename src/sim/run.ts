@@ -5,8 +5,8 @@
 //
 // A tick, in order:  host events due (link, pause, upload requests...)  ->  open(arrivals)
 //   -> traffic(bytes of this tick)  ->  close(connections that end)  ->  tick(end of the tick)
-// so a connection opened in a tick moves its first bytes in software (nothing offloads it before
-// the host's tick), exactly as the oracle does not assume.
+// so a connection opened in a tick moves its first bytes in software (no policy sees it before
+// the host's tick); the oracle, with its instant installs, counts them offloaded.
 
 import { OffloadTable } from '../table.js';
 import { HostStack } from '../host.js';
@@ -40,7 +40,7 @@ export interface RunOptions {
   yieldEvery?: () => Promise<void>;
   /** Host events pushed here (by buttons on a page) happen at the next tick; their atMs is ignored. */
   control?: ScenarioEvent[];
-  /** Timeline samples per run (default 120; each one costs a HostStack.metrics() call). */
+  /** Timeline samples per run (default 60; each one costs a HostStack.metrics() call, which sorts every time-to-offload so far). */
   samples?: number;
 }
 
@@ -67,7 +67,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const events = setup.events.filter((e) => !isWorkloadEvent(e));
   let nextEvent = 0;
   const oracle = options.oracle ? new Oracle([capacity]) : undefined;
-  const timeline = new Timeline(source.ticks, options.samples ?? 120);
+  const timeline = new Timeline(source.ticks, options.samples ?? 60);
   const batch = createTickBatch();
   let hostIds: Float64Array = new Float64Array(1024);
   let ids: Float64Array = new Float64Array(1024);
@@ -81,7 +81,12 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
     for (let more = true; more; tick++) {
       more = await source.next(tick, batch);
       const end = (tick + 1) * source.tickMs;
-      if (options.control?.length) for (const e of options.control.splice(0)) dispatchHost(control, e);
+      if (options.control?.length) {
+        for (const e of options.control.splice(0)) {
+          if (isWorkloadEvent(e)) report(`${e.type} is a workload event: push it to the workload (SyntheticWorkload.push), not to control`);
+          else dispatchHost(control, e);
+        }
+      }
       while (nextEvent < events.length && events[nextEvent]!.atMs < end) dispatchHost(control, events[nextEvent++]!);
 
       const { opened, traffic, closed } = batch;
@@ -97,7 +102,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
       if (traffic.count) {
         if (ids.length < traffic.count) ids = new Float64Array(traffic.count * 2);
         for (let i = 0; i < traffic.count; i++) {
-          ids[i] = hostIds[traffic.id[i]!]!;
+          const h = hostIds[traffic.id[i]!];
+          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
+          ids[i] = h;
           totalBytes += traffic.sent[i]! + traffic.received[i]!;
         }
         host.traffic(ids, traffic.sent, traffic.received, traffic.count);
@@ -105,7 +112,12 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
       oracle?.observe(batch);
       if (closed.count) {
         if (ids.length < closed.count) ids = new Float64Array(closed.count * 2);
-        for (let i = 0; i < closed.count; i++) ids[i] = hostIds[closed.id[i]!]!;
+        for (let i = 0; i < closed.count; i++) {
+          const h = hostIds[closed.id[i]!];
+          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: closes connection ${closed.id[i]}, which is not open (a bug in the workload source)`);
+          ids[i] = h;
+          hostIds[closed.id[i]!] = 0;
+        }
         host.close(ids, closed.count);
       }
       host.tick(end);

@@ -87,6 +87,8 @@ test('the table and the report show every run and the oracle', () => {
   assert.match(table, /capacity\s+policy\s+offloaded\s+of oracle\s+churn\/s/);
   assert.is((table.match(/oracle\s+80\.0%\s+100%/g) ?? []).length, 1);
   assert.match(table, /\.\/mine\.mjs\s+15\.0%/);
+  out.results[0]!.errors = { count: 1234, first: ['offloading a path failed'] };
+  assert.match(formatTable(out), /eager\s+10\.0%.*1,234 host errors/);
   const html = renderCompareReport(out);
   assert.is((html.match(/<svg /g) ?? []).length, 3 + 2 * 3);
   for (const t of ['Offload ratio against capacity', 'Churn against capacity', 'Wasted offloads against capacity', 'eager: each run over time', './mine.mjs: capacity use']) assert.ok(html.includes(t), t);

@@ -9,6 +9,7 @@ import { SyntheticWorkload } from '../../src/sim/workload.js';
 import { policies } from '../../src/host/policies/index.js';
 import { ConnectionStatus, type OffloadPolicy } from '../../src/host/policy.js';
 import type { Scenario } from '../../src/sim/scenario.js';
+import type { WorkloadSource } from '../../src/sim/source.js';
 import { hadoop, smallScenario } from './helpers.js';
 
 const test = suite('sim/lab');
@@ -72,6 +73,43 @@ test('a policy written in code runs: it offloads what it picks and nothing else'
   assert.ok(x.initiates > 0 && x.offloadedBytes > 0);
   assert.ok([...picked].every((id) => id % 2 === 0));
   assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes);
+});
+
+test('a workload source that sends traffic for a connection it never opened (or already closed) is named', async () => {
+  const s = smallScenario();
+  const bogus = (closeTwice: boolean): WorkloadSource => ({
+    name: 'bogus', tickMs: 100, ticks: 3,
+    next(tick, b) {
+      b.opened.count = b.traffic.count = b.closed.count = 0;
+      if (tick === 0) {
+        b.opened.count = 1;
+        b.opened.id[0] = 7;
+        b.opened.ifIndex[0] = 1;
+        b.opened.localPort[0] = 1000;
+        b.opened.remotePort[0] = 80;
+        b.opened.nextHop[15] = b.opened.source[15] = 1;
+        b.opened.destination[15] = 2;
+        b.closed.count = 1;
+        b.closed.id[0] = 7;
+      } else if (closeTwice) {
+        b.closed.count = 1;
+        b.closed.id[0] = 7;
+      } else {
+        b.traffic.count = 1;
+        b.traffic.id[0] = 9;
+        b.traffic.sent[0] = 5;
+      }
+      return tick < 2;
+    },
+  });
+  for (const [twice, message] of [[false, /tick 1: traffic for connection 9, which is not open/], [true, /tick 1: closes connection 7, which is not open/]] as const) {
+    try {
+      await runLab({ source: bogus(twice), setup: s, policy: policies.eager!.create() });
+      assert.unreachable();
+    } catch (e) {
+      assert.match(String(e), message);
+    }
+  }
 });
 
 test.run();
