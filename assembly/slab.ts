@@ -63,7 +63,7 @@ export const OFFLOADING: u8 = 1;
 export const OFFLOADED: u8 = 2;
 export const TERMINATING: u8 = 3;
 
-/** Termination was requested while the object could not enter it yet (see terminate.ts). */
+/** Termination was requested while the object could not enter it yet (see `terminate` in table.ts). */
 export const F_PENDING: u8 = 1;
 /** Scratch bit for deduplication inside one call; always clear between calls. */
 export const F_MARK: u8 = 2;

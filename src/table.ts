@@ -1,4 +1,4 @@
-// OffloadTable: the typed, synchronous API over the Wasm core (the contract of DESIGN.md).
+// OffloadTable: the typed, synchronous API over the Wasm core (the contract of the design).
 //
 // Every method validates what JS can check (types, ranges, address syntax) before calling the
 // core; the core validates the rest (handles, states, keys, memory) before changing anything.

@@ -106,7 +106,7 @@ export interface ObjectInfo {
 }
 
 
-/** The table API that OffloadTable and ReferenceTable both implement (DESIGN.md's contract and more). */
+/** The table API that OffloadTable and ReferenceTable both implement (the design's contract and more). */
 export interface OffloadTableApi {
   offloadNeighbor(neighbor: NeighborInit): number;
   offloadPath(path: PathInit, neighbor: number): number;

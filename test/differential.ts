@@ -297,7 +297,7 @@ function describe(t: OffloadTableApi, h: number) {
   }
 }
 
-/** DESIGN.md's order: all connections, then paths, then neighbors. */
+/** The design's order: all connections, then paths, then neighbors. */
 function assertLevelOrder(t: OffloadTableApi, b: TerminateBatch, where: string): void {
   let last = Kind.Connection;
   for (const h of b.handles) {

@@ -3,7 +3,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const test = suite('package');
 
@@ -38,6 +40,32 @@ test('package.json declares ESM, typed exports, engines, and no runtime dependen
   assert.is(pkg.engines.node, '>=20');
   assert.is(pkg.dependencies, undefined);
   assert.ok(pkg.exports['.'].types && pkg.exports['./reference'].types);
+});
+
+test('the packed tarball installs into an empty project and works there: every subpath and the CLI', () => {
+  // What a consumer gets from the registry: `npm pack` (package.json "files"), installed into a
+  // project outside the repository, so nothing can resolve back to the sources or dev dependencies.
+  const dir = mkdtempSync(join(tmpdir(), 'chimney-pack-'));
+  try {
+    const npm = (...args: string[]) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
+    const tarball = join(dir, execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop()!);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
+    npm('install', '--offline', '--ignore-scripts', tarball);
+    writeFileSync(join(dir, 'use.mjs'), `${consumer}
+      import { readScenario, SyntheticWorkload } from 'chimney-host/sim';
+      import { openTraceWorkload } from 'chimney-host/trace';
+      console.log(JSON.stringify([typeof readScenario, typeof SyntheticWorkload, typeof openTraceWorkload]));
+    `);
+    const [tables, subpaths] = execFileSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' }).trim().split('\n');
+    const expected = [0, 3, '4,4,9', 'StaleHandle', 3, 11];
+    assert.equal(JSON.parse(tables!), [expected, expected, expected]);
+    assert.equal(JSON.parse(subpaths!), ['function', 'function', 'function']);
+    const help = execFileSync(join(dir, 'node_modules', '.bin', 'chimney-host'), ['--help'], { cwd: dir, encoding: 'utf8' });
+    assert.match(help, /^usage: chimney-host <command>/);
+    assert.match(help, /simulate/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

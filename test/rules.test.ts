@@ -1,4 +1,4 @@
-// The domain rules of DESIGN.md, one test each, proven of the core and of the reference model.
+// The domain rules of the design, one test each, proven of the core and of the reference model.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, Kind, Reason, State, encodeAddresses as encode } from '../src/index.js';

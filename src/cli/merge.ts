@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   if (problems.length) refuse(problems);
-  let out;
+  let out: ReturnType<typeof merge>;
   try {
     out = merge(parts);
   } catch (error) {

@@ -85,7 +85,7 @@ class Batch {
   settleParents(from: number, orphans: boolean): void {
     for (let i = from; i < this.entries.length; i++) this.settle(this.entries[i]!.parent, orphans);
   }
-  /** The batch in DESIGN.md's order: connections, then paths, then neighbors (a post-order). */
+  /** The batch in the design's order: connections, then paths, then neighbors (a post-order). */
   result(): TerminateBatch {
     const order = this.entries.map((_, i) => i).sort((a, b) => this.entries[b]!.kind - this.entries[a]!.kind || a - b);
     return {
@@ -294,7 +294,7 @@ export class ReferenceTable implements OffloadTableApi {
     writeAddress(key.source, this.scratch, 0, `${op}: source`);
     writeAddress(key.destination, this.scratch, 16, `${op}: destination`);
     const path = this.paths.get(`${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`);
-    return path?.connections!.get(ports)?.handle ?? 0;
+    return path?.connections?.get(ports)?.handle ?? 0;
   }
 
   findConnections(keys: ConnectionKeys): Float64Array {
@@ -303,7 +303,7 @@ export class ReferenceTable implements OffloadTableApi {
     const out = new Float64Array(k.n);
     for (let i = 0; i < k.n; i++) {
       const path = this.paths.get(`${addressKey(k.sources, 16 * i)}/${addressKey(k.destinations, 16 * i)}`);
-      out[i] = path?.connections!.get(k.ports[i]!)?.handle ?? 0;
+      out[i] = path?.connections?.get(k.ports[i]!)?.handle ?? 0;
     }
     return out;
   }

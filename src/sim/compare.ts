@@ -73,7 +73,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   return { kind: 'cell', cell: job.cell, result };
 }
 
-/** The result fields `compare --json` promises (DESIGN.md), first and in this order. */
+/** The result fields `compare --json` promises (the design), first and in this order. */
 export type CompareRow = Pick<RunResult, 'policy' | 'capacity' | 'offloadedBytes' | 'softwareBytes' | 'offloadRatio' | 'oracleRatio' | 'initiates' | 'terminations' | 'churnPerSecond' | 'wastedOffloads' | 'check' | 'nothingLost'> & Omit<RunResult, 'timeline'> & { cell: number; timeline: RunResult['timeline'] };
 
 export interface CompareOutput {

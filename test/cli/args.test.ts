@@ -53,6 +53,7 @@ test('the progress line is drawn only on a terminal, and erased at the end', () 
   const p = new Progress(tty);
   p.update(0.5, 'compare: 1/2 runs done', true);
   p.done();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape that clears a terminal line is what is tested
   assert.match(written[0]!, /^\r\x1b\[Kcompare: 1\/2 runs done · 50%/);
   assert.ok(written[0]!.length <= 4 + 39, 'fits the terminal');
   assert.is(written[1], '\r\x1b[K');

@@ -1,5 +1,5 @@
 // `chimney-host trace` as a user runs it (the built CLI): the summary, --json with the fields
-// DESIGN.md fixes, --cdf in the scenarios' format, and exit 2 with the byte offset for a bad file.
+// the design fixes, --cdf in the scenarios' format, and exit 2 with the byte offset for a bad file.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
