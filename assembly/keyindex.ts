@@ -258,7 +258,7 @@ export function indexEntry(kind: u32, i: u32): u32 { return load<u32>(bucket(buc
 //   G_CAND: [ first candidate's slot+1 u32 x group (0 = no key) ]
 
 /** Keys staged together. Chosen by measurement (BENCHMARKS.md, "Grouped lookups"); 1 = one at a time. */
-export let lookupGroup: u32 = 16;
+export let lookupGroup: u32 = 32;
 export const MAX_GROUP: u32 = 64; // G_* below hold 4 x MAX_GROUP bytes each
 const G_HOME: usize = memory.data(256);
 const G_TAG: usize = memory.data(256);
