@@ -14,4 +14,5 @@ writeFileSync(
     `// from ${input} (${bytes.length} bytes, sha256 ${sha}…).\n` +
     `export const CORE_WASM_BASE64 =\n  '${bytes.toString('base64')}';\n`,
 );
-console.log(`inlined ${input}: ${bytes.length} bytes`);
+// Quiet under `npm run build --silent` (npm start): a new user sees the lab, not the build.
+if (process.env.npm_config_loglevel !== 'silent') console.log(`inlined ${input}: ${bytes.length} bytes`);

@@ -7,6 +7,7 @@ import * as simulate from './simulate.js';
 import * as compare from './compare.js';
 import * as merge from './merge.js';
 import { helpText } from './args.js';
+import { isTraceError } from '../trace/errors.js';
 
 interface Command {
   /** One line for the command list. */
@@ -59,6 +60,12 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
+    if (isTraceError(error)) {
+      // A damaged trace found deep in the file, after the run started: bad input, not a bug.
+      process.stderr.write(`chimney-host: ${error.message}\nThe run stopped there. Repair the file (pcapfix) or cut it before the damage (editcap -r), and run again.\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`chimney-host: the run failed: ${error instanceof Error ? error.stack : String(error)}\nThis is a bug in chimney-host (or in a policy module); please report it with the command line.\n`);
     process.exitCode = 1;
   },

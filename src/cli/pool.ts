@@ -6,6 +6,7 @@ import { runJob, type Job, type JobResult } from '../sim/compare.js';
 import type { RunSetup } from '../sim/run.js';
 import { makePolicy, type ResolvedPolicy } from './load.js';
 import { openSource, type SourceSpec } from './sources.js';
+import { TraceError, type TraceErrorCode } from '../trace/errors.js';
 
 export interface PoolOptions {
   source: SourceSpec;
@@ -40,13 +41,14 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
         current = next++;
         w.postMessage(jobs[current]);
       };
-      w.on('message', (m: { type: 'progress'; tick: number; ticks: number } | { type: 'done'; result: JobResult } | { type: 'failed'; message: string }) => {
+      w.on('message', (m: { type: 'progress'; tick: number; ticks: number } | { type: 'done'; result: JobResult } | { type: 'failed'; message: string; traceError?: { code: TraceErrorCode; offset: number } }) => {
         if (m.type === 'progress') o.onProgress?.(current, m.tick / Math.max(1, m.ticks));
         else if (m.type === 'done') {
           results[current] = m.result;
           o.onDone?.(current, m.result);
           take();
-        } else reject(new Error(`job ${describe(jobs[current]!)} failed in a worker: ${m.message}`));
+        } else if (m.traceError) reject(new TraceError(m.traceError.code, m.message, m.traceError.offset));
+        else reject(new Error(`job ${describe(jobs[current]!)} failed in a worker: ${m.message}`));
       });
       w.on('error', reject);
       w.on('exit', (code) => {

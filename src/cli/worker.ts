@@ -6,6 +6,7 @@ import { runJob, type Job } from '../sim/compare.js';
 import type { RunSetup } from '../sim/run.js';
 import { makePolicy, type ResolvedPolicy } from './load.js';
 import { openSource, type SourceSpec } from './sources.js';
+import { isTraceError } from '../trace/errors.js';
 
 const { source, setup } = workerData as { source: SourceSpec; setup: RunSetup };
 const port = parentPort!;
@@ -20,6 +21,8 @@ port.on('message', async (job: Job) => {
       });
     port.postMessage({ type: 'done', result });
   } catch (error) {
-    port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    // A damaged trace is bad input, not a failure of the run: it crosses to the main thread whole.
+    if (isTraceError(error)) port.postMessage({ type: 'failed', message: error.message, traceError: { code: error.code, offset: error.offset } });
+    else port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
   }
 });

@@ -83,6 +83,7 @@ const SLOTS = SLOT_SPACE;
 const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 const SOFTWARE: number = ConnectionStatus.Software;
 const OFFLOADED: number = ConnectionStatus.Offloaded;
+const FREE: number = ConnectionStatus.Free;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
 
 export class ConnectionEngine {
@@ -94,6 +95,7 @@ export class ConnectionEngine {
   /** Closed connections still on the target (their slots are freed once handed back). */
   private closedOnTarget = 0;
   private readonly scratch = new Scratch();
+  private bucketCounts = new Uint32Array(1024);
   private tickNumber = 1;
   private callNumber = 0;
   private lastTick: number | undefined;
@@ -158,45 +160,65 @@ export class ConnectionEngine {
     const slots = s.u32;
     const snd = s.f64a;
     const rcv = s.f64b;
+    const idv = s.f64c;
     const c = this.columns;
-    const idColumn = c.id;
-    const closed = c.closed;
-    const status = c.status;
     const length = c.length;
-    // One pass reads and checks every entry (this is the hottest loop of a lab run).
+    // The hottest code of a lab run. Pass 1 reads every entry once and checks what needs no
+    // column. The entries are then sorted by slot (a counting sort over buckets of 64 slots), so
+    // that the passes over the columns read them nearly in order: a caller's order is random with
+    // respect to slots, and one cache miss per entry and column is what this avoids.
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const a = sent[i]!;
       const b = received[i]!;
       const slot = typeof id === 'number' && id >= SLOTS && id <= MAX_BYTES ? (id - Math.floor(id / SLOTS) * SLOTS) | 0 : -1;
-      // A closed connection still on the target is Offloading or Terminating: only those need the closed column.
-      if (slot < 0 || slot >= length || idColumn[slot] !== id || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) this.readSlots(op, ids, i + 1, slots, false);
+      if (slot < 0 || slot >= length) badId(op, i, id, false);
       if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
       if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
+      idv[i] = id;
       slots[i] = slot;
       snd[i] = a;
       rcv[i] = b;
     }
+    this.sortBySlot(n, length);
+    const sSlot = s.sortedSlot;
+    const sIndex = s.sortedIndex;
+    const sA = s.sortedA;
+    const sB = s.sortedB;
+    const sId = s.sortedId;
+    // Pass 2: every id names an open connection (a closed one still on the target is Offloading or
+    // Terminating, so only those need the closed column); the first bad entry in the caller's order is named.
+    const idColumn = c.id;
+    const closed = c.closed;
+    const status = c.status;
+    let bad = n;
+    for (let j = 0; j < n; j++) {
+      const slot = sSlot[j]!;
+      if (idColumn[slot] !== sId[j] || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) if (sIndex[j]! < bad) bad = sIndex[j]!;
+    }
+    if (bad < n) badId(op, bad, idv[bad], idColumn[slots[bad]!] === idv[bad]);
     // Everything checked. Offloaded connections' bytes go to the target, and to the table when
-    // its low-activity tick needs them.
+    // its low-activity tick needs them (the arrays of pass 1 are free again: they take that list).
     const m = this.metricsCounters;
+    const bytesColumn = c.bytes;
+    const sentColumn = c.sent;
     const tickBytes = c.tickBytes;
     const active = c.active;
-    const handles = s.f64c;
+    const handles = idv;
     let k = 0;
     let software = 0;
     let offloaded = 0;
-    for (let i = 0; i < n; i++) {
-      const slot = slots[i]!;
-      const a = snd[i]!;
-      const b = rcv[i]!;
+    for (let j = 0; j < n; j++) {
+      const slot = sSlot[j]!;
+      const a = sA[j]!;
+      const b = sB[j]!;
       const bytes = a + b;
       if (bytes === 0) continue;
-      c.bytes[slot]! += bytes;
+      bytesColumn[slot]! += bytes;
       // First bytes since the previous tick: the slot is active (tickBytes is reset at every tick).
       if (tickBytes[slot] === 0) active.push(slot);
       tickBytes[slot]! += bytes;
-      c.sent[slot]! += a;
+      sentColumn[slot]! += a;
       if (status[slot] === OFFLOADED) {
         offloaded += bytes;
         c.offloadedBytes[slot]! += bytes;
@@ -222,6 +244,38 @@ export class ConnectionEngine {
     const target = this.host.target;
     if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
     else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+  }
+
+  /**
+   * Copies entries 0..n-1 of pass 1 into the scratch's sorted arrays in slot order (buckets of 64
+   * slots; within a bucket, the caller's order): a counting sort, sequential but for its scatter.
+   */
+  private sortBySlot(n: number, length: number): void {
+    const s = this.scratch;
+    const buckets = (length >>> 6) + 2;
+    if (this.bucketCounts.length < buckets) this.bucketCounts = new Uint32Array(buckets * 2);
+    const counts = this.bucketCounts;
+    counts.fill(0, 0, buckets);
+    const slots = s.u32;
+    for (let i = 0; i < n; i++) counts[(slots[i]! >>> 6) + 1]!++;
+    for (let b = 1; b < buckets; b++) counts[b]! += counts[b - 1]!;
+    const sSlot = s.sortedSlot;
+    const sIndex = s.sortedIndex;
+    const sA = s.sortedA;
+    const sB = s.sortedB;
+    const sId = s.sortedId;
+    const a = s.f64a;
+    const b = s.f64b;
+    const id = s.f64c;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const j = counts[slot >>> 6]!++;
+      sSlot[j] = slot;
+      sIndex[j] = i;
+      sA[j] = a[i]!;
+      sB[j] = b[i]!;
+      sId[j] = id[i]!;
+    }
   }
 
   close(ids: ArrayLike<number>, count?: number): void {
@@ -255,8 +309,7 @@ export class ConnectionEngine {
       for (; i < n; i++) {
         const id = ids[i];
         const slot = c.slotOf(id as number);
-        if (slot < 0) invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
-        if (c.closed[slot]) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
+        if (slot < 0 || c.closed[slot]) badId(op, i, id, slot >= 0);
         if (closing) c.closed[slot] = 2; // marks a duplicate within this call; undone below
         slots[i] = slot;
       }
@@ -276,18 +329,25 @@ export class ConnectionEngine {
     for (let i = 0; i < arrived.length; i++) c.openedAt[arrived[i]!] = now;
     const active = c.active.view();
     for (let i = 0; i < active.length; i++) c.lastActiveAt[active[i]!] = now;
-    if (elapsed > 0) {
-      const alpha = 1 - Math.exp(-elapsed / this.options.rateWindowMs);
-      const perSecond = 1000 / elapsed;
-      const live = c.live;
-      for (let i = 0; i < c.liveCount; i++) {
-        const slot = live[i]!;
-        const r = c.rate[slot]!;
-        const b = c.tickBytes[slot]!;
-        if (r === 0 && b === 0) continue;
-        const next = r + alpha * (b * perSecond - r);
-        c.rate[slot] = next < 1e-3 ? 0 : next;
-      }
+    // One pass over the slots in order: the rate column, and `live` rebuilt in slot order, so that
+    // this pass and a policy's passes over `live` read the columns sequentially.
+    const alpha = elapsed > 0 ? 1 - Math.exp(-elapsed / this.options.rateWindowMs) : 0;
+    const perSecond = elapsed > 0 ? 1000 / elapsed : 0;
+    const status = c.status;
+    const rate = c.rate;
+    const tickBytes = c.tickBytes;
+    const live = c.live;
+    const position = c.livePosition;
+    let n = 0;
+    for (let slot = 0; slot < c.length; slot++) {
+      if (status[slot] === FREE) continue;
+      live[n] = slot;
+      position[slot] = n++;
+      const r = rate[slot]!;
+      const b = tickBytes[slot]!;
+      if ((r === 0 && b === 0) || alpha === 0) continue;
+      const next = r + alpha * (b * perSecond - r);
+      rate[slot] = next < 1e-3 ? 0 : next;
     }
     const context: PolicyContext = {
       now,
@@ -794,6 +854,12 @@ export class ConnectionEngine {
     });
   }
 
+}
+
+/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
+function badId(op: string, i: number, id: unknown, closed: boolean): never {
+  if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
+  invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {

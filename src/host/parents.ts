@@ -12,9 +12,7 @@
 // Entries are typed-array rows with a free list; the only per-parent JS value is its key string.
 
 import { State } from '../enums.js';
-
-/** A parent the host cannot put a new connection under this tick (leaving, or being initiated by an earlier call). */
-export const UNUSABLE = -1;
+import { HandleIndex } from '../target/handle-index.js';
 
 export class ParentRegistry {
   kind = new Uint8Array(64);
@@ -23,13 +21,14 @@ export class ParentRegistry {
   call = new Uint32Array(64);
   private keyOf: string[] = [];
   private readonly byKey = new Map<string, number>();
-  private readonly byHandle = new Map<number, number>();
+  private readonly byHandle = new HandleIndex();
+  private count = 0;
   private free: number[] = [];
   private used = 0;
 
   /** Entries in use. */
   get size(): number {
-    return this.byHandle.size;
+    return this.count;
   }
 
   find(key: string): number {
@@ -37,7 +36,7 @@ export class ParentRegistry {
   }
 
   entryOf(handle: number): number {
-    return this.byHandle.get(handle) ?? -1;
+    return this.byHandle.get(handle);
   }
 
   add(key: string, kind: number, handle: number, call: number): number {
@@ -53,22 +52,19 @@ export class ParentRegistry {
     this.keyOf[e] = key;
     this.byKey.set(key, e);
     this.byHandle.set(handle, e);
+    this.count++;
     return e;
   }
 
   /** Forgets an entry (its object was freed, or never made it to the target). */
   remove(e: number): void {
-    if (this.kind[e] === 0) return;
+    if (e < 0 || this.kind[e] === 0) return;
     if (this.byKey.get(this.keyOf[e]!) === e) this.byKey.delete(this.keyOf[e]!);
     this.byHandle.delete(this.handle[e]!);
+    this.count--;
     this.keyOf[e] = '';
     this.kind[e] = 0;
     this.free.push(e);
-  }
-
-  /** Every entry's handle, for tests and metrics. */
-  handles(): number[] {
-    return [...this.byHandle.keys()];
   }
 
   private grow(): void {

@@ -36,3 +36,11 @@ export class TraceError extends Error {
 export function at(offset: number, gzip: boolean): string {
   return `at byte ${offset.toLocaleString('en-US')}${gzip ? ' of the decompressed stream' : ''}`;
 }
+
+/**
+ * Is this a TraceError, also after crossing a worker thread (where the class is lost and only
+ * name, message and own fields survive)?
+ */
+export function isTraceError(error: unknown): error is TraceError {
+  return error instanceof Error && error.name === 'TraceError';
+}

@@ -118,7 +118,10 @@ export class PcapngParser implements CaptureParser {
           this.warn(`section ${this.sections} ${at(input.offset(p), this.gzip)} is pcapng version ${major}.${view.getUint16(p + 14, le)}, which this reader does not know: its packets were skipped`);
         }
       } else if (this.skipSection) {
-        if (type === EPB || type === SPB || type === OPB) flows.stats.skip('packets in a pcapng section of an unknown version');
+        if (type === EPB || type === SPB || type === OPB) {
+          flows.stats.packets++;
+          flows.stats.skip('packets in a pcapng section of an unknown version');
+        }
       } else if (type === IDB) {
         if (len < 20) this.fail(input, p, `is an interface description of ${len} bytes (at least 20)`);
         if (this.interfaces.length === MAX_INTERFACES) this.fail(input, p, `is interface number ${MAX_INTERFACES + 1} of its section (pcapng allows ${MAX_INTERFACES} that packet blocks can name)`);
@@ -146,6 +149,7 @@ export class PcapngParser implements CaptureParser {
           data = p + 28;
         }
         if (iface === undefined) {
+          flows.stats.packets++;
           flows.stats.skip('packets on an interface the pcapng file never described');
         } else {
           if (ts >= this.stopAt) {

@@ -21,6 +21,8 @@ export interface CaptureLayout {
   vlanTags?: number;
   /** IPv6 packets carry a hop-by-hop options header before TCP. */
   ipv6HopByHop?: boolean;
+  /** pcapng: if_tsoffset, seconds added to every timestamp of the interface. */
+  tsOffsetSeconds?: number;
   /** pcapng: the packet block to use (default 'epb'). 'spb' has no timestamps. */
   block?: 'epb' | 'opb' | 'spb';
   /** Bytes of each frame kept (default 65535). */
@@ -64,10 +66,16 @@ export class CaptureWriter {
     this.u32(0x0a0d0d0a); this.u32(28); this.u32(0x1a2b3c4d); this.u16(1); this.u16(0);
     this.u32(0xffffffff); this.u32(0xffffffff); this.u32(28);
     const res = this.layout.binaryResolution !== undefined ? 0x80 | this.layout.binaryResolution : this.layout.nanoseconds ? 9 : -1;
-    const len = 20 + (res >= 0 ? 12 : 0);
+    const offset = this.layout.tsOffsetSeconds ?? 0;
+    const len = 20 + (res >= 0 ? 8 : 0) + (offset ? 12 : 0) + (res >= 0 || offset ? 4 : 0);
     this.u32(1); this.u32(len); this.u16(this.linkType); this.u16(0); this.u32(this.snap);
     if (res >= 0) {
       this.u16(9); this.u16(1); this.buf[this.n] = res; this.buf.fill(0, this.n + 1, this.n + 4); this.n += 4;
+    }
+    if (offset) {
+      this.u16(14); this.u16(8); this.view.setBigInt64(this.n, BigInt(offset), this.le); this.n += 8;
+    }
+    if (res >= 0 || offset) {
       this.u16(0); this.u16(0);
     }
     this.u32(len);
@@ -105,7 +113,7 @@ export class CaptureWriter {
       const frac = Math.round((tsMs - sec * 1000) * (this.layout.nanoseconds ? 1e6 : 1e3));
       this.u32(sec); this.u32(frac); this.u32(cap); this.u32(frame);
     } else {
-      const units = Math.round(tsMs * this.unitsPerMs);
+      const units = Math.round((tsMs - (this.layout.tsOffsetSeconds ?? 0) * 1000) * this.unitsPerMs);
       const hi = Math.floor(units / 4294967296);
       const lo = units - hi * 4294967296;
       if (block === 'spb') {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
+import { vector } from '../trace/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-cli-'));
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -68,5 +69,37 @@ test('bad arguments: exit 2 with the usage', () => {
     assert.match(r.err, /chimney-host trace: /);
   }
 });
+
+test('simulate/compare --trace on a capture damaged past its start: exit 2 with the offset, not "a bug"', () => {
+  const bytes = readFileSync(capture);
+  // Walk the blocks to one in the middle and make its length lie.
+  let p = 0;
+  for (let i = 0; i < 400; i++) p += bytes.readUInt32LE(p + 4);
+  bytes.writeUInt32LE(0x7ffffff0, p + 4);
+  const bad = join(dir, 'damaged-late.pcapng');
+  writeFileSync(bad, bytes);
+  for (const args of [['simulate', '--trace', bad], ['compare', '--trace', bad, '--capacities', '10', '--policies', 'eager', '--workers', '2']]) {
+    const r = run(...args);
+    assert.is(r.code, 2, `${args[0]}: ${r.err}`);
+    assert.match(r.err, new RegExp(`the pcapng block at byte ${p.toLocaleString('en-US')} says it is`));
+    assert.not.match(r.err, /This is a bug/);
+  }
+});
+
+const http = vector('python3-dpkt', 'examples/data/http.pcap');
+if (http) {
+  test('simulate --trace on a real capture moves exactly the payload tshark counts', () => {
+    const r = run('simulate', '--trace', http, '--json');
+    assert.is(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.is(j.scenario, 'trace http.pcap');
+    // tshark -r http.pcap -Y tcp -T fields -e tcp.len: 22,584 bytes in 2 streams.
+    assert.is(j.totalBytes, 22_584);
+    assert.is(j.offloadedBytes + j.softwareBytes, 22_584);
+    assert.equal([j.connections, j.check, j.nothingLost], [2, 'ok', true]);
+  });
+} else {
+  test.skip('simulate --trace on a real capture');
+}
 
 test.run();

@@ -191,6 +191,39 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing', a
   l.host.close(ids); // neither id was half-closed by the failed close calls
 });
 
+test('traffic visits entries in slot order, but names the first bad entry in the caller\'s order', async () => {
+  const l = await lab({ capacity: 0 });
+  const ids = l.host.open(opened(Array.from({ length: 300 }, (_, i) => ({ path: i }))));
+  l.host.close([ids[250]!, ids[3]!]);
+  const batch = [ids[7]!, ids[250]!, ids[100]!, ids[3]!];
+  throwsCode(() => l.host.traffic(batch, [1, 1, 1, 1], [0, 0, 0, 0]), ErrorCode.InvalidArgument, /ids\[1\]/);
+  throwsCode(() => l.host.traffic([ids[299]!, ids[3]!], [1, 1], [0, 0]), ErrorCode.InvalidArgument, /ids\[1\]/);
+  assert.is(l.host.metrics().softwareBytes, 0, 'nothing counted');
+  const order = [...ids].filter((_, i) => i !== 250 && i !== 3).reverse();
+  l.host.traffic(order, order.map((_, i) => i), order.map(() => 1));
+  const c = l.host.connections;
+  assert.ok(order.every((id, i) => c.bytes[c.id.indexOf(id)] === i + 1), 'each entry went to its own connection');
+});
+
+test('arrays that change under the host are read once per entry', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened([{}, {}]));
+  const reads = { ids: 0, sent: 0 };
+  const changing = <T extends number[]>(values: T, counter: 'ids' | 'sent') => new Proxy(values, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) return reads[counter]++ < values.length ? Reflect.get(target, key, receiver) : -5;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  l.host.traffic(changing([...ids], 'ids'), changing([10, 20], 'sent'), [1, 2]);
+  assert.equal(reads, { ids: 2, sent: 2 });
+  assert.is(l.host.metrics().softwareBytes, 33);
+  reads.ids = 0;
+  l.host.close(changing([...ids], 'ids'));
+  assert.is(reads.ids, 2);
+  assert.is(l.host.metrics().connectionsOpen, 0);
+});
+
 test("a policy's mistakes are error events; the host goes on", async () => {
   let mode = 0;
   const policy: OffloadPolicy = {

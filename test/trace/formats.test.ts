@@ -39,6 +39,7 @@ const LAYOUTS: [string, CaptureLayout][] = [
   ['pcapng LE, EPB', { format: 'pcapng' }],
   ['pcapng BE, EPB, ns', { format: 'pcapng', littleEndian: false, nanoseconds: true }],
   ['pcapng, 2^-20 s resolution', { format: 'pcapng', binaryResolution: 20 }],
+  ['pcapng BE, if_tsoffset and ns', { format: 'pcapng', littleEndian: false, nanoseconds: true, tsOffsetSeconds: 1_600_000_000 }],
   ['pcapng BE, obsolete packet blocks', { format: 'pcapng', littleEndian: false, block: 'opb' }],
   ['pcapng, simple packet blocks (no timestamps)', { format: 'pcapng', block: 'spb' }],
 ];
@@ -59,6 +60,7 @@ for (const [name, layout] of LAYOUTS) {
     const r = await check(file);
     assert.is(r.w.stats.packets, packets);
     assert.is(r.w.format, layout.format);
+    if (layout.block !== 'spb') assert.ok(Math.abs(r.w.stats.firstMs - (1_700_000_000_000 + 0.3)) < 0.001, `first packet at ${r.w.stats.firstMs}`);
     if (hasTshark) {
       const t = tshark(file);
       assert.is(t.tcpPackets, packets, 'tshark reads every packet as TCP');
