@@ -20,6 +20,7 @@ export {
 export { recordTraffic, checkTraffic, applyTraffic, tick, chooseVictims } from './traffic';
 export { widen } from './buffers';
 export { check } from './check';
+export { setLookupGroup } from './keyindex';
 
 /** Sets the per-kind limits and allocates the I/O window; returns the header address, 0 if out of memory. */
 export function init(maxNeighbors: u32, maxPaths: u32, maxConnections: u32): usize {

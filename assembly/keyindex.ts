@@ -20,8 +20,8 @@
 
 import { allocSized, freeSized } from './alloc';
 import {
-  KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent,
-  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS,
+  KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent, chunk, CHUNK_MASK,
+  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD,
 } from './slab';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -245,3 +245,135 @@ export function indexSweep(kind: u32): void {
 
 /** Slot+1 stored at bucket `i` of the index of `kind` (for check()). */
 export function indexEntry(kind: u32, i: u32): u32 { return load<u32>(bucket(buckets(kind), i)) & SLOT_PART; }
+
+// ---- grouped lookups ---------------------------------------------------------------------------
+// A lookup is a chain of cache misses: bucket, then the object the bucket names. One key at a time
+// the CPU waits for each miss in turn; a group of keys staged level by level (hash every key, read
+// every home bucket, read every candidate object, then compare) puts the group's misses in flight
+// together, the way DPDK's rte_hash bulk lookup does. Only the first tag match of each key is
+// staged; a key whose first candidate is not it (1 in 32 per occupied bucket in its run) falls back
+// to the one-key probe, so results are exactly findPathSlot's and findConnectionSlot's.
+//
+//   G_HOME: [ home bucket index u32 x group ]   G_HASH: [ tag u32 x group ]
+//   G_CAND: [ first candidate's slot+1 u32 x group (0 = no key) ]
+
+/** Keys staged together. Chosen by measurement (BENCHMARKS.md, "Grouped lookups"); 1 = one at a time. */
+export let lookupGroup: u32 = 32;
+export const MAX_GROUP: u32 = 64; // G_* below hold 4 x MAX_GROUP bytes each
+const G_HOME: usize = memory.data(256);
+const G_TAG: usize = memory.data(256);
+const G_CAND: usize = memory.data(256);
+
+/**
+ * Where staged reads leave their sum, so no optimizer can drop a read whose value only warms the
+ * cache. Never read.
+ */
+export let touched: u32 = 0;
+
+/** Sets the group size (1..MAX_GROUP), for benchmarks that compare group sizes in one run. */
+export function setLookupGroup(g: u32): void { lookupGroup = g < 1 ? 1 : g > MAX_GROUP ? MAX_GROUP : g; }
+
+/**
+ * Stage 2 of a group: from each key's home bucket, the first bucket whose tag matches (slot+1 in
+ * G_CAND, 0 if the run ends first); `sink` folds a load of each candidate's field at `off` so the
+ * object's cache line is requested now, with the group's other misses.
+ */
+@inline function firstCandidates(kind: u32, base: usize, n: u32, m: u32, off: usize, shift: u32): u32 {
+  let sink: u32 = 0;
+  for (let j: u32 = 0; j < m; j++) {
+    let i = load<u32>(G_HOME + (<usize>j << 2));
+    let t = load<u32>(G_TAG + (<usize>j << 2));
+    let e: u32 = 0;
+    while (true) {
+      let b = load<u32>(bucket(base, i));
+      if (!b) break;
+      if ((b & ~SLOT_PART) == t) { e = b & SLOT_PART; break; }
+      i = step(i, n);
+    }
+    store<u32>(G_CAND + (<usize>j << 2), e);
+    if (e) sink += load<u32>(chunk(kind, e - 1) + off + (<usize>((e - 1) & CHUNK_MASK) << shift));
+  }
+  return sink;
+}
+
+/**
+ * Slot+1 of the path of each of `m` (<= MAX_GROUP) keys, into `out` (u32 x m): sources and
+ * destinations are 16-byte addresses at `src` and `dst`, consecutive.
+ */
+export function findPathSlotsGroup(src: usize, dst: usize, m: u32, out: usize): u32 {
+  let base = buckets(KIND_PATH);
+  if (!base) { memory.fill(out, 0, <usize>m << 2); return 0; }
+  let n = countOf(KIND_PATH);
+  for (let j: u32 = 0; j < m; j++) {
+    let h = hashPath(src + (<usize>j << 4), dst + (<usize>j << 4));
+    let i = home(h, n);
+    store<u32>(G_HOME + (<usize>j << 2), i);
+    store<u32>(G_TAG + (<usize>j << 2), tag(h));
+  }
+  let sink: u32 = 0;
+  for (let j: u32 = 0; j < m; j++) sink += load<u32>(bucket(base, load<u32>(G_HOME + (<usize>j << 2))));
+  sink += firstCandidates(KIND_PATH, base, n, m, OFF_SRC, 4);
+  touched += sink;
+  for (let j: u32 = 0; j < m; j++) {
+    let e = load<u32>(G_CAND + (<usize>j << 2));
+    let s = src + (<usize>j << 4);
+    let d = dst + (<usize>j << 4);
+    if (e && !(sameAddress(at128(KIND_PATH, e - 1, OFF_SRC), s) && sameAddress(at128(KIND_PATH, e - 1, OFF_DST), d))) {
+      e = findPathSlot(s, d);
+    }
+    store<u32>(out + (<usize>j << 2), e);
+  }
+  return sink;
+}
+
+/**
+ * Slot+1 of the connection of each of `m` (<= MAX_GROUP) keys, into `out` (u32 x m), in place of
+ * `paths` (slot+1 of each key's path, 0 = no path: no connection). Ports are u32 at `ports`.
+ */
+export function findConnectionSlotsGroup(paths: usize, ports: usize, m: u32): u32 {
+  let base = buckets(KIND_CONNECTION);
+  if (!base) { memory.fill(paths, 0, <usize>m << 2); return 0; }
+  let n = countOf(KIND_CONNECTION);
+  for (let j: u32 = 0; j < m; j++) {
+    let p = load<u32>(paths + (<usize>j << 2));
+    let h = hashConnection(p - 1, load<u32>(ports + (<usize>j << 2)));
+    // A key without a path hashes like any other; its result is forced to 0 below.
+    store<u32>(G_HOME + (<usize>j << 2), home(h, n));
+    store<u32>(G_TAG + (<usize>j << 2), tag(h));
+  }
+  let sink: u32 = 0;
+  for (let j: u32 = 0; j < m; j++) sink += load<u32>(bucket(base, load<u32>(G_HOME + (<usize>j << 2))));
+  sink += firstCandidates(KIND_CONNECTION, base, n, m, OFF_PORTS, 2);
+  touched += sink;
+  for (let j: u32 = 0; j < m; j++) {
+    let p = load<u32>(paths + (<usize>j << 2));
+    let e = load<u32>(G_CAND + (<usize>j << 2));
+    let q = load<u32>(ports + (<usize>j << 2));
+    if (!p) e = 0;
+    else if (e && !(load<u32>(at32(KIND_CONNECTION, e - 1, OFF_PORTS)) == q && parent(KIND_CONNECTION, e - 1) == p - 1)) {
+      e = findConnectionSlot(p - 1, q);
+    }
+    store<u32>(paths + (<usize>j << 2), e);
+  }
+  return sink;
+}
+
+/**
+ * Warms the home buckets of `m` (<= MAX_GROUP) connection keys before a loop that must take them
+ * one at a time (placing a batch: each insert may be the duplicate of one just before it). Path
+ * slots are u32 at `paths`, ports u32 at `ports`. Also warms each path's head, which linking the
+ * new connection writes.
+ */
+export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
+  let base = buckets(KIND_CONNECTION);
+  if (!base) return;
+  let n = countOf(KIND_CONNECTION);
+  let sink: u32 = 0;
+  for (let j: u32 = 0; j < m; j++) {
+    let p = load<u32>(paths + (<usize>j << 2));
+    let h = hashConnection(p, load<u32>(ports + (<usize>j << 2)));
+    sink += load<u32>(bucket(base, home(h, n)));
+    sink += load<u32>(at32(KIND_PATH, p, OFF_HEAD));
+  }
+  touched += sink;
+}

@@ -29,6 +29,7 @@ import {
 } from './slab';
 import {
   findNeighborSlot, findPathSlot, findConnectionSlot, reserveIndex, indexInsert, indexRemove, indexSweep, indexUsed,
+  lookupGroup, findPathSlotsGroup, findConnectionSlotsGroup, touchConnectionHomes,
 } from './keyindex';
 import { reserveInterface, interfaceLink, interfaceUnlink, interfaceHead, interfaceCount } from './interfaces';
 import {
@@ -160,6 +161,9 @@ export function offloadConnection(pathHandle: f64, ports: u32, priority: u8): f6
 //   I/O window, a chunk of n:  [ path handle f64 x n | ports u32 x n | priority u8 x n ]
 //   after placeConnections:    [ new handle f64 x n | ... ]    (each written over its path)
 
+/** Slots (or slot+1) of one group of keys, for grouped lookups (keyindex.ts); MAX_GROUP u32. */
+const GROUP_SLOTS: usize = memory.data(256);
+
 /** High water of the connection slab when the current batch reserved (see unplace). */
 let batchHighWater: u32 = 0;
 
@@ -167,6 +171,29 @@ let batchHighWater: u32 = 0;
 export function validateConnections(n: u32, base: u32): i32 {
   let at = io();
   let portsAt = at + (<usize>n << 3);
+  let g = lookupGroup;
+  if (g > 1) {
+    // In groups (see findConnectionSlotsGroup), reporting the first bad entry as one at a time
+    // would: entries before a bad parent are checked for duplicates first.
+    for (let i: u32 = 0; i < n; i += g) {
+      let m = min(g, n - i);
+      let bad = m;
+      let code: i32 = 0;
+      for (let j: u32 = 0; j < m; j++) {
+        let p = toHandle(load<f64>(at + (<usize>(i + j) << 3)));
+        let e = checkParent(p, KIND_PATH);
+        if (e) { bad = j; code = e; break; }
+        store<u32>(GROUP_SLOTS + (<usize>j << 2), handleSlot(p) + 1);
+      }
+      findConnectionSlotsGroup(GROUP_SLOTS, portsAt + (<usize>i << 2), bad);
+      for (let j: u32 = 0; j < bad; j++) {
+        let dup = load<u32>(GROUP_SLOTS + (<usize>j << 2));
+        if (dup) return fail(E_DUPLICATE, base + i + j, handleOf(KIND_CONNECTION, dup - 1), 0);
+      }
+      if (bad < m) return fail(code, base + i + bad, load<f64>(at + (<usize>(i + bad) << 3)), 0);
+    }
+    return 0;
+  }
   for (let i: u32 = 0; i < n; i++) {
     let pf = load<f64>(at + (<usize>i << 3));
     let p = toHandle(pf);
@@ -202,7 +229,13 @@ export function placeConnections(n: u32, base: u32): i32 {
   let at = io();
   let portsAt = at + (<usize>n << 3);
   let prioAt = at + (<usize>n * 12);
+  let g = lookupGroup;
   for (let i: u32 = 0; i < n; i++) {
+    if (g > 1 && i % g == 0) {
+      let m = min(g, n - i);
+      for (let j: u32 = 0; j < m; j++) store<u32>(GROUP_SLOTS + (<usize>j << 2), handleSlot(toHandle(load<f64>(at + (<usize>(i + j) << 3)))));
+      touchConnectionHomes(GROUP_SLOTS, portsAt + (<usize>i << 2), m);
+    }
     let pathSlot = handleSlot(toHandle(load<f64>(at + (<usize>i << 3))));
     let ports = load<u32>(portsAt + (<usize>i << 2));
     if (findConnectionSlot(pathSlot, ports)) {
@@ -630,6 +663,21 @@ export function findConnections(n: u32): i32 {
   let src = io();
   let dst = src + (<usize>n << 4);
   let ports = dst + (<usize>n << 4);
+  let g = lookupGroup;
+  if (g > 1) {
+    // Results of a group are written after the whole group is read: result j lands on bytes that
+    // belong to keys at or before j.
+    for (let i: u32 = 0; i < n; i += g) {
+      let m = min(g, n - i);
+      findPathSlotsGroup(src + (<usize>i << 4), dst + (<usize>i << 4), m, GROUP_SLOTS);
+      findConnectionSlotsGroup(GROUP_SLOTS, ports + (<usize>i << 2), m);
+      for (let j: u32 = 0; j < m; j++) {
+        let s = load<u32>(GROUP_SLOTS + (<usize>j << 2));
+        store<f64>(src + (<usize>(i + j) << 3), s ? handleOf(KIND_CONNECTION, s - 1) : 0);
+      }
+    }
+    return <i32>n;
+  }
   for (let i: u32 = 0; i < n; i++) {
     let h: f64 = 0;
     let p = findPathSlot(src + (<usize>i << 4), dst + (<usize>i << 4));

@@ -1,7 +1,9 @@
 // `npm run bench`: every workload on the Wasm core and on the reference, in the same process, at
 // 10k, 100k and 1M connections. Prints a table of medians, writes bench/results.json, and rewrites
 // the generated part of BENCHMARKS.md. Options: --sizes 10000,100000 (default all three),
-// --samples N (default 5), --only NAME (workloads whose name contains NAME).
+// --samples N (default 5), --only NAME (workloads whose name contains NAME), --groups 1,8,16 (also
+// time batch lookup with each group size, core only, to compare group sizes in one run). A run
+// with --only or --sizes prints but rewrites nothing unless --write is given.
 import Benchmark from 'benchmark';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +23,8 @@ const arg = (name: string) => {
 const SIZES = (arg('--sizes') ?? '10000,100000,1000000').split(',').map(Number);
 const SAMPLES = Number(arg('--samples') ?? 5);
 const ONLY = arg('--only');
+const GROUPS = (arg('--groups') ?? '').split(',').filter(Boolean).map(Number);
+const WRITE = args.includes('--write') || (!ONLY && !arg('--sizes'));
 const CHURN_OPERATIONS = 1_000_000;
 /** Bytes per connection for the traffic workload: every other connection busy (8 KiB), the rest quiet. */
 const TRAFFIC = Uint32Array.from({ length: 1_000_000 }, (_, i) => (i % 2 ? 8192 : 10));
@@ -32,6 +36,8 @@ interface Workload {
   name: string;
   /** Run at this size only. */
   onlyAt?: number;
+  /** Measure the core only (variants of a core workload). */
+  coreOnly?: boolean;
   /** Objects the workload handles per run, for per-object costs. */
   objects: (k: Keys) => number;
   /** Untimed: a table in the state the workload starts from. */
@@ -167,6 +173,24 @@ const WORKLOADS: Workload[] = [
   },
 ];
 
+/** Batch lookup with a chosen group size (keyindex.ts's lookupGroup), core only. */
+for (const g of GROUPS) {
+  WORKLOADS.push({
+    name: `lookup every connection, batch, group ${g}`,
+    coreOnly: true,
+    objects: (k) => k.shape.connections,
+    setup: (impl, k) => {
+      const s = built(impl, k);
+      (s.t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
+      return s;
+    },
+    run: (s, k) => {
+      const found = s.t.findConnections({ sources: k.sources, destinations: k.destinations, localPorts: k.localPorts, remotePorts: k.remotePorts });
+      if (found[found.length - 1] !== s.built!.connections[found.length - 1]) throw new Error('lookup found the wrong connection');
+    },
+  });
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -208,13 +232,21 @@ function memory(k: Keys): { core: number; reference: number } {
   return { core: coreBytes / k.shape.connections, reference: (after - before) / k.shape.connections };
 }
 
-/** The floor at a table's memory size: ns per random u32 read and per sequential u32 read in Wasm. */
-async function floor(bytes: number): Promise<{ probe: number; scan: number }> {
+/**
+ * The floor at a table's memory size, in Wasm: ns per independent random u32 read (the CPU overlaps
+ * their misses: the throughput floor), per dependent random read (each address from the previous
+ * read: the latency floor) and per sequential u32 read.
+ */
+async function floor(bytes: number): Promise<{ probe: number; chain: number; scan: number }> {
   const wasm = readFileSync(new URL('../build/floor.wasm', import.meta.url));
   // asc applies asconfig.json here too, so the floor module imports its memory like the core.
   const { instance } = await WebAssembly.instantiate(wasm, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
-  const f = instance.exports as { buffer(b: number): number; scan(p: number, b: number): number; probe(p: number, b: number, n: number, s: number): number };
+  const f = instance.exports as {
+    buffer(b: number): number; scan(p: number, b: number): number; probe(p: number, b: number, n: number, s: number): number;
+    fill(p: number, b: number, s: number): void; chain(p: number, b: number, n: number): number;
+  };
   const base = f.buffer(bytes);
+  f.fill(base, bytes, 12345);
   const n = 4_000_000;
   const time = (fn: () => void) => {
     const xs: number[] = [];
@@ -225,7 +257,8 @@ async function floor(bytes: number): Promise<{ probe: number; scan: number }> {
     }
     return median(xs);
   };
-  return { probe: time(() => f.probe(base, bytes, n, 12345)) / n, scan: time(() => f.scan(base, bytes)) / (bytes / 4) };
+  const m = 1_000_000;
+  return { probe: time(() => f.probe(base, bytes, n, 12345)) / n, chain: time(() => f.chain(base, bytes, m)) / m, scan: time(() => f.scan(base, bytes)) / (bytes / 4) };
 }
 
 interface Row {
@@ -239,11 +272,12 @@ interface Row {
   speedup: number;
   coreNsPerObject: number;
   floorMultiple: number;
+  chainMultiple: number;
 }
 
 const rows: Row[] = [];
 const memoryRows: { size: number; coreBytesPerConnection: number; referenceBytesPerConnection: number; ratio: number }[] = [];
-const floors: { size: number; bytes: number; probeNs: number; scanNs: number }[] = [];
+const floors: { size: number; bytes: number; probeNs: number; chainNs: number; scanNs: number }[] = [];
 const started = Date.now();
 
 for (const size of SIZES) {
@@ -251,13 +285,13 @@ for (const size of SIZES) {
   const m = memory(k);
   memoryRows.push({ size, coreBytesPerConnection: m.core, referenceBytesPerConnection: m.reference, ratio: m.reference / m.core });
   const fl = await floor(Math.round(m.core * size));
-  floors.push({ size, bytes: Math.round(m.core * size), probeNs: fl.probe, scanNs: fl.scan });
+  floors.push({ size, bytes: Math.round(m.core * size), probeNs: fl.probe, chainNs: fl.chain, scanNs: fl.scan });
   console.log(`\n${size.toLocaleString('en-US')} connections: core ${m.core.toFixed(1)} B/connection (linear memory, all in), ` +
-    `reference ${m.reference.toFixed(0)} B/connection (heap); floor ${fl.probe.toFixed(2)} ns/random read, ${fl.scan.toFixed(3)} ns/sequential read`);
+    `reference ${m.reference.toFixed(0)} B/connection (heap); floor ${fl.probe.toFixed(2)} ns/random read, ${fl.chain.toFixed(2)} ns/dependent read, ${fl.scan.toFixed(3)} ns/sequential read`);
   for (const w of WORKLOADS) {
     if ((ONLY && !w.name.includes(ONLY)) || (w.onlyAt && w.onlyAt !== size)) continue;
     const core = measure(w, 'core', k);
-    const reference = measure(w, 'reference', k);
+    const reference = w.coreOnly ? NaN : measure(w, 'reference', k);
     const objects = w.objects(k);
     const row: Row = {
       size, workload: w.name, objects,
@@ -266,13 +300,18 @@ for (const size of SIZES) {
       speedup: reference / core,
       coreNsPerObject: (core * 1e9) / objects,
       floorMultiple: (core * 1e9) / objects / fl.probe,
+      chainMultiple: (core * 1e9) / objects / fl.chain,
     };
     rows.push(row);
     console.log(`  ${w.name.padEnd(54)} core ${row.coreMs.toFixed(2).padStart(9)} ms  reference ${row.referenceMs.toFixed(2).padStart(9)} ms  ` +
-      `${row.speedup.toFixed(1).padStart(5)}x  ${row.coreNsPerObject.toFixed(1).padStart(7)} ns/object = ${row.floorMultiple.toFixed(1)} random reads`);
+      `${row.speedup.toFixed(1).padStart(5)}x  ${row.coreNsPerObject.toFixed(1).padStart(7)} ns/object = ${row.floorMultiple.toFixed(1)} random reads = ${row.chainMultiple.toFixed(2)} dependent reads`);
   }
 }
 
+if (!WRITE) {
+  console.log('\npartial run (--only or --sizes): nothing rewritten; add --write to rewrite results');
+  process.exit(0);
+}
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version, date: new Date().toISOString().slice(0, 10), command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
@@ -286,17 +325,17 @@ const table = [
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.date}; \`${machine.command}\` (${machine.seconds} s). ` +
     `Medians of ${SAMPLES}+ benchmark.js samples; core and reference measured in the same process.`,
   '',
-  '| connections | workload | core ms | reference ms | core/reference speed | core objects/s | core ns/object | × random read |',
-  '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.size.toLocaleString('en-US')} | ${r.workload} | ${fmt(r.coreMs, 2)} | ${fmt(r.referenceMs, 2)} | **${fmt(r.speedup)}×** | ${fmt(r.coreOpsPerSecond, 0)} | ${fmt(r.coreNsPerObject)} | ${fmt(r.floorMultiple)} |`),
+  '| connections | workload | core ms | reference ms | core/reference speed | core objects/s | core ns/object | × random read | × dependent read |',
+  '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.size.toLocaleString('en-US')} | ${r.workload} | ${fmt(r.coreMs, 2)} | ${fmt(r.referenceMs, 2)} | **${fmt(r.speedup)}×** | ${fmt(r.coreOpsPerSecond, 0)} | ${fmt(r.coreNsPerObject)} | ${fmt(r.floorMultiple)} | ${fmt(r.chainMultiple, 2)} |`),
   '',
   '| connections | core linear memory per connection (all in) | reference heap per connection | reference/core |',
   '| ---: | ---: | ---: | ---: |',
   ...memoryRows.map((m) => `| ${m.size.toLocaleString('en-US')} | ${fmt(m.coreBytesPerConnection)} B | ${fmt(m.referenceBytesPerConnection, 0)} B | ${fmt(m.ratio)}× |`),
   '',
-  '| connections | buffer (table size) | floor: random u32 read | floor: sequential u32 read |',
-  '| ---: | ---: | ---: | ---: |',
-  ...floors.map((f) => `| ${f.size.toLocaleString('en-US')} | ${fmt(f.bytes / 2 ** 20)} MiB | ${fmt(f.probeNs, 2)} ns | ${fmt(f.scanNs, 3)} ns |`),
+  '| connections | buffer (table size) | floor: random u32 read | floor: dependent random read | floor: sequential u32 read |',
+  '| ---: | ---: | ---: | ---: | ---: |',
+  ...floors.map((f) => `| ${f.size.toLocaleString('en-US')} | ${fmt(f.bytes / 2 ** 20)} MiB | ${fmt(f.probeNs, 2)} ns | ${fmt(f.chainNs, 2)} ns | ${fmt(f.scanNs, 3)} ns |`),
 ].join('\n');
 const path = new URL('../BENCHMARKS.md', import.meta.url);
 const doc = readFileSync(path, 'utf8');

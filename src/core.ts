@@ -36,6 +36,8 @@ export interface CoreExports {
   findPath(): number;
   findConnection(ports: number): number;
   findConnections(n: number): number;
+  /** Keys a batch lookup stages together (1 = one at a time); for benchmarks. */
+  setLookupGroup(g: number): void;
   kindOf(h: number): number;
   stateOf(h: number): number;
   statusOf(h: number): number;

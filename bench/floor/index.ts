@@ -29,3 +29,26 @@ export function probe(base: usize, bytes: u32, n: u32, seed: u32): u32 {
   }
   return sum;
 }
+
+/** Fills the buffer with xorshift values, which chain() reads as the next address. */
+export function fill(base: usize, bytes: u32, seed: u32): void {
+  let x = seed | 1;
+  for (let p = base, end = base + bytes; p < end; p += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    store<u32>(p, x);
+  }
+}
+
+/**
+ * Reads `n` u32 where each address comes from the previous read (a dependent chain: no two misses
+ * overlap, the latency floor). The step count is mixed in so the walk never falls into a short
+ * cycle that would stay in cache. Returns where it ended so the reads are not optimized out.
+ */
+export function chain(base: usize, bytes: u32, n: u32): u32 {
+  let words = bytes >>> 2;
+  let i: u32 = 0;
+  for (let k: u32 = 0; k < n; k++) i = (load<u32>(base + (<usize>i << 2)) ^ (k * 0x9e3779b9)) % words;
+  return i;
+}
