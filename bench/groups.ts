@@ -10,8 +10,7 @@ const size = Number(process.argv[2] ?? 1_000_000);
 const groups = (process.argv[3] ?? '1,4,8,16,32').split(',').map(Number);
 const rounds = Number(process.argv[4] ?? 5);
 const k = keys(size);
-const setGroup = (t: OffloadTable, g: number) =>
-  (t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
+const setGroup = (t: OffloadTable, g: number) => (t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ns = (t0: bigint) => Number(process.hrtime.bigint() - t0) / size;
 

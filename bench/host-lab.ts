@@ -10,8 +10,17 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
-  HostStack, SimulatedTarget, OffloadTable, loadPolicy, seededRandom,
-  type OffloadTarget, type TargetEvents, type InitiateBlock, type TerminateBlock, type BlockStatus, type TerminateResult,
+  HostStack,
+  SimulatedTarget,
+  OffloadTable,
+  loadPolicy,
+  seededRandom,
+  type OffloadTarget,
+  type TargetEvents,
+  type InitiateBlock,
+  type TerminateBlock,
+  type BlockStatus,
+  type TerminateResult,
   type OffloadPolicy,
 } from '../src/index.js';
 import { HandleIndex } from '../src/target/handle-index.js';
@@ -48,38 +57,68 @@ class NullTarget implements OffloadTarget {
     const out = blocks.map((b) => {
       if (b.kind === 3) {
         const row = this.free.pop() ?? this.next++;
-        if (row >= this.una.length) for (const k of ['una', 'rcv', 'sent', 'received'] as const) { const a = new Float64Array(row * 2); a.set(this[k]); this[k] = a; }
+        if (row >= this.una.length)
+          for (const k of ['una', 'rcv', 'sent', 'received'] as const) {
+            const a = new Float64Array(row * 2);
+            a.set(this[k]);
+            this[k] = a;
+          }
         this.rows.set(b.handle, row);
-        this.una[row] = b.tcp.sndUna; this.rcv[row] = b.tcp.rcvNxt; this.sent[row] = 0; this.received[row] = 0;
+        this.una[row] = b.tcp.sndUna;
+        this.rcv[row] = b.tcp.rcvNxt;
+        this.sent[row] = 0;
+        this.received[row] = 0;
       }
       return { handle: b.handle, ok: true };
     });
     return Promise.resolve(out);
   }
   terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
-    return Promise.resolve(blocks.map((b) => {
-      const row = this.rows.get(b.handle);
-      if (row < 0) return { handle: b.handle, ok: true };
-      this.rows.delete(b.handle);
-      this.free.push(row);
-      const una = this.una[row]! + this.sent[row]!;
-      const rcv = this.rcv[row]!;
-      const received = this.received[row]!;
-      return {
-        handle: b.handle, ok: true,
-        delegated: { sndUna: una, sndNxt: una, rcvNxt: rcv + received, sndWnd: 65535, cWnd: 14600, ssThresh: 65535, sRtt: 0, rttVar: 0, timers: { retransmit: null, keepalive: null, delayedAck: null } },
-        received: received ? [{ seq: rcv, length: received }] : [],
-        unacknowledged: [],
-      };
-    }));
+    return Promise.resolve(
+      blocks.map((b) => {
+        const row = this.rows.get(b.handle);
+        if (row < 0) return { handle: b.handle, ok: true };
+        this.rows.delete(b.handle);
+        this.free.push(row);
+        const una = this.una[row]! + this.sent[row]!;
+        const rcv = this.rcv[row]!;
+        const received = this.received[row]!;
+        return {
+          handle: b.handle,
+          ok: true,
+          delegated: {
+            sndUna: una,
+            sndNxt: una,
+            rcvNxt: rcv + received,
+            sndWnd: 65535,
+            cWnd: 14600,
+            ssThresh: 65535,
+            sRtt: 0,
+            rttVar: 0,
+            timers: { retransmit: null, keepalive: null, delayedAck: null },
+          },
+          received: received ? [{ seq: rcv, length: received }] : [],
+          unacknowledged: [],
+        };
+      }),
+    );
   }
-  update() { return Promise.resolve([]); }
-  query() { return Promise.resolve([]); }
-  invalidate() { return Promise.resolve([]); }
+  update() {
+    return Promise.resolve([]);
+  }
+  query() {
+    return Promise.resolve([]);
+  }
+  invalidate() {
+    return Promise.resolve([]);
+  }
   trafficBatch(handles: ArrayLike<number>, sent: ArrayLike<number>, received?: ArrayLike<number>): void {
     for (let i = 0; i < handles.length; i++) {
       const row = this.rows.get(handles[i]!);
-      if (row >= 0) { this.sent[row]! += sent[i]!; this.received[row]! += received?.[i] ?? 0; }
+      if (row >= 0) {
+        this.sent[row]! += sent[i]!;
+        this.received[row]! += received?.[i] ?? 0;
+      }
     }
   }
 }
@@ -122,12 +161,19 @@ function instrument(object: object, stats: { ms: number; calls: number; by?: Map
 
 /** The busiest methods of an instrumented object, for --profile. */
 function busiest(stats: { by?: Map<string, { ms: number; calls: number }> }): string {
-  return [...(stats.by ?? [])].filter(([, s]) => s.calls).sort((a, b) => b[1].ms - a[1].ms).slice(0, 6)
-    .map(([name, s]) => `${name} ${s.ms.toFixed(0)} ms / ${s.calls.toLocaleString()}`).join(', ');
+  return [...(stats.by ?? [])]
+    .filter(([, s]) => s.calls)
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 6)
+    .map(([name, s]) => `${name} ${s.ms.toFixed(0)} ms / ${s.calls.toLocaleString()}`)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
-  const cdf = readFileSync(new URL('../scenarios/websearch.cdf', import.meta.url), 'utf8').trim().split(/\n/).map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const cdf = readFileSync(new URL('../scenarios/websearch.cdf', import.meta.url), 'utf8')
+    .trim()
+    .split(/\n/)
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const random = seededRandom(SEED);
   const ticks = Math.round((SECONDS * 1000) / TICK);
   // The workload, generated up front (not timed): arrival tick, size, rate; ids dense.
@@ -145,14 +191,20 @@ async function main(): Promise<void> {
   const workMs = performance.now() - tWork;
 
   const table = await OffloadTable.create();
-  const target: OffloadTarget = TARGET === 'simulated' ? new SimulatedTarget({ capacity: CAPACITY, latencyMs: { min: 1, max: 20 }, seed: SEED }) : new NullTarget();
+  const target: OffloadTarget =
+    TARGET === 'simulated' ? new SimulatedTarget({ capacity: CAPACITY, latencyMs: { min: 1, max: 20 }, seed: SEED }) : new NullTarget();
   const inner = POLICY.startsWith('.') || POLICY.startsWith('/') ? await loadPolicy(POLICY) : await loadPolicy(POLICY);
   const policyStats = { ms: 0, calls: 0 };
   const policy: OffloadPolicy = {
     name: inner.name,
     tick(ctx) {
       const t0 = performance.now();
-      try { return inner.tick(ctx); } finally { policyStats.ms += performance.now() - t0; policyStats.calls++; }
+      try {
+        return inner.tick(ctx);
+      } finally {
+        policyStats.ms += performance.now() - t0;
+        policyStats.calls++;
+      }
     },
   };
   const host = await HostStack.create({ target, table, policy: { offload: policy, lowActivity: false } });
@@ -164,13 +216,22 @@ async function main(): Promise<void> {
     instrument(target, tgt, ['initiate', 'terminate', 'traffic', 'trafficBatch', 'advance']);
   }
   const errors: string[] = [];
-  host.on('error', (e) => { if (errors.length < 5) errors.push(e.message); });
+  host.on('error', (e) => {
+    if (errors.length < 5) errors.push(e.message);
+  });
 
   // Opened columns: 100 neighbors x 250 paths; ports unique per connection.
   const cap = 8192;
   const opened = {
-    count: 0, id: new Uint32Array(cap), ifIndex: new Uint32Array(cap), nextHop: new Uint8Array(16 * cap), source: new Uint8Array(16 * cap),
-    destination: new Uint8Array(16 * cap), localPort: new Uint16Array(cap), remotePort: new Uint16Array(cap), priority: new Uint8Array(cap),
+    count: 0,
+    id: new Uint32Array(cap),
+    ifIndex: new Uint32Array(cap),
+    nextHop: new Uint8Array(16 * cap),
+    source: new Uint8Array(16 * cap),
+    destination: new Uint8Array(16 * cap),
+    localPort: new Uint16Array(cap),
+    remotePort: new Uint16Array(cap),
+    priority: new Uint8Array(cap),
   };
   const hostId = new Float64Array(CONNECTIONS);
   const alive = new Uint32Array(CONNECTIONS);
@@ -251,9 +312,13 @@ async function main(): Promise<void> {
   const m = host.metrics();
   const hostMs = time.open + time.traffic + time.close + time.tick + time.settle - core.ms - tgt.ms - policyStats.ms;
   const row = (what: string, ms: number) => `| ${what.padEnd(44)} | ${ms.toFixed(0).padStart(7)} | ${((100 * ms) / wall).toFixed(1).padStart(5)}% |`;
-  console.log(`host-lab: ${CONNECTIONS.toLocaleString()} connections, ${SECONDS} s at ${TICK} ms ticks, capacity ${CAPACITY.toLocaleString()}, policy ${policy.name}, target ${TARGET}`);
+  console.log(
+    `host-lab: ${CONNECTIONS.toLocaleString()} connections, ${SECONDS} s at ${TICK} ms ticks, capacity ${CAPACITY.toLocaleString()}, policy ${policy.name}, target ${TARGET}`,
+  );
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`);
-  console.log(`wall ${(wall / 1000).toFixed(2)} s: ${Math.round(CONNECTIONS / (wall / 1000)).toLocaleString()} connections/s (workload generation ${workMs.toFixed(0)} ms, untimed); ${entries.toLocaleString()} traffic entries`);
+  console.log(
+    `wall ${(wall / 1000).toFixed(2)} s: ${Math.round(CONNECTIONS / (wall / 1000)).toLocaleString()} connections/s (workload generation ${workMs.toFixed(0)} ms, untimed); ${entries.toLocaleString()} traffic entries`,
+  );
   console.log('| where | ms | share |\n| --- | ---: | ---: |');
   console.log(row('open', time.open));
   console.log(row('traffic', time.traffic));
@@ -265,8 +330,12 @@ async function main(): Promise<void> {
   console.log(row(`  of which the policy (${policyStats.calls} ticks)`, policyStats.ms));
   if (PROFILE) console.log(row('  the host engine itself (the rest)', hostMs));
   console.log(row('the benchmark workload loop', time.workload));
-  console.log(`offload ratio ${(m.offloadedBytes / (m.offloadedBytes + m.softwareBytes)).toFixed(3)}, initiates ${m.initiates.toLocaleString()}, terminations ${m.terminations.toLocaleString()}, wasted ${m.wastedOffloads.toLocaleString()}, time to offload p50 ${m.timeToOffloadMs.p50} ms p99 ${m.timeToOffloadMs.p99} ms, peak ${m.peakOccupied.toLocaleString()}`);
-  console.log(`conservation: ${m.offloadedBytes + m.softwareBytes === passed ? "ok" : `BROKEN (${m.offloadedBytes + m.softwareBytes} vs ${passed})`} (${passed.toLocaleString()} of the workload's ${totalBytes.toLocaleString()} bytes moved in the run); nothing lost: ${m.nothingLost.failures === 0 ? `ok (${m.nothingLost.checked.toLocaleString()} checked)` : m.nothingLost.firstFailures[0]}`);
+  console.log(
+    `offload ratio ${(m.offloadedBytes / (m.offloadedBytes + m.softwareBytes)).toFixed(3)}, initiates ${m.initiates.toLocaleString()}, terminations ${m.terminations.toLocaleString()}, wasted ${m.wastedOffloads.toLocaleString()}, time to offload p50 ${m.timeToOffloadMs.p50} ms p99 ${m.timeToOffloadMs.p99} ms, peak ${m.peakOccupied.toLocaleString()}`,
+  );
+  console.log(
+    `conservation: ${m.offloadedBytes + m.softwareBytes === passed ? 'ok' : `BROKEN (${m.offloadedBytes + m.softwareBytes} vs ${passed})`} (${passed.toLocaleString()} of the workload's ${totalBytes.toLocaleString()} bytes moved in the run); nothing lost: ${m.nothingLost.failures === 0 ? `ok (${m.nothingLost.checked.toLocaleString()} checked)` : m.nothingLost.firstFailures[0]}`,
+  );
   if (PROFILE) console.log(`table: ${busiest(core)}\ntarget: ${busiest(tgt)}`);
   if (errors.length) console.log('errors:', errors);
 }

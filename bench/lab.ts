@@ -87,8 +87,12 @@ leave();
 const wall = performance.now() - started;
 const total = Object.values(self).reduce((a, b) => a + b, 0);
 const row = (k: string) => `| ${k} | ${(self[k]! / 1000).toFixed(2)} s | ${((100 * self[k]!) / total).toFixed(0)}% |`;
-console.log(`${scenario.name}: policy ${policyName}, capacity ${r.capacity.toLocaleString('en-US')}, ${r.connections.toLocaleString('en-US')} connections, ${(r.durationMs / 1000).toFixed(0)} s simulated`);
+console.log(
+  `${scenario.name}: policy ${policyName}, capacity ${r.capacity.toLocaleString('en-US')}, ${r.connections.toLocaleString('en-US')} connections, ${(r.durationMs / 1000).toFixed(0)} s simulated`,
+);
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}, node ${process.version}`);
-console.log(`wall ${(wall / 1000).toFixed(2)} s (wrappers included), ${Math.round(r.connections / (wall / 1000)).toLocaleString('en-US')} connection arrivals per second; offload ratio ${(100 * r.offloadRatio).toFixed(1)}%, ${(100 * r.oracleRatio).toFixed(1)}% of the oracle; check ${r.check}, nothing lost ${r.nothingLost}, conserved ${r.conserved}`);
+console.log(
+  `wall ${(wall / 1000).toFixed(2)} s (wrappers included), ${Math.round(r.connections / (wall / 1000)).toLocaleString('en-US')} connection arrivals per second; offload ratio ${(100 * r.offloadRatio).toFixed(1)}%, ${(100 * r.oracleRatio).toFixed(1)}% of the oracle; check ${r.check}, nothing lost ${r.nothingLost}, conserved ${r.conserved}`,
+);
 console.log('\n| part | self time | share |\n| --- | --- | --- |');
 for (const k of ['workload', 'oracle', 'core', 'target', 'host']) console.log(row(k));

@@ -242,8 +242,11 @@ async function floor(bytes: number): Promise<{ probe: number; chain: number; sca
   // asc applies asconfig.json here too, so the floor module imports its memory like the core.
   const { instance } = await WebAssembly.instantiate(wasm, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
   const f = instance.exports as {
-    buffer(b: number): number; scan(p: number, b: number): number; probe(p: number, b: number, n: number, s: number): number;
-    fill(p: number, b: number, s: number): void; chain(p: number, b: number, n: number): number;
+    buffer(b: number): number;
+    scan(p: number, b: number): number;
+    probe(p: number, b: number, n: number, s: number): number;
+    fill(p: number, b: number, s: number): void;
+    chain(p: number, b: number, n: number): number;
   };
   const base = f.buffer(bytes);
   f.fill(base, bytes, 12345);
@@ -258,7 +261,11 @@ async function floor(bytes: number): Promise<{ probe: number; chain: number; sca
     return median(xs);
   };
   const m = 1_000_000;
-  return { probe: time(() => f.probe(base, bytes, n, 12345)) / n, chain: time(() => f.chain(base, bytes, m)) / m, scan: time(() => f.scan(base, bytes)) / (bytes / 4) };
+  return {
+    probe: time(() => f.probe(base, bytes, n, 12345)) / n,
+    chain: time(() => f.chain(base, bytes, m)) / m,
+    scan: time(() => f.scan(base, bytes)) / (bytes / 4),
+  };
 }
 
 interface Row {
@@ -286,25 +293,33 @@ for (const size of SIZES) {
   memoryRows.push({ size, coreBytesPerConnection: m.core, referenceBytesPerConnection: m.reference, ratio: m.reference / m.core });
   const fl = await floor(Math.round(m.core * size));
   floors.push({ size, bytes: Math.round(m.core * size), probeNs: fl.probe, chainNs: fl.chain, scanNs: fl.scan });
-  console.log(`\n${size.toLocaleString('en-US')} connections: core ${m.core.toFixed(1)} B/connection (linear memory, all in), ` +
-    `reference ${m.reference.toFixed(0)} B/connection (heap); floor ${fl.probe.toFixed(2)} ns/random read, ${fl.chain.toFixed(2)} ns/dependent read, ${fl.scan.toFixed(3)} ns/sequential read`);
+  console.log(
+    `\n${size.toLocaleString('en-US')} connections: core ${m.core.toFixed(1)} B/connection (linear memory, all in), ` +
+      `reference ${m.reference.toFixed(0)} B/connection (heap); floor ${fl.probe.toFixed(2)} ns/random read, ${fl.chain.toFixed(2)} ns/dependent read, ${fl.scan.toFixed(3)} ns/sequential read`,
+  );
   for (const w of WORKLOADS) {
     if ((ONLY && !w.name.includes(ONLY)) || (w.onlyAt && w.onlyAt !== size)) continue;
     const core = measure(w, 'core', k);
     const reference = w.coreOnly ? NaN : measure(w, 'reference', k);
     const objects = w.objects(k);
     const row: Row = {
-      size, workload: w.name, objects,
-      coreMs: core * 1e3, referenceMs: reference * 1e3,
-      coreOpsPerSecond: objects / core, referenceOpsPerSecond: objects / reference,
+      size,
+      workload: w.name,
+      objects,
+      coreMs: core * 1e3,
+      referenceMs: reference * 1e3,
+      coreOpsPerSecond: objects / core,
+      referenceOpsPerSecond: objects / reference,
       speedup: reference / core,
       coreNsPerObject: (core * 1e9) / objects,
       floorMultiple: (core * 1e9) / objects / fl.probe,
       chainMultiple: (core * 1e9) / objects / fl.chain,
     };
     rows.push(row);
-    console.log(`  ${w.name.padEnd(54)} core ${row.coreMs.toFixed(2).padStart(9)} ms  reference ${row.referenceMs.toFixed(2).padStart(9)} ms  ` +
-      `${row.speedup.toFixed(1).padStart(5)}x  ${row.coreNsPerObject.toFixed(1).padStart(7)} ns/object = ${row.floorMultiple.toFixed(1)} random reads = ${row.chainMultiple.toFixed(2)} dependent reads`);
+    console.log(
+      `  ${w.name.padEnd(54)} core ${row.coreMs.toFixed(2).padStart(9)} ms  reference ${row.referenceMs.toFixed(2).padStart(9)} ms  ` +
+        `${row.speedup.toFixed(1).padStart(5)}x  ${row.coreNsPerObject.toFixed(1).padStart(7)} ns/object = ${row.floorMultiple.toFixed(1)} random reads = ${row.chainMultiple.toFixed(2)} dependent reads`,
+    );
   }
 }
 
@@ -313,8 +328,12 @@ if (!WRITE) {
   process.exit(0);
 }
 const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version, date: new Date().toISOString().slice(0, 10), command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString().slice(0, 10),
+  command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
   seconds: Math.round((Date.now() - started) / 1000),
 };
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ machine, memory: memoryRows, floor: floors, rows }, null, 2) + '\n');
@@ -327,15 +346,22 @@ const table = [
   '',
   '| connections | workload | core ms | reference ms | core/reference speed | core objects/s | core ns/object | × random read | × dependent read |',
   '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.size.toLocaleString('en-US')} | ${r.workload} | ${fmt(r.coreMs, 2)} | ${fmt(r.referenceMs, 2)} | **${fmt(r.speedup)}×** | ${fmt(r.coreOpsPerSecond, 0)} | ${fmt(r.coreNsPerObject)} | ${fmt(r.floorMultiple)} | ${fmt(r.chainMultiple, 2)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.size.toLocaleString('en-US')} | ${r.workload} | ${fmt(r.coreMs, 2)} | ${fmt(r.referenceMs, 2)} | **${fmt(r.speedup)}×** | ${fmt(r.coreOpsPerSecond, 0)} | ${fmt(r.coreNsPerObject)} | ${fmt(r.floorMultiple)} | ${fmt(r.chainMultiple, 2)} |`,
+  ),
   '',
   '| connections | core linear memory per connection (all in) | reference heap per connection | reference/core |',
   '| ---: | ---: | ---: | ---: |',
-  ...memoryRows.map((m) => `| ${m.size.toLocaleString('en-US')} | ${fmt(m.coreBytesPerConnection)} B | ${fmt(m.referenceBytesPerConnection, 0)} B | ${fmt(m.ratio)}× |`),
+  ...memoryRows.map(
+    (m) => `| ${m.size.toLocaleString('en-US')} | ${fmt(m.coreBytesPerConnection)} B | ${fmt(m.referenceBytesPerConnection, 0)} B | ${fmt(m.ratio)}× |`,
+  ),
   '',
   '| connections | buffer (table size) | floor: random u32 read | floor: dependent random read | floor: sequential u32 read |',
   '| ---: | ---: | ---: | ---: | ---: |',
-  ...floors.map((f) => `| ${f.size.toLocaleString('en-US')} | ${fmt(f.bytes / 2 ** 20)} MiB | ${fmt(f.probeNs, 2)} ns | ${fmt(f.chainNs, 2)} ns | ${fmt(f.scanNs, 3)} ns |`),
+  ...floors.map(
+    (f) => `| ${f.size.toLocaleString('en-US')} | ${fmt(f.bytes / 2 ** 20)} MiB | ${fmt(f.probeNs, 2)} ns | ${fmt(f.chainNs, 2)} ns | ${fmt(f.scanNs, 3)} ns |`,
+  ),
 ].join('\n');
 const path = new URL('../BENCHMARKS.md', import.meta.url);
 const doc = readFileSync(path, 'utf8');

@@ -18,7 +18,9 @@ const arg = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const tty = process.stderr.isTTY;
-const progress = (text: string) => { if (tty) process.stderr.write(`\r\x1b[K${text}`); };
+const progress = (text: string) => {
+  if (tty) process.stderr.write(`\r\x1b[K${text}`);
+};
 const ms = (from: number) => performance.now() - from;
 
 interface Row {
@@ -71,7 +73,12 @@ function one(connections: number, toCap: boolean): Row {
     local[i] = localPort(c);
     expect[i] = all[c]!; // batches are offloaded in order into fresh slots: handle order = build order
   }
-  const keys = { sources: encodeAddresses(sources), destinations: encodeAddresses(destinations), localPorts: local, remotePorts: new Uint16Array(sample).fill(443) };
+  const keys = {
+    sources: encodeAddresses(sources),
+    destinations: encodeAddresses(destinations),
+    localPorts: local,
+    remotePorts: new Uint16Array(sample).fill(443),
+  };
   at = performance.now();
   const found = t.findConnections(keys);
   const lookupNs = (ms(at) * 1e6) / sample;
@@ -112,9 +119,18 @@ function one(connections: number, toCap: boolean): Row {
   t.check();
   progress('');
   return {
-    connections, buildMs, checkMs, trafficTickMs, tickMs, lookupNs, terminateMs, completeMs,
-    bytesPerConnection: linearBytes / connections, linearBytes,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, ...(refused ? { refused } : {}),
+    connections,
+    buildMs,
+    checkMs,
+    trafficTickMs,
+    tickMs,
+    lookupNs,
+    terminateMs,
+    completeMs,
+    bytesPerConnection: linearBytes / connections,
+    linearBytes,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(refused ? { refused } : {}),
   };
 }
 
@@ -128,9 +144,16 @@ if (arg('--one')) {
   if (args.includes('--to-cap')) runs.push([sizes[sizes.length - 1]!, true]);
   for (const [n, toCap] of runs) {
     console.error(`scale: ${n.toLocaleString('en-US')} connections${toCap ? ', then to the 4 GiB cap' : ''} ...`);
-    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', new URL(import.meta.url).pathname, '--one', String(n), ...(toCap ? ['--to-cap'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=8192', '--import', 'tsx', new URL(import.meta.url).pathname, '--one', String(n), ...(toCap ? ['--to-cap'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+    );
     if (r.status !== 0) {
-      rows.push({ connections: n, error: `the process ended with ${r.signal ?? `exit ${r.status}`} (free memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB total)` });
+      rows.push({
+        connections: n,
+        error: `the process ended with ${r.signal ?? `exit ${r.status}`} (free memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB total)`,
+      });
       continue;
     }
     rows.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
@@ -143,8 +166,13 @@ if (arg('--one')) {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    if ('error' in r) { lines.push(`| ${f(r.connections)} | ${r.error} | | | | | | | | |`); continue; }
-    lines.push(`| ${f(r.connections)}${r.refused ? ` → cap: ${r.refused}` : ''} | ${f(r.buildMs / 1000, 1)} s | ${f(r.checkMs)} ms | ${f(r.trafficTickMs)} ms | ${f(r.tickMs)} ms | ${f(r.lookupNs)} ns each | ${f(r.terminateMs)} ms | ${f(r.completeMs)} ms | ${f(r.bytesPerConnection, 1)} B | ${f(r.peakRssBytes / 2 ** 30, 2)} GiB |`);
+    if ('error' in r) {
+      lines.push(`| ${f(r.connections)} | ${r.error} | | | | | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${f(r.connections)}${r.refused ? ` → cap: ${r.refused}` : ''} | ${f(r.buildMs / 1000, 1)} s | ${f(r.checkMs)} ms | ${f(r.trafficTickMs)} ms | ${f(r.tickMs)} ms | ${f(r.lookupNs)} ns each | ${f(r.terminateMs)} ms | ${f(r.completeMs)} ms | ${f(r.bytesPerConnection, 1)} B | ${f(r.peakRssBytes / 2 ** 30, 2)} GiB |`,
+    );
   }
   const table = lines.join('\n');
   console.log(table);

@@ -15,8 +15,15 @@ const TICK_MS = 100;
 const target = new SimulatedTarget({ capacity: 1 << 30, latencyMs: { min: 1, max: 20 }, seed: 3, deliverProbability: 0.5 });
 let delivered = 0;
 const events: TargetEvents = {
-  uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {},
-  delivered(_h, bytes) { delivered += bytes; },
+  uploadRequested() {},
+  uploadAll() {},
+  offloadPause() {},
+  offloadResume() {},
+  link() {},
+  capacity() {},
+  delivered(_h, bytes) {
+    delivered += bytes;
+  },
 };
 target.attach(events);
 const moveClock = (now: number) => {
@@ -24,7 +31,9 @@ const moveClock = (now: number) => {
   if (t.clock) t.clock.advance(now);
   else t.advance!(now);
 };
-const batchTraffic = (target as unknown as { trafficBatch?: (h: ArrayLike<number>, s: ArrayLike<number>, r: ArrayLike<number>) => void }).trafficBatch?.bind(target);
+const batchTraffic = (target as unknown as { trafficBatch?: (h: ArrayLike<number>, s: ArrayLike<number>, r: ArrayLike<number>) => void }).trafficBatch?.bind(
+  target,
+);
 
 // Handles as the host would hand them out: a neighbor, a path, then connections 3, 4, 5, ...
 const NEIGHBOR = 1;
@@ -57,7 +66,14 @@ for (let tick = 0; tick < TICKS + LIFE; tick++) {
   if (arrivals) {
     const blocks: InitiateBlock[] = [];
     for (let i = first; i < first + arrivals; i++) {
-      blocks.push({ kind: Kind.Connection, handle: handleOf(i), path: PATH, localPort: 1024 + (i % 60000), remotePort: 443, tcp: { sndUna: i, sndNxt: i, rcvNxt: 2 * i } });
+      blocks.push({
+        kind: Kind.Connection,
+        handle: handleOf(i),
+        path: PATH,
+        localPort: 1024 + (i % 60000),
+        remotePort: 443,
+        tcp: { sndUna: i, sndNxt: i, rcvNxt: 2 * i },
+      });
     }
     time('initiate', () => void target.initiate(blocks));
   }
@@ -78,7 +94,8 @@ for (let tick = 0; tick < TICKS + LIFE; tick++) {
   const goneFrom = (tick - LIFE) * perTick;
   if (goneFrom >= 0 && goneFrom < CONNECTIONS) {
     const blocks: TerminateBlock[] = [];
-    for (let i = goneFrom; i < Math.min(CONNECTIONS, goneFrom + perTick); i++) blocks.push({ handle: handleOf(i), kind: Kind.Connection, reason: Reason.Application });
+    for (let i = goneFrom; i < Math.min(CONNECTIONS, goneFrom + perTick); i++)
+      blocks.push({ handle: handleOf(i), kind: Kind.Connection, reason: Reason.Application });
     time('terminate', () => {
       pendingResults.push(target.terminate(blocks).then((results) => (returned += results.length)));
     });
@@ -92,5 +109,9 @@ const wall = performance.now() - started;
 const cpu = process.cpuUsage(cpuStarted);
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
 console.log(`simulated target, ${CONNECTIONS.toLocaleString('en-US')} connections over ${TICKS} ticks (node ${process.version}):`);
-console.log(`  wall ${fmt(wall)} (CPU ${fmt((cpu.user + cpu.system) / 1000)}): initiate ${fmt(ms.initiate)}, traffic ${fmt(ms.traffic)}, advance (completions, acks, deliveries) ${fmt(ms.advance)}, terminate ${fmt(ms.terminate)}`);
-console.log(`  ${returned.toLocaleString('en-US')} connections handed back, ${delivered.toLocaleString('en-US')} bytes delivered; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `  wall ${fmt(wall)} (CPU ${fmt((cpu.user + cpu.system) / 1000)}): initiate ${fmt(ms.initiate)}, traffic ${fmt(ms.traffic)}, advance (completions, acks, deliveries) ${fmt(ms.advance)}, terminate ${fmt(ms.terminate)}`,
+);
+console.log(
+  `  ${returned.toLocaleString('en-US')} connections handed back, ${delivered.toLocaleString('en-US')} bytes delivered; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
+);

@@ -23,7 +23,9 @@ const dir = new URL('../build/bench-trace/', import.meta.url).pathname;
 mkdirSync(dir, { recursive: true });
 const cdf = parseCdf(readFileSync(new URL('../scenarios/hadoop.cdf', import.meta.url), 'utf8'));
 
-const { openTraceWorkload, createTickBatch } = (await import(new URL('../dist/trace/index.js', import.meta.url).href)) as typeof import('../src/trace/index.js');
+const { openTraceWorkload, createTickBatch } = (await import(
+  new URL('../dist/trace/index.js', import.meta.url).href
+)) as typeof import('../src/trace/index.js');
 
 const cases = [
   { name: 'pcap', file: `pcap-${CONNECTIONS}.pcap`, layout: { format: 'pcap' as const, snapLength: 96 }, gzip: false },
@@ -35,7 +37,11 @@ const n = (v: number) => v.toLocaleString('en-US');
 const m = (v: number) => `${(v / 1e6).toFixed(2)} M`;
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log('| capture | packets | file | first run (wall / CPU) | median of the rest (wall / CPU) | CPU time per packet |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const c of cases) {
@@ -60,5 +66,7 @@ for (const c of cases) {
     cpu.push(packets / ((u.user + u.system) / 1e6));
   }
   const rest = (a: number[]) => median(a.slice(1));
-  console.log(`| ${c.name} | ${n(packets)} | ${(statSync(path).size / 1e6).toFixed(0)} MB | ${m(wall[0]!)} / ${m(cpu[0]!)} packets/s | ${m(rest(wall))} / ${m(rest(cpu))} packets/s | ${(1e9 / rest(cpu)).toFixed(0)} ns |`);
+  console.log(
+    `| ${c.name} | ${n(packets)} | ${(statSync(path).size / 1e6).toFixed(0)} MB | ${m(wall[0]!)} / ${m(cpu[0]!)} packets/s | ${m(rest(wall))} / ${m(rest(cpu))} packets/s | ${(1e9 / rest(cpu)).toFixed(0)} ns |`,
+  );
 }

@@ -20,8 +20,14 @@ const scenario = readScenario({
     { ifIndex: 3, neighbors: 5, pathsPerNeighbor: 100 },
   ],
   connections: {
-    count: 20000, arrivalMs: 100000, flowSizes: 'websearch', rateBytesPerSecond: { min: 20000, max: 2000000 }, priorities: { 0: 70, 2: 20, 5: 10 },
-    transfers: { min: 1, max: 3 }, idleGapMs: { distribution: 'pareto', minMs: 200, alpha: 1.5 }, keepAliveMs: 1000,
+    count: 20000,
+    arrivalMs: 100000,
+    flowSizes: 'websearch',
+    rateBytesPerSecond: { min: 20000, max: 2000000 },
+    priorities: { 0: 70, 2: 20, 5: 10 },
+    transfers: { min: 1, max: 3 },
+    idleGapMs: { distribution: 'pareto', minMs: 200, alpha: 1.5 },
+    keepAliveMs: 1000,
   },
   target: { capacity: 1000, latencyMs: { min: 1, max: 30 }, faults: { initiateFailure: 0.002, hardwareFailure: 0.05, uploadRequests: 0.1 } },
   policy: { lowActivity: { thresholdBytesPerSecond: 4096, windowMs: 3000, quietMs: 3000 }, mediaDisconnectGraceMs: 0 },
@@ -71,7 +77,8 @@ $('run').onclick = async () => {
       onSample: (sample, timeline, m) => {
         const all = m.offloadedBytes + m.softwareBytes;
         $('ratio').textContent = all ? pct(m.offloadedBytes / all) : '–';
-        $('status').textContent = `${(sample.atMs / 1000).toFixed(1)} s simulated · ${m.connectionsOpen.toLocaleString('en-US')} connections alive · ${m.connectionsOffloaded.toLocaleString('en-US')} offloaded of ${capacity.toLocaleString('en-US')} · ${m.terminations.toLocaleString('en-US')} terminations`;
+        $('status').textContent =
+          `${(sample.atMs / 1000).toFixed(1)} s simulated · ${m.connectionsOpen.toLocaleString('en-US')} connections alive · ${m.connectionsOffloaded.toLocaleString('en-US')} offloaded of ${capacity.toLocaleString('en-US')} · ${m.terminations.toLocaleString('en-US')} terminations`;
         for (const [reason, cell] of reasonRows) {
           const v = (m.terminationsByReason[reason] ?? 0).toLocaleString('en-US');
           if (cell.textContent !== v) {
@@ -85,8 +92,11 @@ $('run').onclick = async () => {
     });
     $('ratio').textContent = pct(result.offloadRatio);
     $('oracle').textContent = `${pct(result.oracle.offloadRatio)} (${name} got ${pct(result.oracleRatio)} of it)`;
-    const lost = result.nothingLost ? `nothing lost: ok for ${result.nothingLostDetail.checked.toLocaleString('en-US')} connections` : `nothing lost FAILED (${result.nothingLostDetail.failures})`;
-    $('status').textContent = `Done: ${name} at capacity ${capacity.toLocaleString('en-US')} offloaded ${pct(result.offloadRatio)} of all bytes, churn ${Math.round(result.churnPerSecond)}/s; ${lost}; check(): ${result.check}.`;
+    const lost = result.nothingLost
+      ? `nothing lost: ok for ${result.nothingLostDetail.checked.toLocaleString('en-US')} connections`
+      : `nothing lost FAILED (${result.nothingLostDetail.failures})`;
+    $('status').textContent =
+      `Done: ${name} at capacity ${capacity.toLocaleString('en-US')} offloaded ${pct(result.offloadRatio)} of all bytes, churn ${Math.round(result.churnPerSecond)}/s; ${lost}; check(): ${result.check}.`;
   } catch (error) {
     $('status').textContent = `The simulation failed: ${error}`;
     console.error(error);

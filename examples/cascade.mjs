@@ -43,5 +43,7 @@ const orphans = table.completeTerminate(down.handles);
 print('completed; orphans pruned', orphans);
 
 table.check();
-console.log(`\nleft: ${table.count(Kind.Neighbor)} neighbors, ${table.count(Kind.Path)} paths, ${table.count(Kind.Connection)} connections; every invariant holds (check()).`);
+console.log(
+  `\nleft: ${table.count(Kind.Neighbor)} neighbors, ${table.count(Kind.Path)} paths, ${table.count(Kind.Connection)} connections; every invariant holds (check()).`,
+);
 console.log(`state of a survivor: ${State[table.state(table.handles(Kind.Connection)[0])]}`);

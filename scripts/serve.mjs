@@ -6,7 +6,15 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.cdf': 'text/plain', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.cdf': 'text/plain',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.png': 'image/png',
+};
 
 /** Starts the server; resolves to its URL. */
 export function serve(port = Number(process.env.PORT ?? 8080)) {
@@ -21,7 +29,9 @@ export function serve(port = Number(process.env.PORT ?? 8080)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
     }
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() })));
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() })),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

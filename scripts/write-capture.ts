@@ -13,7 +13,9 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 };
 if (!out || out.startsWith('-')) {
-  process.stderr.write('usage: node --import tsx scripts/write-capture.ts OUT.pcap [--connections N] [--cdf websearch|hadoop|FILE.cdf] [--format pcap|pcapng] [--gzip] [--snap N] [--concurrency N] [--ipv6-every K] [--seed N]\n');
+  process.stderr.write(
+    'usage: node --import tsx scripts/write-capture.ts OUT.pcap [--connections N] [--cdf websearch|hadoop|FILE.cdf] [--format pcap|pcapng] [--gzip] [--snap N] [--concurrency N] [--ipv6-every K] [--seed N]\n',
+  );
   process.exit(2);
 }
 const cdfName = arg('--cdf', 'websearch');
@@ -25,18 +27,26 @@ let received = 0;
 let seen = 0;
 const tty = process.stderr.isTTY;
 const t0 = Date.now();
-const packets = writeSyntheticCapture(out, {
-  connections,
-  concurrency: Number(arg('--concurrency', '1000')),
-  seed: Number(arg('--seed', '1')),
-  cdf: parseCdf(readFileSync(cdfFile, 'utf8')),
-  ipv6Every: Number(arg('--ipv6-every', '0')),
-}, { format, snapLength: Number(arg('--snap', '96')) }, args.includes('--gzip'), (c) => {
-  sent += c.sent;
-  received += c.received;
-  if (tty && ++seen % 10_000 === 0) process.stderr.write(`\r  ${seen.toLocaleString('en-US')} of ${connections.toLocaleString('en-US')} connections started`);
-});
+const packets = writeSyntheticCapture(
+  out,
+  {
+    connections,
+    concurrency: Number(arg('--concurrency', '1000')),
+    seed: Number(arg('--seed', '1')),
+    cdf: parseCdf(readFileSync(cdfFile, 'utf8')),
+    ipv6Every: Number(arg('--ipv6-every', '0')),
+  },
+  { format, snapLength: Number(arg('--snap', '96')) },
+  args.includes('--gzip'),
+  (c) => {
+    sent += c.sent;
+    received += c.received;
+    if (tty && ++seen % 10_000 === 0) process.stderr.write(`\r  ${seen.toLocaleString('en-US')} of ${connections.toLocaleString('en-US')} connections started`);
+  },
+);
 if (tty) process.stderr.write('\r\x1b[K');
 const n = (v: number) => v.toLocaleString('en-US');
-process.stdout.write(`${out}: ${format}${args.includes('--gzip') ? ' (gzip)' : ''}, ${n(statSync(out).size)} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n` +
-  `  ${n(connections)} connections, ${n(packets)} packets, ${n(sent + received)} payload bytes (${n(sent)} sent by clients, ${n(received)} by servers)\n`);
+process.stdout.write(
+  `${out}: ${format}${args.includes('--gzip') ? ' (gzip)' : ''}, ${n(statSync(out).size)} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n` +
+    `  ${n(connections)} connections, ${n(packets)} packets, ${n(sent + received)} payload bytes (${n(sent)} sent by clients, ${n(received)} by servers)\n`,
+);

@@ -39,9 +39,15 @@ export class Emitter<Events extends Record<string, unknown>> {
         (listener as (event: Events[K]) => void)(event);
       } catch (error) {
         if (name !== 'error' && this.listeners.get('error')?.size) {
-          (this.emit as (n: string, e: unknown) => void)('error', { message: `a '${String(name)}' listener threw: ${String(error)}`, fault: 'listener', error });
-        }
-        else queueMicrotask(() => { throw error; });
+          (this.emit as (n: string, e: unknown) => void)('error', {
+            message: `a '${String(name)}' listener threw: ${String(error)}`,
+            fault: 'listener',
+            error,
+          });
+        } else
+          queueMicrotask(() => {
+            throw error;
+          });
       }
     }
   }

@@ -18,9 +18,7 @@ import { readResults, returnedState, type ReadResult } from './host/target-resul
 import { readOnce, snapshot } from './host/read-once.js';
 import { nextTurn } from './host/next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
-import type {
-  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock,
-} from './target.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock } from './target.js';
 import { ConnectionEngine, type OpenedColumns } from './host/engine.js';
 import { readOffloadPolicy, eager } from './host/policies/index.js';
 import type { ConnectionColumns, OffloadPolicy } from './host/policy.js';
@@ -109,8 +107,11 @@ export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
 const OPTION_NAMES = new Set(['target', 'table', 'policy', 'clock', 'targetTimeoutMs', 'wasteThresholdBytes', 'rateWindowMs']);
 
 const MUST_HONOUR = new Set([
-  UploadReason.HardwareFailure, UploadReason.InvalidState, UploadReason.ReceivedUrgentData,
-  UploadReason.TimeoutExpiration, UploadReason.UploadRequested,
+  UploadReason.HardwareFailure,
+  UploadReason.InvalidState,
+  UploadReason.ReceivedUrgentData,
+  UploadReason.TimeoutExpiration,
+  UploadReason.UploadRequested,
 ]);
 const POLICY_NAMES = new Set(['lowActivity', 'honorAdvisory', 'mediaDisconnectGraceMs', 'preempt', 'offload']);
 
@@ -134,7 +135,8 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
   return {
     lowActivity: p.lowActivity === false ? false : readActivityPolicy(p.lowActivity, 'HostStack policy: lowActivity'),
     honorAdvisory: new Set(advisory),
-    mediaDisconnectGraceMs: p.mediaDisconnectGraceMs === undefined ? 0 : requireInt(p.mediaDisconnectGraceMs, 0, 2 ** 31, 'HostStack policy: mediaDisconnectGraceMs'),
+    mediaDisconnectGraceMs:
+      p.mediaDisconnectGraceMs === undefined ? 0 : requireInt(p.mediaDisconnectGraceMs, 0, 2 ** 31, 'HostStack policy: mediaDisconnectGraceMs'),
     preempt: p.preempt ?? true,
     offload: p.offload === undefined ? eager.create() : readOffloadPolicy(p.offload, 'HostStack policy: offload'),
   };
@@ -166,7 +168,15 @@ export class HostStack extends Emitter<HostEvents> {
   /** The connections of open()/traffic()/close() and their offload policy (src/host/engine.ts). */
   private readonly engine: ConnectionEngine;
 
-  private constructor(target: OffloadTarget, table: OffloadTable, policy: ResolvedPolicy, clock: Clock, capacity: number, timeoutMs: number, lab: { wasteThresholdBytes: number; rateWindowMs: number }) {
+  private constructor(
+    target: OffloadTarget,
+    table: OffloadTable,
+    policy: ResolvedPolicy,
+    clock: Clock,
+    capacity: number,
+    timeoutMs: number,
+    lab: { wasteThresholdBytes: number; rateWindowMs: number },
+  ) {
     super();
     this.target = target;
     this.table = table;
@@ -175,41 +185,51 @@ export class HostStack extends Emitter<HostEvents> {
     this.capacity = capacity;
     this.now = clock.now;
     this.calls = new TargetCalls(timeoutMs, (f) => this.fault(f));
-    this.engine = new ConnectionEngine({
-      table, target,
-      now: () => this.now,
-      capacity: () => this.capacity,
-      canOffload: () => !this.paused && !this.targetPaused,
-      interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
-      tableTraffic: () => this.policy.lowActivity !== false,
-      call: (what, invoke) => this.calls.run(what, this.now, invoke),
-      track: (promise) => this.calls.track(promise),
-      fault: (f) => this.fault(f),
-      failure: (failure, consequence) => this.failure(failure, consequence),
-      lost: () => void this.lost++,
-      emit: (name, event) => this.emit(name, event),
-      listening: (name) => this.listening(name),
-    }, { policy: policy.offload, ...lab });
+    this.engine = new ConnectionEngine(
+      {
+        table,
+        target,
+        now: () => this.now,
+        capacity: () => this.capacity,
+        canOffload: () => !this.paused && !this.targetPaused,
+        interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
+        tableTraffic: () => this.policy.lowActivity !== false,
+        call: (what, invoke) => this.calls.run(what, this.now, invoke),
+        track: (promise) => this.calls.track(promise),
+        fault: (f) => this.fault(f),
+        failure: (failure, consequence) => this.failure(failure, consequence),
+        lost: () => void this.lost++,
+        emit: (name, event) => this.emit(name, event),
+        listening: (name) => this.listening(name),
+      },
+      { policy: policy.offload, ...lab },
+    );
     target.attach(this.indications());
   }
 
   /** A host stack driving `target`, over `table` (default: a new OffloadTable). */
   static async create(options: HostStackOptions): Promise<HostStack> {
     requireObject(options, 'HostStack.create', 'options');
-    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) invalid(`HostStack.create: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
+    for (const name of Object.keys(options))
+      if (!OPTION_NAMES.has(name)) invalid(`HostStack.create: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
     const { target } = options;
     if (!target || typeof target.initiate !== 'function' || typeof target.attach !== 'function') {
       invalid('HostStack.create: target must be an OffloadTarget (e.g. new SimulatedTarget())');
     }
     const capacity = requireInt(target.capacity, 0, 2 ** 53, 'HostStack.create: target.capacity');
-    if (options.clock !== undefined && !isClock(options.clock)) invalid(`HostStack.create: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
+    if (options.clock !== undefined && !isClock(options.clock))
+      invalid(`HostStack.create: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
     const own = (target as { clock?: unknown }).clock;
     const clock = options.clock ?? (isClock(own) ? own : new ManualClock());
     const timeout = options.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
-    if (typeof timeout !== 'number' || !(timeout > 0)) invalid(`HostStack.create: targetTimeoutMs must be a number of ms > 0 (Infinity: no timeout), got ${typeName(timeout)}`);
+    if (typeof timeout !== 'number' || !(timeout > 0))
+      invalid(`HostStack.create: targetTimeoutMs must be a number of ms > 0 (Infinity: no timeout), got ${typeName(timeout)}`);
     const policy = readPolicy(options.policy);
     const lab = {
-      wasteThresholdBytes: options.wasteThresholdBytes === undefined ? 65536 : requireInt(options.wasteThresholdBytes, 0, Number.MAX_SAFE_INTEGER, 'HostStack.create: wasteThresholdBytes'),
+      wasteThresholdBytes:
+        options.wasteThresholdBytes === undefined
+          ? 65536
+          : requireInt(options.wasteThresholdBytes, 0, Number.MAX_SAFE_INTEGER, 'HostStack.create: wasteThresholdBytes'),
       rateWindowMs: options.rateWindowMs === undefined ? 1000 : requireInt(options.rateWindowMs, 1, 2 ** 31, 'HostStack.create: rateWindowMs'),
     };
     return new HostStack(target, options.table ?? (await OffloadTable.create()), policy, clock, capacity, timeout, lab);
@@ -342,13 +362,21 @@ export class HostStack extends Emitter<HostEvents> {
   /** Hands a block list to the target and applies its completion; resolves when applied. */
   private initiate(blocks: InitiateBlock[]): Promise<void> {
     const handles = blocks.map((b) => b.handle);
-    const done = this.calls.run('initiate', this.now, () => this.target.initiate(blocks.map((b) => ({ ...b }))), (late) => this.reclaim(blocks, late)).then(
-      (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
-      (failure) => {
-        this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
-        this.initiated(blocks, new Map());
-      },
-    ).catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
+    const done = this.calls
+      .run(
+        'initiate',
+        this.now,
+        () => this.target.initiate(blocks.map((b) => ({ ...b }))),
+        (late) => this.reclaim(blocks, late),
+      )
+      .then(
+        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (failure) => {
+          this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
+          this.initiated(blocks, new Map());
+        },
+      )
+      .catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
       .finally(() => {
         for (const h of handles) this.initiating.delete(h);
       });
@@ -361,12 +389,20 @@ export class HostStack extends Emitter<HostEvents> {
    * holds, the host no longer has, so it is terminated again (children first) and its answer ignored.
    */
   private reclaim(blocks: InitiateBlock[], late: unknown): void {
-    const results = readResults('late initiate', blocks.map((b) => b.handle), late, () => undefined);
-    const held = blocks.filter((b) => results?.get(b.handle)?.ok).reverse().map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
-    if (!held.length) return;
-    void this.calls.run('terminate (objects of an initiate the host gave up on)', this.now, () => this.target.terminate(held)).catch(
-      (failure) => this.failure(failure, 'the target may still hold them'),
+    const results = readResults(
+      'late initiate',
+      blocks.map((b) => b.handle),
+      late,
+      () => undefined,
     );
+    const held = blocks
+      .filter((b) => results?.get(b.handle)?.ok)
+      .reverse()
+      .map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
+    if (!held.length) return;
+    void this.calls
+      .run('terminate (objects of an initiate the host gave up on)', this.now, () => this.target.terminate(held))
+      .catch((failure) => this.failure(failure, 'the target may still hold them'));
   }
 
   private initiated(blocks: InitiateBlock[], results: Map<number, { ok: boolean }>): void {
@@ -436,13 +472,16 @@ export class HostStack extends Emitter<HostEvents> {
       blocks.push({ handle: h, kind: info.kind, reason: batch.reasons[i]! });
     }
     const handles = blocks.map((b) => b.handle);
-    const done = this.calls.run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b })))).then(
-      (answer) => this.terminated(blocks, infos, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? new Map()),
-      (failure) => {
-        this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-        return this.terminated(blocks, infos, new Map());
-      },
-    ).catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
+    const done = this.calls
+      .run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b }))))
+      .then(
+        (answer) => this.terminated(blocks, infos, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (failure) => {
+          this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
+          return this.terminated(blocks, infos, new Map());
+        },
+      )
+      .catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
       .finally(() => {
         for (const h of handles) if (this.terminating.get(h) === done) this.terminating.delete(h);
       });
@@ -460,7 +499,12 @@ export class HostStack extends Emitter<HostEvents> {
     const events: HostEvents['terminated'][] = [];
     for (const b of live) {
       const r = results.get(b.handle);
-      if (r && !r.ok) this.emit('error', { message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`, handle: b.handle, fault: 'failed' });
+      if (r && !r.ok)
+        this.emit('error', {
+          message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
+          handle: b.handle,
+          fault: 'failed',
+        });
       const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: infos.get(b.handle)!.key, reason: b.reason };
       if (b.kind === Kind.Connection) {
         const state = returnedState(r);
@@ -468,14 +512,23 @@ export class HostStack extends Emitter<HostEvents> {
         else {
           event.lost = true;
           this.lost++;
-          if (r?.ok) this.emit('error', { message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`, handle: b.handle, fault: 'lost' });
+          if (r?.ok)
+            this.emit('error', {
+              message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`,
+              handle: b.handle,
+              fault: 'lost',
+            });
         }
       }
       events.push(event);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
-    const next = this.applyCompletion(() => this.table.completeTerminate(live.map((b) => b.handle)), 'completeTerminate', live.map((b) => b.handle));
+    const next = this.applyCompletion(
+      () => this.table.completeTerminate(live.map((b) => b.handle)),
+      'completeTerminate',
+      live.map((b) => b.handle),
+    );
     for (const b of live) this.engine.completed(b, results.get(b.handle));
     for (const event of events) this.emit('terminated', event);
     return next;
@@ -619,7 +672,12 @@ export class HostStack extends Emitter<HostEvents> {
     try {
       const answer = await this.calls.run('invalidate', this.now, () => this.target.invalidate([{ handle, kind, reason: Reason.Invalidated }]));
       const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.get(handle);
-      if (r && !r.ok) this.emit('error', { message: `the target refused to invalidate ${Kind[kind]} ${handle} (${r.error ?? 'no reason'}); it is terminated anyway`, handle, fault: 'failed' });
+      if (r && !r.ok)
+        this.emit('error', {
+          message: `the target refused to invalidate ${Kind[kind]} ${handle} (${r.error ?? 'no reason'}); it is terminated anyway`,
+          handle,
+          fault: 'failed',
+        });
     } catch (failure) {
       this.failure(failure, `the invalidate of ${Kind[kind]} ${handle} failed; it is terminated anyway`);
     }
@@ -660,7 +718,12 @@ export class HostStack extends Emitter<HostEvents> {
     try {
       const answer = await this.calls.run('update', this.now, () => this.target.update([{ ...block }]));
       const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.get(block.handle);
-      if (r && !r.ok) this.emit('error', { message: `the target refused an update of ${Kind[block.kind]} ${block.handle}: ${r.error ?? 'no reason'}`, handle: block.handle, fault: 'failed' });
+      if (r && !r.ok)
+        this.emit('error', {
+          message: `the target refused an update of ${Kind[block.kind]} ${block.handle}: ${r.error ?? 'no reason'}`,
+          handle: block.handle,
+          fault: 'failed',
+        });
     } catch (failure) {
       this.failure(failure, `the update of ${Kind[block.kind]} ${block.handle} failed; the host keeps the new value`);
     }
@@ -677,7 +740,7 @@ export class HostStack extends Emitter<HostEvents> {
       const answer = await this.calls.run('query', this.now, () => this.target.query([handle]));
       const r = readResults('query', [handle], answer, (f) => this.fault(f))?.get(handle);
       state = returnedState(r && { ...r, received: undefined, unacknowledged: undefined })?.delegated;
-      if (r && !state) why = r.ok ? 'its delegated state is not valid' : r.error ?? 'it failed';
+      if (r && !state) why = r.ok ? 'its delegated state is not valid' : (r.error ?? 'it failed');
     } catch (failure) {
       this.failure(failure, `the query of connection ${handle} failed`);
       why = describe(failure);
@@ -696,7 +759,14 @@ export class HostStack extends Emitter<HostEvents> {
 
   /** The host's own state: what limits offloads now, calls in flight, connections reported lost. */
   status(): { paused: boolean; targetPaused: boolean; linksDown: number[]; capacity: number; inFlight: number; lost: number } {
-    return { paused: this.paused, targetPaused: this.targetPaused, linksDown: [...this.linkDown.keys()], capacity: this.capacity, inFlight: this.calls.size, lost: this.lost };
+    return {
+      paused: this.paused,
+      targetPaused: this.targetPaused,
+      linksDown: [...this.linkDown.keys()],
+      capacity: this.capacity,
+      inFlight: this.calls.size,
+      lost: this.lost,
+    };
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -706,13 +776,15 @@ export class HostStack extends Emitter<HostEvents> {
    * event and change nothing) and never throws back into the target.
    */
   private indications(): TargetEvents {
-    const guard = <A extends unknown[]>(name: string, handle: (...args: A) => void) => (...args: A): void => {
-      try {
-        handle(...args);
-      } catch (error) {
-        this.emit('error', { message: `handling the target's ${name} indication failed: ${describe(error)}`, fault: 'indication', error });
-      }
-    };
+    const guard =
+      <A extends unknown[]>(name: string, handle: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          handle(...args);
+        } catch (error) {
+          this.emit('error', { message: `handling the target's ${name} indication failed: ${describe(error)}`, fault: 'indication', error });
+        }
+      };
     const bad = (name: string, why: string, handle?: number) => {
       this.emit('error', { message: `the target's ${name} indication was ignored: ${why}`, fault: 'indication', ...(handle !== undefined ? { handle } : {}) });
     };
@@ -736,7 +808,8 @@ export class HostStack extends Emitter<HostEvents> {
         this.targetPaused = false;
       }),
       link: guard('link', (ifIndex: unknown, up: unknown) => {
-        if (typeof ifIndex !== 'number' || !Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > 0xffffffff) return bad('link', `ifIndex ${typeName(ifIndex)} is not an interface index (0..2^32-1)`);
+        if (typeof ifIndex !== 'number' || !Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > 0xffffffff)
+          return bad('link', `ifIndex ${typeName(ifIndex)} is not an interface index (0..2^32-1)`);
         if (typeof up !== 'boolean') return bad('link', `up must be true or false, got ${typeName(up)}`);
         this.emit('link', { ifIndex, up });
         if (up) {
@@ -767,7 +840,12 @@ export class HostStack extends Emitter<HostEvents> {
 
   /** A target fault as an `error` event. */
   private fault(f: FaultReport): void {
-    this.emit('error', { message: f.message, fault: f.fault, ...(f.handle !== undefined ? { handle: f.handle } : {}), ...(f.error !== undefined ? { error: f.error } : {}) });
+    this.emit('error', {
+      message: f.message,
+      fault: f.fault,
+      ...(f.handle !== undefined ? { handle: f.handle } : {}),
+      ...(f.error !== undefined ? { error: f.error } : {}),
+    });
   }
 
   /** A failed call (CallFailed, or anything thrown while applying it) as an `error` event: what failed, and what the host did. */

@@ -3,8 +3,18 @@ export { Kind, State, Reason, UploadReason, ErrorCode } from './enums.js';
 export { OffloadError } from './errors.js';
 export { OffloadTable } from './table.js';
 export type {
-  Address, NeighborKey, NeighborInit, PathKey, PathInit, ConnectionInit, ConnectionKey, ConnectionKeys,
-  TerminateBatch, TerminateOptions, TableOptions, ObjectInfo,
+  Address,
+  NeighborKey,
+  NeighborInit,
+  PathKey,
+  PathInit,
+  ConnectionInit,
+  ConnectionKey,
+  ConnectionKeys,
+  TerminateBatch,
+  TerminateOptions,
+  TableOptions,
+  ObjectInfo,
 } from './table.js';
 export { parseAddress, formatAddress, encodeAddresses } from './address.js';
 export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host.js';
@@ -15,8 +25,19 @@ export type { SimulatedTargetOptions } from './simulated-target.js';
 export { ManualClock } from './target/clock.js';
 export type { Clock } from './target/clock.js';
 export type {
-  OffloadTarget, TargetEvents, DelegatedState, Segment, InitiateBlock, NeighborBlock, PathBlock, ConnectionBlock,
-  TerminateBlock, UpdateBlock, BlockStatus, TerminateResult, QueryResult,
+  OffloadTarget,
+  TargetEvents,
+  DelegatedState,
+  Segment,
+  InitiateBlock,
+  NeighborBlock,
+  PathBlock,
+  ConnectionBlock,
+  TerminateBlock,
+  UpdateBlock,
+  BlockStatus,
+  TerminateResult,
+  QueryResult,
 } from './target.js';
 export type { ActivityPolicy, TrafficInfo } from './types.js';
 export { seededRandom } from './random.js';

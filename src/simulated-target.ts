@@ -16,9 +16,7 @@ import { requireInt, requireObject } from './validate.js';
 import { seededRandom } from './random.js';
 import { ManualClock, isClock, type Clock } from './target/clock.js';
 import { TcpColumns } from './target/tcp-columns.js';
-import type {
-  OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult,
-} from './target.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './target.js';
 
 export interface SimulatedTargetOptions {
   /** Most connections it holds (default 4096). */
@@ -73,7 +71,8 @@ export class SimulatedTarget implements OffloadTarget {
 
   constructor(options: SimulatedTargetOptions = {}) {
     requireObject(options, 'SimulatedTarget', 'options');
-    for (const name of Object.keys(options)) if (!OPTION_NAMES.has(name)) invalid(`SimulatedTarget: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
+    for (const name of Object.keys(options))
+      if (!OPTION_NAMES.has(name)) invalid(`SimulatedTarget: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
     this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'SimulatedTarget: capacity');
     const latency = options.latencyMs ?? 0;
     this.latency = typeof latency === 'number' ? { min: latency, max: latency } : latency;
@@ -93,7 +92,8 @@ export class SimulatedTarget implements OffloadTarget {
       uploadRequests: probability(f.uploadRequests, 'faults.uploadRequests'),
     };
     this.deliverProbability = options.deliverProbability === undefined ? 0.5 : probability(options.deliverProbability, 'deliverProbability');
-    if (options.clock !== undefined && !isClock(options.clock)) invalid(`SimulatedTarget: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
+    if (options.clock !== undefined && !isClock(options.clock))
+      invalid(`SimulatedTarget: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
     this.clock = options.clock ?? new ManualClock();
     this.now = this.clock.now;
     this.clock.subscribe((now) => this.step(now));
@@ -112,10 +112,16 @@ export class SimulatedTarget implements OffloadTarget {
       const failed = new Set<number>();
       return blocks.map((b): BlockStatus => {
         const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-        const why = parent && (failed.has(parent) || !this.parents.has(parent)) ? 'its parent is not offloaded'
-          : this.holds(b.handle) ? 'offloaded here already'
-            : b.kind === Kind.Connection && this.tcp.count >= this.capacity ? 'no capacity left'
-              : this.random() < this.faults.initiateFailure ? 'injected fault' : undefined;
+        const why =
+          parent && (failed.has(parent) || !this.parents.has(parent))
+            ? 'its parent is not offloaded'
+            : this.holds(b.handle)
+              ? 'offloaded here already'
+              : b.kind === Kind.Connection && this.tcp.count >= this.capacity
+                ? 'no capacity left'
+                : this.random() < this.faults.initiateFailure
+                  ? 'injected fault'
+                  : undefined;
         if (why) {
           failed.add(b.handle);
           return { handle: b.handle, ok: false, error: why };

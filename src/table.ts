@@ -8,22 +8,58 @@ import { CORE_ERROR_CODES, ErrorCode, Kind, Reason, State } from './enums.js';
 import { OffloadError, describeHandle, invalid } from './errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
 import type {
-  NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
-  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
+  NeighborInit,
+  NeighborKey,
+  PathInit,
+  PathKey,
+  ConnectionInit,
+  ConnectionKey,
+  ConnectionKeys,
+  TerminateBatch,
+  TerminateOptions,
+  TableOptions,
+  ObjectInfo,
+  OffloadTableApi,
+  ActivityPolicy,
 } from './types.js';
 import {
-  readConnectionBatch, readConnectionKeys, readTrafficBatch, readHandleList, notAHandle, requireBytes,
-  readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
-  requireKind, requireReason, readPrune, packPorts, SLOT_LIMIT, MAX_BATCH, MAX_MEMORY_BYTES,
+  readConnectionBatch,
+  readConnectionKeys,
+  readTrafficBatch,
+  readHandleList,
+  notAHandle,
+  requireBytes,
+  readActivityPolicy,
+  tickStep,
+  readOptions,
+  requireObject,
+  requireInt,
+  requireU32,
+  requireHandle,
+  requireKind,
+  requireReason,
+  readPrune,
+  packPorts,
+  SLOT_LIMIT,
+  MAX_BATCH,
+  MAX_MEMORY_BYTES,
 } from './validate.js';
-import {
-  Core, compileCore, compileCoreSync, H_ERR_INDEX, H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE,
-  KEY_SRC, KEY_DST, KEY_AUX,
-} from './core.js';
+import { Core, compileCore, compileCoreSync, H_ERR_INDEX, H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE, KEY_SRC, KEY_DST, KEY_AUX } from './core.js';
 
 export type {
-  Address, NeighborKey, NeighborInit, PathKey, PathInit, ConnectionInit, ConnectionKey, TerminateBatch,
-  TerminateOptions, ConnectionKeys, TableOptions, ObjectInfo, OffloadTableApi,
+  Address,
+  NeighborKey,
+  NeighborInit,
+  PathKey,
+  PathInit,
+  ConnectionInit,
+  ConnectionKey,
+  TerminateBatch,
+  TerminateOptions,
+  ConnectionKeys,
+  TableOptions,
+  ObjectInfo,
+  OffloadTableApi,
 } from './types.js';
 
 /** Core state numbers (assembly/slab.ts) for stageHandles' state check; 0: any. */
@@ -93,12 +129,7 @@ export class OffloadTable implements OffloadTableApi {
    * Offloads many connections in one call, all or none: entry i goes under paths[i].
    * Returns their handles in order. Every entry is read once; at most MAX_BATCH entries.
    */
-  offloadConnections(
-    paths: ArrayLike<number>,
-    localPorts: ArrayLike<number>,
-    remotePorts: ArrayLike<number>,
-    priorities?: ArrayLike<number>,
-  ): Float64Array {
+  offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Float64Array {
     const op = 'offloadConnections';
     const batch = readConnectionBatch(op, paths, localPorts, remotePorts, priorities);
     const n = batch.n;
@@ -610,7 +641,8 @@ export class OffloadTable implements OffloadTableApi {
         message = `${op}${at}: ${who} is not a ${Kind[parentKind ?? 0]?.toLowerCase() ?? 'valid parent'}`;
         break;
       case ErrorCode.WrongState:
-        if (aux >= FIRST_HANDLE) message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
+        if (aux >= FIRST_HANDLE)
+          message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
         else if (aux !== 0) message = `${op}${at}: ${who} is ${State[aux]}, expected ${op === 'completeOffload' ? 'Offloading' : 'Terminating'}`;
         else message = `${op}${at}: ${who} is Terminating or has a termination pending; nothing new can be offloaded under it`;
         break;
@@ -623,12 +655,14 @@ export class OffloadTable implements OffloadTableApi {
         message = `${op}${at}: ${who} still has a linked dependent${aux ? ` (${describeHandle(aux)})` : ''} that this call does not free; include its dependents in the same call, or complete them first`;
         break;
       case ErrorCode.Capacity:
-        message = `${op}: the table holds its configured maximum of ${aux} objects of this kind ` +
+        message =
+          `${op}: the table holds its configured maximum of ${aux} objects of this kind ` +
           `(limits: ${this.limitsOf.maxNeighbors} neighbors, ${this.limitsOf.maxPaths} paths, ${this.limitsOf.maxConnections} connections; ` +
           `at most ${SLOT_LIMIT} each); terminate some or raise the limit in OffloadTable.create()`;
         break;
       case ErrorCode.OutOfMemory:
-        message = `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}; ` +
+        message =
+          `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}; ` +
           `live: ${this.count(Kind.Neighbor)} neighbors, ${this.count(Kind.Path)} paths, ${this.count(Kind.Connection)} connections); ` +
           `the table is unchanged. Terminate objects or raise maxMemoryBytes (at most ${MAX_MEMORY_BYTES}, WebAssembly's 4 GiB less a page)`;
         break;

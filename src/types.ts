@@ -105,7 +105,6 @@ export interface ObjectInfo {
   traffic?: TrafficInfo;
 }
 
-
 /** The table API that OffloadTable and ReferenceTable both implement (the design's contract and more). */
 export interface OffloadTableApi {
   offloadNeighbor(neighbor: NeighborInit): number;

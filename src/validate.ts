@@ -31,10 +31,12 @@ export function readOptions(options: TableOptions | undefined): Required<TableOp
     if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
   }
   const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
-  const maxMemoryBytes = o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
-  const initialMemoryBytes = o.initialMemoryBytes === undefined
-    ? Math.min(1 << 20, maxMemoryBytes)
-    : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
+  const maxMemoryBytes =
+    o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
+  const initialMemoryBytes =
+    o.initialMemoryBytes === undefined
+      ? Math.min(1 << 20, maxMemoryBytes)
+      : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
   return {
     maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
     maxPaths: limit(o.maxPaths, 'maxPaths'),
@@ -223,25 +225,29 @@ export interface ConnectionBatch {
 }
 
 /** Reads and validates the arguments of offloadConnections (each entry once, into copies). */
-export function readConnectionBatch(
-  op: string, paths: unknown, localPorts: unknown, remotePorts: unknown, priorities?: unknown,
-): ConnectionBatch {
+export function readConnectionBatch(op: string, paths: unknown, localPorts: unknown, remotePorts: unknown, priorities?: unknown): ConnectionBatch {
   const n = batchLength(paths, `${op}: paths`);
   const locals = sameLength(n, localPorts, `${op}: localPorts`);
   const remotes = sameLength(n, remotePorts, `${op}: remotePorts`);
   const prios = priorities === undefined ? undefined : sameLength(n, priorities, `${op}: priorities`);
   const p = copyNumbers(paths as ArrayLike<unknown>, n);
   for (let i = 0; i < n; i++) {
-    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`, i);
+    if (!isHandleForm(p.values[i]))
+      invalid(
+        `${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`,
+        i,
+      );
   }
   const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
-  if (prios instanceof Uint8Array) prio.set(prios); // one read each; every value is a priority
+  if (prios instanceof Uint8Array)
+    prio.set(prios); // one read each; every value is a priority
   else if (prios !== undefined) {
     const q = copyNumbers(prios, n);
     for (let i = 0; i < n; i++) {
       const v = q.values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v > 255) invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${i === q.firstOther ? q.otherType : typeName(v)}`, i);
+      if (!Number.isInteger(v) || v < 0 || v > 255)
+        invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${i === q.firstOther ? q.otherType : typeName(v)}`, i);
       prio[i] = v;
     }
   }
@@ -319,7 +325,8 @@ export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknow
     let b = s;
     if (received) {
       const r = received.values[i]!;
-      if (!isBytes(r)) invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${i === received.firstOther ? received.otherType : typeName(r)}`, i);
+      if (!isBytes(r))
+        invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${i === received.firstOther ? received.otherType : typeName(r)}`, i);
       b = Math.min(0xffffffff, s + r);
     }
     bytes[i] = b;

@@ -30,9 +30,11 @@ const piece = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0', '00', '01', '00000', '12345', 'g', ' ', '', '-1', '1e2', '0x1') },
 );
 const sep = fc.constantFrom(':', ':', ':', '::', '.', '.', ':::');
-const text = fc.array(fc.tuple(piece, sep), { maxLength: 10 }).chain((parts) =>
-  fc.tuple(fc.constant(parts), piece, fc.boolean()).map(([ps, last, lead]) =>
-    (lead ? '::' : '') + ps.map(([p, s]) => p + s).join('') + last));
+const text = fc
+  .array(fc.tuple(piece, sep), { maxLength: 10 })
+  .chain((parts) =>
+    fc.tuple(fc.constant(parts), piece, fc.boolean()).map(([ps, last, lead]) => (lead ? '::' : '') + ps.map(([p, s]) => p + s).join('') + last),
+  );
 /** Well-formed addresses of every shape, so both parsers' acceptance is reached often. */
 const valid = fc.oneof(
   fc.ipV4(),
@@ -41,23 +43,29 @@ const valid = fc.oneof(
 );
 
 test('the parser accepts exactly what Node accepts (zone ids aside) and round-trips', () => {
-  fc.assert(fc.property(fc.oneof(text, valid), (t) => {
-    const node = isIPv4(t) || (isIPv6(t) && !t.includes('%'));
-    const bytes = tryParse(t);
-    assert.is(bytes !== undefined, node, `${JSON.stringify(t)}: node says ${node}`);
-    if (bytes) assert.equal(parseAddress(formatAddress(bytes)), bytes, `round trip of ${t}`);
-  }), { numRuns: runs, seed });
+  fc.assert(
+    fc.property(fc.oneof(text, valid), (t) => {
+      const node = isIPv4(t) || (isIPv6(t) && !t.includes('%'));
+      const bytes = tryParse(t);
+      assert.is(bytes !== undefined, node, `${JSON.stringify(t)}: node says ${node}`);
+      if (bytes) assert.equal(parseAddress(formatAddress(bytes)), bytes, `round trip of ${t}`);
+    }),
+    { numRuns: runs, seed },
+  );
 });
 
 test('formatting is canonical: the URL serializer writes the same (IPv4-mapped: a dotted quad)', () => {
-  fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(7), (bytes, zeros) => {
-    bytes.fill(0, zeros * 2, zeros * 2 + 2 * (zeros % 4)); // runs of zero groups of every length
-    const mine = formatAddress(bytes);
-    const mapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-    if (mapped) assert.is(mine, bytes.subarray(12).join('.'));
-    else assert.is(mine, new URL(`http://[${mine}]`).hostname.slice(1, -1));
-    assert.equal(parseAddress(mine), bytes);
-  }), { numRuns: runs, seed });
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(7), (bytes, zeros) => {
+      bytes.fill(0, zeros * 2, zeros * 2 + 2 * (zeros % 4)); // runs of zero groups of every length
+      const mine = formatAddress(bytes);
+      const mapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+      if (mapped) assert.is(mine, bytes.subarray(12).join('.'));
+      else assert.is(mine, new URL(`http://[${mine}]`).hostname.slice(1, -1));
+      assert.equal(parseAddress(mine), bytes);
+    }),
+    { numRuns: runs, seed },
+  );
 });
 
 test("regression: an IPv4 part before '::' is refused ('1.2.3.4::1.2.3.4')", () => {

@@ -6,7 +6,11 @@ import * as assert from 'uvu/assert';
 import { OffloadTable, ErrorCode, Kind, Reason } from '../src/index.js';
 import { throwsCode, snapshot } from './helpers.js';
 
-interface Ctx { a: OffloadTable; b: OffloadTable; paths: number[] }
+interface Ctx {
+  a: OffloadTable;
+  b: OffloadTable;
+  paths: number[];
+}
 const test = suite<Ctx>('batch');
 
 /** Two identical tables with 4 paths, 1,000 connections, and 300 freed slots on the free list. */
@@ -16,7 +20,11 @@ test.before.each((ctx) => {
     const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
     const paths = [0, 1, 2, 3].map((i) => t.offloadPath({ source: '10.0.0.2', destination: `10.9.0.${i}` }, n));
     t.completeOffload([n, ...paths]);
-    const cs = t.offloadConnections(Array.from({ length: 1000 }, (_, i) => paths[i % 4]!), Array.from({ length: 1000 }, (_, i) => i), Array(1000).fill(1));
+    const cs = t.offloadConnections(
+      Array.from({ length: 1000 }, (_, i) => paths[i % 4]!),
+      Array.from({ length: 1000 }, (_, i) => i),
+      Array(1000).fill(1),
+    );
     t.completeOffload(cs);
     t.completeTerminate(t.terminate(cs.subarray(100, 400), Reason.Application).handles);
     ctx[side] = t;
@@ -27,7 +35,12 @@ test.before.each((ctx) => {
 /** The same next offloads on both tables give the same handles, and the tables look the same. */
 function assertTwins({ a, b, paths }: Ctx): void {
   assert.is(snapshot(a), snapshot(b));
-  const next = (t: OffloadTable) => t.offloadConnections(Array.from({ length: 500 }, (_, i) => paths[i % 4]!), Array.from({ length: 500 }, (_, i) => 5000 + i), Array(500).fill(2));
+  const next = (t: OffloadTable) =>
+    t.offloadConnections(
+      Array.from({ length: 500 }, (_, i) => paths[i % 4]!),
+      Array.from({ length: 500 }, (_, i) => 5000 + i),
+      Array(500).fill(2),
+    );
   assert.equal(next(a), next(b), 'slot reuse after the rollback is exactly as if the batch never happened');
   a.check();
 }
@@ -91,7 +104,15 @@ test('Capacity for a whole large batch is checked before any chunk is placed', (
   const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
   const p = t.offloadPath({ source: '10.0.0.2', destination: '10.9.0.1' }, n);
   const before = snapshot(t);
-  throwsCode(() => t.offloadConnections(new Float64Array(100_001).fill(p), Uint16Array.from({ length: 100_001 }, (_, i) => i % 65536), Uint16Array.from({ length: 100_001 }, (_, i) => Math.floor(i / 65536))), ErrorCode.Capacity);
+  throwsCode(
+    () =>
+      t.offloadConnections(
+        new Float64Array(100_001).fill(p),
+        Uint16Array.from({ length: 100_001 }, (_, i) => i % 65536),
+        Uint16Array.from({ length: 100_001 }, (_, i) => Math.floor(i / 65536)),
+      ),
+    ErrorCode.Capacity,
+  );
   assert.is(snapshot(t), before);
   t.check();
 });

@@ -27,18 +27,20 @@ const skipped: string[] = [];
 const browserTest: typeof test = available ? test : Object.assign((name: string) => void (skipped.push(name), test.skip(name)), test);
 
 {
-  if (available) test.before(async (ctx) => {
-    ctx.server = await serve(0);
-    ctx.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  if (available)
+    test.before(async (ctx) => {
+      ctx.server = await serve(0);
+      ctx.browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      });
+      mkdirSync(SHOTS, { recursive: true });
     });
-    mkdirSync(SHOTS, { recursive: true });
-  });
-  if (available) test.after(async (ctx) => {
-    await ctx.browser?.close();
-    ctx.server?.close();
-  });
+  if (available)
+    test.after(async (ctx) => {
+      await ctx.browser?.close();
+      ctx.server?.close();
+    });
 
   /** A new page that records console errors and uncaught exceptions. */
   async function page(ctx: { browser?: Browser }): Promise<{ page: Page; errors: string[] }> {
@@ -49,30 +51,35 @@ const browserTest: typeof test = available ? test : Object.assign((name: string)
     return { page: p, errors };
   }
 
-  browserTest('the demo runs the picked policy and capacity, shows the offload ratio, and a link going down shows MediaDisconnect terminations', async (ctx) => {
-    const { page: p, errors } = await page(ctx);
-    await p.goto(`${ctx.server!.url}demo/`);
-    assert.equal(await p.locator('#policy option').allTextContents(), ['eager', 'threshold', 'rebalance']);
-    await p.selectOption('#policy', 'rebalance');
-    await p.selectOption('#capacity', '500');
-    await p.click('#run');
-    const alive = () => Number((document.getElementById('status')!.textContent ?? '').match(/· ([\d,]+) connections alive/)?.[1]?.replace(/,/g, ''));
-    await p.waitForFunction(`(${alive.toString()})() > 500`, undefined, { timeout: 60_000 });
-    assert.match(await p.textContent('#status') ?? '', /offloaded of 500/);
-    assert.match(await p.textContent('#ratio') ?? '', /^\d+\.\d%$/);
-    assert.ok(await p.isDisabled('#policy'), 'the pickers are locked while it runs');
-    assert.is(await p.textContent('#reason-MediaDisconnect'), '0');
-    await p.selectOption('#if', '1');
-    await p.click('#link-down');
-    await p.waitForFunction(() => Number((document.getElementById('reason-MediaDisconnect')!.textContent ?? '0').replace(/,/g, '')) > 0, undefined, { timeout: 30_000 });
-    await p.click('#link-up');
-    await p.click('#burst');
-    await p.waitForTimeout(1500);
-    assert.ok((await p.locator('#charts svg').count()) === 4, 'four live charts');
-    await p.screenshot({ path: new URL('demo.png', SHOTS).pathname, fullPage: true });
-    assert.equal(errors, []);
-    await p.close();
-  });
+  browserTest(
+    'the demo runs the picked policy and capacity, shows the offload ratio, and a link going down shows MediaDisconnect terminations',
+    async (ctx) => {
+      const { page: p, errors } = await page(ctx);
+      await p.goto(`${ctx.server!.url}demo/`);
+      assert.equal(await p.locator('#policy option').allTextContents(), ['eager', 'threshold', 'rebalance']);
+      await p.selectOption('#policy', 'rebalance');
+      await p.selectOption('#capacity', '500');
+      await p.click('#run');
+      const alive = () => Number((document.getElementById('status')!.textContent ?? '').match(/· ([\d,]+) connections alive/)?.[1]?.replace(/,/g, ''));
+      await p.waitForFunction(`(${alive.toString()})() > 500`, undefined, { timeout: 60_000 });
+      assert.match((await p.textContent('#status')) ?? '', /offloaded of 500/);
+      assert.match((await p.textContent('#ratio')) ?? '', /^\d+\.\d%$/);
+      assert.ok(await p.isDisabled('#policy'), 'the pickers are locked while it runs');
+      assert.is(await p.textContent('#reason-MediaDisconnect'), '0');
+      await p.selectOption('#if', '1');
+      await p.click('#link-down');
+      await p.waitForFunction(() => Number((document.getElementById('reason-MediaDisconnect')!.textContent ?? '0').replace(/,/g, '')) > 0, undefined, {
+        timeout: 30_000,
+      });
+      await p.click('#link-up');
+      await p.click('#burst');
+      await p.waitForTimeout(1500);
+      assert.ok((await p.locator('#charts svg').count()) === 4, 'four live charts');
+      await p.screenshot({ path: new URL('demo.png', SHOTS).pathname, fullPage: true });
+      assert.equal(errors, []);
+      await p.close();
+    },
+  );
 
   browserTest('the table runs inside a module Web Worker', async (ctx) => {
     const { page: p, errors } = await page(ctx);
@@ -93,12 +100,15 @@ test('the package bundles with esbuild, and the bundle runs', async () => {
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(new URL('..', import.meta.url).pathname, join(dir, 'node_modules', 'chimney-host'), 'dir');
   const entry = join(dir, 'entry.js');
-  writeFileSync(entry, `import { OffloadTable, Reason } from 'chimney-host';
+  writeFileSync(
+    entry,
+    `import { OffloadTable, Reason } from 'chimney-host';
 const t = OffloadTable.createSync();
 const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
 const p = t.offloadPath({ source: '10.0.0.2', destination: '10.0.0.3' }, n);
 t.completeOffload([n, p]);
-console.log(String(t.terminate([n], Reason.Pause).length));\n`);
+console.log(String(t.terminate([n], Reason.Pause).length));\n`,
+  );
   const out = join(dir, 'bundle.js');
   await build({ entryPoints: [entry], absWorkingDir: dir, bundle: true, format: 'esm', platform: 'browser', outfile: out, logLevel: 'silent' });
   assert.is(execFileSync(process.execPath, [out], { encoding: 'utf8' }).trim(), '2');

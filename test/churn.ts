@@ -24,7 +24,9 @@ export function churn(cycles: number, seed: number, onProgress?: (done: number) 
   const issued = new Set<number>();
   const freed: number[] = [];
   let probes = 0;
-  const fail = (cycle: number, what: string) => { throw new Error(`churn seed ${seed}, cycle ${cycle}: ${what}`); };
+  const fail = (cycle: number, what: string) => {
+    throw new Error(`churn seed ${seed}, cycle ${cycle}: ${what}`);
+  };
   /** Records a new handle: never seen before. */
   const issue = (cycle: number, h: number) => {
     if (issued.has(h)) fail(cycle, `handle ${h} was handed out twice`);

@@ -41,14 +41,25 @@ test('a bad scenario file exits 2, names every bad field, and runs nothing', () 
   let r = run('simulate', notJson);
   assert.is(r.code, 2);
   assert.match(r.err, /is not JSON/);
-  r = run('compare', scenarioFile((s) => {
-    s.connections.count = -5;
-    s.colour = 'blue';
-    s.policy = { lowActivity: 'often', mediaDisconnectGraceMs: -1, honorAdvisory: ['HardwareFailure'] };
-    s.events.push({ atMs: 10, type: 'explode' });
-  }));
+  r = run(
+    'compare',
+    scenarioFile((s) => {
+      s.connections.count = -5;
+      s.colour = 'blue';
+      s.policy = { lowActivity: 'often', mediaDisconnectGraceMs: -1, honorAdvisory: ['HardwareFailure'] };
+      s.events.push({ atMs: 10, type: 'explode' });
+    }),
+  );
   assert.is(r.code, 2, r.err);
-  for (const m of [/connections\.count: must be an integer 0\.\.100000000, got -5/, /scenario\.colour: unknown field/, /policy\.lowActivity: must be/, /policy\.mediaDisconnectGraceMs: .*got -1/, /policy\.honorAdvisory\[0\]: HardwareFailure is always honoured/, /events\[3\]\.type: must be one of/]) assert.match(r.err, m);
+  for (const m of [
+    /connections\.count: must be an integer 0\.\.100000000, got -5/,
+    /scenario\.colour: unknown field/,
+    /policy\.lowActivity: must be/,
+    /policy\.mediaDisconnectGraceMs: .*got -1/,
+    /policy\.honorAdvisory\[0\]: HardwareFailure is always honoured/,
+    /events\[3\]\.type: must be one of/,
+  ])
+    assert.match(r.err, m);
   assert.match(r.err, /6 problems/);
   assert.match(r.err, /Nothing was run/);
   assert.not.match(r.err, /\n\s+at /, 'no stack trace');
@@ -59,9 +70,31 @@ test('a bad scenario file exits 2, names every bad field, and runs nothing', () 
 });
 
 test('every bad argument is named at once, exit 2, before anything runs', () => {
-  const r = run('compare', scenarioFile(), '--workers', '0', '--shard', '5/3', '--capacities', '10,x', '--bogus', '--seed', '-1', '--policies', 'eager,nonesuch');
+  const r = run(
+    'compare',
+    scenarioFile(),
+    '--workers',
+    '0',
+    '--shard',
+    '5/3',
+    '--capacities',
+    '10,x',
+    '--bogus',
+    '--seed',
+    '-1',
+    '--policies',
+    'eager,nonesuch',
+  );
   assert.is(r.code, 2);
-  for (const m of [/--workers: needs an integer 1\.\.256, got '0'/, /--shard: needs I\/N with 1 <= I <= N/, /--capacities: needs integers .*'x'/, /unknown option '--bogus'/, /--seed: needs an integer/, /unknown policy 'nonesuch': the built-in ones are eager, threshold, rebalance/]) assert.match(r.err, m);
+  for (const m of [
+    /--workers: needs an integer 1\.\.256, got '0'/,
+    /--shard: needs I\/N with 1 <= I <= N/,
+    /--capacities: needs integers .*'x'/,
+    /unknown option '--bogus'/,
+    /--seed: needs an integer/,
+    /unknown policy 'nonesuch': the built-in ones are eager, threshold, rebalance/,
+  ])
+    assert.match(r.err, m);
   assert.is(r.out, '');
   const json = run('simulate', scenarioFile(), '--report', '--json');
   assert.is(json.code, 2);
@@ -71,13 +104,19 @@ test('every bad argument is named at once, exit 2, before anything runs', () => 
   assert.match(unwritable.err, /--report: cannot write .*its directory does not exist/);
 });
 
-test('bad policy options are named from the policy\'s own schema; a day at 1 ms ticks is refused up front', () => {
-  let r = run('compare', scenarioFile((s) => (s.compare.policies = [{ policy: 'threshold', options: { bytes: -1, colour: 1 } }, 'eager'])));
+test("bad policy options are named from the policy's own schema; a day at 1 ms ticks is refused up front", () => {
+  let r = run(
+    'compare',
+    scenarioFile((s) => (s.compare.policies = [{ policy: 'threshold', options: { bytes: -1, colour: 1 } }, 'eager'])),
+  );
   assert.is(r.code, 2);
   assert.match(r.err, /policy 'threshold': .*bytes/);
   assert.match(r.err, /colour/);
   const t0 = performance.now();
-  r = run('simulate', scenarioFile((s) => (s.durationMs = 86_400_000, s.tickMs = 1)));
+  r = run(
+    'simulate',
+    scenarioFile((s) => ((s.durationMs = 86_400_000), (s.tickMs = 1))),
+  );
   assert.is(r.code, 2);
   assert.match(r.err, /one run would take about [\d,]+ minutes here .*Raise tickMs, shorten durationMs/);
   assert.ok(performance.now() - t0 < 20_000, 'refused before running');
@@ -93,7 +132,11 @@ test('simulate: bytes conserved, under the oracle, the same numbers for the same
   assert.ok(r.offloadedBytes > 0 && r.oracleRatio > 0 && r.oracleRatio <= 1, `oracle ratio ${r.oracleRatio}`);
   assert.ok(r.offloadedBytes <= r.oracle.offloadedBytes);
   assert.equal(numbers(run('simulate', file, '--json', '--policy', 'threshold').out), r);
-  assert.is.not(numbers(run('simulate', file, '--json', '--policy', 'threshold', '--seed', '4').out).totalBytes, r.totalBytes, 'another seed, another workload');
+  assert.is.not(
+    numbers(run('simulate', file, '--json', '--policy', 'threshold', '--seed', '4').out).totalBytes,
+    r.totalBytes,
+    'another seed, another workload',
+  );
   const text = run('simulate', file);
   assert.match(text.out, /policy eager at capacity 150/);
   assert.match(text.out, /nothing lost: ok for all/);
@@ -108,7 +151,21 @@ test('compare: the fixed JSON shape; the oracle bounds every policy at every cap
   assert.equal(Object.keys(out).slice(0, 6), ['scenario', 'seed', 'connections', 'totalBytes', 'results', 'oracle']);
   assert.is(out.results.length, 12);
   for (const x of out.results) {
-    for (const k of ['policy', 'capacity', 'offloadedBytes', 'softwareBytes', 'offloadRatio', 'oracleRatio', 'initiates', 'terminations', 'churnPerSecond', 'wastedOffloads', 'check', 'nothingLost']) assert.ok(k in x, k);
+    for (const k of [
+      'policy',
+      'capacity',
+      'offloadedBytes',
+      'softwareBytes',
+      'offloadRatio',
+      'oracleRatio',
+      'initiates',
+      'terminations',
+      'churnPerSecond',
+      'wastedOffloads',
+      'check',
+      'nothingLost',
+    ])
+      assert.ok(k in x, k);
     const oracle = out.oracle.find((o: { capacity: number }) => o.capacity === x.capacity);
     assert.ok(x.offloadedBytes <= oracle.offloadedBytes, `${x.policy}@${x.capacity} above the oracle`);
     assert.is(x.offloadedBytes + x.softwareBytes, out.totalBytes, `${x.policy}@${x.capacity}: bytes conserved`);
@@ -116,7 +173,11 @@ test('compare: the fixed JSON shape; the oracle bounds every policy at every cap
     assert.is(x.nothingLost, true);
   }
   const ratios = out.oracle.map((o: { offloadRatio: number }) => o.offloadRatio);
-  assert.equal([...ratios].sort((a, b) => a - b), ratios, 'never falls as capacity grows');
+  assert.equal(
+    [...ratios].sort((a, b) => a - b),
+    ratios,
+    'never falls as capacity grows',
+  );
   assert.ok(out.peakAlive < 100_000);
   assert.is(ratios.at(-1), 1);
 });
@@ -142,10 +203,21 @@ test('same seed, same numbers with 1, 2 or 3 workers, and with 3 shards merged',
 });
 
 test("a user's policy module runs from the command line", () => {
-  const r = run('compare', scenarioFile((s) => (s.compare.capacities = [50])), '--policies', 'eager,./examples/my-policy.mjs', '--json', '--workers', '2');
+  const r = run(
+    'compare',
+    scenarioFile((s) => (s.compare.capacities = [50])),
+    '--policies',
+    'eager,./examples/my-policy.mjs',
+    '--json',
+    '--workers',
+    '2',
+  );
   assert.is(r.code, 0, r.err);
   const out = numbers(r.out);
-  assert.equal(out.results.map((x: { policy: string }) => x.policy), ['eager', './examples/my-policy.mjs']);
+  assert.equal(
+    out.results.map((x: { policy: string }) => x.policy),
+    ['eager', './examples/my-policy.mjs'],
+  );
   const mine = out.results[1];
   assert.ok(mine.initiates > 0 && mine.offloadedBytes > 0 && mine.check === 'ok' && mine.nothingLost);
   const bad = run('simulate', scenarioFile(), '--policy', './examples/no-such-policy.mjs');
@@ -174,7 +246,12 @@ test('--trace replays a recorded capture under every policy: conserved and under
 
 test('--report writes self-contained HTML: compare with the oracle curve and timelines, simulate with four charts', () => {
   const report = join(dir, 'compare.html');
-  const r = run('compare', scenarioFile((s) => (s.compare.capacities = [20, 80])), '--report', report);
+  const r = run(
+    'compare',
+    scenarioFile((s) => (s.compare.capacities = [20, 80])),
+    '--report',
+    report,
+  );
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /capacity\s+policy\s+offloaded\s+of oracle/);
   const html = readFileSync(report, 'utf8');
@@ -190,7 +267,8 @@ test('the default scenario shows every connection termination reason the host ha
   assert.is(r.code, 0, r.err);
   const result = JSON.parse(r.out);
   assert.ok(result.connections >= 100_000);
-  for (const reason of ['Application', 'HigherPriority', 'TargetRequested', 'LowActivity', 'MediaDisconnect', 'Pause', 'PowerTransition', 'Invalidated']) assert.ok(result.terminationsByReason[reason] > 0, `no ${reason} termination`);
+  for (const reason of ['Application', 'HigherPriority', 'TargetRequested', 'LowActivity', 'MediaDisconnect', 'Pause', 'PowerTransition', 'Invalidated'])
+    assert.ok(result.terminationsByReason[reason] > 0, `no ${reason} termination`);
   assert.ok(result.terminationsByKind.Path > 0 && result.terminationsByKind.Neighbor > 0, 'paths and neighbors pruned (Orphaned)');
   assert.ok(result.nothingLost && result.conserved);
   assert.is(result.check, 'ok');

@@ -50,24 +50,71 @@ export function opArbitrary(big: boolean): fc.Arbitrary<Op> {
     { weight: 4, arbitrary: fc.record({ op: fc.constant('neighbor' as const), ifIndex: fc.integer({ min: 1, max: 3 }), address: fc.nat(5) }) },
     { weight: 5, arbitrary: fc.record({ op: fc.constant('path' as const), source: fc.nat(3), destination: fc.nat(5), parent: refOf(1) }) },
     { weight: 8, arbitrary: fc.record({ op: fc.constant('connection' as const), local: fc.nat(4), remote: fc.nat(2), priority: fc.nat(7), parent: refOf(2) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('connections' as const), entries: fc.array(fc.record({ parent: refOf(2), local: fc.nat(6), remote: fc.nat(2) }), { maxLength: 6 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('connections' as const),
+        entries: fc.array(fc.record({ parent: refOf(2), local: fc.nat(6), remote: fc.nat(2) }), { maxLength: 6 }),
+      }),
+    },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('completeInFlight' as const), ok: fc.boolean(), prune: fc.boolean() }) },
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('traffic' as const), refs: fc.array(fc.oneof({ weight: 6, arbitrary: refOf(3) }, { weight: 1, arbitrary: anyRef }), { maxLength: 4 }), bytes: fc.array(fc.oneof(fc.nat(5000), fc.constant(2 ** 32 - 1)), { minLength: 4, maxLength: 4 }), batch: fc.boolean() }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('tick' as const), dt: fc.oneof(fc.nat(3000), fc.double({ min: 0, max: 2000, noNaN: true })), threshold: fc.constantFrom(0, 100, 1000, 4096), quietMs: fc.constantFrom(0, 500, 2000), windowMs: fc.constantFrom(1, 1000, 10_000) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('traffic' as const),
+        refs: fc.array(fc.oneof({ weight: 6, arbitrary: refOf(3) }, { weight: 1, arbitrary: anyRef }), { maxLength: 4 }),
+        bytes: fc.array(fc.oneof(fc.nat(5000), fc.constant(2 ** 32 - 1)), { minLength: 4, maxLength: 4 }),
+        batch: fc.boolean(),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('tick' as const),
+        dt: fc.oneof(fc.nat(3000), fc.double({ min: 0, max: 2000, noNaN: true })),
+        threshold: fc.constantFrom(0, 100, 1000, 4096),
+        quietMs: fc.constantFrom(0, 500, 2000),
+        windowMs: fc.constantFrom(1, 1000, 10_000),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('victims' as const), count: fc.nat(6), priority: fc.integer({ min: 0, max: 256 }) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('update' as const), target: fc.oneof(refOf(1), refOf(2), anyRef), mtu: fc.integer({ min: 60, max: 9000 }), lladdr: fc.nat(255) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('update' as const),
+        target: fc.oneof(refOf(1), refOf(2), anyRef),
+        mtu: fc.integer({ min: 60, max: 9000 }),
+        lladdr: fc.nat(255),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('relink' as const), path: refOf(2), neighbor: refOf(1) }) },
     { weight: 8, arbitrary: fc.record({ op: fc.constant('completeOffload' as const), refs, ok: fc.boolean(), prune: fc.boolean() }) },
     { weight: 6, arbitrary: fc.record({ op: fc.constant('terminate' as const), refs, reason, prune: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('terminateInterface' as const), ifIndex: fc.integer({ min: 1, max: 4 }), reason, prune: fc.boolean() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('terminateInterface' as const), ifIndex: fc.integer({ min: 1, max: 4 }), reason, prune: fc.boolean() }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('terminateAll' as const), reason }) },
     { weight: 7, arbitrary: fc.record({ op: fc.constant('completeBatch' as const), batch: fc.nat(10), keep: fc.nat(3), prune: fc.boolean() }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('completeTerminate' as const), refs, prune: fc.boolean() }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('find' as const), source: fc.nat(3), destination: fc.nat(5), local: fc.nat(4), remote: fc.nat(2), ifIndex: fc.integer({ min: 1, max: 3 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('find' as const),
+        source: fc.nat(3),
+        destination: fc.nat(5),
+        local: fc.nat(4),
+        remote: fc.nat(2),
+        ifIndex: fc.integer({ min: 1, max: 3 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('badAddress' as const), which: fc.nat(BAD.length - 1) }) },
   ];
   if (big) {
-    ops.push({ weight: 8, arbitrary: fc.record({ op: fc.constant('bigBatch' as const), parent: refOf(2), size: fc.integer({ min: 1000, max: 30000 }), base: fc.nat(40000) }) });
+    ops.push({
+      weight: 8,
+      arbitrary: fc.record({ op: fc.constant('bigBatch' as const), parent: refOf(2), size: fc.integer({ min: 1000, max: 30000 }), base: fc.nat(40000) }),
+    });
   }
   return fc.oneof(...ops);
 }
@@ -108,11 +155,26 @@ export class Pair {
   private bind(o: Op): { core: number[]; reference: number[] } {
     let core: number[];
     switch (o.op) {
-      case 'path': case 'connection': case 'bigBatch': core = [this.resolve(o.parent)]; break;
-      case 'connections': core = o.entries.map((e) => this.resolve(e.parent)); break;
-      case 'completeOffload': case 'terminate': case 'completeTerminate': case 'traffic': core = o.refs.map((r) => this.resolve(r)); break;
-      case 'update': core = [this.resolve(o.target)]; break;
-      case 'relink': core = [this.resolve(o.path), this.resolve(o.neighbor)]; break;
+      case 'path':
+      case 'connection':
+      case 'bigBatch':
+        core = [this.resolve(o.parent)];
+        break;
+      case 'connections':
+        core = o.entries.map((e) => this.resolve(e.parent));
+        break;
+      case 'completeOffload':
+      case 'terminate':
+      case 'completeTerminate':
+      case 'traffic':
+        core = o.refs.map((r) => this.resolve(r));
+        break;
+      case 'update':
+        core = [this.resolve(o.target)];
+        break;
+      case 'relink':
+        core = [this.resolve(o.path), this.resolve(o.neighbor)];
+        break;
       case 'completeInFlight':
         // The target completes every initiate in flight (one block list, parents with children).
         core = [];
@@ -126,7 +188,8 @@ export class Pair {
         core = o.keep === 0 ? batch : batch.slice(0, Math.ceil(batch.length / (o.keep + 1)));
         break;
       }
-      default: core = [];
+      default:
+        core = [];
     }
     const forged = 3 * 2 ** 51 + 4_000_000;
     return { core, reference: core.map((h) => (h === forged ? 3 * 2 ** 51 + 2 ** 50 : h === 12345 ? h : this.mapped(h))) };
@@ -169,7 +232,11 @@ export class Pair {
       case 'connection':
         return t.offloadConnection({ localPort: 1000 + o.local, remotePort: 80 + o.remote, priority: o.priority }, hs[0]!);
       case 'connections':
-        return t.offloadConnections(hs, o.entries.map((e) => 1000 + e.local), o.entries.map((e) => 80 + e.remote));
+        return t.offloadConnections(
+          hs,
+          o.entries.map((e) => 1000 + e.local),
+          o.entries.map((e) => 80 + e.remote),
+        );
       case 'bigBatch': {
         const parents = new Float64Array(o.size).fill(hs[0]!);
         const local = Uint16Array.from({ length: o.size }, (_, i) => (o.base + i) % 65536);
@@ -238,9 +305,12 @@ export class Pair {
     if (c && typeof c === 'object' && ('quiet' in c || 'victims' in c)) {
       // tick: the same set (core in slot order, reference in creation order); victims: the same order.
       const key = 'quiet' in c ? 'quiet' : 'victims';
-      let cv = ((c as Record<string, number[]>)[key]!).map((h) => this.mapped(h));
+      let cv = (c as Record<string, number[]>)[key]!.map((h) => this.mapped(h));
       let rv = (r as Record<string, number[]>)[key]!;
-      if (key === 'quiet') { cv = cv.sort(); rv = [...rv].sort(); }
+      if (key === 'quiet') {
+        cv = cv.sort();
+        rv = [...rv].sort();
+      }
       if (JSON.stringify(cv) !== JSON.stringify(rv)) throw new Error(`${where}: ${key} ${JSON.stringify(cv)} vs ${JSON.stringify(rv)}`);
       return;
     }

@@ -7,8 +7,24 @@ import { ReferenceTable } from '../src/reference/index.js';
 import { implementations, throwsCode, offloadedTree, snapshot, type Table, type Tree } from './helpers.js';
 
 const BAD_ADDRESSES: unknown[] = [
-  '10.0.0.256', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '::1::', '1:2:3:4:5:6:7:8:9',
-  'fe80::1%eth0', 'gggg::1', '', '::ffff:1.2.3', 12, null, undefined, {}, new Uint8Array(15), [256, ...Array(15).fill(0)],
+  '10.0.0.256',
+  '1.2.3',
+  '1.2.3.4.5',
+  '01.2.3.4',
+  '1.2.3.-4',
+  ' 1.2.3.4',
+  '::1::',
+  '1:2:3:4:5:6:7:8:9',
+  'fe80::1%eth0',
+  'gggg::1',
+  '',
+  '::ffff:1.2.3',
+  12,
+  null,
+  undefined,
+  {},
+  new Uint8Array(15),
+  [256, ...Array(15).fill(0)],
 ];
 
 for (const [name, create] of implementations) {
@@ -27,7 +43,11 @@ for (const [name, create] of implementations) {
     for (const address of BAD_ADDRESSES) {
       throwsCode(() => t.offloadNeighbor({ ifIndex: 5, address: address as string }), ErrorCode.InvalidArgument, /address/);
       throwsCode(() => t.offloadPath({ source: '1.1.1.1', destination: address as string }, tree.neighbor), ErrorCode.InvalidArgument, /destination/);
-      throwsCode(() => t.findConnection({ source: address as string, destination: '1.1.1.1', localPort: 1, remotePort: 1 }), ErrorCode.InvalidArgument, /source/);
+      throwsCode(
+        () => t.findConnection({ source: address as string, destination: '1.1.1.1', localPort: 1, remotePort: 1 }),
+        ErrorCode.InvalidArgument,
+        /source/,
+      );
     }
   });
 
@@ -107,7 +127,11 @@ for (const [name, create] of implementations) {
     assert.is(e.index, 1);
     e = throwsCode(() => t.completeTerminate([tree.neighbor]), ErrorCode.WrongState);
     assert.is(e.index, 0);
-    throwsCode(() => t.findConnections({ sources: new Uint8Array(16), destinations: new Uint8Array(15), localPorts: [1], remotePorts: [1] }), ErrorCode.InvalidArgument, /destinations/);
+    throwsCode(
+      () => t.findConnections({ sources: new Uint8Array(16), destinations: new Uint8Array(15), localPorts: [1], remotePorts: [1] }),
+      ErrorCode.InvalidArgument,
+      /destinations/,
+    );
   });
 
   test('bad reasons, options and kinds are InvalidArgument', ({ t, tree }) => {

@@ -1,8 +1,16 @@
 // A target that misbehaves on purpose, around a SimulatedTarget that does the real work: for the
 // fault tests and the faulty-target fuzz. Each call asks `choose(call)` what mischief to do.
 import {
-  SimulatedTarget, type SimulatedTargetOptions, type OffloadTarget, type TargetEvents, type InitiateBlock,
-  type TerminateBlock, type UpdateBlock, type BlockStatus, type TerminateResult, type QueryResult,
+  SimulatedTarget,
+  type SimulatedTargetOptions,
+  type OffloadTarget,
+  type TargetEvents,
+  type InitiateBlock,
+  type TerminateBlock,
+  type UpdateBlock,
+  type BlockStatus,
+  type TerminateResult,
+  type QueryResult,
 } from '../src/index.js';
 
 export const MISCHIEF = [
@@ -52,19 +60,35 @@ export class FaultyTarget implements OffloadTarget {
   }
 
   initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
-    return this.wrap('initiate', blocks.map((b) => b.handle), () => this.inner.initiate(blocks));
+    return this.wrap(
+      'initiate',
+      blocks.map((b) => b.handle),
+      () => this.inner.initiate(blocks),
+    );
   }
   terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
-    return this.wrap('terminate', blocks.map((b) => b.handle), () => this.inner.terminate(blocks));
+    return this.wrap(
+      'terminate',
+      blocks.map((b) => b.handle),
+      () => this.inner.terminate(blocks),
+    );
   }
   update(blocks: UpdateBlock[]): Promise<BlockStatus[]> {
-    return this.wrap('update', blocks.map((b) => b.handle), () => this.inner.update(blocks));
+    return this.wrap(
+      'update',
+      blocks.map((b) => b.handle),
+      () => this.inner.update(blocks),
+    );
   }
   query(handles: number[]): Promise<QueryResult[]> {
     return this.wrap('query', handles, () => this.inner.query(handles));
   }
   invalidate(blocks: TerminateBlock[]): Promise<BlockStatus[]> {
-    return this.wrap('invalidate', blocks.map((b) => b.handle), () => this.inner.invalidate(blocks));
+    return this.wrap(
+      'invalidate',
+      blocks.map((b) => b.handle),
+      () => this.inner.invalidate(blocks),
+    );
   }
   traffic(handle: number, sent: number, received: number): void {
     this.inner.traffic(handle, sent, received);

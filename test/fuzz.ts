@@ -26,10 +26,14 @@ for (let round = 0; ops < target; round++) {
     largest = Math.max(largest, pair.core.count(1) + pair.core.count(2) + pair.core.count(3));
   });
   fc.assert(property, { seed: seed + round, numRuns: big ? 20 : 200 });
-  console.log(`  round ${round} (seed ${seed + round}${big ? ', big batches' : ''}): ${ops.toLocaleString('en-US')} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `  round ${round} (seed ${seed + round}${big ? ', big batches' : ''}): ${ops.toLocaleString('en-US')} operations, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
-console.log(`fuzz: ${ops.toLocaleString('en-US')} operations in ${runs} sequences agreed (largest table ${largest.toLocaleString('en-US')} objects), ` +
-  `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `fuzz: ${ops.toLocaleString('en-US')} operations in ${runs} sequences agreed (largest table ${largest.toLocaleString('en-US')} objects), ` +
+    `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 
 const cycles = Number(process.env.CHURN_CYCLES ?? 1_000_000);
 const churnStarted = Date.now();
@@ -37,9 +41,11 @@ console.log(`churn: ${cycles.toLocaleString('en-US')} offload/terminate cycles o
 const r = churn(cycles, seed, (done) => {
   if (done % 100_000 === 0) console.log(`  ${done.toLocaleString('en-US')} cycles, ${((Date.now() - churnStarted) / 1000).toFixed(0)} s`);
 });
-console.log(`churn: ${r.cycles.toLocaleString('en-US')} cycles, ${r.issued.toLocaleString('en-US')} handles issued (none twice), ` +
-  `${r.probes.toLocaleString('en-US')} probes of freed handles (all stale), ${r.retired.toLocaleString('en-US')} slots retired, ` +
-  `seed ${seed}, ${((Date.now() - churnStarted) / 1000).toFixed(1)} s`);
+console.log(
+  `churn: ${r.cycles.toLocaleString('en-US')} cycles, ${r.issued.toLocaleString('en-US')} handles issued (none twice), ` +
+    `${r.probes.toLocaleString('en-US')} probes of freed handles (all stale), ${r.retired.toLocaleString('en-US')} slots retired, ` +
+    `seed ${seed}, ${((Date.now() - churnStarted) / 1000).toFixed(1)} s`,
+);
 
 // Then the faulty-target fuzz of HostStack (test/host-fuzz.ts): HOST_FUZZ_STEPS steps (default 20,000).
 const { longHostFuzz } = await import('./host-fuzz.js');

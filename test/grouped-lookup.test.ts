@@ -6,8 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { OffloadTable, encodeAddresses as encode } from '../src/index.js';
 
-const setGroup = (t: OffloadTable, g: number) =>
-  (t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
+const setGroup = (t: OffloadTable, g: number) => (t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
 
 /** Few addresses and ports, so keys collide often and probe runs hold near-misses. */
 const key = fc.record({ s: fc.nat(5), d: fc.nat(5), l: fc.nat(7), r: fc.nat(3) });
@@ -73,7 +72,12 @@ test('grouped batch validation reports the same first error as one entry at a ti
           }
           setGroup(t, g);
           const before = t.count(3);
-          const r = attempt(t, batch.map((b) => (b.p === 4 ? 12345 : paths[b.p]!)), batch.map((b) => b.l), batch.map((b) => b.r));
+          const r = attempt(
+            t,
+            batch.map((b) => (b.p === 4 ? 12345 : paths[b.p]!)),
+            batch.map((b) => b.l),
+            batch.map((b) => b.r),
+          );
           if (typeof r !== 'number') assert.is(t.count(3), before, 'a failed batch leaves the table as it was');
           t.check();
           return r;

@@ -37,7 +37,11 @@ test('regression (item 1): a slot reused 256 times does not give an old handle t
 test('handles are safe integers: kind, generation and slot decode as documented', () => {
   const t = OffloadTable.createSync();
   const tree = offloadedTree(t, 1, 1, 1);
-  for (const [h, kind] of [[tree.neighbor, Kind.Neighbor], [tree.paths[0]!, Kind.Path], [tree.connections[0]![0]!, Kind.Connection]] as const) {
+  for (const [h, kind] of [
+    [tree.neighbor, Kind.Neighbor],
+    [tree.paths[0]!, Kind.Path],
+    [tree.connections[0]![0]!, Kind.Connection],
+  ] as const) {
     assert.ok(Number.isSafeInteger(h) && h > 0);
     assert.is(Math.floor(h / 2 ** 51), kind);
     assert.is(Math.floor(h / 2 ** 26) % 2 ** 25, 0, 'generation 0 for a fresh slot');
@@ -45,7 +49,7 @@ test('handles are safe integers: kind, generation and slot decode as documented'
   const again = cycle(t, 2, '10.9.9.9');
   const next = t.offloadNeighbor({ ifIndex: 2, address: '10.9.9.9' });
   assert.is(next % 2 ** 26, again % 2 ** 26, 'the freed slot is reused ...');
-  assert.is(Math.floor(next / 2 ** 26) % 2 ** 25, Math.floor(again / 2 ** 26) % 2 ** 25 + 1, '... with the next generation');
+  assert.is(Math.floor(next / 2 ** 26) % 2 ** 25, (Math.floor(again / 2 ** 26) % 2 ** 25) + 1, '... with the next generation');
 });
 
 test('a slot whose generation is used up retires: never handed out again, its handles stale', () => {

@@ -22,7 +22,13 @@ async function world(options: { latencyMs?: number; targetTimeoutMs?: number; ca
 }
 
 const request = (i: number, extra: Partial<OffloadRequest> = {}): OffloadRequest => ({
-  ifIndex: 1, nextHop: '10.1.0.1', source: '10.1.0.2', destination: `192.0.2.${i}`, localPort: 40000 + i, remotePort: 443, ...extra,
+  ifIndex: 1,
+  nextHop: '10.1.0.1',
+  source: '10.1.0.2',
+  destination: `192.0.2.${i}`,
+  localPort: 40000 + i,
+  remotePort: 443,
+  ...extra,
 });
 
 /** Makes the next calls of `call` misbehave with `m` (once by default), the rest answer normally. */
@@ -64,11 +70,22 @@ function nothingStuck(w: World): void {
 
 const faults = (w: World) => w.events.error.map((e) => e.fault);
 const LABEL: Partial<Record<Mischief, string>> = {
-  throw: 'throws', reject: 'rejects', malformed: 'answers with something that is not a list', fail: 'fails every block',
-  strip: 'returns no delegated state', hang: 'never answers',
+  throw: 'throws',
+  reject: 'rejects',
+  malformed: 'answers with something that is not a list',
+  fail: 'fails every block',
+  strip: 'returns no delegated state',
+  hang: 'never answers',
 };
 /** The fault an error event names for each mischief. */
-const FAULT: Partial<Record<Mischief, TargetFault>> = { throw: 'threw', reject: 'rejected', malformed: 'malformed', fail: 'failed', strip: 'lost', hang: 'timeout' };
+const FAULT: Partial<Record<Mischief, TargetFault>> = {
+  throw: 'threw',
+  reject: 'rejected',
+  malformed: 'malformed',
+  fail: 'failed',
+  strip: 'lost',
+  hang: 'timeout',
+};
 const test = suite('host against a faulty target');
 
 for (const m of ['throw', 'reject', 'malformed', 'fail'] as const) {
@@ -193,7 +210,10 @@ for (const m of ['throw', 'reject', 'hang'] as const) {
     await pass(w, 200);
     await done;
     await w.host.idle();
-    assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:Invalidated', 'Path:Invalidated', 'Neighbor:Orphaned']);
+    assert.equal(
+      w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`),
+      ['Connection:Invalidated', 'Path:Invalidated', 'Neighbor:Orphaned'],
+    );
     assert.ok(faults(w).includes(FAULT[m]));
     assert.ok(await w.host.offload(request(1)), 'new offloads on that path work again');
     nothingStuck(w);

@@ -11,7 +11,8 @@ for (const seed of [1, 2, 3]) {
     assert.ok(r.offloaded > 100, `it offloaded things (${r.offloaded})`);
     assert.ok(r.checked > 20, `connections came back whole (${r.checked})`);
     assert.ok(r.lost > 0, 'and some were lost and reported');
-    for (const m of ['throw', 'reject', 'hang', 'drop', 'duplicate', 'invent', 'malformed', 'fail', 'strip'] as const) assert.ok(r.mischief[m] > 0, `${m} happened`);
+    for (const m of ['throw', 'reject', 'hang', 'drop', 'duplicate', 'invent', 'malformed', 'fail', 'strip'] as const)
+      assert.ok(r.mischief[m] > 0, `${m} happened`);
   });
 }
 

@@ -38,12 +38,16 @@ export async function hostFuzz(seed: number, steps: number, faultRate = 0.15): P
   const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const target = new FaultyTarget({
-    capacity: 40, latencyMs: { min: 0, max: 60 }, seed: seed ^ 0x5bd1e995,
-    faults: { initiateFailure: 0.02, hardwareFailure: 0.05, uploadRequests: 0.1 }, deliverProbability: 0.4,
+    capacity: 40,
+    latencyMs: { min: 0, max: 60 },
+    seed: seed ^ 0x5bd1e995,
+    faults: { initiateFailure: 0.02, hardwareFailure: 0.05, uploadRequests: 0.1 },
+    deliverProbability: 0.4,
   });
   target.choose = () => (random() < faultRate ? pick(MISCHIEF.slice(1)) : 'none');
   const host = await HostStack.create({
-    target, targetTimeoutMs: TIMEOUT_MS,
+    target,
+    targetTimeoutMs: TIMEOUT_MS,
     policy: { lowActivity: { thresholdBytesPerSecond: 100, windowMs: 500, quietMs: 1000 }, honorAdvisory: [UploadReason.SmallIO], mediaDisconnectGraceMs: 50 },
   });
   const table = host.table;
@@ -101,8 +105,10 @@ export async function hostFuzz(seed: number, steps: number, faultRate = 0.15): P
     const d = e.delegated ?? fail(`connection ${e.handle} terminated with no state and not reported lost`);
     const unacked = e.unacknowledged!.reduce((s, x) => s + x.length, 0);
     const buffered = e.received!.reduce((s, x) => s + x.length, 0);
-    if (d.sndUna - life.sndUna + unacked !== life.sent) fail(`connection ${e.handle}: sent ${life.sent}, acknowledged ${d.sndUna - life.sndUna} + handed back ${unacked}`);
-    if (life.delivered + buffered !== life.received) fail(`connection ${e.handle}: received ${life.received}, delivered ${life.delivered} + handed back ${buffered}`);
+    if (d.sndUna - life.sndUna + unacked !== life.sent)
+      fail(`connection ${e.handle}: sent ${life.sent}, acknowledged ${d.sndUna - life.sndUna} + handed back ${unacked}`);
+    if (life.delivered + buffered !== life.received)
+      fail(`connection ${e.handle}: received ${life.received}, delivered ${life.delivered} + handed back ${buffered}`);
     if (d.rcvNxt - life.rcvNxt !== life.received) fail(`connection ${e.handle}: RcvNxt moved ${d.rcvNxt - life.rcvNxt}, received ${life.received}`);
     result.checked++;
   });
@@ -117,7 +123,16 @@ export async function hostFuzz(seed: number, steps: number, faultRate = 0.15): P
     const tcp = { sndUna: Math.floor(random() * 1e6), rcvNxt: Math.floor(random() * 1e6) };
     const localPort = 1024 + (i % 60000);
     tcpOf.set(`${destination}/${localPort}`, tcp);
-    const request = { ifIndex, nextHop: `10.${ifIndex}.0.${1 + Math.floor(random() * 2)}`, source: '10.9.9.9', destination, localPort, remotePort: 443, priority: Math.floor(random() * 4), tcp };
+    const request = {
+      ifIndex,
+      nextHop: `10.${ifIndex}.0.${1 + Math.floor(random() * 2)}`,
+      source: '10.9.9.9',
+      destination,
+      localPort,
+      remotePort: 443,
+      priority: Math.floor(random() * 4),
+      tcp,
+    };
     offloads.push(host.offload(request).catch((error) => fail(`offload threw ${String(error)}`)));
   };
   const live = (kind: Kind) => [...table.handles(kind)].filter((h) => table.state(h) === State.Offloaded && !table.pending(h));
@@ -158,13 +173,14 @@ export async function hostFuzz(seed: number, steps: number, faultRate = 0.15): P
       const p = live(Kind.Path);
       if (p.length) void host.updatePath(pick(p), 1280 + Math.floor(random() * 8000));
     } else if (r < 0.26) bad.capacity(20 + Math.floor(random() * 40));
-    else if (r < 0.28) pick<() => void>([
-      () => bad.uploadRequested(0, UploadReason.HardwareFailure),
-      () => bad.link('eth0' as never, false),
-      () => bad.capacity(-1),
-      () => bad.delivered(next, -5),
-      () => bad.uploadRequested(pick([...everTerminated, 1]), 99 as UploadReason),
-    ])();
+    else if (r < 0.28)
+      pick<() => void>([
+        () => bad.uploadRequested(0, UploadReason.HardwareFailure),
+        () => bad.link('eth0' as never, false),
+        () => bad.capacity(-1),
+        () => bad.delivered(next, -5),
+        () => bad.uploadRequested(pick([...everTerminated, 1]), 99 as UploadReason),
+      ])();
     else if (r < 0.32) target.release();
     host.tick(now);
     await settle();
@@ -193,7 +209,8 @@ export async function hostFuzz(seed: number, steps: number, faultRate = 0.15): P
   verify();
   for (const kind of [Kind.Neighbor, Kind.Path, Kind.Connection]) {
     for (const h of table.handles(kind)) {
-      if (table.state(h) !== State.Offloaded || table.pending(h)) fail(`${Kind[kind]} ${h} stuck ${State[table.state(h)]}${table.pending(h) ? ' (pending)' : ''}`);
+      if (table.state(h) !== State.Offloaded || table.pending(h))
+        fail(`${Kind[kind]} ${h} stuck ${State[table.state(h)]}${table.pending(h) ? ' (pending)' : ''}`);
       if (kind !== Kind.Connection && table.refCount(h) === 0) fail(`${Kind[kind]} ${h} offloaded with nothing below it`);
       if (!open.has(h)) fail(`${Kind[kind]} ${h} is in the table but was never reported offloaded`);
     }
@@ -222,11 +239,15 @@ export async function longHostFuzz(seed: number, steps: number): Promise<void> {
     total.checked += r.checked;
     total.lost += r.lost;
     total.faults += Object.values(r.faults).reduce((s, x) => s + x, 0);
-    console.log(`  run ${run} (seed ${seed + run}): ${r.offloaded} offloaded, ${r.checked} came back whole, ${r.lost} reported lost, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `  run ${run} (seed ${seed + run}): ${r.offloaded} offloaded, ${r.checked} came back whole, ${r.lost} reported lost, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   }
-  console.log(`host fuzz: ${total.steps.toLocaleString('en-US')} steps in ${total.runs} runs held every promise: ${total.offloaded.toLocaleString('en-US')} objects offloaded, ` +
-    `${total.checked.toLocaleString('en-US')} connections came back whole, ${total.lost.toLocaleString('en-US')} reported lost, ${total.faults.toLocaleString('en-US')} error events; ` +
-    `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `host fuzz: ${total.steps.toLocaleString('en-US')} steps in ${total.runs} runs held every promise: ${total.offloaded.toLocaleString('en-US')} objects offloaded, ` +
+      `${total.checked.toLocaleString('en-US')} connections came back whole, ${total.lost.toLocaleString('en-US')} reported lost, ${total.faults.toLocaleString('en-US')} error events; ` +
+      `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 // `npm run fuzz:host`: HOST_FUZZ_STEPS (default 20,000), SEED to replay.

@@ -3,8 +3,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  HostStack, SimulatedTarget, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type HostPolicy,
-  type OffloadRequest, type SimulatedTargetOptions,
+  HostStack,
+  SimulatedTarget,
+  Kind,
+  State,
+  Reason,
+  UploadReason,
+  ErrorCode,
+  type HostEvents,
+  type HostPolicy,
+  type OffloadRequest,
+  type SimulatedTargetOptions,
 } from '../src/index.js';
 import { throwsCode } from './helpers.js';
 
@@ -24,8 +33,13 @@ async function world(target: SimulatedTargetOptions = {}, policy: HostPolicy = {
 
 /** Connection `i` on interface `ifIndex`: next hop 10.<if>.0.1, its own path. */
 const request = (i: number, extra: Partial<OffloadRequest> = {}): OffloadRequest => ({
-  ifIndex: 1, nextHop: `10.${extra.ifIndex ?? 1}.0.1`, source: `10.${extra.ifIndex ?? 1}.0.2`, destination: `192.0.2.${i}`,
-  localPort: 40000 + i, remotePort: 443, ...extra,
+  ifIndex: 1,
+  nextHop: `10.${extra.ifIndex ?? 1}.0.1`,
+  source: `10.${extra.ifIndex ?? 1}.0.2`,
+  destination: `192.0.2.${i}`,
+  localPort: 40000 + i,
+  remotePort: 443,
+  ...extra,
 });
 
 /** Lets microtask completions (zero latency) and everything they send settle. */
@@ -45,7 +59,10 @@ test('offload brings neighbor and path along once, then reuses them', async () =
   assert.ok(c1 && c2);
   assert.is(w.host.table.state(c1), State.Offloaded);
   assert.is(w.host.table.parent(c1), w.host.table.parent(c2), 'the same path');
-  assert.equal(w.events.offloaded.map((e) => Kind[e.kind]), ['Neighbor', 'Path', 'Connection', 'Connection']);
+  assert.equal(
+    w.events.offloaded.map((e) => Kind[e.kind]),
+    ['Neighbor', 'Path', 'Connection', 'Connection'],
+  );
   assert.is(w.target.calls.initiate, 2);
   assert.is(w.target.connections, 2);
   w.host.table.check();
@@ -54,7 +71,12 @@ test('offload brings neighbor and path along once, then reuses them', async () =
 test('bad input throws OffloadError; refusals resolve to 0', async () => {
   const w = await world({ capacity: 1 });
   const c = await w.host.offload(request(1));
-  for (const bad of [{ ...request(2), destination: '192.0.2.300' }, { ...request(2), localPort: 70000 }, { ...request(2), priority: 300 }, { ...request(2), ifIndex: -1 }]) {
+  for (const bad of [
+    { ...request(2), destination: '192.0.2.300' },
+    { ...request(2), localPort: 70000 },
+    { ...request(2), priority: 300 },
+    { ...request(2), ifIndex: -1 },
+  ]) {
     try {
       await w.host.offload(bad);
       assert.unreachable('should throw');
@@ -125,7 +147,10 @@ test('LowActivity: tick terminates quiet connections, and their empty path and n
     w.host.tick(now);
   }
   await settle(w);
-  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:LowActivity', 'Path:Orphaned', 'Neighbor:Orphaned']);
+  assert.equal(
+    w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`),
+    ['Connection:LowActivity', 'Path:Orphaned', 'Neighbor:Orphaned'],
+  );
   assert.is(w.events.terminated[0]!.handle, quiet);
   assert.is(w.host.table.state(busy), State.Offloaded);
 });
@@ -138,7 +163,10 @@ test('TargetRequested: must-act reasons always, advisory ones only when the poli
   w.target.requestUpload(cs[1]!, UploadReason.HighDropRate); // advisory, not honoured
   w.target.requestUpload(cs[2]!, UploadReason.LowActivity); // advisory, honoured
   await settle(w);
-  assert.equal(w.events.terminated.filter((e) => e.kind === Kind.Connection).map((e) => e.handle), [cs[0], cs[2]]);
+  assert.equal(
+    w.events.terminated.filter((e) => e.kind === Kind.Connection).map((e) => e.handle),
+    [cs[0], cs[2]],
+  );
   assert.equal(reasonsOf(w), ['TargetRequested', 'TargetRequested']);
   assert.equal(reasonsOf(w, Kind.Path), ['Orphaned', 'Orphaned'], 'each had its own path');
   w.target.requestUpload(cs[0]!, UploadReason.UploadRequested); // already gone: reported, not fatal
@@ -176,7 +204,10 @@ test('MediaDisconnect: the host terminates everything on the interface whose lin
   w.target.linkDown(1);
   await settle(w);
   assert.equal(w.events.link, [{ ifIndex: 1, up: false }]);
-  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:MediaDisconnect', 'Path:MediaDisconnect', 'Neighbor:MediaDisconnect']);
+  assert.equal(
+    w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`),
+    ['Connection:MediaDisconnect', 'Path:MediaDisconnect', 'Neighbor:MediaDisconnect'],
+  );
   assert.is(w.events.terminated[0]!.handle, a);
   assert.is(w.host.table.state(b), State.Offloaded);
   assert.is(await w.host.offload(request(3, { ifIndex: 1 })), 0, 'refused while the link is down');
@@ -234,7 +265,10 @@ test('Invalidated: a neighbor invalidated takes its dependents', async () => {
   const b = await w.host.offload(request(2, { ifIndex: 2 }));
   const neighbor = w.host.table.parent(w.host.table.parent(a));
   await w.host.invalidate(neighbor);
-  assert.equal(w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`), ['Connection:Invalidated', 'Path:Invalidated', 'Neighbor:Invalidated']);
+  assert.equal(
+    w.events.terminated.map((e) => `${Kind[e.kind]}:${Reason[e.reason]}`),
+    ['Connection:Invalidated', 'Path:Invalidated', 'Neighbor:Invalidated'],
+  );
   assert.is(w.target.calls.invalidate, 1);
   assert.is(w.host.table.state(b), State.Offloaded);
   try {
@@ -263,7 +297,10 @@ test('update pushes cached variables; query reads delegated state without termin
   await w.host.relinkPath(path, w.host.table.parent(w.host.table.parent(other)));
   assert.is(w.host.table.parent(path), w.host.table.parent(w.host.table.parent(other)));
   await settle(w);
-  assert.ok(w.events.terminated.some((e) => e.handle === oldNeighbor && e.reason === Reason.Orphaned), 'the neighbor left empty went');
+  assert.ok(
+    w.events.terminated.some((e) => e.handle === oldNeighbor && e.reason === Reason.Orphaned),
+    'the neighbor left empty went',
+  );
   w.host.table.check();
 });
 
@@ -278,7 +315,10 @@ test('a terminate that reaches an initiate in flight waits for it', async () => 
   assert.is(await pending, c, 'the initiate completed');
   w.target.advance(10);
   await gone; // resolves once the connection is freed, though it had to wait for its initiate
-  assert.equal(w.events.terminated.map((e) => e.handle), [c, w.events.offloaded[1]!.handle, w.events.offloaded[0]!.handle]);
+  assert.equal(
+    w.events.terminated.map((e) => e.handle),
+    [c, w.events.offloaded[1]!.handle, w.events.offloaded[0]!.handle],
+  );
   w.host.table.check();
 });
 
@@ -325,7 +365,12 @@ test('host calls validate their input and change nothing when they throw', async
 });
 
 test('HostStack.create validates its options', async () => {
-  for (const bad of [{}, { target: {} }, { target: new SimulatedTarget(), policy: { lowActivty: false } }, { target: new SimulatedTarget(), policy: { honorAdvisory: [UploadReason.HardwareFailure] } }]) {
+  for (const bad of [
+    {},
+    { target: {} },
+    { target: new SimulatedTarget(), policy: { lowActivty: false } },
+    { target: new SimulatedTarget(), policy: { honorAdvisory: [UploadReason.HardwareFailure] } },
+  ]) {
     try {
       await HostStack.create(bad as never);
       assert.unreachable();
@@ -437,7 +482,9 @@ test('offload reads its request once: a getter or a buffer changed while it wait
   const reads: Record<string, number> = {};
   const destination = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 192, 0, 2, 7]);
   const fields = { ...request(7), destination, tcp: { sndUna: 100, rcvNxt: 5 } };
-  const counted = Object.fromEntries(Object.keys(fields).map((k) => [k, { enumerable: true, get: () => ((reads[k] = (reads[k] ?? 0) + 1), (fields as Record<string, unknown>)[k]) }]));
+  const counted = Object.fromEntries(
+    Object.keys(fields).map((k) => [k, { enumerable: true, get: () => ((reads[k] = (reads[k] ?? 0) + 1), (fields as Record<string, unknown>)[k]) }]),
+  );
   const tricky = Object.defineProperties({}, counted) as OffloadRequest;
   const pending = w.host.offload(tricky);
   destination[15] = 99; // the caller reuses its buffer
@@ -445,7 +492,10 @@ test('offload reads its request once: a getter or a buffer changed while it wait
   w.target.advance(5);
   const c = await pending;
   assert.ok(c);
-  assert.ok(Object.values(reads).every((n) => n === 1), JSON.stringify(reads));
+  assert.ok(
+    Object.values(reads).every((n) => n === 1),
+    JSON.stringify(reads),
+  );
   const key = w.host.table.describe(c).key as { localPort: number };
   assert.is(key.localPort, 40007);
   assert.is((w.host.table.describe(w.host.table.parent(c)).key as { destination: string }).destination, '192.0.2.7');

@@ -155,7 +155,13 @@ test('item 8: at the memory cap, batch lookups and traffic over every connection
   let port = 1;
   for (;;) {
     try {
-      t.completeOffload(t.offloadConnections(Array.from({ length: 500 }, (_, i) => paths[i % 50]!), Array.from({ length: 500 }, (_, i) => port + Math.floor(i / 50)), Array(500).fill(80)));
+      t.completeOffload(
+        t.offloadConnections(
+          Array.from({ length: 500 }, (_, i) => paths[i % 50]!),
+          Array.from({ length: 500 }, (_, i) => port + Math.floor(i / 50)),
+          Array(500).fill(80),
+        ),
+      );
       port += 10;
     } catch (e) {
       assert.is((e as { code: string }).code, ErrorCode.OutOfMemory);

@@ -87,7 +87,11 @@ test('a memory cap turns exhaustion into OutOfMemory and leaves the table intact
   t.completeTerminate(done.handles);
   assert.is(t.count(Kind.Connection), 0);
   const again = withPaths(t, 50);
-  t.offloadConnections(Array.from({ length: 2000 }, (_, i) => again[i % 50]!), Array.from({ length: 2000 }, (_, i) => 1 + i), Array(2000).fill(80));
+  t.offloadConnections(
+    Array.from({ length: 2000 }, (_, i) => again[i % 50]!),
+    Array.from({ length: 2000 }, (_, i) => 1 + i),
+    Array(2000).fill(80),
+  );
   t.check();
 });
 

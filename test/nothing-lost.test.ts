@@ -11,7 +11,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  HostStack, SimulatedTarget, Kind, State, UploadReason, seededRandom, type TerminateBlock, type TerminateResult,
+  HostStack,
+  SimulatedTarget,
+  Kind,
+  State,
+  UploadReason,
+  seededRandom,
+  type TerminateBlock,
+  type TerminateResult,
   type HostEvents,
 } from '../src/index.js';
 
@@ -56,7 +63,11 @@ test('thousands of connections, random traffic and events, faults and reordering
   });
   const host = await HostStack.create({
     target,
-    policy: { lowActivity: { thresholdBytesPerSecond: 200, windowMs: 2000, quietMs: 3000 }, honorAdvisory: [UploadReason.SmallIO], mediaDisconnectGraceMs: 150 },
+    policy: {
+      lowActivity: { thresholdBytesPerSecond: 200, windowMs: 2000, quietMs: 3000 },
+      honorAdvisory: [UploadReason.SmallIO],
+      mediaDisconnectGraceMs: 150,
+    },
   });
   target.host = host;
   const table = host.table;
@@ -122,8 +133,14 @@ test('thousands of connections, random traffic and events, faults and reordering
     const ifIndex = 1 + (i % 3);
     const tcp = { sndUna: Math.floor(random() * 1e6), rcvNxt: Math.floor(random() * 1e6) };
     const req = {
-      ifIndex, nextHop: `10.${ifIndex}.0.${1 + (i % 4)}`, source: `10.${ifIndex}.1.1`, destination: `172.16.${(i >> 8) & 255}.${i & 255}`,
-      localPort: 1024 + (i % 50000), remotePort: 443, priority, tcp,
+      ifIndex,
+      nextHop: `10.${ifIndex}.0.${1 + (i % 4)}`,
+      source: `10.${ifIndex}.1.1`,
+      destination: `172.16.${(i >> 8) & 255}.${i & 255}`,
+      localPort: 1024 + (i % 50000),
+      remotePort: 443,
+      priority,
+      tcp,
     };
     tcpOf.set(`${req.destination}:${req.localPort}`, tcp);
     offloads.push(host.offload(req).then(() => undefined));
@@ -189,7 +206,11 @@ test('thousands of connections, random traffic and events, faults and reordering
   for (const k of [Kind.Neighbor, Kind.Path, Kind.Connection]) assert.is(table.count(k), 0);
   assert.is(target.connections, 0);
   assert.ok(checked > 2000, `thousands of connections checked (${checked}); refused: ${JSON.stringify([...refusals])}`);
-  assert.equal(errors.filter((e) => !/not an offloaded connection/.test(e.message)), [], 'no unexpected error');
+  assert.equal(
+    errors.filter((e) => !/not an offloaded connection/.test(e.message)),
+    [],
+    'no unexpected error',
+  );
 });
 
 test.run();

@@ -51,11 +51,14 @@ test('the packed tarball installs into an empty project and works there: every s
     const tarball = join(dir, execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop()!);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
     npm('install', '--offline', '--ignore-scripts', tarball);
-    writeFileSync(join(dir, 'use.mjs'), `${consumer}
+    writeFileSync(
+      join(dir, 'use.mjs'),
+      `${consumer}
       import { readScenario, SyntheticWorkload } from 'chimney-host/sim';
       import { openTraceWorkload } from 'chimney-host/trace';
       console.log(JSON.stringify([typeof readScenario, typeof SyntheticWorkload, typeof openTraceWorkload]));
-    `);
+    `,
+    );
     const [tables, subpaths] = execFileSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' }).trim().split('\n');
     const expected = [0, 3, '4,4,9', 'StaleHandle', 3, 11];
     assert.equal(JSON.parse(tables!), [expected, expected, expected]);

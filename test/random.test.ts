@@ -10,8 +10,14 @@ test('same seed, same sequence; another seed, another one', () => {
   const b = seededRandom(42);
   const c = seededRandom(43);
   const xs = Array.from({ length: 100 }, () => a());
-  assert.equal(Array.from({ length: 100 }, () => b()), xs);
-  assert.not.equal(Array.from({ length: 100 }, () => c()), xs);
+  assert.equal(
+    Array.from({ length: 100 }, () => b()),
+    xs,
+  );
+  assert.not.equal(
+    Array.from({ length: 100 }, () => c()),
+    xs,
+  );
 });
 
 test('values in [0, 1), about evenly spread over ten bins', () => {

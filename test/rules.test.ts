@@ -2,9 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode, Kind, Reason, State, encodeAddresses as encode } from '../src/index.js';
-import {
-  implementations, throwsCode, buildTree, offloadedTree, assertPostOrder, sorted, snapshot, type Table,
-} from './helpers.js';
+import { implementations, throwsCode, buildTree, offloadedTree, assertPostOrder, sorted, snapshot, type Table } from './helpers.js';
 
 for (const [name, create] of implementations) {
   const test = suite<{ t: Table }>(`rules (${name})`, { t: undefined as unknown as Table });
@@ -245,10 +243,19 @@ for (const [name, create] of implementations) {
     const fresh = t.offloadConnection({ localPort: 1000, remotePort: 80 }, tree.paths[0]!);
     assert.is.not(fresh, c, 'a reused slot gets a new handle');
     for (const call of [
-      () => t.kind(c), () => t.state(c), () => t.parent(c), () => t.refCount(c), () => t.dependents(c),
-      () => t.describe(c), () => t.pending(c), () => t.reason(c), () => t.terminate([c], Reason.Application),
-      () => t.completeTerminate([c]), () => t.completeOffload([c]),
-    ]) throwsCode(call, ErrorCode.StaleHandle, /stale/);
+      () => t.kind(c),
+      () => t.state(c),
+      () => t.parent(c),
+      () => t.refCount(c),
+      () => t.dependents(c),
+      () => t.describe(c),
+      () => t.pending(c),
+      () => t.reason(c),
+      () => t.terminate([c], Reason.Application),
+      () => t.completeTerminate([c]),
+      () => t.completeOffload([c]),
+    ])
+      throwsCode(call, ErrorCode.StaleHandle, /stale/);
     assert.is(t.kind(fresh), Kind.Connection);
   });
 
@@ -306,10 +313,20 @@ for (const [name, create] of implementations) {
     assert.equal(t.describe(p).key, { source: '2001:db8::1', destination: '2001:db8:0:1::9', mtu: 9000 });
     const info = t.describe(c);
     assert.equal(info.key, { source: '2001:db8::1', destination: '2001:db8:0:1::9', localPort: 50000, remotePort: 443, priority: 200 });
-    assert.equal({ ...info, key: undefined }, {
-      handle: c, kind: Kind.Connection, state: State.Offloading, pending: false, reason: 0, parent: p, refCount: 0, key: undefined,
-      traffic: { bytes: 0, rate: -1, quietMs: 0 },
-    });
+    assert.equal(
+      { ...info, key: undefined },
+      {
+        handle: c,
+        kind: Kind.Connection,
+        state: State.Offloading,
+        pending: false,
+        reason: 0,
+        parent: p,
+        refCount: 0,
+        key: undefined,
+        traffic: { bytes: 0, rate: -1, quietMs: 0 },
+      },
+    );
   });
 
   test('an application reason (64..255) travels with the batch', ({ t }) => {

@@ -12,11 +12,12 @@ const test = suite('scale: 33,554,432 connections');
 const CONNECTIONS = 2 ** 25;
 const NEEDED = 4 * 2 ** 30; // linear memory (~2.1 GiB) plus the process around it, with margin
 
-const why = process.env.CHIMNEY_SCALE !== '1'
-  ? 'set CHIMNEY_SCALE=1 to run it (.ci/run does)'
-  : Math.max(freemem(), totalmem() / 2) < NEEDED
-    ? `this machine has ${(freemem() / 2 ** 30).toFixed(1)} GiB free of ${(totalmem() / 2 ** 30).toFixed(1)} GiB; it needs about ${NEEDED / 2 ** 30} GiB`
-    : undefined;
+const why =
+  process.env.CHIMNEY_SCALE !== '1'
+    ? 'set CHIMNEY_SCALE=1 to run it (.ci/run does)'
+    : Math.max(freemem(), totalmem() / 2) < NEEDED
+      ? `this machine has ${(freemem() / 2 ** 30).toFixed(1)} GiB free of ${(totalmem() / 2 ** 30).toFixed(1)} GiB; it needs about ${NEEDED / 2 ** 30} GiB`
+      : undefined;
 
 const name = 'builds, checks and cascade-terminates 33,554,432 connections in one table';
 if (why) {
@@ -43,7 +44,9 @@ if (why) {
     t.completeTerminate(all.handles);
     for (const k of [Kind.Neighbor, Kind.Path, Kind.Connection]) assert.is(t.count(k), 0);
     t.check();
-    console.log(`  scale: 33,554,432 connections built, checked and terminated in ${((Date.now() - started) / 1000).toFixed(0)} s, ${(bytes / CONNECTIONS).toFixed(1)} B/connection`);
+    console.log(
+      `  scale: 33,554,432 connections built, checked and terminated in ${((Date.now() - started) / 1000).toFixed(0)} s, ${(bytes / CONNECTIONS).toFixed(1)} B/connection`,
+    );
   });
 }
 

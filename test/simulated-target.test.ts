@@ -2,9 +2,7 @@
 // batch traffic equal to one call per connection, options checked.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  SimulatedTarget, HostStack, ManualClock, Kind, Reason, ErrorCode, type OffloadTarget, type TargetEvents, type TerminateResult,
-} from '../src/index.js';
+import { SimulatedTarget, HostStack, ManualClock, Kind, Reason, ErrorCode, type OffloadTarget, type TargetEvents, type TerminateResult } from '../src/index.js';
 import { throwsCode } from './helpers.js';
 
 const quiet: TargetEvents = { uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {}, delivered() {} };
@@ -15,7 +13,14 @@ async function hold(target: SimulatedTarget, n: number): Promise<number[]> {
   await target.initiate([
     { kind: Kind.Neighbor, handle: 1, ifIndex: 1, address: '10.0.0.1', linkLayerAddress: '00:00:00:00:00:00' },
     { kind: Kind.Path, handle: 2, neighbor: 1, source: '10.0.0.2', destination: '10.0.0.3', mtu: 1500 },
-    ...handles.map((h, i) => ({ kind: Kind.Connection as const, handle: h, path: 2, localPort: 1000 + i, remotePort: 80, tcp: { sndUna: i, sndNxt: i, rcvNxt: 10 * i } })),
+    ...handles.map((h, i) => ({
+      kind: Kind.Connection as const,
+      handle: h,
+      path: 2,
+      localPort: 1000 + i,
+      remotePort: 80,
+      tcp: { sndUna: i, sndNxt: i, rcvNxt: 10 * i },
+    })),
   ]);
   return handles;
 }
@@ -62,7 +67,11 @@ test('completions run in due order, each at its own time', async () => {
   target.advance(100);
   await Promise.all(calls);
   assert.is(order.length, 20);
-  assert.not.equal(order, [...order].sort((a, b) => a - b), 'latencies reorder completions');
+  assert.not.equal(
+    order,
+    [...order].sort((a, b) => a - b),
+    'latencies reorder completions',
+  );
 });
 
 test('trafficBatch is the same as one traffic call per connection', async () => {

@@ -77,21 +77,26 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): Parsed {
     else out.options[name] = value;
   }
   const max = spec.maxPositionals ?? 1;
-  if (out.positionals.length > max) out.problems.push(`${spec.name} takes ${max === 1 ? 'one file' : `at most ${max} files`}, got ${out.positionals.map((p) => `'${p}'`).join(', ')}`);
+  if (out.positionals.length > max)
+    out.problems.push(`${spec.name} takes ${max === 1 ? 'one file' : `at most ${max} files`}, got ${out.positionals.map((p) => `'${p}'`).join(', ')}`);
   return out;
 }
 
 /** An integer option in [min, max]. */
-export const integer = (min: number, max: number) => (text: string): unknown => {
-  const v = Number(text);
-  return /^-?\d+$/.test(text) && v >= min && v <= max ? v : problem(`needs an integer ${min}..${max}, got '${text}'`);
-};
+export const integer =
+  (min: number, max: number) =>
+  (text: string): unknown => {
+    const v = Number(text);
+    return /^-?\d+$/.test(text) && v >= min && v <= max ? v : problem(`needs an integer ${min}..${max}, got '${text}'`);
+  };
 
 /** A comma-separated list of non-empty items. */
-export const list = (what: string) => (text: string): unknown => {
-  const items = text.split(',').map((s) => s.trim());
-  return items.length && items.every(Boolean) ? items : problem(`needs a comma-separated list of ${what}, got '${text}'`);
-};
+export const list =
+  (what: string) =>
+  (text: string): unknown => {
+    const items = text.split(',').map((s) => s.trim());
+    return items.length && items.every(Boolean) ? items : problem(`needs a comma-separated list of ${what}, got '${text}'`);
+  };
 
 export function helpText(spec: CommandSpec): string {
   const width = Math.max(...spec.options.map((o) => o.name.length + (o.value ? o.value.length + 1 : 0)));

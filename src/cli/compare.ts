@@ -16,24 +16,44 @@ export const spec: CommandSpec = {
   name: 'compare',
   usage: '[scenario.json] [options]',
   summary: 'one workload under every policy and capacity, against the oracle (npm start)',
-  description: 'Runs one workload under every policy and capacity (same seed: identical arrivals and sizes) and\nmeasures each against the oracle. Prints a table (or JSON); exit 1 if a check failed.',
+  description:
+    'Runs one workload under every policy and capacity (same seed: identical arrivals and sizes) and\nmeasures each against the oracle. Prints a table (or JSON); exit 1 if a check failed.',
   options: [
-    { name: '--policies', value: 'LIST', help: "policies to compare: eager, threshold, rebalance, ./my-policy.mjs (default: the scenario's compare.policies)", read: list('policy names or module paths') },
-    { name: '--capacities', value: 'LIST', help: "target capacities, connections (default: the scenario's compare.capacities)", read: (t) => {
-      const items = list('capacities')(t);
-      if (!Array.isArray(items)) return items;
-      const bad = items.filter((x) => !/^\d+$/.test(x) || Number(x) > 100_000_000);
-      return bad.length ? problem(`needs integers 0..100000000, got ${bad.map((b) => `'${b}'`).join(', ')}`) : items.map(Number);
-    } },
-    { name: '--trace', value: 'FILE', help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs" },
+    {
+      name: '--policies',
+      value: 'LIST',
+      help: "policies to compare: eager, threshold, rebalance, ./my-policy.mjs (default: the scenario's compare.policies)",
+      read: list('policy names or module paths'),
+    },
+    {
+      name: '--capacities',
+      value: 'LIST',
+      help: "target capacities, connections (default: the scenario's compare.capacities)",
+      read: (t) => {
+        const items = list('capacities')(t);
+        if (!Array.isArray(items)) return items;
+        const bad = items.filter((x) => !/^\d+$/.test(x) || Number(x) > 100_000_000);
+        return bad.length ? problem(`needs integers 0..100000000, got ${bad.map((b) => `'${b}'`).join(', ')}`) : items.map(Number);
+      },
+    },
+    {
+      name: '--trace',
+      value: 'FILE',
+      help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs",
+    },
     { name: '--seed', value: 'N', help: "the workload's seed (default: the scenario's)", read: integer(0, 2 ** 32 - 1) },
     { name: '--json', help: 'print the results as JSON (the shape in DESIGN.md) instead of a table' },
     { name: '--report', value: 'FILE', help: 'also write a self-contained HTML report with charts' },
     { name: '--workers', value: 'N', help: 'worker threads (default: one per core; 1 runs in this thread)', read: integer(1, 256) },
-    { name: '--shard', value: 'I/N', help: 'run only every N-th cell, starting at cell I (1-based); join the outputs with merge', read: (t) => {
-      const s = parseShard(t);
-      return typeof s === 'string' ? problem(s.replace(/^--shard /, '')) : s;
-    } },
+    {
+      name: '--shard',
+      value: 'I/N',
+      help: 'run only every N-th cell, starting at cell I (1-based); join the outputs with merge',
+      read: (t) => {
+        const s = parseShard(t);
+        return typeof s === 'string' ? problem(s.replace(/^--shard /, '')) : s;
+      },
+    },
     { name: '--max-minutes', value: 'N', help: 'refuse runs estimated to take longer than this (default 30)', read: integer(1, 100_000) },
     { name: '--help', help: 'this help' },
   ],
@@ -41,7 +61,7 @@ export const spec: CommandSpec = {
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, spec);
-  if (args.options['--help']) return void process.stdout.write(`${helpText(spec)}\n`), 0;
+  if (args.options['--help']) return (void process.stdout.write(`${helpText(spec)}\n`), 0);
   const problems = [...args.problems];
   const report = args.options['--report'] as string | undefined;
   if (report) {
@@ -52,7 +72,9 @@ export async function main(argv: string[]): Promise<number> {
   if ('problems' in loaded) refuse([...problems, ...loaded.problems], 'Fix the problems above and try again.');
   const { scenario } = loaded;
   const fromCli = args.options['--policies'] as string[] | undefined;
-  const specs: PolicySpec[] = fromCli ? fromCli.map((name) => scenario.compare.policies.find((p) => p.policy === name) ?? { policy: name }) : scenario.compare.policies;
+  const specs: PolicySpec[] = fromCli
+    ? fromCli.map((name) => scenario.compare.policies.find((p) => p.policy === name) ?? { policy: name })
+    : scenario.compare.policies;
   const capacities = (args.options['--capacities'] as number[] | undefined) ?? scenario.compare.capacities;
   if (new Set(capacities).size !== capacities.length) problems.push('--capacities: a capacity is listed twice');
   const { policies, problems: policyProblems } = await resolvePolicies(specs, fromCli ? process.cwd() : dirname(loaded.path));
@@ -62,7 +84,14 @@ export async function main(argv: string[]): Promise<number> {
   const source = await chooseSource(scenario, loaded.cdf, trace);
   if ('problem' in source) problems.push(source.problem);
   // A trace's cost is not known before it is read; a scenario's is estimated.
-  const cost = trace ? undefined : costProblem(loaded, Math.max(...capacities), Math.min(workers, policies.length * capacities.length + 1), (args.options['--max-minutes'] as number | undefined) ?? 30);
+  const cost = trace
+    ? undefined
+    : costProblem(
+        loaded,
+        Math.max(...capacities),
+        Math.min(workers, policies.length * capacities.length + 1),
+        (args.options['--max-minutes'] as number | undefined) ?? 30,
+      );
   if (cost) problems.push(cost);
   if (problems.length || 'problem' in source) refuse(problems, 'Fix the problems above and try again.');
 

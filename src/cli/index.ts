@@ -25,12 +25,17 @@ const COMMANDS: Record<string, Command> = {
   simulate: withSpec(simulate),
   compare: withSpec(compare),
   merge: withSpec(merge),
-  trace: { summary: 'what a recorded trace (pcap, pcapng, Zeek conn.log) holds, before --trace replays it', main: async (argv) => (await trace()).traceCommand(argv) },
+  trace: {
+    summary: 'what a recorded trace (pcap, pcapng, Zeek conn.log) holds, before --trace replays it',
+    main: async (argv) => (await trace()).traceCommand(argv),
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `usage: chimney-host <command> [arguments]\n\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`).join('\n')}\n\nchimney-host <command> --help tells more.`;
+  return `usage: chimney-host <command> [arguments]\n\n${Object.entries(COMMANDS)
+    .map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n\nchimney-host <command> --help tells more.`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -62,11 +67,15 @@ run(process.argv.slice(2)).then(
   (error) => {
     if (isTraceError(error)) {
       // A damaged trace found deep in the file, after the run started: bad input, not a bug.
-      process.stderr.write(`chimney-host: ${error.message}\nThe run stopped there. Repair the file (pcapfix) or cut it before the damage (editcap -r), and run again.\n`);
+      process.stderr.write(
+        `chimney-host: ${error.message}\nThe run stopped there. Repair the file (pcapfix) or cut it before the damage (editcap -r), and run again.\n`,
+      );
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`chimney-host: the run failed: ${error instanceof Error ? error.stack : String(error)}\nThis is a bug in chimney-host (or in a policy module); please report it with the command line.\n`);
+    process.stderr.write(
+      `chimney-host: the run failed: ${error instanceof Error ? error.stack : String(error)}\nThis is a bug in chimney-host (or in a policy module); please report it with the command line.\n`,
+    );
     process.exitCode = 1;
   },
 );

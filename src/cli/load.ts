@@ -31,7 +31,9 @@ export function loadScenario(file: string | undefined, seed?: number): Loaded | 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { problems: [`cannot read the scenario ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(error)}`] };
+    return {
+      problems: [`cannot read the scenario ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error))}`],
+    };
   }
   let json: unknown;
   try {
@@ -63,13 +65,14 @@ export function loadScenario(file: string | undefined, seed?: number): Loaded | 
 /** Whether `--report FILE` can be written, checked before the run rather than after it. */
 export function reportProblem(file: string): string | undefined {
   try {
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
+      return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
     const existing = statSync(file, { throwIfNoEntry: false });
     accessSync(existing ? file : dirname(resolve(file)), constants.W_OK);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return `--report: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code ?? String(error)})`;
+    return `--report: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))})`;
   }
 }
 
@@ -92,7 +95,9 @@ export async function resolvePolicies(specs: PolicySpec[], baseDir: string): Pro
     const r: ResolvedPolicy = { ...spec };
     if (!(spec.policy in policies)) {
       if (!looksLikePath(spec.policy)) {
-        problems.push(`unknown policy '${spec.policy}': the built-in ones are ${Object.keys(policies).join(', ')}; a module path starts with ./ or / (e.g. ./my-policy.mjs)`);
+        problems.push(
+          `unknown policy '${spec.policy}': the built-in ones are ${Object.keys(policies).join(', ')}; a module path starts with ./ or / (e.g. ./my-policy.mjs)`,
+        );
         continue;
       }
       r.module = spec.policy.startsWith('file:') ? spec.policy : pathToFileURL(isAbsolute(spec.policy) ? spec.policy : resolve(baseDir, spec.policy)).href;
@@ -126,6 +131,8 @@ export function costProblem(l: Loaded, capacity: number, runs: number, maxMinute
 
 /** Prints problems and exits 2: nothing ran. */
 export function refuse(problems: string[], help?: string): never {
-  process.stderr.write(`chimney-host: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`}\nNothing was run.${help ? ` ${help}` : ''}\n`);
+  process.stderr.write(
+    `chimney-host: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`}\nNothing was run.${help ? ` ${help}` : ''}\n`,
+  );
   process.exit(2);
 }

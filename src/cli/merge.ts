@@ -11,7 +11,8 @@ export const spec: CommandSpec = {
   name: 'merge',
   usage: 'shard1.json shard2.json ... [options]',
   summary: 'joins the outputs of compare --shard I/N --json into the whole sweep',
-  description: 'Joins the JSON outputs of "compare --shard I/N --json" into the output of the whole sweep.\nRefuses (exit 2) inputs from different sweeps, overlapping shards, and missing cells.',
+  description:
+    'Joins the JSON outputs of "compare --shard I/N --json" into the output of the whole sweep.\nRefuses (exit 2) inputs from different sweeps, overlapping shards, and missing cells.',
   maxPositionals: 100_000,
   options: [
     { name: '--json', help: 'print the merged results as JSON (as compare --json does) instead of a table' },
@@ -22,7 +23,7 @@ export const spec: CommandSpec = {
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, spec);
-  if (args.options['--help']) return void process.stdout.write(`${helpText(spec)}\n`), 0;
+  if (args.options['--help']) return (void process.stdout.write(`${helpText(spec)}\n`), 0);
   const problems = [...args.problems];
   if (args.positionals.length === 0) problems.push("name the shards' JSON files (the outputs of compare --shard I/N --json)");
   const report = args.options['--report'] as string | undefined;
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       parts.push({ name, output: JSON.parse(readFileSync(name, 'utf8')) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      problems.push(`${name}: ${code === 'ENOENT' ? 'no such file' : code ?? `not JSON (${(error as Error).message})`}`);
+      problems.push(`${name}: ${code === 'ENOENT' ? 'no such file' : (code ?? `not JSON (${(error as Error).message})`)}`);
     }
   }
   if (problems.length) refuse(problems);

@@ -26,40 +26,58 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
         setup: o.setup,
         makePolicy: (spec) => makePolicy(spec as ResolvedPolicy),
         onProgress: (p) => o.onProgress?.(i, p.tick / Math.max(1, p.ticks)),
-          });
+      });
       o.onDone?.(i, results[i]!);
     }
     return results;
   }
   let next = 0;
-  const workers = Array.from({ length: Math.min(o.workers, jobs.length) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source: o.source, setup: o.setup } }));
+  const workers = Array.from(
+    { length: Math.min(o.workers, jobs.length) },
+    () => new Worker(new URL('./worker.js', import.meta.url), { workerData: { source: o.source, setup: o.setup } }),
+  );
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      let current = -1;
-      const take = () => {
-        if (next >= jobs.length) return resolve();
-        current = next++;
-        w.postMessage(jobs[current]);
-      };
-      w.on('message', (m: { type: 'progress'; tick: number; ticks: number } | { type: 'done'; result: JobResult } | { type: 'failed'; message: string; traceError?: { code: TraceErrorCode; offset: number } }) => {
-        if (m.type === 'progress') o.onProgress?.(current, m.tick / Math.max(1, m.ticks));
-        else if (m.type === 'done') {
-          results[current] = m.result;
-          o.onDone?.(current, m.result);
-          take();
-        } else if (m.traceError) reject(new TraceError(m.traceError.code, m.message, m.traceError.offset));
-        else reject(new Error(`job ${describe(jobs[current]!)} failed in a worker: ${m.message}`));
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => {
-        if (current >= 0 && results[current] === undefined) reject(new Error(`a worker stopped (exit code ${code}) during ${describe(jobs[current]!)}; out of memory? Try fewer --workers`));
-      });
-      take();
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            let current = -1;
+            const take = () => {
+              if (next >= jobs.length) return resolve();
+              current = next++;
+              w.postMessage(jobs[current]);
+            };
+            w.on(
+              'message',
+              (
+                m:
+                  | { type: 'progress'; tick: number; ticks: number }
+                  | { type: 'done'; result: JobResult }
+                  | { type: 'failed'; message: string; traceError?: { code: TraceErrorCode; offset: number } },
+              ) => {
+                if (m.type === 'progress') o.onProgress?.(current, m.tick / Math.max(1, m.ticks));
+                else if (m.type === 'done') {
+                  results[current] = m.result;
+                  o.onDone?.(current, m.result);
+                  take();
+                } else if (m.traceError) reject(new TraceError(m.traceError.code, m.message, m.traceError.offset));
+                else reject(new Error(`job ${describe(jobs[current]!)} failed in a worker: ${m.message}`));
+              },
+            );
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (current >= 0 && results[current] === undefined)
+                reject(new Error(`a worker stopped (exit code ${code}) during ${describe(jobs[current]!)}; out of memory? Try fewer --workers`));
+            });
+            take();
+          }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results;
 }
 
-export const describe = (job: Job): string => (job.kind === 'oracle' ? 'the oracle' : `${job.policy.policy} at capacity ${job.capacity.toLocaleString('en-US')}`);
+export const describe = (job: Job): string =>
+  job.kind === 'oracle' ? 'the oracle' : `${job.policy.policy} at capacity ${job.capacity.toLocaleString('en-US')}`;

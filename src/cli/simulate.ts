@@ -16,11 +16,16 @@ export const spec: CommandSpec = {
   name: 'simulate',
   usage: '[scenario.json] [options]',
   summary: 'one run: a workload through the host with one policy, the oracle alongside',
-  description: 'Runs a scenario (default: the built-in scenarios/default.json) through HostStack and a simulated\ntarget with one offload policy, the oracle alongside, and prints what happened. Exit 1 if a check failed.',
+  description:
+    'Runs a scenario (default: the built-in scenarios/default.json) through HostStack and a simulated\ntarget with one offload policy, the oracle alongside, and prints what happened. Exit 1 if a check failed.',
   options: [
     { name: '--policy', value: 'P', help: 'eager (default), threshold, rebalance, or a module path such as ./my-policy.mjs' },
     { name: '--capacity', value: 'N', help: "the target's capacity, connections (default: the scenario's target.capacity)", read: integer(0, 100_000_000) },
-    { name: '--trace', value: 'FILE', help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs" },
+    {
+      name: '--trace',
+      value: 'FILE',
+      help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs",
+    },
     { name: '--seed', value: 'N', help: "override the scenario's seed (same seed, same result)", read: integer(0, 2 ** 32 - 1) },
     { name: '--json', help: 'print the result as JSON (no progress line)' },
     { name: '--report', value: 'FILE', help: 'also write a self-contained HTML report with charts' },
@@ -34,7 +39,9 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const gb = (v: number) => `${(v / 1e9).toFixed(2)} GB`;
 
 function summary(r: RunResult, meta: { scenario: string; seed: number }): string {
-  const lost = r.nothingLost ? `ok for all ${n(r.nothingLostDetail.checked)} terminated connections` : `FAILED for ${n(r.nothingLostDetail.failures)}, e.g. ${r.nothingLostDetail.firstFailures[0]}`;
+  const lost = r.nothingLost
+    ? `ok for all ${n(r.nothingLostDetail.checked)} terminated connections`
+    : `FAILED for ${n(r.nothingLostDetail.failures)}, e.g. ${r.nothingLostDetail.firstFailures[0]}`;
   return [
     `chimney-host simulate: ${meta.scenario} (seed ${meta.seed}), policy ${r.policy} at capacity ${n(r.capacity)}: ${n(r.durationMs / 1000)} s simulated in ${(r.wallMs / 1000).toFixed(1)} s`,
     '',
@@ -45,7 +52,9 @@ function summary(r: RunResult, meta: { scenario: string; seed: number }): string
     '',
     '  terminations by reason:',
     ...Object.entries(r.terminationsByReason).map(([k, v]) => `    ${k.padEnd(17)}${n(v).padStart(10)}`),
-    `  terminations by kind: ${Object.entries(r.terminationsByKind).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`,
+    `  terminations by kind: ${Object.entries(r.terminationsByKind)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(', ')}`,
     '',
     `  nothing lost: ${lost}`,
     `  check(): ${r.check}`,
@@ -57,7 +66,7 @@ function summary(r: RunResult, meta: { scenario: string; seed: number }): string
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, spec);
-  if (args.options['--help']) return void process.stdout.write(`${helpText(spec)}\n`), 0;
+  if (args.options['--help']) return (void process.stdout.write(`${helpText(spec)}\n`), 0);
   const problems = [...args.problems];
   const report = args.options['--report'] as string | undefined;
   if (report) {
@@ -87,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     capacity,
     policy: await makePolicy(policies[0]!),
     oracle: true,
-    onProgress: (p) => progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
+    onProgress: (p) =>
+      progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
   });
   progress.done();
   result.policy = name;

@@ -8,9 +8,7 @@ import type { WorkloadSource } from '../sim/source.js';
 import { SyntheticWorkload } from '../sim/workload.js';
 import { openTraceWorkload } from '../trace/workload.js';
 
-export type SourceSpec =
-  | { kind: 'scenario'; scenario: Scenario; cdf: [number, number][] }
-  | { kind: 'trace'; file: string; tickMs: number };
+export type SourceSpec = { kind: 'scenario'; scenario: Scenario; cdf: [number, number][] } | { kind: 'trace'; file: string; tickMs: number };
 
 const SOURCES: { [K in SourceSpec['kind']]: (spec: Extract<SourceSpec, { kind: K }>) => WorkloadSource | Promise<WorkloadSource> } = {
   scenario: (spec) => new SyntheticWorkload(spec.scenario, spec.cdf),
@@ -27,7 +25,11 @@ export function openSource(spec: SourceSpec): WorkloadSource | Promise<WorkloadS
  * scenario's tickMs; the scenario still gives the target and the host's knobs. A trace is opened
  * once here, so a file that is not a trace is refused before anything runs.
  */
-export async function chooseSource(scenario: Scenario, cdf: [number, number][], trace: string | undefined): Promise<{ spec: SourceSpec; setup: RunSetup; name: string } | { problem: string }> {
+export async function chooseSource(
+  scenario: Scenario,
+  cdf: [number, number][],
+  trace: string | undefined,
+): Promise<{ spec: SourceSpec; setup: RunSetup; name: string } | { problem: string }> {
   if (trace === undefined) return { spec: { kind: 'scenario', scenario, cdf }, setup: scenario, name: scenario.name };
   try {
     const w = await openTraceWorkload(trace, { tickMs: scenario.tickMs });

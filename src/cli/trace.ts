@@ -44,7 +44,11 @@ function sparkline(points: [number, number][], peak: number, width = 60): string
   const bars = '▁▂▃▄▅▆▇█';
   const line = cols.map((v) => (v === 0 ? ' ' : bars[Math.min(7, Math.floor((v / peak) * 7.999))])).join('');
   const end = points[points.length - 1]![0];
-  return [`    ${n(peak).padStart(7)} ┤${line}`, `    ${'0'.padStart(7)} └${'─'.repeat(cols.length)}`, `             0 s${' '.repeat(Math.max(1, cols.length - 3 - seconds(end).length))}${seconds(end)}`];
+  return [
+    `    ${n(peak).padStart(7)} ┤${line}`,
+    `    ${'0'.padStart(7)} └${'─'.repeat(cols.length)}`,
+    `             0 s${' '.repeat(Math.max(1, cols.length - 3 - seconds(end).length))}${seconds(end)}`,
+  ];
 }
 
 export function formatSummary(s: TraceSummary): string {
@@ -92,7 +96,8 @@ export async function traceCommand(argv: string[]): Promise<number> {
     } else if (a === '--tick' || a === '--idle-timeout') {
       const v = argv[++i];
       const ms = Number(v);
-      if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || ms <= 0 || ms > 365 * 86_400_000) return usage(`${a} needs a number of milliseconds above 0, got ${v ?? 'nothing'}`);
+      if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || ms <= 0 || ms > 365 * 86_400_000)
+        return usage(`${a} needs a number of milliseconds above 0, got ${v ?? 'nothing'}`);
       if (a === '--tick') options.tickMs = ms;
       else options.idleTimeoutMs = ms;
     } else if (a.startsWith('-')) return usage(`unknown option '${a}'`);
@@ -106,13 +111,20 @@ export async function traceCommand(argv: string[]): Promise<number> {
   try {
     const w = await openTraceWorkload(file, options);
     let last = 0;
-    summary = await summarizeTrace(w, tty ? () => {
-      const now = Date.now();
-      if (now - last < 200) return;
-      last = now;
-      const { read, size } = w.progress();
-      process.stderr.write(`\r  reading ${file}: ${size ? Math.floor((100 * read) / size) : 100}% (${bytes(read)} of ${bytes(size)}), ${n(w.stats.packets)} packets`);
-    } : undefined);
+    summary = await summarizeTrace(
+      w,
+      tty
+        ? () => {
+            const now = Date.now();
+            if (now - last < 200) return;
+            last = now;
+            const { read, size } = w.progress();
+            process.stderr.write(
+              `\r  reading ${file}: ${size ? Math.floor((100 * read) / size) : 100}% (${bytes(read)} of ${bytes(size)}), ${n(w.stats.packets)} packets`,
+            );
+          }
+        : undefined,
+    );
     if (tty) process.stderr.write('\r\x1b[K');
   } catch (error) {
     if (tty) process.stderr.write('\r\x1b[K');

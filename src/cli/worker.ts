@@ -18,11 +18,11 @@ port.on('message', async (job: Job) => {
       setup,
       makePolicy: (spec) => makePolicy(spec as ResolvedPolicy),
       onProgress: (p) => port.postMessage({ type: 'progress', tick: p.tick, ticks: p.ticks }),
-      });
+    });
     port.postMessage({ type: 'done', result });
   } catch (error) {
     // A damaged trace is bad input, not a failure of the run: it crosses to the main thread whole.
     if (isTraceError(error)) port.postMessage({ type: 'failed', message: error.message, traceError: { code: error.code, offset: error.offset } });
-    else port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    else port.postMessage({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
 });

@@ -101,7 +101,10 @@ export class ConnectionEngine {
   private lastTick: number | undefined;
   private offloadedCount = 0;
 
-  constructor(private readonly host: EngineHost, private readonly options: EngineOptions) {}
+  constructor(
+    private readonly host: EngineHost,
+    private readonly options: EngineOptions,
+  ) {}
 
   get policy(): OffloadPolicy {
     return this.options.policy;
@@ -111,10 +114,22 @@ export class ConnectionEngine {
 
   open(opened: OpenedColumns): Float64Array {
     const op = 'open';
-    if (opened === null || typeof opened !== 'object') invalid(`${op}: expected the opened columns of a TickBatch ({ count, ifIndex, nextHop, source, destination, localPort, remotePort, priority }), got ${typeName(opened)}`);
+    if (opened === null || typeof opened !== 'object')
+      invalid(
+        `${op}: expected the opened columns of a TickBatch ({ count, ifIndex, nextHop, source, destination, localPort, remotePort, priority }), got ${typeName(opened)}`,
+      );
     const { ifIndex, nextHop, source, destination, localPort, remotePort, priority } = opened;
-    const n = batchCount(op, opened.count, [['ifIndex', ifIndex], ['localPort', localPort], ['remotePort', remotePort], ...(priority === undefined ? [] : [['priority', priority] as [string, unknown]])]);
-    for (const [name, a] of [['nextHop', nextHop], ['source', source], ['destination', destination]] as const) {
+    const n = batchCount(op, opened.count, [
+      ['ifIndex', ifIndex],
+      ['localPort', localPort],
+      ['remotePort', remotePort],
+      ...(priority === undefined ? [] : [['priority', priority] as [string, unknown]]),
+    ]);
+    for (const [name, a] of [
+      ['nextHop', nextHop],
+      ['source', source],
+      ['destination', destination],
+    ] as const) {
       if (!(a instanceof Uint8Array)) invalid(`${op}: ${name} must be a Uint8Array of 16 bytes per connection (IPv4-mapped for IPv4), got ${typeName(a)}`);
       if (a.length < 16 * n) invalid(`${op}: ${name} holds ${a.length} bytes, fewer than 16 for each of the ${n} connections`);
     }
@@ -154,7 +169,11 @@ export class ConnectionEngine {
 
   traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
     const op = 'traffic';
-    const n = batchCount(op, count, [['ids', ids], ['sent', sent], ['received', received]]);
+    const n = batchCount(op, count, [
+      ['ids', ids],
+      ['sent', sent],
+      ['received', received],
+    ]);
     const s = this.scratch;
     s.ensure(n);
     const slots = s.u32;
@@ -173,8 +192,10 @@ export class ConnectionEngine {
       const b = received[i]!;
       const slot = typeof id === 'number' && id >= SLOTS && id <= MAX_BYTES ? (id - Math.floor(id / SLOTS) * SLOTS) | 0 : -1;
       if (slot < 0 || slot >= length) badId(op, i, id, false);
-      if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a)) invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
-      if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b)) invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
+      if (typeof a !== 'number' || !(a >= 0 && a <= MAX_BYTES) || !Number.isInteger(a))
+        invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
+      if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b))
+        invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
       idv[i] = id;
       slots[i] = slot;
       snd[i] = a;
@@ -369,7 +390,10 @@ export class ConnectionEngine {
     try {
       decision = this.options.policy.tick(context);
     } catch (error) {
-      this.host.emit('error', { message: `the offload policy '${this.options.policy.name}' threw at tick ${now}: ${String(error)}; nothing was decided this tick`, error });
+      this.host.emit('error', {
+        message: `the offload policy '${this.options.policy.name}' threw at tick ${now}: ${String(error)}; nothing was decided this tick`,
+        error,
+      });
     }
     if (decision !== undefined && decision !== null) this.carryOut(decision, now);
     for (let i = 0; i < active.length; i++) c.tickBytes[active[i]!] = 0;
@@ -393,21 +417,28 @@ export class ConnectionEngine {
     const c = this.columns;
     const { terminate, offload } = decision;
     if (terminate !== undefined) {
-      if (!isList(terminate)) this.host.emit('error', { message: `the offload policy '${name}' returned terminate = ${typeName(terminate)}, not an array of slots; ignored` });
+      if (!isList(terminate))
+        this.host.emit('error', { message: `the offload policy '${name}' returned terminate = ${typeName(terminate)}, not an array of slots; ignored` });
       else {
         let reason = decision.terminateReason ?? Reason.HigherPriority;
         if (typeof reason !== 'number' || !Number.isInteger(reason) || reason < 1 || reason > 255) {
-          this.host.emit('error', { message: `the offload policy '${name}' returned terminateReason = ${typeName(reason)}, not a reason 1..255; HigherPriority used` });
+          this.host.emit('error', {
+            message: `the offload policy '${name}' returned terminateReason = ${typeName(reason)}, not a reason 1..255; HigherPriority used`,
+          });
           reason = Reason.HigherPriority;
         }
         const handles: number[] = [];
         let bad = 0;
         for (let i = 0; i < terminate.length; i++) {
           const slot = terminate[i];
-          if (typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < c.length && c.status[slot] === ConnectionStatus.Offloaded) handles.push(c.handle[slot]!);
+          if (typeof slot === 'number' && Number.isInteger(slot) && slot >= 0 && slot < c.length && c.status[slot] === ConnectionStatus.Offloaded)
+            handles.push(c.handle[slot]!);
           else bad++;
         }
-        if (bad) this.host.emit('error', { message: `the offload policy '${name}' asked to terminate ${bad} slot(s) that are not Offloaded connections; those were ignored` });
+        if (bad)
+          this.host.emit('error', {
+            message: `the offload policy '${name}' asked to terminate ${bad} slot(s) that are not Offloaded connections; those were ignored`,
+          });
         if (handles.length) this.terminate(handles, reason);
       }
     }
@@ -461,21 +492,45 @@ export class ConnectionEngine {
         let neighbor = p.find(nk);
         if (neighbor >= 0 && !this.usable(neighbor, call)) continue;
         if (neighbor < 0) {
-          neighbor = this.createParent(nk, Kind.Neighbor, call, () => table.offloadNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
-            () => table.findNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }));
+          neighbor = this.createParent(
+            nk,
+            Kind.Neighbor,
+            call,
+            () => table.offloadNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
+            () => table.findNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
+          );
           if (neighbor < 0) continue;
           if (p.state[neighbor] === State.Offloading) {
             fresh.push(neighbor);
-            parentBlocks.push({ kind: Kind.Neighbor, handle: p.handle[neighbor]!, ifIndex, address: formatAddress(c.address, at), linkLayerAddress: LINK_LAYER_NONE });
+            parentBlocks.push({
+              kind: Kind.Neighbor,
+              handle: p.handle[neighbor]!,
+              ifIndex,
+              address: formatAddress(c.address, at),
+              linkLayerAddress: LINK_LAYER_NONE,
+            });
           }
         }
         const neighborHandle = p.handle[neighbor]!;
         const key = { source: c.address.subarray(at + 16, at + 32), destination: c.address.subarray(at + 32, at + 48) };
-        path = this.createParent(pk, Kind.Path, call, () => table.offloadPath(key, neighborHandle), () => table.findPath(key));
+        path = this.createParent(
+          pk,
+          Kind.Path,
+          call,
+          () => table.offloadPath(key, neighborHandle),
+          () => table.findPath(key),
+        );
         if (path < 0) continue;
         if (p.state[path] === State.Offloading) {
           fresh.push(path);
-          parentBlocks.push({ kind: Kind.Path, handle: p.handle[path]!, neighbor: neighborHandle, source: formatAddress(c.address, at + 16), destination: formatAddress(c.address, at + 32), mtu: 1500 });
+          parentBlocks.push({
+            kind: Kind.Path,
+            handle: p.handle[path]!,
+            neighbor: neighborHandle,
+            source: formatAddress(c.address, at + 16),
+            destination: formatAddress(c.address, at + 32),
+            mtu: 1500,
+          });
         }
       }
       kept.push(slot);
@@ -488,7 +543,7 @@ export class ConnectionEngine {
     for (const b of parentBlocks) if (b.kind === Kind.Path && used.has(b.handle)) used.add(b.neighbor);
     const unused = fresh.filter((e) => !used.has(p.handle[e]!));
     if (unused.length) {
-      const doomed = unused.map((e) => p.handle[e]!).sort((a, b) => (p.kind[p.entryOf(b)]! - p.kind[p.entryOf(a)]!));
+      const doomed = unused.map((e) => p.handle[e]!).sort((a, b) => p.kind[p.entryOf(b)]! - p.kind[p.entryOf(a)]!);
       try {
         table.completeOffload(doomed, false);
       } catch (error) {
@@ -513,20 +568,32 @@ export class ConnectionEngine {
       c.initialRcvNxt[slot] = rcvNxt;
       this.slotByHandle.set(h, slot);
       connSlots.push(slot);
-      blocks.push({ kind: Kind.Connection, handle: h, path: p.handle[path]!, localPort: c.localPort[slot]!, remotePort: c.remotePort[slot]!, tcp: { sndUna, sndNxt: sndUna, rcvNxt } });
+      blocks.push({
+        kind: Kind.Connection,
+        handle: h,
+        path: p.handle[path]!,
+        localPort: c.localPort[slot]!,
+        remotePort: c.remotePort[slot]!,
+        tcp: { sndUna, sndNxt: sndUna, rcvNxt },
+      });
     }
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
     void now;
     const target = this.host.target;
     const asked = blocks.map((b) => b.handle);
-    void this.host.track(this.host.call('initiate', () => target.initiate(blocks.map((b) => ({ ...b })))).then(
-      (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
-      (failure) => {
-        this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
-        this.initiated(blocks, new Map());
-      },
-    ).catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })));
+    void this.host.track(
+      this.host
+        .call('initiate', () => target.initiate(blocks.map((b) => ({ ...b }))))
+        .then(
+          (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
+          (failure) => {
+            this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
+            this.initiated(blocks, new Map());
+          },
+        )
+        .catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })),
+    );
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -563,7 +630,12 @@ export class ConnectionEngine {
     while (index.length) {
       const pathHandles = index.map((i) => this.parents.handle[paths[i]!]!);
       try {
-        const handles = this.host.table.offloadConnections(pathHandles, index.map((i) => c.localPort[slots[i]!]!), index.map((i) => c.remotePort[slots[i]!]!), index.map((i) => c.priority[slots[i]!]!));
+        const handles = this.host.table.offloadConnections(
+          pathHandles,
+          index.map((i) => c.localPort[slots[i]!]!),
+          index.map((i) => c.remotePort[slots[i]!]!),
+          index.map((i) => c.priority[slots[i]!]!),
+        );
         for (let j = 0; j < index.length; j++) out[index[j]!] = handles[j]!;
         return out;
       } catch (error) {
@@ -574,7 +646,9 @@ export class ConnectionEngine {
         }
         const code = (error as OffloadError).code;
         if (code === ErrorCode.DuplicateKey) {
-          this.host.emit('error', { message: `connection id ${c.id[slots[index[at]!]!]} has the key of a connection already on the target (two open connections with one address/port pair); it stays in software` });
+          this.host.emit('error', {
+            message: `connection id ${c.id[slots[index[at]!]!]} has the key of a connection already on the target (two open connections with one address/port pair); it stays in software`,
+          });
           index.splice(at, 1);
         } else {
           // Its path cannot take connections now (pending termination): leave out every entry on it.
@@ -602,13 +676,21 @@ export class ConnectionEngine {
       if (b.kind === Kind.Connection) {
         const slot = this.slotByHandle.get(b.handle);
         if (slot < 0 || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
-          this.host.emit('error', { message: `an initiate completed for connection ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+          this.host.emit('error', {
+            message: `an initiate completed for connection ${b.handle}, which is not being offloaded`,
+            handle: b.handle,
+            fault: 'gone',
+          });
           continue;
         }
       } else {
         const e = p.entryOf(b.handle);
         if (e < 0 || p.state[e] !== State.Offloading) {
-          this.host.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+          this.host.emit('error', {
+            message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`,
+            handle: b.handle,
+            fault: 'gone',
+          });
           continue;
         }
         if (!success) failedParents.add(b.handle);
@@ -659,7 +741,9 @@ export class ConnectionEngine {
       // A parent left with no dependent by failed initiates serves no purpose: it goes (pruning
       // does not, since no dependent was terminated): parents made in this call and parents of
       // what failed.
-      const parentsOfBad = blocks.filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor).map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
+      const parentsOfBad = blocks
+        .filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor)
+        .map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
       const idle = [...new Set([...good.filter((h) => !(this.slotByHandle.get(h) >= 0)), ...parentsOfBad])].filter((h) => {
         const e = p.entryOf(h);
         return e >= 0 && p.state[e] === State.Offloaded && this.host.table.refCount(h) === 0;
@@ -697,13 +781,18 @@ export class ConnectionEngine {
     const keys = this.host.listening('terminated') ? blocks.map((b) => this.host.table.describe(b.handle).key) : undefined;
     const target = this.host.target;
     const handles = blocks.map((b) => b.handle);
-    void this.host.track(this.host.call('terminate', () => target.terminate(blocks.map((b) => ({ ...b })))).then(
-      (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
-      (failure) => {
-        this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-        this.terminated(blocks, new Map(), keys);
-      },
-    ).catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })));
+    void this.host.track(
+      this.host
+        .call('terminate', () => target.terminate(blocks.map((b) => ({ ...b }))))
+        .then(
+          (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
+          (failure) => {
+            this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
+            this.terminated(blocks, new Map(), keys);
+          },
+        )
+        .catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })),
+    );
   }
 
   private kindOf(handle: number): Kind {
@@ -723,10 +812,20 @@ export class ConnectionEngine {
         continue;
       }
       const r = results.get(b.handle);
-      if (r && !r.ok) this.host.emit('error', { message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`, handle: b.handle, fault: 'failed' });
+      if (r && !r.ok)
+        this.host.emit('error', {
+          message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
+          handle: b.handle,
+          fault: 'failed',
+        });
       if (b.kind === Kind.Connection && !returnedState(r)) {
         this.host.lost();
-        if (r?.ok) this.host.emit('error', { message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`, handle: b.handle, fault: 'lost' });
+        if (r?.ok)
+          this.host.emit('error', {
+            message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`,
+            handle: b.handle,
+            fault: 'lost',
+          });
       }
       if (keys) {
         const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason };
@@ -846,8 +945,10 @@ export class ConnectionEngine {
     const unacked = contiguous(r.unacknowledged, d.sndUna);
     const buffered = contiguous(r.received, undefined);
     if (unacked < 0 || buffered < 0) m.fail(`${who}: handed-back data is not contiguous and in order`);
-    else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent) m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
-    else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received) m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
+    else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
+      m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+    else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
+      m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
     else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who}: buffered received data does not end at RcvNxt`);
   }
 
@@ -861,7 +962,6 @@ export class ConnectionEngine {
       offloaded: this.offloadedCount,
     });
   }
-
 }
 
 /** Throws for entry i of a batch of ids: not an open connection, or closed already. */

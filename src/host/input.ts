@@ -42,7 +42,10 @@ export function batchCount(op: string, count: unknown, arrays: [string, unknown]
   const shortest = Math.min(...arrays.map(([, a]) => (a as ArrayLike<unknown>).length));
   if (count === undefined) {
     const lengths = new Set(arrays.map(([, a]) => (a as ArrayLike<unknown>).length));
-    if (lengths.size > 1) invalid(`${op}: ${arrays.map(([n]) => n).join(', ')} must have the same length (or pass count), got ${arrays.map(([, a]) => (a as ArrayLike<unknown>).length).join(', ')}`);
+    if (lengths.size > 1)
+      invalid(
+        `${op}: ${arrays.map(([n]) => n).join(', ')} must have the same length (or pass count), got ${arrays.map(([, a]) => (a as ArrayLike<unknown>).length).join(', ')}`,
+      );
     return shortest;
   }
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > shortest) {

@@ -69,10 +69,18 @@ export class ParentRegistry {
 
   private grow(): void {
     const n = this.kind.length * 2;
-    const k = new Uint8Array(n); k.set(this.kind); this.kind = k;
-    const s = new Uint8Array(n); s.set(this.state); this.state = s;
-    const h = new Float64Array(n); h.set(this.handle); this.handle = h;
-    const c = new Uint32Array(n); c.set(this.call); this.call = c;
+    const k = new Uint8Array(n);
+    k.set(this.kind);
+    this.kind = k;
+    const s = new Uint8Array(n);
+    s.set(this.state);
+    this.state = s;
+    const h = new Float64Array(n);
+    h.set(this.handle);
+    this.handle = h;
+    const c = new Uint32Array(n);
+    c.set(this.call);
+    this.call = c;
   }
 }
 

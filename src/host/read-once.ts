@@ -14,8 +14,14 @@ export function snapshot(request: OffloadRequest): OffloadRequest {
   const copy = (a: unknown) => (a instanceof Uint8Array ? a.slice() : a) as string | Uint8Array;
   const { ifIndex, nextHop, source, destination, localPort, remotePort, priority, tcp } = request;
   return {
-    ifIndex, nextHop: copy(nextHop), source: copy(source), destination: copy(destination), localPort, remotePort,
-    ...(priority !== undefined ? { priority } : {}), ...(tcp !== undefined ? { tcp } : {}),
+    ifIndex,
+    nextHop: copy(nextHop),
+    source: copy(source),
+    destination: copy(destination),
+    localPort,
+    remotePort,
+    ...(priority !== undefined ? { priority } : {}),
+    ...(tcp !== undefined ? { tcp } : {}),
   };
 }
 
@@ -27,6 +33,7 @@ export function readOnce(values: ArrayLike<number>, what: string): ArrayLike<num
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) return (values as unknown as Float64Array).slice();
   if (values === null || typeof values !== 'object') invalid(`${what} must be an array or a typed array, got ${typeName(values)}`);
   const n = values.length;
-  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_BATCH) invalid(`${what}: a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} entries, got length ${typeName(n)}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_BATCH)
+    invalid(`${what}: a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} entries, got length ${typeName(n)}`);
   return Array.from({ length: n }, (_, i) => values[i]!);
 }

@@ -23,7 +23,11 @@ export type TargetFault =
   | 'indication'; // an indication with bad arguments, or whose handling failed
 
 export class CallFailed extends Error {
-  constructor(readonly fault: TargetFault, message: string, override readonly cause?: unknown) {
+  constructor(
+    readonly fault: TargetFault,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
   }
 }
@@ -129,7 +133,10 @@ export class TargetCalls {
   }
 
   private late(what: string): void {
-    this.report({ fault: 'late', message: `the target answered its ${what} after the host had given up on it (timeout ${this.timeoutMs} ms); the answer is ignored` });
+    this.report({
+      fault: 'late',
+      message: `the target answered its ${what} after the host had given up on it (timeout ${this.timeoutMs} ms); the answer is ignored`,
+    });
   }
 }
 

@@ -19,7 +19,12 @@ export interface ReadResult {
  * The results of a call for `handles`, by handle; undefined (reported as malformed) when the
  * answer is not a list. `what` names the call in messages.
  */
-export function readResults(what: string, handles: ArrayLike<number>, answer: unknown, reportAll: (f: FaultReport) => void): Map<number, ReadResult> | undefined {
+export function readResults(
+  what: string,
+  handles: ArrayLike<number>,
+  answer: unknown,
+  reportAll: (f: FaultReport) => void,
+): Map<number, ReadResult> | undefined {
   // A target that gets a whole answer wrong gets a few precise reports and a count, not a flood.
   const seen = new Map<string, number>();
   const report = (f: FaultReport) => {
@@ -29,7 +34,11 @@ export function readResults(what: string, handles: ArrayLike<number>, answer: un
   };
   const summarize = () => {
     for (const [fault, n] of seen) {
-      if (n > REPORTS_PER_FAULT) reportAll({ fault: fault as FaultReport['fault'], message: `the target's ${what} answer had ${n - REPORTS_PER_FAULT} more faults like the ones above (${fault})` });
+      if (n > REPORTS_PER_FAULT)
+        reportAll({
+          fault: fault as FaultReport['fault'],
+          message: `the target's ${what} answer had ${n - REPORTS_PER_FAULT} more faults like the ones above (${fault})`,
+        });
     }
   };
   try {
@@ -70,8 +79,11 @@ function readAll(what: string, handles: ArrayLike<number>, answer: unknown, repo
       const r = entry as TerminateResult;
       const error = r.error;
       byHandle.set(handle, {
-        ok: r.ok === true, ...(error !== undefined ? { error: String(error) } : {}),
-        delegated: r.delegated, received: r.received, unacknowledged: r.unacknowledged,
+        ok: r.ok === true,
+        ...(error !== undefined ? { error: String(error) } : {}),
+        delegated: r.delegated,
+        received: r.received,
+        unacknowledged: r.unacknowledged,
       });
     }
   } catch (error) {
@@ -103,9 +115,10 @@ export function returnedState(r: ReadResult | undefined): { delegated: Delegated
     }
     const t = d.timers as Record<string, unknown> | null | undefined;
     const timer = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-    delegated.timers = t !== null && typeof t === 'object'
-      ? { retransmit: timer(t.retransmit), keepalive: timer(t.keepalive), delayedAck: timer(t.delayedAck) }
-      : { retransmit: null, keepalive: null, delayedAck: null };
+    delegated.timers =
+      t !== null && typeof t === 'object'
+        ? { retransmit: timer(t.retransmit), keepalive: timer(t.keepalive), delayedAck: timer(t.delayedAck) }
+        : { retransmit: null, keepalive: null, delayedAck: null };
     const received = segments(r.received);
     const unacknowledged = segments(r.unacknowledged);
     if (!received || !unacknowledged) return undefined;

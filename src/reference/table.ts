@@ -9,13 +9,39 @@ import { ErrorCode, Kind, Reason, State } from '../enums.js';
 import { OffloadError, describeHandle, invalid } from '../errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../address.js';
 import type {
-  NeighborInit, NeighborKey, PathInit, PathKey, ConnectionInit, ConnectionKey, ConnectionKeys, TerminateBatch,
-  TerminateOptions, TableOptions, ObjectInfo, OffloadTableApi, ActivityPolicy,
+  NeighborInit,
+  NeighborKey,
+  PathInit,
+  PathKey,
+  ConnectionInit,
+  ConnectionKey,
+  ConnectionKeys,
+  TerminateBatch,
+  TerminateOptions,
+  TableOptions,
+  ObjectInfo,
+  OffloadTableApi,
+  ActivityPolicy,
 } from '../types.js';
 import {
-  readConnectionBatch, readConnectionKeys, readTrafficBatch, readHandleList, notAHandle, isHandleForm, requireBytes,
-  readActivityPolicy, tickStep, readOptions, requireObject, requireInt, requireU32, requireHandle,
-  requireKind, requireReason, readPrune, packPorts,
+  readConnectionBatch,
+  readConnectionKeys,
+  readTrafficBatch,
+  readHandleList,
+  notAHandle,
+  isHandleForm,
+  requireBytes,
+  readActivityPolicy,
+  tickStep,
+  readOptions,
+  requireObject,
+  requireInt,
+  requireU32,
+  requireHandle,
+  requireKind,
+  requireReason,
+  readPrune,
+  packPorts,
 } from '../validate.js';
 
 interface Entry {
@@ -158,7 +184,10 @@ export class ReferenceTable implements OffloadTableApi {
     if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
     this.checkLimit(Kind.Path, 1, op);
     const e = this.add(Kind.Path, parent, key, {
-      address: this.scratch.slice(0, 16), destination: this.scratch.slice(16, 32), mtu, connections: new Map(),
+      address: this.scratch.slice(0, 16),
+      destination: this.scratch.slice(16, 32),
+      mtu,
+      connections: new Map(),
     });
     this.paths.set(key, e);
     return e.handle;
@@ -177,12 +206,7 @@ export class ReferenceTable implements OffloadTableApi {
     return this.addConnection(parent, ports, priority).handle;
   }
 
-  offloadConnections(
-    paths: ArrayLike<number>,
-    localPorts: ArrayLike<number>,
-    remotePorts: ArrayLike<number>,
-    priorities?: ArrayLike<number>,
-  ): Float64Array {
+  offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Float64Array {
     const op = 'offloadConnections';
     const batch = readConnectionBatch(op, paths, localPorts, remotePorts, priorities);
     const n = batch.n;
@@ -192,7 +216,8 @@ export class ReferenceTable implements OffloadTableApi {
     for (let i = 0; i < n; i++) {
       const parent = this.parentFor(batch.paths[i]!, Kind.Path, op, i);
       const existing = parent.connections!.get(ports[i]!);
-      if (existing) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): an object with this key is already in the table: ${describeHandle(existing.handle)}`, i);
+      if (existing)
+        this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): an object with this key is already in the table: ${describeHandle(existing.handle)}`, i);
       parents.push(parent);
     }
     this.checkLimit(Kind.Connection, n, op);
@@ -215,7 +240,11 @@ export class ReferenceTable implements OffloadTableApi {
     if (ok) {
       list.forEach((e, i) => {
         if (e.parent && e.parent.state === State.Offloading && !set.has(e.parent)) {
-          this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} cannot complete before its parent ${describeHandle(e.parent.handle)}, whose initiate is still in flight`, i);
+          this.fail(
+            ErrorCode.WrongState,
+            `${op} (entry ${i}): ${describeHandle(e.handle)} cannot complete before its parent ${describeHandle(e.parent.handle)}, whose initiate is still in flight`,
+            i,
+          );
         }
       });
       for (const e of set) {
@@ -254,7 +283,11 @@ export class ReferenceTable implements OffloadTableApi {
     const op = 'terminateAll';
     const why = requireReason(reason, op);
     const prune = readPrune(options, op) === 1;
-    return this.terminateEntries([...this.objects.values()].filter((e) => e.kind === Kind.Neighbor), why, prune);
+    return this.terminateEntries(
+      [...this.objects.values()].filter((e) => e.kind === Kind.Neighbor),
+      why,
+      prune,
+    );
   }
 
   completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
@@ -356,8 +389,14 @@ export class ReferenceTable implements OffloadTableApi {
       };
     }
     return {
-      handle: e.handle, kind: e.kind, state: e.state, pending: e.pending, reason: e.reason,
-      parent: e.parent?.handle ?? 0, refCount: e.dependents.size, key,
+      handle: e.handle,
+      kind: e.kind,
+      state: e.state,
+      pending: e.pending,
+      reason: e.reason,
+      parent: e.parent?.handle ?? 0,
+      refCount: e.dependents.size,
+      key,
       ...(e.kind === Kind.Connection ? { traffic: { bytes: e.bytes, rate: e.rate, quietMs: e.quiet } } : {}),
     };
   }
@@ -469,7 +508,8 @@ export class ReferenceTable implements OffloadTableApi {
   private openEntry(handle: number, kind: Kind, op: string): Entry {
     const e = this.lookup(handle, op);
     if (e.kind !== kind) this.fail(ErrorCode.WrongKind, `${op}: ${describeHandle(handle)} is not a ${Kind[kind].toLowerCase()}`);
-    if (e.state === State.Terminating || e.pending) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(handle)} is Terminating or has a termination pending`);
+    if (e.state === State.Terminating || e.pending)
+      this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(handle)} is Terminating or has a termination pending`);
     return e;
   }
 
@@ -499,9 +539,14 @@ export class ReferenceTable implements OffloadTableApi {
       if (e.parent) {
         if (!this.objects.has(e.parent.handle) || !e.parent.dependents.has(e)) broken('linked to a parent that does not list it', e);
         const p = e.parent;
-        const fits = p.state === State.Terminating ? e.state === State.Terminating
-          : p.pending ? e.pending || e.state === State.Terminating
-            : p.state === State.Offloading ? e.state === State.Offloading : true;
+        const fits =
+          p.state === State.Terminating
+            ? e.state === State.Terminating
+            : p.pending
+              ? e.pending || e.state === State.Terminating
+              : p.state === State.Offloading
+                ? e.state === State.Offloading
+                : true;
         if (!fits) broken("a dependent's state does not fit its parent's", e);
       }
       for (const d of e.dependents) if (d.parent !== e || !this.objects.has(d.handle)) broken('lists a dependent that is not its own', e);
@@ -519,7 +564,8 @@ export class ReferenceTable implements OffloadTableApi {
     let listed = 0;
     this.victims.forEach((list, priority) => {
       for (const e of list) {
-        if (e.priority !== priority || e.state !== State.Offloaded || e.pending || !this.objects.has(e.handle)) broken('a victim list holds a connection that is not a victim', e);
+        if (e.priority !== priority || e.state !== State.Offloaded || e.pending || !this.objects.has(e.handle))
+          broken('a victim list holds a connection that is not a victim', e);
       }
       listed += list.size;
     });
@@ -533,9 +579,26 @@ export class ReferenceTable implements OffloadTableApi {
   private add(kind: Kind, parent: Entry | null, key: string | number, fields: Partial<Entry>): Entry {
     const handle = kind * KIND_SHIFT + ++this.serial;
     const e: Entry = {
-      handle, kind, state: State.Offloading, pending: false, reason: 0, parent, dependents: new Set(), key,
-      ifIndex: 0, address: EMPTY, destination: null, linkLayerAddress: 0, mtu: 0, ports: 0, priority: 0,
-      connections: null, bytes: 0, rate: -1, quiet: 0, ...fields,
+      handle,
+      kind,
+      state: State.Offloading,
+      pending: false,
+      reason: 0,
+      parent,
+      dependents: new Set(),
+      key,
+      ifIndex: 0,
+      address: EMPTY,
+      destination: null,
+      linkLayerAddress: 0,
+      mtu: 0,
+      ports: 0,
+      priority: 0,
+      connections: null,
+      bytes: 0,
+      rate: -1,
+      quiet: 0,
+      ...fields,
     };
     this.objects.set(handle, e);
     parent?.dependents.add(e);
@@ -573,7 +636,10 @@ export class ReferenceTable implements OffloadTableApi {
       if (e.state === State.Terminating || e.pending) return;
       for (const d of e.dependents) visit(d);
       if (e.state === State.Offloaded && batch.holdsAllDependentsOf(e)) batch.emit(e, why);
-      else { e.pending = true; e.reason = why; }
+      else {
+        e.pending = true;
+        e.reason = why;
+      }
     };
     for (const e of named) visit(e);
     // Pruning comes last, so that a named object always gets the batch's reason, never Orphaned.
@@ -593,7 +659,11 @@ export class ReferenceTable implements OffloadTableApi {
     list.forEach((e, i) => {
       for (const d of e.dependents) {
         if (!set.has(d)) {
-          this.fail(ErrorCode.HasDependents, `${op} (entry ${i}): ${describeHandle(e.handle)} still has a linked dependent (${describeHandle(d.handle)}) that this call does not free`, i);
+          this.fail(
+            ErrorCode.HasDependents,
+            `${op} (entry ${i}): ${describeHandle(e.handle)} still has a linked dependent (${describeHandle(d.handle)}) that this call does not free`,
+            i,
+          );
         }
       }
     });

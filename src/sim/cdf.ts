@@ -17,11 +17,16 @@ export function sampleCdf(cdf: readonly (readonly [number, number])[], u: number
 
 /** Parses a .cdf file: "<bytes> <percent>" per line; throws naming the first bad line. */
 export function parseCdf(text: string): [number, number][] {
-  const points = text.trim().split(/\r?\n/).filter((l) => l.trim()).map((line, i) => {
-    const [x, y, extra] = line.trim().split(/\s+/).map(Number);
-    if (!Number.isFinite(x) || !Number.isFinite(y) || x! < 0 || y! < 0 || extra !== undefined) throw new Error(`line ${i + 1} is not "<bytes> <percent>": ${JSON.stringify(line)}`);
-    return [x!, y!] as [number, number];
-  });
+  const points = text
+    .trim()
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      const [x, y, extra] = line.trim().split(/\s+/).map(Number);
+      if (!Number.isFinite(x) || !Number.isFinite(y) || x! < 0 || y! < 0 || extra !== undefined)
+        throw new Error(`line ${i + 1} is not "<bytes> <percent>": ${JSON.stringify(line)}`);
+      return [x!, y!] as [number, number];
+    });
   if (points.length < 2) throw new Error('a CDF needs at least two points');
   const problem = cdfProblem(points);
   if (problem) throw new Error(problem);

@@ -13,10 +13,18 @@ const H = 240;
 export const M = { left: 64, right: 190, top: 16, bottom: 36 };
 
 /** Styles the charts need (the report inlines them; a page includes them once). */
-export const CHART_CSS = 'figure{margin:18px 0} figcaption{font-weight:600;margin-bottom:4px} svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}';
+export const CHART_CSS =
+  'figure{margin:18px 0} figcaption{font-weight:600;margin-bottom:4px} svg text{font-size:11px;fill:#333} .grid{stroke:#e5e7eb} .axis{stroke:#111}';
 
 export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-export const fmt = (n: number) => (Math.abs(n) >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : Math.abs(n) >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : Math.abs(n) >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${Math.round(n * 10) / 10}`);
+export const fmt = (n: number) =>
+  Math.abs(n) >= 1e6
+    ? `${(n / 1e6).toFixed(1)}M`
+    : Math.abs(n) >= 1e4
+      ? `${(n / 1e3).toFixed(0)}k`
+      : Math.abs(n) >= 1e3
+        ? `${(n / 1e3).toFixed(1)}k`
+        : `${Math.round(n * 10) / 10}`;
 
 /** Round axis steps: 1, 2, 5 times a power of ten. */
 function ticks(max: number, count = 5): number[] {
@@ -30,15 +38,34 @@ function ticks(max: number, count = 5): number[] {
 }
 
 /** Axes, grid and legend around a plot area; `body` draws inside it with the given scales. */
-function frame(title: string, xMax: number, yMax: number, xLabel: string, legend: [string, string][], body: (x: (v: number) => number, y: (v: number) => number) => string): string {
+function frame(
+  title: string,
+  xMax: number,
+  yMax: number,
+  xLabel: string,
+  legend: [string, string][],
+  body: (x: (v: number) => number, y: (v: number) => number) => string,
+): string {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const yTop = ticks(yMax).at(-1) || 1;
   const x = (v: number) => M.left + (v / (xMax || 1)) * pw;
   const y = (v: number) => M.top + ph - (v / yTop) * ph;
-  const grid = ticks(yMax).map((v) => `<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`).join('');
-  const xt = ticks(xMax, 8).map((v) => `<text x="${x(v)}" y="${M.top + ph + 16}" text-anchor="middle">${fmt(v)}</text>`).join('');
-  const keys = legend.map(([name, color], i) => `<rect x="${M.left + pw + 14}" y="${M.top + i * 18}" width="12" height="12" fill="${color}"/><text x="${M.left + pw + 32}" y="${M.top + i * 18 + 10}">${esc(name)}</text>`).join('');
+  const grid = ticks(yMax)
+    .map(
+      (v) =>
+        `<line x1="${M.left}" x2="${M.left + pw}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`,
+    )
+    .join('');
+  const xt = ticks(xMax, 8)
+    .map((v) => `<text x="${x(v)}" y="${M.top + ph + 16}" text-anchor="middle">${fmt(v)}</text>`)
+    .join('');
+  const keys = legend
+    .map(
+      ([name, color], i) =>
+        `<rect x="${M.left + pw + 14}" y="${M.top + i * 18}" width="12" height="12" fill="${color}"/><text x="${M.left + pw + 32}" y="${M.top + i * 18 + 10}">${esc(name)}</text>`,
+    )
+    .join('');
   return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${grid}${xt}<text x="${M.left + pw / 2}" y="${H - 4}" text-anchor="middle">${esc(xLabel)}</text>${body(x, y)}<line x1="${M.left}" x2="${M.left + pw}" y1="${M.top + ph}" y2="${M.top + ph}" class="axis"/>${keys}</svg></figure>`;
 }
 
@@ -46,8 +73,20 @@ function frame(title: string, xMax: number, yMax: number, xLabel: string, legend
 export function lines(title: string, xs: number[], series: Series[], xLabel: string, extra = ''): string {
   const yMax = Math.max(1, ...series.flatMap((s) => s.values));
   const legend = series.map((s, i) => [s.name, COLORS[i % COLORS.length]!] as [string, string]);
-  return frame(title, xs.at(-1) ?? 1, yMax, xLabel, legend, (x, y) =>
-    series.map((s, i) => `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${s.values.map((v, j) => `${x(xs[j]!).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`).join('') + extra.replace(/Y\(([\d.]+)\)/g, (_, v) => y(Number(v)).toFixed(1)));
+  return frame(
+    title,
+    xs.at(-1) ?? 1,
+    yMax,
+    xLabel,
+    legend,
+    (x, y) =>
+      series
+        .map(
+          (s, i) =>
+            `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${s.values.map((v, j) => `${x(xs[j]!).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+        )
+        .join('') + extra.replace(/Y\(([\d.]+)\)/g, (_, v) => y(Number(v)).toFixed(1)),
+  );
 }
 
 /** Stacked bars, one stack per x value. */
@@ -55,7 +94,7 @@ export function stackedBars(title: string, xs: number[], series: Series[], xLabe
   const totals = xs.map((_, j) => series.reduce((s, x) => s + x.values[j]!, 0));
   const yMax = Math.max(1, ...totals);
   const legend = series.map((s, i) => [s.name, COLORS[i % COLORS.length]!] as [string, string]);
-  const step = xs.length > 1 ? xs[1]! - xs[0]! : xs[0] ?? 1;
+  const step = xs.length > 1 ? xs[1]! - xs[0]! : (xs[0] ?? 1);
   return frame(title, xs.at(-1) ?? 1, yMax, xLabel, legend, (x, y) => {
     const width = Math.max(1, x(step) - x(0) - 1);
     let out = '';
@@ -71,4 +110,3 @@ export function stackedBars(title: string, xs: number[], series: Series[], xLabe
     return out;
   });
 }
-

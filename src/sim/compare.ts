@@ -74,7 +74,22 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
 }
 
 /** The result fields `compare --json` promises (the design), first and in this order. */
-export type CompareRow = Pick<RunResult, 'policy' | 'capacity' | 'offloadedBytes' | 'softwareBytes' | 'offloadRatio' | 'oracleRatio' | 'initiates' | 'terminations' | 'churnPerSecond' | 'wastedOffloads' | 'check' | 'nothingLost'> & Omit<RunResult, 'timeline'> & { cell: number; timeline: RunResult['timeline'] };
+export type CompareRow = Pick<
+  RunResult,
+  | 'policy'
+  | 'capacity'
+  | 'offloadedBytes'
+  | 'softwareBytes'
+  | 'offloadRatio'
+  | 'oracleRatio'
+  | 'initiates'
+  | 'terminations'
+  | 'churnPerSecond'
+  | 'wastedOffloads'
+  | 'check'
+  | 'nothingLost'
+> &
+  Omit<RunResult, 'timeline'> & { cell: number; timeline: RunResult['timeline'] };
 
 export interface CompareOutput {
   scenario: string;
@@ -106,7 +121,14 @@ export function assemble(meta: { scenario: string; seed: number; plan: ComparePl
     connections: o.connections,
     totalBytes: o.totalBytes,
     results: rows,
-    oracle: o.results.map((r) => ({ capacity: r.capacity, offloadedBytes: r.offloadedBytes, offloadRatio: r.offloadRatio, churnPerSecond: r.churnPerSecond, initiates: r.initiates, terminations: r.terminations })),
+    oracle: o.results.map((r) => ({
+      capacity: r.capacity,
+      offloadedBytes: r.offloadedBytes,
+      offloadRatio: r.offloadRatio,
+      churnPerSecond: r.churnPerSecond,
+      initiates: r.initiates,
+      terminations: r.terminations,
+    })),
     durationMs: o.durationMs,
     peakAlive: o.peakAlive,
     plan: meta.plan,
@@ -115,8 +137,39 @@ export function assemble(meta: { scenario: string; seed: number; plan: ComparePl
 }
 
 function row(cell: number, r: RunResult): CompareRow {
-  const { policy, capacity, offloadedBytes, softwareBytes, offloadRatio, oracleRatio: ofOracle, initiates, terminations, churnPerSecond, wastedOffloads, check, nothingLost, timeline, ...rest } = r;
-  return { policy, capacity, offloadedBytes, softwareBytes, offloadRatio, oracleRatio: ofOracle, initiates, terminations, churnPerSecond, wastedOffloads, check, nothingLost, cell, ...rest, timeline };
+  const {
+    policy,
+    capacity,
+    offloadedBytes,
+    softwareBytes,
+    offloadRatio,
+    oracleRatio: ofOracle,
+    initiates,
+    terminations,
+    churnPerSecond,
+    wastedOffloads,
+    check,
+    nothingLost,
+    timeline,
+    ...rest
+  } = r;
+  return {
+    policy,
+    capacity,
+    offloadedBytes,
+    softwareBytes,
+    offloadRatio,
+    oracleRatio: ofOracle,
+    initiates,
+    terminations,
+    churnPerSecond,
+    wastedOffloads,
+    check,
+    nothingLost,
+    cell,
+    ...rest,
+    timeline,
+  };
 }
 
 /** A merge that cannot be done, with every reason. */
@@ -138,12 +191,21 @@ export function merge(parts: { name: string; output: unknown }[]): CompareOutput
     } else outputs.push(o as CompareOutput);
   }
   if (problems.length) throw new MergeError(problems);
-  if (outputs.length === 0) throw new MergeError(['no input: name the shards\' JSON files']);
+  if (outputs.length === 0) throw new MergeError(["no input: name the shards' JSON files"]);
   const first = outputs[0]!;
-  const same = (o: CompareOutput) => ({ scenario: o.scenario, seed: o.seed, connections: o.connections, totalBytes: o.totalBytes, plan: o.plan, oracle: o.oracle, count: o.shard.count });
+  const same = (o: CompareOutput) => ({
+    scenario: o.scenario,
+    seed: o.seed,
+    connections: o.connections,
+    totalBytes: o.totalBytes,
+    plan: o.plan,
+    oracle: o.oracle,
+    count: o.shard.count,
+  });
   const want = JSON.stringify(same(first));
   outputs.forEach((o, i) => {
-    if (JSON.stringify(same(o)) !== want) problems.push(`${parts[i]!.name}: another sweep (scenario, seed, plan, shard count or workload differ from ${parts[0]!.name})`);
+    if (JSON.stringify(same(o)) !== want)
+      problems.push(`${parts[i]!.name}: another sweep (scenario, seed, plan, shard count or workload differ from ${parts[0]!.name})`);
   });
   const cells = new Map<number, CompareRow>();
   outputs.forEach((o, i) => {
@@ -156,7 +218,9 @@ export function merge(parts: { name: string; output: unknown }[]): CompareOutput
   const missing = Array.from({ length: total }, (_, c) => c).filter((c) => !cells.has(c));
   if (missing.length) {
     const shards = [...new Set(missing.map((c) => (c % first.shard.count) + 1))];
-    problems.push(`cells ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} are missing: run shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} of ${first.shard.count} and merge ${shards.length > 1 ? 'their' : 'its'} output too`);
+    problems.push(
+      `cells ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} are missing: run shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} of ${first.shard.count} and merge ${shards.length > 1 ? 'their' : 'its'} output too`,
+    );
   }
   if (problems.length) throw new MergeError(problems);
   return { ...first, results: [...cells.values()].sort((a, b) => a.cell - b.cell), shard: { index: 1, count: 1 } };
@@ -172,12 +236,35 @@ export function formatTable(out: CompareOutput): string {
     const o = out.oracle.find((x) => x.capacity === capacity);
     if (o) rows.push([n(capacity), 'oracle', pct(o.offloadRatio), '100%', n(o.churnPerSecond), '', n(o.initiates ?? 0), n(o.terminations ?? 0), '0 ms', '']);
     for (const r of out.results.filter((x) => x.capacity === capacity)) {
-      const checks = [r.check === 'ok' ? '' : 'check() FAILED', r.nothingLost ? '' : 'LOST DATA', r.conserved === false ? 'BYTES NOT CONSERVED' : '', r.errors?.count ? `${n(r.errors.count)} host error${r.errors.count === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ') || 'ok';
-      rows.push(['', r.policy, pct(r.offloadRatio), pct(r.oracleRatio), n(r.churnPerSecond), n(r.wastedOffloads), n(r.initiates), n(r.terminations), `${n(r.timeToOffloadMs?.p50 ?? 0)} ms`, checks]);
+      const checks =
+        [
+          r.check === 'ok' ? '' : 'check() FAILED',
+          r.nothingLost ? '' : 'LOST DATA',
+          r.conserved === false ? 'BYTES NOT CONSERVED' : '',
+          r.errors?.count ? `${n(r.errors.count)} host error${r.errors.count === 1 ? '' : 's'}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ') || 'ok';
+      rows.push([
+        '',
+        r.policy,
+        pct(r.offloadRatio),
+        pct(r.oracleRatio),
+        n(r.churnPerSecond),
+        n(r.wastedOffloads),
+        n(r.initiates),
+        n(r.terminations),
+        `${n(r.timeToOffloadMs?.p50 ?? 0)} ms`,
+        checks,
+      ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const gb = (out.totalBytes / 1e9).toFixed(2);
   return [
     `chimney-host compare: ${out.scenario} (seed ${out.seed})`,

@@ -56,8 +56,14 @@ export function estimate(s: Scenario, namedCdf: readonly (readonly [number, numb
   const perTransferTicks = Math.min(ticks, Math.max(1, cdfMean(cdf) / ((rate * s.tickMs) / 1000)));
   const transfers = (c.transfers.min + c.transfers.max) / 2;
   const activeTicks = Math.min(connections * ticks, connections * transfers * perTransferTicks);
-  const alive = Math.min(connections, Math.max(peakArrivals, activeTicks / Math.max(1, ticks) * 4));
-  const bytes = BASE_BYTES + connections * BYTES_PER_CONNECTION + alive * BYTES_PER_ALIVE + Math.min(capacity, connections) * BYTES_PER_OFFLOADED + peakArrivals * BYTES_PER_ARRIVAL + ticks * BYTES_PER_TICK;
+  const alive = Math.min(connections, Math.max(peakArrivals, (activeTicks / Math.max(1, ticks)) * 4));
+  const bytes =
+    BASE_BYTES +
+    connections * BYTES_PER_CONNECTION +
+    alive * BYTES_PER_ALIVE +
+    Math.min(capacity, connections) * BYTES_PER_OFFLOADED +
+    peakArrivals * BYTES_PER_ARRIVAL +
+    ticks * BYTES_PER_TICK;
   const seconds = ticks * SECONDS_PER_TICK + connections * SECONDS_PER_CONNECTION + activeTicks * SECONDS_PER_ACTIVE_TICK;
   return { connections, ticks, peakArrivals, activeTicks, bytes, seconds };
 }
@@ -67,13 +73,17 @@ export function refusal(e: Estimate, budget: { bytes: number; seconds: number; r
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
   const total = e.bytes * budget.runs;
   if (total > budget.bytes) {
-    return `this would need about ${gib(total)} of memory (${budget.runs > 1 ? `${budget.runs} runs at once, ${gib(e.bytes)} each` : 'one run'}; ${e.connections.toLocaleString('en-US')} connections, up to ${e.peakArrivals.toLocaleString('en-US')} opening in one tick, ${e.ticks.toLocaleString('en-US')} ticks) and this machine allows ${gib(budget.bytes)}. `
-      + `Lower connections.count or a burst's count, spread arrivals over a longer connections.arrivalMs, raise tickMs${budget.runs > 1 ? ', or run fewer at once with --workers' : ''}.`;
+    return (
+      `this would need about ${gib(total)} of memory (${budget.runs > 1 ? `${budget.runs} runs at once, ${gib(e.bytes)} each` : 'one run'}; ${e.connections.toLocaleString('en-US')} connections, up to ${e.peakArrivals.toLocaleString('en-US')} opening in one tick, ${e.ticks.toLocaleString('en-US')} ticks) and this machine allows ${gib(budget.bytes)}. ` +
+      `Lower connections.count or a burst's count, spread arrivals over a longer connections.arrivalMs, raise tickMs${budget.runs > 1 ? ', or run fewer at once with --workers' : ''}.`
+    );
   }
   if (e.seconds > budget.seconds) {
     const minutes = (x: number) => (x >= 120 ? `${Math.round(x / 60).toLocaleString('en-US')} minutes` : `${Math.round(x)} s`);
-    return `one run would take about ${minutes(e.seconds)} here (${e.ticks.toLocaleString('en-US')} ticks, ${e.connections.toLocaleString('en-US')} connections, ${Math.round(e.activeTicks).toLocaleString('en-US')} connection-ticks of traffic), over the limit of ${minutes(budget.seconds)}. `
-      + 'Raise tickMs, shorten durationMs or lower connections.count; or pass --max-minutes N to allow it.';
+    return (
+      `one run would take about ${minutes(e.seconds)} here (${e.ticks.toLocaleString('en-US')} ticks, ${e.connections.toLocaleString('en-US')} connections, ${Math.round(e.activeTicks).toLocaleString('en-US')} connection-ticks of traffic), over the limit of ${minutes(budget.seconds)}. ` +
+      'Raise tickMs, shorten durationMs or lower connections.count; or pass --max-minutes N to allow it.'
+    );
   }
   return undefined;
 }

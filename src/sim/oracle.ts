@@ -284,10 +284,14 @@ export function kthLargest(a: Float64Array, n: number, k: number): number {
     if (lo === hi) return a[lo]!;
     const mid = (lo + hi) >>> 1;
     // Median of three as the pivot.
-    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const x = a[lo]!,
+      y = a[mid]!,
+      z = a[hi]!;
     const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
     // Descending: [lo, lt) > pivot, [lt, i) == pivot, (gt, hi] < pivot.
-    let lt = lo, i = lo, gt = hi;
+    let lt = lo,
+      i = lo,
+      gt = hi;
     while (i <= gt) {
       const v = a[i]!;
       if (v > pivot) {

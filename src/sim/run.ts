@@ -59,7 +59,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   };
   host.on('error', (e) => report(e.message));
   const control: HostControl = {
-    host, target, table,
+    host,
+    target,
+    table,
     random: seededRandom((setup.seed ^ 0x9e3779b9) >>> 0),
     offloadedConnections: () => offloadedHandles(host.connections),
     report,
@@ -103,7 +105,8 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
         if (ids.length < traffic.count) ids = new Float64Array(traffic.count * 2);
         for (let i = 0; i < traffic.count; i++) {
           const h = hostIds[traffic.id[i]!];
-          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
+          if (!h)
+            throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
           ids[i] = h;
           totalBytes += traffic.sent[i]! + traffic.received[i]!;
         }
@@ -164,7 +167,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
     errors,
     wallMs: performance.now() - started,
     timeline: timeline.samples,
-    oracle: oracle && (({ offloadedBytes, offloadRatio, churnPerSecond }) => ({ offloadedBytes, offloadRatio, churnPerSecond }))(oracle.summary(durationMs).results[0]!),
+    oracle:
+      oracle &&
+      (({ offloadedBytes, offloadRatio, churnPerSecond }) => ({ offloadedBytes, offloadRatio, churnPerSecond }))(oracle.summary(durationMs).results[0]!),
   });
 }
 

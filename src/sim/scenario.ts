@@ -80,8 +80,23 @@ const DEFAULT_POLICIES = ['eager', 'threshold', 'rebalance'];
 /** Reads a parsed JSON value as a scenario, filling defaults; throws ScenarioError listing every problem. */
 export function readScenario(input: unknown): Scenario {
   const p = new Problems();
-  const root = p.object(input, 'scenario', ['$schema', 'name', 'description', 'seed', 'durationMs', 'tickMs', 'interfaces', 'connections', 'target', 'policy', 'wasteThresholdBytes', 'compare', 'events']);
-  const name = root.name === undefined ? 'unnamed' : typeof root.name === 'string' ? root.name : (p.fail('name', `must be a string, got ${show(root.name)}`), 'unnamed');
+  const root = p.object(input, 'scenario', [
+    '$schema',
+    'name',
+    'description',
+    'seed',
+    'durationMs',
+    'tickMs',
+    'interfaces',
+    'connections',
+    'target',
+    'policy',
+    'wasteThresholdBytes',
+    'compare',
+    'events',
+  ]);
+  const name =
+    root.name === undefined ? 'unnamed' : typeof root.name === 'string' ? root.name : (p.fail('name', `must be a string, got ${show(root.name)}`), 'unnamed');
   const seed = p.int(root.seed, 'seed', 0, 2 ** 32 - 1, 1);
   const durationMs = p.int(root.durationMs, 'durationMs', 1, LIMITS.durationMs);
   const tickMs = p.int(root.tickMs, 'tickMs', 1, 3_600_000, 100);
@@ -96,19 +111,38 @@ export function readScenario(input: unknown): Scenario {
       const ifIndex = p.int(o.ifIndex, `${f}.ifIndex`, 0, 2 ** 32 - 1);
       if (interfaces.some((x) => x.ifIndex === ifIndex)) p.fail(`${f}.ifIndex`, `interface ${ifIndex} is listed twice`);
       // Paths are built on demand from their number, so 100,000 x 100,000 costs nothing up front.
-      interfaces.push({ ifIndex, neighbors: p.int(o.neighbors, `${f}.neighbors`, 1, 65_536), pathsPerNeighbor: p.int(o.pathsPerNeighbor, `${f}.pathsPerNeighbor`, 1, 1 << 24) });
+      interfaces.push({
+        ifIndex,
+        neighbors: p.int(o.neighbors, `${f}.neighbors`, 1, 65_536),
+        pathsPerNeighbor: p.int(o.pathsPerNeighbor, `${f}.pathsPerNeighbor`, 1, 1 << 24),
+      });
     });
   }
 
-  const c = p.object(root.connections, 'connections', ['count', 'arrivalMs', 'flowSizes', 'rateBytesPerSecond', 'priorities', 'transfers', 'idleGapMs', 'keepAliveMs', 'sentShare']);
+  const c = p.object(root.connections, 'connections', [
+    'count',
+    'arrivalMs',
+    'flowSizes',
+    'rateBytesPerSecond',
+    'priorities',
+    'transfers',
+    'idleGapMs',
+    'keepAliveMs',
+    'sentShare',
+  ]);
   const flowSizes = readFlowSizes(c.flowSizes, p);
   const rate = p.object(c.rateBytesPerSecond ?? { min: 1000, max: 100_000 }, 'connections.rateBytesPerSecond', ['min', 'max']);
   const rateMin = p.num(rate.min, 'connections.rateBytesPerSecond.min', 1, 1e12);
   const rateMax = p.num(rate.max, 'connections.rateBytesPerSecond.max', rateMin, 1e12);
   const priorities: Record<string, number> = {};
-  const prio = p.object(c.priorities ?? { 0: 1 }, 'connections.priorities', Array.from({ length: 256 }, (_, i) => String(i)));
+  const prio = p.object(
+    c.priorities ?? { 0: 1 },
+    'connections.priorities',
+    Array.from({ length: 256 }, (_, i) => String(i)),
+  );
   for (const [k, w] of Object.entries(prio)) priorities[k] = p.num(w, `connections.priorities.${k}`, 0, 1e9);
-  if (Object.keys(priorities).length && Object.values(priorities).every((w) => w === 0)) p.fail('connections.priorities', 'at least one weight must be positive');
+  if (Object.keys(priorities).length && Object.values(priorities).every((w) => w === 0))
+    p.fail('connections.priorities', 'at least one weight must be positive');
   const transfersIn = p.object(c.transfers ?? { min: 1, max: 1 }, 'connections.transfers', ['min', 'max']);
   const transfersMin = p.int(transfersIn.min, 'connections.transfers.min', 1, 1_000_000, 1);
   const connections: Scenario['connections'] = {
@@ -156,7 +190,12 @@ function readFlowSizes(v: unknown, p: Problems): FlowSizes {
   }
   const o = p.object(v, 'connections.flowSizes', ['cdf']);
   const cdf = o.cdf;
-  if (!Array.isArray(cdf) || cdf.length < 2 || cdf.length > LIMITS.cdfPoints || !cdf.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'number' && Number.isFinite(y) && y >= 0))) {
+  if (
+    !Array.isArray(cdf) ||
+    cdf.length < 2 ||
+    cdf.length > LIMITS.cdfPoints ||
+    !cdf.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'number' && Number.isFinite(y) && y >= 0))
+  ) {
     p.fail('connections.flowSizes.cdf', `must be 2..${LIMITS.cdfPoints} points [bytes, percent] of finite numbers >= 0`);
     return 'websearch';
   }
@@ -196,7 +235,10 @@ function readHostPolicy(v: unknown, p: Problems): HostPolicy {
   const out: HostPolicy = {};
   if (o.lowActivity === false) out.lowActivity = false;
   else if (o.lowActivity !== undefined && (o.lowActivity === null || typeof o.lowActivity !== 'object' || Array.isArray(o.lowActivity))) {
-    p.fail('policy.lowActivity', `must be { thresholdBytesPerSecond, windowMs, quietMs } or false (never terminate for low activity), got ${show(o.lowActivity)}`);
+    p.fail(
+      'policy.lowActivity',
+      `must be { thresholdBytesPerSecond, windowMs, quietMs } or false (never terminate for low activity), got ${show(o.lowActivity)}`,
+    );
   } else if (o.lowActivity !== undefined) {
     const l = p.object(o.lowActivity, 'policy.lowActivity', ['thresholdBytesPerSecond', 'windowMs', 'quietMs']);
     out.lowActivity = {
@@ -209,8 +251,10 @@ function readHostPolicy(v: unknown, p: Problems): HostPolicy {
     if (!Array.isArray(o.honorAdvisory)) p.fail('policy.honorAdvisory', `must be an array of advisory UploadReason names, got ${show(o.honorAdvisory)}`);
     else {
       out.honorAdvisory = o.honorAdvisory.map((r, i) => {
-        if (typeof r === 'string' && MUST_HONOUR.includes(r)) p.fail(`policy.honorAdvisory[${i}]`, `${r} is always honoured (a must-honour reason); list only advisory ones: ${ADVISORY.join(', ')}`);
-        else if (typeof r !== 'string' || !ADVISORY.includes(r)) p.fail(`policy.honorAdvisory[${i}]`, `must be an advisory UploadReason name (${ADVISORY.join(', ')}), got ${show(r)}`);
+        if (typeof r === 'string' && MUST_HONOUR.includes(r))
+          p.fail(`policy.honorAdvisory[${i}]`, `${r} is always honoured (a must-honour reason); list only advisory ones: ${ADVISORY.join(', ')}`);
+        else if (typeof r !== 'string' || !ADVISORY.includes(r))
+          p.fail(`policy.honorAdvisory[${i}]`, `must be an advisory UploadReason name (${ADVISORY.join(', ')}), got ${show(r)}`);
         return UploadReason[r as keyof typeof UploadReason];
       });
     }
@@ -227,19 +271,22 @@ function readCompare(v: unknown, p: Problems, capacity: number): Scenario['compa
   const o = p.object(v ?? {}, 'compare', ['policies', 'capacities']);
   const policies: PolicySpec[] = [];
   if (o.policies === undefined) policies.push(...DEFAULT_POLICIES.map((policy) => ({ policy })));
-  else if (!Array.isArray(o.policies) || o.policies.length === 0) p.fail('compare.policies', `must be a non-empty array of policy names or { "policy": name, "options": {...} }, got ${show(o.policies)}`);
+  else if (!Array.isArray(o.policies) || o.policies.length === 0)
+    p.fail('compare.policies', `must be a non-empty array of policy names or { "policy": name, "options": {...} }, got ${show(o.policies)}`);
   else {
     o.policies.forEach((x, i) => {
       if (typeof x === 'string' && x) return void policies.push({ policy: x });
       const e = p.object(x, `compare.policies[${i}]`, ['policy', 'options']);
       if (typeof e.policy !== 'string' || !e.policy) p.fail(`compare.policies[${i}].policy`, `must be a policy name or a module path, got ${show(e.policy)}`);
-      if (e.options !== undefined && (e.options === null || typeof e.options !== 'object' || Array.isArray(e.options))) p.fail(`compare.policies[${i}].options`, `must be an object, got ${show(e.options)}`);
+      if (e.options !== undefined && (e.options === null || typeof e.options !== 'object' || Array.isArray(e.options)))
+        p.fail(`compare.policies[${i}].options`, `must be an object, got ${show(e.options)}`);
       policies.push({ policy: String(e.policy), ...(e.options ? { options: e.options as Record<string, unknown> } : {}) });
     });
   }
   let capacities: number[] = [];
   if (o.capacities === undefined) capacities = defaultCapacities(capacity);
-  else if (!Array.isArray(o.capacities) || o.capacities.length === 0 || o.capacities.length > 64) p.fail('compare.capacities', `must be 1..64 capacities, got ${show(o.capacities)}`);
+  else if (!Array.isArray(o.capacities) || o.capacities.length === 0 || o.capacities.length > 64)
+    p.fail('compare.capacities', `must be 1..64 capacities, got ${show(o.capacities)}`);
   else capacities = o.capacities.map((x, i) => p.int(x, `compare.capacities[${i}]`, 0, LIMITS.capacity));
   return { policies, capacities };
 }

@@ -7,9 +7,15 @@ import type { TickBatch } from './source.js';
 export function createTickBatch(room = 1024): TickBatch {
   return {
     opened: {
-      count: 0, id: new Uint32Array(room), ifIndex: new Uint32Array(room), nextHop: new Uint8Array(room * 16),
-      source: new Uint8Array(room * 16), destination: new Uint8Array(room * 16), localPort: new Uint16Array(room),
-      remotePort: new Uint16Array(room), priority: new Uint8Array(room),
+      count: 0,
+      id: new Uint32Array(room),
+      ifIndex: new Uint32Array(room),
+      nextHop: new Uint8Array(room * 16),
+      source: new Uint8Array(room * 16),
+      destination: new Uint8Array(room * 16),
+      localPort: new Uint16Array(room),
+      remotePort: new Uint16Array(room),
+      priority: new Uint8Array(room),
     },
     traffic: { count: 0, id: new Uint32Array(room), sent: new Float64Array(room), received: new Float64Array(room) },
     closed: { count: 0, id: new Uint32Array(room) },

@@ -85,7 +85,11 @@ export class SyntheticWorkload implements WorkloadSource {
    * `namedCdf`: the points of the scenario's named flow sizes ("websearch", "hadoop"); an inline
    * CDF wins. `room`: connections to reserve for workload events pushed while it runs (push()).
    */
-  constructor(private readonly scenario: Scenario, namedCdf: readonly (readonly [number, number])[], options: { room?: number } = {}) {
+  constructor(
+    private readonly scenario: Scenario,
+    namedCdf: readonly (readonly [number, number])[],
+    options: { room?: number } = {},
+  ) {
     const sizes = scenario.connections.flowSizes;
     this.cdf = typeof sizes === 'object' ? sizes.cdf : namedCdf;
     this.tickMs = scenario.tickMs;
@@ -123,11 +127,13 @@ export class SyntheticWorkload implements WorkloadSource {
     let sum = 0;
     this.priorityCumulative = Float64Array.from(prios.map(([, w]) => (sum += w)));
     let paths = 0;
-    this.pathStarts = Float64Array.from(scenario.interfaces.map((f) => {
-      const start = paths;
-      paths += f.neighbors * f.pathsPerNeighbor;
-      return start;
-    }));
+    this.pathStarts = Float64Array.from(
+      scenario.interfaces.map((f) => {
+        const start = paths;
+        paths += f.neighbors * f.pathsPerNeighbor;
+        return start;
+      }),
+    );
     this.totalPaths = paths;
     this.events = scenario.events.filter(isWorkloadEvent);
     this.control = { burst: (count, priority) => this.openMany(count, priority), close: (count) => this.closeRandom(count) };
@@ -197,19 +203,32 @@ export class SyntheticWorkload implements WorkloadSource {
     const o = this.batch.opened;
     o.ifIndex[i] = f.ifIndex;
     const at = i * 16;
-    const hop = o.nextHop, src = o.source, dst = o.destination;
+    const hop = o.nextHop,
+      src = o.source,
+      dst = o.destination;
     // No subarray views: one open is a few dozen byte stores and no allocation.
     hop.fill(0, at, at + 16);
     src.fill(0, at, at + 16);
     dst.fill(0, at, at + 16);
     // nextHop fe80::<fi>:<n hi>:<n lo>
-    hop[at] = 0xfe; hop[at + 1] = 0x80;
-    put16(hop, at + 10, fi); put16(hop, at + 12, n >>> 16); put16(hop, at + 14, n & 0xffff);
+    hop[at] = 0xfe;
+    hop[at + 1] = 0x80;
+    put16(hop, at + 10, fi);
+    put16(hop, at + 12, n >>> 16);
+    put16(hop, at + 14, n & 0xffff);
     // source fd00:<fi>::1
-    src[at] = 0xfd; put16(src, at + 2, fi); src[at + 15] = 1;
+    src[at] = 0xfd;
+    put16(src, at + 2, fi);
+    src[at + 15] = 1;
     // destination fd01:<fi>:<n hi>:<n lo>:<p hi>:<p lo>::1
-    dst[at] = 0xfd; dst[at + 1] = 0x01;
-    put16(dst, at + 2, fi); put16(dst, at + 4, n >>> 16); put16(dst, at + 6, n & 0xffff); put16(dst, at + 8, Math.floor(p / 65536)); put16(dst, at + 10, p & 0xffff); dst[at + 15] = 1;
+    dst[at] = 0xfd;
+    dst[at + 1] = 0x01;
+    put16(dst, at + 2, fi);
+    put16(dst, at + 4, n >>> 16);
+    put16(dst, at + 6, n & 0xffff);
+    put16(dst, at + 8, Math.floor(p / 65536));
+    put16(dst, at + 10, p & 0xffff);
+    dst[at + 15] = 1;
   }
 
   private drawPriority(): number {
@@ -249,7 +268,8 @@ export class SyntheticWorkload implements WorkloadSource {
   private wakeUp(tick: number): void {
     for (let id = this.wakeHead[tick]!; id >= 0; id = this.wakeNext[id]!) {
       if (this.state[id] !== IDLE) continue;
-      if (this.left[id] === 0) this.closeConnection(id); // its keep-alive time is over
+      if (this.left[id] === 0)
+        this.closeConnection(id); // its keep-alive time is over
       else {
         this.left[id]!--;
         this.startTransfer(id);
@@ -261,8 +281,12 @@ export class SyntheticWorkload implements WorkloadSource {
   private transfer(): void {
     roomForTraffic(this.batch, this.activeCount);
     const t = this.batch.traffic;
-    const tid = t.id, tsent = t.sent, treceived = t.received;
-    const aId = this.aId, aRemaining = this.aRemaining, aPerTick = this.aPerTick;
+    const tid = t.id,
+      tsent = t.sent,
+      treceived = t.received;
+    const aId = this.aId,
+      aRemaining = this.aRemaining,
+      aPerTick = this.aPerTick;
     const share = this.sentShare;
     let k = t.count;
     let i = 0;

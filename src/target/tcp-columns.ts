@@ -157,8 +157,14 @@ export class TcpColumns {
   delegatedState(s: number): DelegatedState {
     const outstanding = this.sndNxt[s]! > this.sndUna[s]!;
     return {
-      sndUna: this.sndUna[s]!, sndNxt: this.sndNxt[s]!, rcvNxt: this.rcvNxt[s]!, sndWnd: SND_WND, cWnd: this.cWnd[s]!,
-      ssThresh: this.ssThresh[s]!, sRtt: this.sRtt[s]!, rttVar: this.rttVar[s]!,
+      sndUna: this.sndUna[s]!,
+      sndNxt: this.sndNxt[s]!,
+      rcvNxt: this.rcvNxt[s]!,
+      sndWnd: SND_WND,
+      cWnd: this.cWnd[s]!,
+      ssThresh: this.ssThresh[s]!,
+      sRtt: this.sRtt[s]!,
+      rttVar: this.rttVar[s]!,
       timers: {
         retransmit: outstanding ? Math.max(200, Math.round(this.sRtt[s]! + 4 * this.rttVar[s]!)) : null,
         keepalive: 7_200_000,

@@ -36,9 +36,14 @@ export function addOpened(b: TickBatch): number {
   const o = b.opened;
   if (o.count === o.id.length || o.count * 16 >= o.source.length) {
     const n = Math.max(16, o.count * 2);
-    o.id = grow(o.id, n); o.ifIndex = grow(o.ifIndex, n); o.localPort = grow(o.localPort, n);
-    o.remotePort = grow(o.remotePort, n); o.priority = grow(o.priority, n);
-    o.nextHop = grow(o.nextHop, n * 16); o.source = grow(o.source, n * 16); o.destination = grow(o.destination, n * 16);
+    o.id = grow(o.id, n);
+    o.ifIndex = grow(o.ifIndex, n);
+    o.localPort = grow(o.localPort, n);
+    o.remotePort = grow(o.remotePort, n);
+    o.priority = grow(o.priority, n);
+    o.nextHop = grow(o.nextHop, n * 16);
+    o.source = grow(o.source, n * 16);
+    o.destination = grow(o.destination, n * 16);
   }
   return o.count++;
 }
@@ -47,7 +52,9 @@ export function addTraffic(b: TickBatch, id: number, sent: number, received: num
   const t = b.traffic;
   if (t.count === t.id.length) {
     const n = Math.max(16, t.count * 2);
-    t.id = grow(t.id, n); t.sent = grow(t.sent, n); t.received = grow(t.received, n);
+    t.id = grow(t.id, n);
+    t.sent = grow(t.sent, n);
+    t.received = grow(t.received, n);
   }
   t.id[t.count] = id;
   t.sent[t.count] = sent;

@@ -149,8 +149,14 @@ export function decodeFrame(linkType: number, bytes: Uint8Array, view: DataView,
     if ((view.getUint16(p + 6) & 0x3fff) !== 0) return Skip.Fragment; // MF set or offset != 0
     proto = bytes[p + 9]!;
     if (proto !== 6) return Skip.NotTcp;
-    seg.src[0] = 0; seg.src[1] = 0; seg.src[2] = 0xffff; seg.src[3] = view.getInt32(p + 12);
-    seg.dst[0] = 0; seg.dst[1] = 0; seg.dst[2] = 0xffff; seg.dst[3] = view.getInt32(p + 16);
+    seg.src[0] = 0;
+    seg.src[1] = 0;
+    seg.src[2] = 0xffff;
+    seg.src[3] = view.getInt32(p + 12);
+    seg.dst[0] = 0;
+    seg.dst[1] = 0;
+    seg.dst[2] = 0xffff;
+    seg.dst[3] = view.getInt32(p + 16);
     ipPayload = total - ihl;
     p += ihl;
   } else if (ethertype === 0x86dd) {

@@ -198,8 +198,18 @@ export class FlowAssembler {
       const e = this.index[i]!;
       if (e === 0) break;
       const k = (e - 1) * REC;
-      if (r[k + HASH] === h && r[k + PORTS] === ports && r[k + KEY + 3] === lo[3] && r[k + KEY + 7] === hi[3] &&
-          r[k + KEY] === lo[0] && r[k + KEY + 1] === lo[1] && r[k + KEY + 2] === lo[2] && r[k + KEY + 4] === hi[0] && r[k + KEY + 5] === hi[1] && r[k + KEY + 6] === hi[2]) {
+      if (
+        r[k + HASH] === h &&
+        r[k + PORTS] === ports &&
+        r[k + KEY + 3] === lo[3] &&
+        r[k + KEY + 7] === hi[3] &&
+        r[k + KEY] === lo[0] &&
+        r[k + KEY + 1] === lo[1] &&
+        r[k + KEY + 2] === lo[2] &&
+        r[k + KEY + 4] === hi[0] &&
+        r[k + KEY + 5] === hi[1] &&
+        r[k + KEY + 6] === hi[2]
+      ) {
         slot = e - 1;
         break;
       }
@@ -285,8 +295,14 @@ export class FlowAssembler {
     const k = slot * REC;
     r[k + HASH] = h;
     r[k + PORTS] = ports;
-    r[k + KEY] = lo[0]!; r[k + KEY + 1] = lo[1]!; r[k + KEY + 2] = lo[2]!; r[k + KEY + 3] = lo[3]!;
-    r[k + KEY + 4] = hi[0]!; r[k + KEY + 5] = hi[1]!; r[k + KEY + 6] = hi[2]!; r[k + KEY + 7] = hi[3]!;
+    r[k + KEY] = lo[0]!;
+    r[k + KEY + 1] = lo[1]!;
+    r[k + KEY + 2] = lo[2]!;
+    r[k + KEY + 3] = lo[3]!;
+    r[k + KEY + 4] = hi[0]!;
+    r[k + KEY + 5] = hi[1]!;
+    r[k + KEY + 6] = hi[2]!;
+    r[k + KEY + 7] = hi[3]!;
     this.inUse++;
     return slot;
   }
@@ -326,10 +342,19 @@ export class FlowAssembler {
       const l = this.rec[local + w]!;
       const r = this.rec[remote + w]!;
       const p = at + (w << 2);
-      b.opened.source[p] = l >>> 24; b.opened.source[p + 1] = l >>> 16; b.opened.source[p + 2] = l >>> 8; b.opened.source[p + 3] = l;
+      b.opened.source[p] = l >>> 24;
+      b.opened.source[p + 1] = l >>> 16;
+      b.opened.source[p + 2] = l >>> 8;
+      b.opened.source[p + 3] = l;
       // Next hop: the remote address (a capture does not say which router a packet left through).
-      b.opened.destination[p] = r >>> 24; b.opened.destination[p + 1] = r >>> 16; b.opened.destination[p + 2] = r >>> 8; b.opened.destination[p + 3] = r;
-      b.opened.nextHop[p] = r >>> 24; b.opened.nextHop[p + 1] = r >>> 16; b.opened.nextHop[p + 2] = r >>> 8; b.opened.nextHop[p + 3] = r;
+      b.opened.destination[p] = r >>> 24;
+      b.opened.destination[p + 1] = r >>> 16;
+      b.opened.destination[p + 2] = r >>> 8;
+      b.opened.destination[p + 3] = r;
+      b.opened.nextHop[p] = r >>> 24;
+      b.opened.nextHop[p + 1] = r >>> 16;
+      b.opened.nextHop[p + 2] = r >>> 8;
+      b.opened.nextHop[p + 3] = r;
     }
   }
 

@@ -46,7 +46,7 @@ export class ByteInput {
       this.fileSize = fstatSync(fd).size;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new TraceError('Io', `cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : code ?? String(error)}`, -1);
+      throw new TraceError('Io', `cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : (code ?? String(error))}`, -1);
     } finally {
       closeSync(fd);
     }
@@ -85,7 +85,11 @@ export class ByteInput {
         return false;
       }
       if (this.gzip && typeof e.code === 'string' && e.code.startsWith('Z_')) {
-        throw new TraceError('Gzip', `${this.path}: the gzip stream is corrupt (${e.message}) after ${this.offset(this.end).toLocaleString('en-US')} decompressed bytes, near byte ${this.fileBytesRead.toLocaleString('en-US')} of the file`, this.offset(this.end));
+        throw new TraceError(
+          'Gzip',
+          `${this.path}: the gzip stream is corrupt (${e.message}) after ${this.offset(this.end).toLocaleString('en-US')} decompressed bytes, near byte ${this.fileBytesRead.toLocaleString('en-US')} of the file`,
+          this.offset(this.end),
+        );
       }
       throw new TraceError('Io', `cannot read ${this.path}: ${e.code ?? e.message}`, this.offset(this.end));
     }

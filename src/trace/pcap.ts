@@ -48,10 +48,18 @@ export class PcapParser implements CaptureParser {
     this.snapLength = v.getUint32(p + 16, le);
     this.linkType = v.getUint32(p + 20, le) & 0x0fffffff;
     if (this.snapLength > MAX_RECORD) {
-      throw new TraceError('BadSnapLength', `${input.path}: the pcap header's snap length is ${this.snapLength.toLocaleString('en-US')} bytes ${at(input.offset(p + 16), this.gzip)}; captures use at most 262,144. The header is damaged (pcapfix can repair it).`, input.offset(p + 16));
+      throw new TraceError(
+        'BadSnapLength',
+        `${input.path}: the pcap header's snap length is ${this.snapLength.toLocaleString('en-US')} bytes ${at(input.offset(p + 16), this.gzip)}; captures use at most 262,144. The header is damaged (pcapfix can repair it).`,
+        input.offset(p + 16),
+      );
     }
     if (!linkTypeSupported(this.linkType)) {
-      throw new TraceError('UnknownLinkType', `${input.path}: link type ${this.linkType} ${at(input.offset(p + 20), this.gzip)} is not one this reader decodes (Ethernet 1, raw IP 101/228/229, Linux cooked 113/276, loopback 0/108). Convert it with editcap or tshark first.`, input.offset(p + 20));
+      throw new TraceError(
+        'UnknownLinkType',
+        `${input.path}: link type ${this.linkType} ${at(input.offset(p + 20), this.gzip)} is not one this reader decodes (Ethernet 1, raw IP 101/228/229, Linux cooked 113/276, loopback 0/108). Convert it with editcap or tshark first.`,
+        input.offset(p + 20),
+      );
     }
     // Some writers put records a little over the snap length; a record far over it is damage.
     this.maxRecord = Math.min(MAX_RECORD, Math.max(this.snapLength, 262_144));
@@ -70,7 +78,11 @@ export class PcapParser implements CaptureParser {
       const incl = view.getUint32(p + 8, le);
       if (incl > this.maxRecord) {
         input.start = p;
-        throw new TraceError('BadLength', `${input.path}: the record ${at(input.offset(p), this.gzip)} says it holds ${incl.toLocaleString('en-US')} captured bytes, more than the snap length ${this.snapLength.toLocaleString('en-US')} allows: the file is damaged there (pcapfix can repair it).`, input.offset(p));
+        throw new TraceError(
+          'BadLength',
+          `${input.path}: the record ${at(input.offset(p), this.gzip)} says it holds ${incl.toLocaleString('en-US')} captured bytes, more than the snap length ${this.snapLength.toLocaleString('en-US')} allows: the file is damaged there (pcapfix can repair it).`,
+          input.offset(p),
+        );
       }
       if (p + 16 + incl > end) break;
       const ts = view.getUint32(p, le) * 1000 + view.getUint32(p + 4, le) * fracToMs;

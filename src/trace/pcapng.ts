@@ -94,7 +94,11 @@ export class PcapngParser implements CaptureParser {
         else if (bom === 0x4d3c2b1a) this.le = true;
         else {
           input.start = p;
-          throw new TraceError('BadByteOrder', `${input.path}: the pcapng section header ${at(input.offset(p), this.gzip)} has byte-order magic 0x${bom.toString(16).padStart(8, '0')}, not 0x1a2b3c4d in either order: this is not a pcapng section (or it is damaged).`, input.offset(p));
+          throw new TraceError(
+            'BadByteOrder',
+            `${input.path}: the pcapng section header ${at(input.offset(p), this.gzip)} has byte-order magic 0x${bom.toString(16).padStart(8, '0')}, not 0x1a2b3c4d in either order: this is not a pcapng section (or it is damaged).`,
+            input.offset(p),
+          );
         }
       }
       const le = this.le;
@@ -106,7 +110,11 @@ export class PcapngParser implements CaptureParser {
       if (p + len > end) break;
       if (view.getUint32(p + len - 4, le) !== len) {
         input.start = p;
-        this.fail(input, p, `says it is ${len.toLocaleString('en-US')} bytes long at its start but ${view.getUint32(p + len - 4, le).toLocaleString('en-US')} at its end`);
+        this.fail(
+          input,
+          p,
+          `says it is ${len.toLocaleString('en-US')} bytes long at its start but ${view.getUint32(p + len - 4, le).toLocaleString('en-US')} at its end`,
+        );
       }
       if (type === SHB) {
         if (len < 28) this.fail(input, p, `is a section header of ${len} bytes (at least 28)`);
@@ -115,7 +123,9 @@ export class PcapngParser implements CaptureParser {
         this.interfaces = [];
         this.skipSection = major !== 1;
         if (this.skipSection) {
-          this.warn(`section ${this.sections} ${at(input.offset(p), this.gzip)} is pcapng version ${major}.${view.getUint16(p + 14, le)}, which this reader does not know: its packets were skipped`);
+          this.warn(
+            `section ${this.sections} ${at(input.offset(p), this.gzip)} is pcapng version ${major}.${view.getUint16(p + 14, le)}, which this reader does not know: its packets were skipped`,
+          );
         }
       } else if (this.skipSection) {
         if (type === EPB || type === SPB || type === OPB) {
@@ -124,7 +134,8 @@ export class PcapngParser implements CaptureParser {
         }
       } else if (type === IDB) {
         if (len < 20) this.fail(input, p, `is an interface description of ${len} bytes (at least 20)`);
-        if (this.interfaces.length === MAX_INTERFACES) this.fail(input, p, `is interface number ${MAX_INTERFACES + 1} of its section (pcapng allows ${MAX_INTERFACES} that packet blocks can name)`);
+        if (this.interfaces.length === MAX_INTERFACES)
+          this.fail(input, p, `is interface number ${MAX_INTERFACES + 1} of its section (pcapng allows ${MAX_INTERFACES} that packet blocks can name)`);
         this.interfaces.push(this.readInterface(view, p, len, le));
       } else if (type === EPB || type === OPB || type === SPB) {
         let iface: Interface | undefined;

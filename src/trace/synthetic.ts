@@ -39,7 +39,11 @@ export interface SyntheticConnection {
 
 export type SegmentSink = (tsMs: number, src: Uint8Array, dst: Uint8Array, srcPort: number, dstPort: number, flags: number, payload: number) => void;
 
-const SYN = 2, ACK = 16, SYN_ACK = 18, PSH_ACK = 24, FIN_ACK = 17;
+const SYN = 2,
+  ACK = 16,
+  SYN_ACK = 18,
+  PSH_ACK = 24,
+  FIN_ACK = 17;
 
 /** Runs the whole synthetic workload through `onSegment`; returns the number of packets. */
 export function synthesize(o: SyntheticOptions, onSegment: SegmentSink, onConnection?: (c: SyntheticConnection) => void): number {
@@ -65,12 +69,23 @@ export function synthesize(o: SyntheticOptions, onSegment: SegmentSink, onConnec
     const c = new Uint8Array(16);
     const s = new Uint8Array(16);
     if (v6) {
-      c.set([0x20, 0x01, 0x0d, 0xb8, 0, 1]); c[12] = i >>> 24; c[13] = i >>> 16; c[14] = i >>> 8; c[15] = i;
-      s.set([0x20, 0x01, 0x0d, 0xb8, 0, 2]); s[15] = 1 + (i % 200);
+      c.set([0x20, 0x01, 0x0d, 0xb8, 0, 1]);
+      c[12] = i >>> 24;
+      c[13] = i >>> 16;
+      c[14] = i >>> 8;
+      c[15] = i;
+      s.set([0x20, 0x01, 0x0d, 0xb8, 0, 2]);
+      s[15] = 1 + (i % 200);
     } else {
       c[10] = c[11] = s[10] = s[11] = 0xff;
-      c[12] = 10; c[13] = i >>> 16; c[14] = i >>> 8; c[15] = i;
-      s[12] = 192; s[13] = 168; s[14] = (i >>> 8) % 16; s[15] = 1 + (i % 250);
+      c[12] = 10;
+      c[13] = i >>> 16;
+      c[14] = i >>> 8;
+      c[15] = i;
+      s[12] = 192;
+      s[13] = 168;
+      s[14] = (i >>> 8) % 16;
+      s[15] = 1 + (i % 250);
     }
     clients[j] = c;
     servers[j] = s;
@@ -88,13 +103,25 @@ export function synthesize(o: SyntheticOptions, onSegment: SegmentSink, onConnec
   while (alive > 0) {
     for (let j = 0; j < k; j++) {
       if (!live[j]) continue;
-      const c = clients[j]!, s = servers[j]!, cp = cport[j]!, sp = sport[j]!;
+      const c = clients[j]!,
+        s = servers[j]!,
+        cp = cport[j]!,
+        sp = sport[j]!;
       t += gap;
       packets++;
       switch (phase[j]) {
-        case 0: onSegment(t, c, s, cp, sp, SYN, 0); phase[j] = 1; break;
-        case 1: onSegment(t, s, c, sp, cp, SYN_ACK, 0); phase[j] = 2; break;
-        case 2: onSegment(t, c, s, cp, sp, ACK, 0); phase[j] = 3; break;
+        case 0:
+          onSegment(t, c, s, cp, sp, SYN, 0);
+          phase[j] = 1;
+          break;
+        case 1:
+          onSegment(t, s, c, sp, cp, SYN_ACK, 0);
+          phase[j] = 2;
+          break;
+        case 2:
+          onSegment(t, c, s, cp, sp, ACK, 0);
+          phase[j] = 3;
+          break;
         case 3:
           if (sentLeft[j]! > 0) {
             const n = Math.min(mss, sentLeft[j]!);
@@ -109,7 +136,10 @@ export function synthesize(o: SyntheticOptions, onSegment: SegmentSink, onConnec
             phase[j] = 4;
           }
           break;
-        case 4: onSegment(t, s, c, sp, cp, FIN_ACK, 0); phase[j] = 5; break;
+        case 4:
+          onSegment(t, s, c, sp, cp, FIN_ACK, 0);
+          phase[j] = 5;
+          break;
         default:
           onSegment(t, c, s, cp, sp, ACK, 0);
           live[j] = 0;
@@ -128,7 +158,13 @@ export function synthesize(o: SyntheticOptions, onSegment: SegmentSink, onConnec
  * Writes the synthetic workload to `path` as a capture (gzip members of 4 MiB when `gzip`).
  * Returns the packets written; `onConnection` sees every connection as it starts.
  */
-export function writeSyntheticCapture(path: string, o: SyntheticOptions, layout: CaptureLayout, gzip = false, onConnection?: (c: SyntheticConnection) => void): number {
+export function writeSyntheticCapture(
+  path: string,
+  o: SyntheticOptions,
+  layout: CaptureLayout,
+  gzip = false,
+  onConnection?: (c: SyntheticConnection) => void,
+): number {
   const fd = openSync(path, 'w');
   try {
     const w = new CaptureWriter(layout);
@@ -136,10 +172,14 @@ export function writeSyntheticCapture(path: string, o: SyntheticOptions, layout:
       const bytes = w.take(min);
       if (bytes.length) writeSync(fd, gzip ? gzipSync(bytes, { level: 1 }) : bytes);
     };
-    const packets = synthesize(o, (t, s, d, sp, dp, f, p) => {
-      w.segment(t, s, d, sp, dp, f, p);
-      flush();
-    }, onConnection);
+    const packets = synthesize(
+      o,
+      (t, s, d, sp, dp, f, p) => {
+        w.segment(t, s, d, sp, dp, f, p);
+        flush();
+      },
+      onConnection,
+    );
     flush(0);
     return packets;
   } finally {

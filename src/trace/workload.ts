@@ -57,7 +57,11 @@ export async function openTraceWorkload(file: string, options: TraceOptions = {}
   const input = new ByteInput(file);
   try {
     if (!(await input.need(4))) {
-      throw new TraceError(input.end === 0 ? 'BadMagic' : 'BadLength', `${file}: ${input.end === 0 ? 'the file is empty' : `the file is only ${input.end} bytes long`}: not a pcap, pcapng or Zeek conn.log`, input.end);
+      throw new TraceError(
+        input.end === 0 ? 'BadMagic' : 'BadLength',
+        `${file}: ${input.end === 0 ? 'the file is empty' : `the file is only ${input.end} bytes long`}: not a pcap, pcapng or Zeek conn.log`,
+        input.end,
+      );
     }
     const m = input.view.getUint32(0, false);
     if (isPcapMagic(m)) {
@@ -73,7 +77,11 @@ export async function openTraceWorkload(file: string, options: TraceOptions = {}
       return await openZeekWorkload(file, o);
     }
     const hex = [...input.bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new TraceError('BadMagic', `${file}: starts with bytes ${hex}${input.gzip ? ' (after gunzip)' : ''}, which is not a pcap, pcapng or Zeek conn.log (a TSV with a #fields header, or JSON lines)`, 0);
+    throw new TraceError(
+      'BadMagic',
+      `${file}: starts with bytes ${hex}${input.gzip ? ' (after gunzip)' : ''}, which is not a pcap, pcapng or Zeek conn.log (a TSV with a #fields header, or JSON lines)`,
+      0,
+    );
   } catch (error) {
     input.close();
     throw error;
@@ -93,7 +101,11 @@ class CaptureWorkload implements TraceWorkload {
   private done = false;
   private end = NaN;
 
-  constructor(private readonly input: ByteInput, private readonly parser: CaptureParser, o: Required<TraceOptions>) {
+  constructor(
+    private readonly input: ByteInput,
+    private readonly parser: CaptureParser,
+    o: Required<TraceOptions>,
+  ) {
     this.tickMs = o.tickMs;
     this.name = input.path;
     this.format = parser.format;
@@ -130,7 +142,9 @@ class CaptureWorkload implements TraceWorkload {
       if (await input.more()) continue;
       const left = input.end - input.start;
       if (left > 0) {
-        this.warnings.push(`the record ${at(input.offset(input.start), input.gzip)} runs past the end of the file (only ${left.toLocaleString('en-US')} bytes of it are there): a truncated capture, or a damaged length field (pcapfix can repair those). Read the ${flows.stats.packets.toLocaleString('en-US')} packets before it.`);
+        this.warnings.push(
+          `the record ${at(input.offset(input.start), input.gzip)} runs past the end of the file (only ${left.toLocaleString('en-US')} bytes of it are there): a truncated capture, or a damaged length field (pcapfix can repair those). Read the ${flows.stats.packets.toLocaleString('en-US')} packets before it.`,
+        );
         input.start = input.end;
       }
       if (input.truncatedGzip) this.warnings.push('the gzip stream ends early (a truncated .gz file): read what it held');

@@ -51,32 +51,59 @@ export class CaptureWriter {
     else this.section();
   }
 
-  private u16(v: number): void { this.view.setUint16(this.n, v, this.le); this.n += 2; }
-  private u32(v: number): void { this.view.setUint32(this.n, v, this.le); this.n += 4; }
+  private u16(v: number): void {
+    this.view.setUint16(this.n, v, this.le);
+    this.n += 2;
+  }
+  private u32(v: number): void {
+    this.view.setUint32(this.n, v, this.le);
+    this.n += 4;
+  }
 
   private pcapHeader(): void {
     this.u32(this.layout.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4);
-    this.u16(2); this.u16(4); this.u32(0); this.u32(0);
+    this.u16(2);
+    this.u16(4);
+    this.u32(0);
+    this.u32(0);
     this.u32(this.snap);
     this.u32(this.linkType);
   }
 
   /** A pcapng section: its header and one interface. Call again to start another section. */
   section(): void {
-    this.u32(0x0a0d0d0a); this.u32(28); this.u32(0x1a2b3c4d); this.u16(1); this.u16(0);
-    this.u32(0xffffffff); this.u32(0xffffffff); this.u32(28);
+    this.u32(0x0a0d0d0a);
+    this.u32(28);
+    this.u32(0x1a2b3c4d);
+    this.u16(1);
+    this.u16(0);
+    this.u32(0xffffffff);
+    this.u32(0xffffffff);
+    this.u32(28);
     const res = this.layout.binaryResolution !== undefined ? 0x80 | this.layout.binaryResolution : this.layout.nanoseconds ? 9 : -1;
     const offset = this.layout.tsOffsetSeconds ?? 0;
     const len = 20 + (res >= 0 ? 8 : 0) + (offset ? 12 : 0) + (res >= 0 || offset ? 4 : 0);
-    this.u32(1); this.u32(len); this.u16(this.linkType); this.u16(0); this.u32(this.snap);
+    this.u32(1);
+    this.u32(len);
+    this.u16(this.linkType);
+    this.u16(0);
+    this.u32(this.snap);
     if (res >= 0) {
-      this.u16(9); this.u16(1); this.buf[this.n] = res; this.buf.fill(0, this.n + 1, this.n + 4); this.n += 4;
+      this.u16(9);
+      this.u16(1);
+      this.buf[this.n] = res;
+      this.buf.fill(0, this.n + 1, this.n + 4);
+      this.n += 4;
     }
     if (offset) {
-      this.u16(14); this.u16(8); this.view.setBigInt64(this.n, BigInt(offset), this.le); this.n += 8;
+      this.u16(14);
+      this.u16(8);
+      this.view.setBigInt64(this.n, BigInt(offset), this.le);
+      this.n += 8;
     }
     if (res >= 0 || offset) {
-      this.u16(0); this.u16(0);
+      this.u16(0);
+      this.u16(0);
     }
     this.u32(len);
   }
@@ -84,7 +111,11 @@ export class CaptureWriter {
   /** A pcapng block of a type the reader does not know (it must skip it). */
   unknownBlock(type = 0x0badcafe, bodyBytes = 12): void {
     const len = 12 + ((bodyBytes + 3) & ~3);
-    this.u32(type); this.u32(len); this.buf.fill(0x5a, this.n, this.n + len - 12); this.n += len - 12; this.u32(len);
+    this.u32(type);
+    this.u32(len);
+    this.buf.fill(0x5a, this.n, this.n + len - 12);
+    this.n += len - 12;
+    this.u32(len);
   }
 
   /**
@@ -111,17 +142,35 @@ export class CaptureWriter {
     if (fmt === 'pcap') {
       const sec = Math.floor(tsMs / 1000);
       const frac = Math.round((tsMs - sec * 1000) * (this.layout.nanoseconds ? 1e6 : 1e3));
-      this.u32(sec); this.u32(frac); this.u32(cap); this.u32(frame);
+      this.u32(sec);
+      this.u32(frac);
+      this.u32(cap);
+      this.u32(frame);
     } else {
       const units = Math.round((tsMs - (this.layout.tsOffsetSeconds ?? 0) * 1000) * this.unitsPerMs);
       const hi = Math.floor(units / 4294967296);
       const lo = units - hi * 4294967296;
       if (block === 'spb') {
-        this.u32(3); this.u32(0); this.u32(frame);
+        this.u32(3);
+        this.u32(0);
+        this.u32(frame);
       } else if (block === 'opb') {
-        this.u32(2); this.u32(0); this.u16(0); this.u16(0); this.u32(hi); this.u32(lo); this.u32(cap); this.u32(frame);
+        this.u32(2);
+        this.u32(0);
+        this.u16(0);
+        this.u16(0);
+        this.u32(hi);
+        this.u32(lo);
+        this.u32(cap);
+        this.u32(frame);
       } else {
-        this.u32(6); this.u32(0); this.u32(0); this.u32(hi); this.u32(lo); this.u32(cap); this.u32(frame);
+        this.u32(6);
+        this.u32(0);
+        this.u32(0);
+        this.u32(hi);
+        this.u32(lo);
+        this.u32(cap);
+        this.u32(frame);
       }
     }
     // The frame, written whole (zeros for payload), then cut to `cap`.
@@ -131,19 +180,35 @@ export class CaptureWriter {
     const b = this.buf;
     const dv = this.view;
     if (v4) {
-      b[p] = 0x45; dv.setUint16(p + 2, ipLen); dv.setUint16(p + 6, 0x4000); b[p + 8] = 64; b[p + 9] = 6;
-      b.set(src.subarray(12, 16), p + 12); b.set(dst.subarray(12, 16), p + 16);
+      b[p] = 0x45;
+      dv.setUint16(p + 2, ipLen);
+      dv.setUint16(p + 6, 0x4000);
+      b[p + 8] = 64;
+      b[p + 9] = 6;
+      b.set(src.subarray(12, 16), p + 12);
+      b.set(dst.subarray(12, 16), p + 16);
       p += 20;
     } else {
-      b[p] = 0x60; dv.setUint16(p + 4, ipLen - 40); b[p + 6] = hbh ? 0 : 6; b[p + 7] = 64;
-      b.set(src, p + 8); b.set(dst, p + 24);
+      b[p] = 0x60;
+      dv.setUint16(p + 4, ipLen - 40);
+      b[p + 6] = hbh ? 0 : 6;
+      b[p + 7] = 64;
+      b.set(src, p + 8);
+      b.set(dst, p + 24);
       p += 40;
       if (hbh) {
-        b[p] = 6; b[p + 1] = 0; b[p + 2] = 1; b[p + 3] = 4; // next: TCP; PadN option filling 8 bytes
+        b[p] = 6;
+        b[p + 1] = 0;
+        b[p + 2] = 1;
+        b[p + 3] = 4; // next: TCP; PadN option filling 8 bytes
         p += 8;
       }
     }
-    dv.setUint16(p, srcPort); dv.setUint16(p + 2, dstPort); b[p + 12] = 0x50; b[p + 13] = flags; dv.setUint16(p + 14, 65535);
+    dv.setUint16(p, srcPort);
+    dv.setUint16(p + 2, dstPort);
+    b[p + 12] = 0x50;
+    b[p + 13] = flags;
+    dv.setUint16(p + 14, 65535);
     this.n = f + cap;
     if (fmt === 'pcapng') {
       while ((this.n - f) % 4) b[this.n++] = 0;
@@ -156,11 +221,17 @@ export class CaptureWriter {
 
   private linkHeaderLength(): number {
     switch (this.linkType) {
-      case 1: return 14 + 4 * (this.layout.vlanTags ?? 0);
-      case 113: return 16;
-      case 276: return 20;
-      case 0: case 108: return 4;
-      default: return 0; // raw IP
+      case 1:
+        return 14 + 4 * (this.layout.vlanTags ?? 0);
+      case 113:
+        return 16;
+      case 276:
+        return 20;
+      case 0:
+      case 108:
+        return 4;
+      default:
+        return 0; // raw IP
     }
   }
 
@@ -182,10 +253,16 @@ export class CaptureWriter {
         return p + 2;
       }
       case 113:
-        dv.setUint16(at, 0); dv.setUint16(at + 2, 1); dv.setUint16(at + 4, 6); dv.setUint16(at + 14, type);
+        dv.setUint16(at, 0);
+        dv.setUint16(at + 2, 1);
+        dv.setUint16(at + 4, 6);
+        dv.setUint16(at + 14, type);
         return at + 16;
       case 276:
-        dv.setUint16(at, type); dv.setUint32(at + 4, 2); dv.setUint16(at + 8, 1); this.buf[at + 11] = 6;
+        dv.setUint16(at, type);
+        dv.setUint32(at + 4, 2);
+        dv.setUint16(at + 8, 1);
+        this.buf[at + 11] = 6;
         return at + 20;
       case 0:
         // The capturing host's byte order: write it as the file's.

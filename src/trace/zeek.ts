@@ -44,8 +44,13 @@ class Records {
         out.set(a);
         return out;
       };
-      this.start = g(this.start, n); this.duration = g(this.duration, n); this.orig = g(this.orig, n); this.resp = g(this.resp, n);
-      this.origPort = g(this.origPort, n); this.respPort = g(this.respPort, n); this.addresses = g(this.addresses, n * 32);
+      this.start = g(this.start, n);
+      this.duration = g(this.duration, n);
+      this.orig = g(this.orig, n);
+      this.resp = g(this.resp, n);
+      this.origPort = g(this.origPort, n);
+      this.respPort = g(this.respPort, n);
+      this.addresses = g(this.addresses, n * 32);
     }
     return this.count++;
   }
@@ -187,7 +192,13 @@ class ZeekWorkload implements TraceWorkload {
   private lastTick = -1;
   private done = false;
 
-  constructor(readonly name: string, private readonly r: Records, readonly stats: TraceStats, readonly tickMs: number, private readonly size: number) {
+  constructor(
+    readonly name: string,
+    private readonly r: Records,
+    readonly stats: TraceStats,
+    readonly tickMs: number,
+    private readonly size: number,
+  ) {
     const n = r.count;
     this.order = new Uint32Array(n);
     for (let i = 0; i < n; i++) this.order[i] = i;

@@ -78,7 +78,10 @@ test('simulate/compare --trace on a capture damaged past its start: exit 2 with 
   bytes.writeUInt32LE(0x7ffffff0, p + 4);
   const bad = join(dir, 'damaged-late.pcapng');
   writeFileSync(bad, bytes);
-  for (const args of [['simulate', '--trace', bad], ['compare', '--trace', bad, '--capacities', '10', '--policies', 'eager', '--workers', '2']]) {
+  for (const args of [
+    ['simulate', '--trace', bad],
+    ['compare', '--trace', bad, '--capacities', '10', '--policies', 'eager', '--workers', '2'],
+  ]) {
     const r = run(...args);
     assert.is(r.code, 2, `${args[0]}: ${r.err}`);
     assert.match(r.err, new RegExp(`the pcapng block at byte ${p.toLocaleString('en-US')} says it is`));

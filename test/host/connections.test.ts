@@ -8,32 +8,37 @@ import { ConnectionStatus } from '../../src/index.js';
 const test = suite('host connections store');
 
 test('property: random allocate/release: ids unique for ever, slotOf exact, live lists exactly the slots in use', () => {
-  fc.assert(fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(50)), { maxLength: 400 }), (ops) => {
-    const c = new ConnectionStore(2);
-    const everIssued = new Set<number>();
-    const open = new Map<number, number>(); // id -> slot
-    for (const op of ops) {
-      if (op === -1 || open.size === 0) {
-        const slot = c.allocate(0);
-        const id = c.id[slot]!;
-        assert.not.ok(everIssued.has(id), 'an id is never issued twice');
-        assert.ok(Number.isSafeInteger(id) && id >= SLOT_SPACE);
-        everIssued.add(id);
-        open.set(id, slot);
-      } else {
-        const id = [...open.keys()][op % open.size]!;
-        c.release(open.get(id)!);
-        open.delete(id);
-        assert.is(c.slotOf(id), -1, 'a released id is not open');
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(50)), { maxLength: 400 }), (ops) => {
+      const c = new ConnectionStore(2);
+      const everIssued = new Set<number>();
+      const open = new Map<number, number>(); // id -> slot
+      for (const op of ops) {
+        if (op === -1 || open.size === 0) {
+          const slot = c.allocate(0);
+          const id = c.id[slot]!;
+          assert.not.ok(everIssued.has(id), 'an id is never issued twice');
+          assert.ok(Number.isSafeInteger(id) && id >= SLOT_SPACE);
+          everIssued.add(id);
+          open.set(id, slot);
+        } else {
+          const id = [...open.keys()][op % open.size]!;
+          c.release(open.get(id)!);
+          open.delete(id);
+          assert.is(c.slotOf(id), -1, 'a released id is not open');
+        }
       }
-    }
-    for (const [id, slot] of open) {
-      assert.is(c.slotOf(id), slot);
-      assert.is(c.status[slot], ConnectionStatus.Software);
-    }
-    assert.equal([...c.live.subarray(0, c.liveCount)].sort((a, b) => a - b), [...open.values()].sort((a, b) => a - b));
-    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 60, '5' as never, SLOT_SPACE * 9 + 1]) assert.is(c.slotOf(bad), -1);
-  }));
+      for (const [id, slot] of open) {
+        assert.is(c.slotOf(id), slot);
+        assert.is(c.status[slot], ConnectionStatus.Software);
+      }
+      assert.equal(
+        [...c.live.subarray(0, c.liveCount)].sort((a, b) => a - b),
+        [...open.values()].sort((a, b) => a - b),
+      );
+      for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 60, '5' as never, SLOT_SPACE * 9 + 1]) assert.is(c.slotOf(bad), -1);
+    }),
+  );
 });
 
 test('arrivals are listed until cleared; columns survive growth', () => {

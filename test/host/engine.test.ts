@@ -4,7 +4,19 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { HostStack, SimulatedTarget, ConnectionStatus, ErrorCode, Kind, UploadReason, type OffloadPolicy, type TerminateBlock, type TerminateResult, type InitiateBlock, type BlockStatus } from '../../src/index.js';
+import {
+  HostStack,
+  SimulatedTarget,
+  ConnectionStatus,
+  ErrorCode,
+  Kind,
+  UploadReason,
+  type OffloadPolicy,
+  type TerminateBlock,
+  type TerminateResult,
+  type InitiateBlock,
+  type BlockStatus,
+} from '../../src/index.js';
 import { throwsCode } from '../helpers.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
 
@@ -36,7 +48,10 @@ test('regression: a new path under a neighbor whose termination waits (pending) 
   l.host.tick(l.now);
   await l.host.settle();
   assert.is(statusOf(l, b!), ConnectionStatus.Software);
-  assert.equal(l.errors.map((e) => e.message), []);
+  assert.equal(
+    l.errors.map((e) => e.message),
+    [],
+  );
   await drain(l);
   l.host.table.check();
 });
@@ -57,7 +72,10 @@ test('regression: a target whose trafficBatch throws: traffic() still counts the
   assert.is(host.connections.status[host.connections.id.indexOf(ids[0]!)], ConnectionStatus.Offloaded);
   host.traffic(ids, [100], [50]);
   assert.is(host.metrics().offloadedBytes, 150);
-  assert.ok(faults.some((f) => f.startsWith('threw') && f.includes('boom')), faults.join('; '));
+  assert.ok(
+    faults.some((f) => f.startsWith('threw') && f.includes('boom')),
+    faults.join('; '),
+  );
 });
 
 test('open gives ids never reused; a closed id is refused', async () => {
@@ -161,7 +179,10 @@ test('pause terminates the connections; after restart they are offloaded again',
   assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software));
   l.host.traffic(ids, [1, 1], [1, 1]);
   await step(l);
-  assert.ok([...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software), 'paused: no offload');
+  assert.ok(
+    [...ids].every((id) => statusOf(l, id) === ConnectionStatus.Software),
+    'paused: no offload',
+  );
   l.host.restart();
   l.host.traffic(ids, [1, 1], [1, 1]);
   await step(l);
@@ -234,7 +255,7 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing', a
   l.host.close(ids); // neither id was half-closed by the failed close calls
 });
 
-test('traffic visits entries in slot order, but names the first bad entry in the caller\'s order', async () => {
+test("traffic visits entries in slot order, but names the first bad entry in the caller's order", async () => {
   const l = await lab({ capacity: 0 });
   const ids = l.host.open(opened(Array.from({ length: 300 }, (_, i) => ({ path: i }))));
   l.host.close([ids[250]!, ids[3]!]);
@@ -243,21 +264,29 @@ test('traffic visits entries in slot order, but names the first bad entry in the
   throwsCode(() => l.host.traffic([ids[299]!, ids[3]!], [1, 1], [0, 0]), ErrorCode.InvalidArgument, /ids\[1\]/);
   assert.is(l.host.metrics().softwareBytes, 0, 'nothing counted');
   const order = [...ids].filter((_, i) => i !== 250 && i !== 3).reverse();
-  l.host.traffic(order, order.map((_, i) => i), order.map(() => 1));
+  l.host.traffic(
+    order,
+    order.map((_, i) => i),
+    order.map(() => 1),
+  );
   const c = l.host.connections;
-  assert.ok(order.every((id, i) => c.bytes[c.id.indexOf(id)] === i + 1), 'each entry went to its own connection');
+  assert.ok(
+    order.every((id, i) => c.bytes[c.id.indexOf(id)] === i + 1),
+    'each entry went to its own connection',
+  );
 });
 
 test('arrays that change under the host are read once per entry', async () => {
   const l = await lab({ capacity: 10 });
   const ids = l.host.open(opened([{}, {}]));
   const reads = { ids: 0, sent: 0 };
-  const changing = <T extends number[]>(values: T, counter: 'ids' | 'sent') => new Proxy(values, {
-    get(target, key, receiver) {
-      if (typeof key === 'string' && /^\d+$/.test(key)) return reads[counter]++ < values.length ? Reflect.get(target, key, receiver) : -5;
-      return Reflect.get(target, key, receiver);
-    },
-  });
+  const changing = <T extends number[]>(values: T, counter: 'ids' | 'sent') =>
+    new Proxy(values, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) return reads[counter]++ < values.length ? Reflect.get(target, key, receiver) : -5;
+        return Reflect.get(target, key, receiver);
+      },
+    });
   l.host.traffic(changing([...ids], 'ids'), changing([10, 20], 'sent'), [1, 2]);
   assert.equal(reads, { ids: 2, sent: 2 });
   assert.is(l.host.metrics().softwareBytes, 33);
@@ -316,7 +345,7 @@ test('a target that loses a termination: error event, nothing-lost failure, noth
   const m = host.metrics();
   assert.is(m.nothingLost.failures, 1);
   assert.match(m.nothingLost.firstFailures[0]!, /handed back no valid TCP state/);
-  assert.is(host.status().lost, 1, 'counted with the host\'s lost connections');
+  assert.is(host.status().lost, 1, "counted with the host's lost connections");
   assert.match(errors.join('\n'), /bus reset/);
   assert.is(host.table.count(Kind.Connection), 0);
   assert.is(m.connectionsOpen, 0);
@@ -382,44 +411,50 @@ test('a target that never answers: the call times out on the host clock, the con
 });
 
 test('property: random opens, traffic, closes, faults and latency: bytes conserved, nothing lost, table consistent', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.integer({ min: 1, max: 2 ** 30 }),
-    fc.array(fc.record({ opens: fc.nat(6), closes: fc.nat(4), traffic: fc.nat(8), upload: fc.boolean(), priority: fc.nat(3) }), { minLength: 1, maxLength: 25 }),
-    async (seed, ticks) => {
-      const l = await lab({ capacity: 6, latencyMs: { min: 0, max: 250 }, seed, faults: { initiateFailure: 0.2 } });
-      const open: number[] = [];
-      let total = 0;
-      let k = 0;
-      for (const t of ticks) {
-        const ids = l.host.open(opened(Array.from({ length: t.opens }, (_, i) => ({ path: (k + i) % 4, priority: (k + i) % (t.priority + 1) }))));
-        k += t.opens;
-        open.push(...ids);
-        const chosen = open.slice(0, t.traffic);
-        const sent = chosen.map((_, i) => (seed + i * 7919) % 100000);
-        const received = chosen.map((_, i) => (seed + i * 104729) % 50000);
-        l.host.traffic(chosen, sent, received);
-        total += sent.reduce((a, b) => a + b, 0) + received.reduce((a, b) => a + b, 0);
-        if (t.upload) {
-          const h = l.host.connections.handle.find((x, s) => x !== 0 && l.host.connections.status[s] === ConnectionStatus.Offloaded);
-          if (h) l.target.requestUpload(h, UploadReason.UploadRequested);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      fc.array(fc.record({ opens: fc.nat(6), closes: fc.nat(4), traffic: fc.nat(8), upload: fc.boolean(), priority: fc.nat(3) }), {
+        minLength: 1,
+        maxLength: 25,
+      }),
+      async (seed, ticks) => {
+        const l = await lab({ capacity: 6, latencyMs: { min: 0, max: 250 }, seed, faults: { initiateFailure: 0.2 } });
+        const open: number[] = [];
+        let total = 0;
+        let k = 0;
+        for (const t of ticks) {
+          const ids = l.host.open(opened(Array.from({ length: t.opens }, (_, i) => ({ path: (k + i) % 4, priority: (k + i) % (t.priority + 1) }))));
+          k += t.opens;
+          open.push(...ids);
+          const chosen = open.slice(0, t.traffic);
+          const sent = chosen.map((_, i) => (seed + i * 7919) % 100000);
+          const received = chosen.map((_, i) => (seed + i * 104729) % 50000);
+          l.host.traffic(chosen, sent, received);
+          total += sent.reduce((a, b) => a + b, 0) + received.reduce((a, b) => a + b, 0);
+          if (t.upload) {
+            const h = l.host.connections.handle.find((x, s) => x !== 0 && l.host.connections.status[s] === ConnectionStatus.Offloaded);
+            if (h) l.target.requestUpload(h, UploadReason.UploadRequested);
+          }
+          l.host.close(open.splice(0, t.closes));
+          await step(l);
+          const m = l.host.metrics();
+          assert.is(m.offloadedBytes + m.softwareBytes, total);
+          assert.ok(m.occupied <= 6);
         }
-        l.host.close(open.splice(0, t.closes));
-        await step(l);
+        l.host.close(open);
+        await drain(l);
         const m = l.host.metrics();
-        assert.is(m.offloadedBytes + m.softwareBytes, total);
-        assert.ok(m.occupied <= 6);
-      }
-      l.host.close(open);
-      await drain(l);
-      const m = l.host.metrics();
-      assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
-      assert.is(m.connectionsOpen, 0);
-      assert.is(l.host.table.count(Kind.Connection) + l.host.table.count(Kind.Path) + l.host.table.count(Kind.Neighbor), 0);
-      assert.is(m.terminations, m.initiates - m.initiateFailures);
-      assert.equal(l.errors, []);
-      l.host.table.check();
-    },
-  ), { numRuns: 60 });
+        assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('\n'));
+        assert.is(m.connectionsOpen, 0);
+        assert.is(l.host.table.count(Kind.Connection) + l.host.table.count(Kind.Path) + l.host.table.count(Kind.Neighbor), 0);
+        assert.is(m.terminations, m.initiates - m.initiateFailures);
+        assert.equal(l.errors, []);
+        l.host.table.check();
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test.run();

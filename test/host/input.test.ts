@@ -8,9 +8,29 @@ import { throwsCode } from '../helpers.js';
 const test = suite('host batch input');
 
 test('count: the given one up to the shortest array, else the common length', () => {
-  assert.is(batchCount('op', undefined, [['a', [1, 2]], ['b', new Float64Array(2)]]), 2);
-  assert.is(batchCount('op', 1, [['a', [1, 2]], ['b', new Float64Array(5)]]), 1);
-  throwsCode(() => batchCount('op', undefined, [['a', [1, 2]], ['b', [1]]]), ErrorCode.InvalidArgument, /a, b must have the same length.*2, 1/);
+  assert.is(
+    batchCount('op', undefined, [
+      ['a', [1, 2]],
+      ['b', new Float64Array(2)],
+    ]),
+    2,
+  );
+  assert.is(
+    batchCount('op', 1, [
+      ['a', [1, 2]],
+      ['b', new Float64Array(5)],
+    ]),
+    1,
+  );
+  throwsCode(
+    () =>
+      batchCount('op', undefined, [
+        ['a', [1, 2]],
+        ['b', [1]],
+      ]),
+    ErrorCode.InvalidArgument,
+    /a, b must have the same length.*2, 1/,
+  );
   throwsCode(() => batchCount('op', 3, [['a', [1, 2]]]), ErrorCode.InvalidArgument, /count must be an integer 0\.\.2/);
   throwsCode(() => batchCount('op', undefined, [['a', new DataView(new ArrayBuffer(4))]]), ErrorCode.InvalidArgument, /a must be an array/);
 });

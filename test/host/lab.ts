@@ -33,8 +33,14 @@ let nextPort = 1;
 export function opened(specs: Spec[]) {
   const n = specs.length;
   const o = {
-    count: n, ifIndex: new Uint32Array(n), nextHop: new Uint8Array(16 * n), source: new Uint8Array(16 * n),
-    destination: new Uint8Array(16 * n), localPort: new Uint16Array(n), remotePort: new Uint16Array(n), priority: new Uint8Array(n),
+    count: n,
+    ifIndex: new Uint32Array(n),
+    nextHop: new Uint8Array(16 * n),
+    source: new Uint8Array(16 * n),
+    destination: new Uint8Array(16 * n),
+    localPort: new Uint16Array(n),
+    remotePort: new Uint16Array(n),
+    priority: new Uint8Array(n),
   };
   specs.forEach((s, i) => {
     o.ifIndex[i] = s.ifIndex ?? 1;

@@ -10,14 +10,22 @@ const test = suite('host metrics');
 const now = { occupied: 0, capacity: 0, open: 0, offloaded: 0 };
 
 test('time-to-offload percentiles are the nearest-rank ones of the samples', () => {
-  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }).map((x) => x * 100), { maxLength: 300 }), (samples) => {
-    const m = new MetricsCounters();
-    for (const s of samples) m.timeToOffload(s);
-    const sorted = [...samples].sort((a, b) => a - b);
-    const rank = (p: number) => (sorted.length ? sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1]! : 0);
-    const t = m.snapshot(now).timeToOffloadMs;
-    assert.equal(t, { p50: rank(0.5), p99: rank(0.99), count: samples.length });
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.integer({ min: 0, max: 50 }).map((x) => x * 100),
+        { maxLength: 300 },
+      ),
+      (samples) => {
+        const m = new MetricsCounters();
+        for (const s of samples) m.timeToOffload(s);
+        const sorted = [...samples].sort((a, b) => a - b);
+        const rank = (p: number) => (sorted.length ? sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1]! : 0);
+        const t = m.snapshot(now).timeToOffloadMs;
+        assert.equal(t, { p50: rank(0.5), p99: rank(0.99), count: samples.length });
+      },
+    ),
+  );
 });
 
 test('terminations by reason count connections; by kind count every object; failures keep the first ten', () => {

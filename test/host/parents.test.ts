@@ -8,13 +8,15 @@ import { Kind, State } from '../../src/index.js';
 const test = suite('host parents');
 
 test('keys: distinct addresses and interfaces give distinct keys; neighbors and paths never collide', () => {
-  fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(), fc.nat(), (a, b, i, j) => {
-    const same = a.every((x, k) => x === b[k]);
-    assert.is(pathKey(a, 0) === pathKey(b, 0), same);
-    const sameNeighbor = a.subarray(0, 16).every((x, k) => x === b[k]) && i === j;
-    assert.is(neighborKey(i, a, 0) === neighborKey(j, b, 0), sameNeighbor);
-    assert.is.not(neighborKey(i, a, 0), pathKey(a, 0));
-  }));
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(), fc.nat(), (a, b, i, j) => {
+      const same = a.every((x, k) => x === b[k]);
+      assert.is(pathKey(a, 0) === pathKey(b, 0), same);
+      const sameNeighbor = a.subarray(0, 16).every((x, k) => x === b[k]) && i === j;
+      assert.is(neighborKey(i, a, 0) === neighborKey(j, b, 0), sameNeighbor);
+      assert.is.not(neighborKey(i, a, 0), pathKey(a, 0));
+    }),
+  );
 });
 
 test('add, find by key and by handle, remove; entries are reused', () => {

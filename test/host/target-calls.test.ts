@@ -5,7 +5,11 @@ import * as assert from 'uvu/assert';
 import { TargetCalls, CallFailed, type FaultReport } from '../../src/host/target-calls.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const outcome = (p: Promise<unknown>) => p.then((v) => `ok:${String(v)}`, (e: CallFailed) => `${e.fault}:${e.message}`);
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    (v) => `ok:${String(v)}`,
+    (e: CallFailed) => `${e.fault}:${e.message}`,
+  );
 
 const test = suite('target calls');
 
@@ -13,9 +17,14 @@ test('an answer, a rejection, a synchronous throw and a non-promise each give on
   const calls = new TargetCalls(100, () => assert.unreachable('nothing to report'));
   assert.is(await outcome(calls.run('a', 0, () => Promise.resolve(1))), 'ok:1');
   assert.match(await outcome(calls.run('b', 0, () => Promise.reject(new Error('no')))), /^rejected:the target's b failed: no/);
-  assert.match(await outcome(calls.run('c', 0, () => {
-    throw new Error('sync');
-  })), /^threw:the target's c threw instead of returning a promise: sync/);
+  assert.match(
+    await outcome(
+      calls.run('c', 0, () => {
+        throw new Error('sync');
+      }),
+    ),
+    /^threw:the target's c threw instead of returning a promise: sync/,
+  );
   assert.is(await outcome(calls.run('d', 0, () => 5 as unknown as Promise<number>)), 'ok:5');
   assert.is(calls.size, 0);
 });
@@ -25,7 +34,14 @@ test('a call not answered by its deadline fails after the tick; its late answer 
   const calls = new TargetCalls(100, (f) => reports.push(f));
   let answer!: (v: number) => void;
   const late: number[] = [];
-  const call = outcome(calls.run('slow', 50, () => new Promise<number>((r) => (answer = r)), (v) => late.push(v)));
+  const call = outcome(
+    calls.run(
+      'slow',
+      50,
+      () => new Promise<number>((r) => (answer = r)),
+      (v) => late.push(v),
+    ),
+  );
   calls.expire(149);
   await tick();
   assert.is(calls.size, 1, 'not due yet');
@@ -35,7 +51,10 @@ test('a call not answered by its deadline fails after the tick; its late answer 
   await calls.idle();
   answer(7);
   await tick();
-  assert.equal(reports.map((r) => r.fault), ['late']);
+  assert.equal(
+    reports.map((r) => r.fault),
+    ['late'],
+  );
   assert.equal(late, [7]);
 });
 

@@ -16,13 +16,29 @@ const test = suite('target results');
 test('results by handle; unknown, duplicate, missing and malformed entries reported', () => {
   const r = read([1, 2, 3], [{ handle: 2, ok: true }, { handle: 9, ok: true }, { handle: 2, ok: false }, 'junk', { handle: 1, ok: 'yes' }]);
   assert.equal(r.faults, ['unknown:9', 'duplicate:2', 'malformed', 'missing:3']);
-  assert.equal([...r.results!.entries()].map(([h, x]) => [h, x.ok]), [[2, true], [1, false]], 'ok must be true, not truthy');
+  assert.equal(
+    [...r.results!.entries()].map(([h, x]) => [h, x.ok]),
+    [
+      [2, true],
+      [1, false],
+    ],
+    'ok must be true, not truthy',
+  );
 });
 
 test('an answer that is not a list, or that throws when read, is malformed', () => {
   assert.equal(read([1], { handle: 1 }).faults, ['malformed']);
   assert.is(read([1], { handle: 1 }).results, undefined);
-  const hostile = new Proxy([], { get: (t, k) => (k === 'length' ? 1 : k === '0' ? (() => { throw new Error('trap'); })() : Reflect.get(t, k)) });
+  const hostile = new Proxy([], {
+    get: (t, k) =>
+      k === 'length'
+        ? 1
+        : k === '0'
+          ? (() => {
+              throw new Error('trap');
+            })()
+          : Reflect.get(t, k),
+  });
   assert.equal(read([1], hostile).faults, ['malformed']);
 });
 
@@ -33,7 +49,17 @@ test('a flood of mistakes is five reports and a count', () => {
 });
 
 test('returned state: checked and copied; anything less is lost (undefined)', () => {
-  const delegated = { sndUna: 1, sndNxt: 5, rcvNxt: 9, sndWnd: 1, cWnd: 1, ssThresh: 1, sRtt: 0, rttVar: 0, timers: { retransmit: 200, keepalive: null, delayedAck: 'x' } };
+  const delegated = {
+    sndUna: 1,
+    sndNxt: 5,
+    rcvNxt: 9,
+    sndWnd: 1,
+    cWnd: 1,
+    ssThresh: 1,
+    sRtt: 0,
+    rttVar: 0,
+    timers: { retransmit: 200, keepalive: null, delayedAck: 'x' },
+  };
   const ok = returnedState({ ok: true, delegated, unacknowledged: [{ seq: 1, length: 4 }] })!;
   assert.equal(ok.unacknowledged, [{ seq: 1, length: 4 }]);
   assert.equal(ok.received, [], 'no queue given: empty');

@@ -3,7 +3,16 @@
 // what its entry says, here against a recording host.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EVENTS, EVENT_TYPES, dispatchHost, dispatchWorkload, isWorkloadEvent, readEvents, type HostControl, type ScenarioEvent } from '../../src/sim/events.js';
+import {
+  EVENTS,
+  EVENT_TYPES,
+  dispatchHost,
+  dispatchWorkload,
+  isWorkloadEvent,
+  readEvents,
+  type HostControl,
+  type ScenarioEvent,
+} from '../../src/sim/events.js';
 import { Problems } from '../../src/sim/fields.js';
 import { State, UploadReason } from '../../src/enums.js';
 
@@ -12,7 +21,11 @@ const test = suite('sim/events');
 /** One valid instance of every event type, built from the registry's field kinds. */
 function oneOfEach(): Record<string, unknown>[] {
   const sample = { interface: 1, optionalInterface: 1, count: 3, priority: 9, uploadReason: 'TimeoutExpiration' } as const;
-  return EVENT_TYPES.map((type, i) => ({ atMs: i * 10, type, ...Object.fromEntries(Object.entries(EVENTS[type].fields).map(([k, kind]) => [k, sample[kind as keyof typeof sample]])) }));
+  return EVENT_TYPES.map((type, i) => ({
+    atMs: i * 10,
+    type,
+    ...Object.fromEntries(Object.entries(EVENTS[type].fields).map(([k, kind]) => [k, sample[kind as keyof typeof sample]])),
+  }));
 }
 
 test('every event type reads back as written and belongs to exactly one side', () => {
@@ -22,16 +35,31 @@ test('every event type reads back as written and belongs to exactly one side', (
   assert.equal(p.list, []);
   assert.equal(events, raw);
   for (const type of EVENT_TYPES) assert.ok(Boolean(EVENTS[type].workload) !== Boolean(EVENTS[type].host), `${type}: one side`);
-  assert.equal(events.filter(isWorkloadEvent).map((e) => e.type), ['burst', 'close']);
+  assert.equal(
+    events.filter(isWorkloadEvent).map((e) => e.type),
+    ['burst', 'close'],
+  );
 });
 
 test('host events do what their entry says', () => {
   const calls: string[] = [];
-  const rec = (name: string) => (...args: unknown[]) => void calls.push(`${name}(${args.join(',')})`);
-  const resolved = (name: string) => (...args: unknown[]) => (calls.push(`${name}(${args.join(',')})`), Promise.resolve());
+  const rec =
+    (name: string) =>
+    (...args: unknown[]) =>
+      void calls.push(`${name}(${args.join(',')})`);
+  const resolved =
+    (name: string) =>
+    (...args: unknown[]) => (calls.push(`${name}(${args.join(',')})`), Promise.resolve());
   const h: HostControl = {
     host: { pause: resolved('pause'), restart: rec('restart'), powerTransition: resolved('powerTransition'), invalidate: resolved('invalidate') } as never,
-    target: { linkDown: rec('linkDown'), linkUp: rec('linkUp'), requestUploadAll: rec('uploadAll'), pauseOffload: rec('offloadPause'), resumeOffload: rec('offloadResume'), requestUpload: rec('requestUpload') } as never,
+    target: {
+      linkDown: rec('linkDown'),
+      linkUp: rec('linkUp'),
+      requestUploadAll: rec('uploadAll'),
+      pauseOffload: rec('offloadPause'),
+      resumeOffload: rec('offloadResume'),
+      requestUpload: rec('requestUpload'),
+    } as never,
     table: { neighborsOn: () => [11, 12], state: () => State.Offloaded, pending: () => false } as never,
     random: () => 0,
     offloadedConnections: () => [101, 102, 103, 104],
@@ -39,8 +67,18 @@ test('host events do what their entry says', () => {
   };
   for (const e of oneOfEach() as ScenarioEvent[]) if (!isWorkloadEvent(e)) dispatchHost(h, e);
   assert.equal(calls, [
-    'linkDown(1)', 'linkUp(1)', 'invalidate(11)', 'pause(1)', 'restart()', 'uploadAll()', 'offloadPause()', 'offloadResume()', 'powerTransition()',
-    `requestUpload(101,${UploadReason.TimeoutExpiration})`, `requestUpload(102,${UploadReason.TimeoutExpiration})`, `requestUpload(103,${UploadReason.TimeoutExpiration})`,
+    'linkDown(1)',
+    'linkUp(1)',
+    'invalidate(11)',
+    'pause(1)',
+    'restart()',
+    'uploadAll()',
+    'offloadPause()',
+    'offloadResume()',
+    'powerTransition()',
+    `requestUpload(101,${UploadReason.TimeoutExpiration})`,
+    `requestUpload(102,${UploadReason.TimeoutExpiration})`,
+    `requestUpload(103,${UploadReason.TimeoutExpiration})`,
   ]);
 });
 
@@ -61,8 +99,19 @@ test('workload events go to the workload', () => {
 
 test('events are sorted by time, keeping file order at equal times', () => {
   const p = new Problems();
-  const events = readEvents([{ atMs: 5, type: 'restart' }, { atMs: 1, type: 'linkUp', ifIndex: 1 }, { atMs: 5, type: 'uploadAll' }], p, { durationMs: 10, interfaces: new Set([1]) });
-  assert.equal(events.map((e) => e.type), ['linkUp', 'restart', 'uploadAll']);
+  const events = readEvents(
+    [
+      { atMs: 5, type: 'restart' },
+      { atMs: 1, type: 'linkUp', ifIndex: 1 },
+      { atMs: 5, type: 'uploadAll' },
+    ],
+    p,
+    { durationMs: 10, interfaces: new Set([1]) },
+  );
+  assert.equal(
+    events.map((e) => e.type),
+    ['linkUp', 'restart', 'uploadAll'],
+  );
 });
 
 test.run();

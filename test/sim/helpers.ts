@@ -11,13 +11,31 @@ export const hadoop = parseCdf(readFileSync(new URL('../../scenarios/hadoop.cdf'
 /** A small valid scenario as JSON, changed by `edit`. */
 export function smallScenarioJson(edit: (s: Record<string, any>) => void = () => {}): Record<string, any> {
   const s: Record<string, any> = {
-    name: 'small', seed: 3, durationMs: 20000, tickMs: 100,
-    interfaces: [{ ifIndex: 1, neighbors: 2, pathsPerNeighbor: 20 }, { ifIndex: 2, neighbors: 2, pathsPerNeighbor: 20 }],
-    connections: { count: 600, arrivalMs: 15000, flowSizes: 'hadoop', rateBytesPerSecond: { min: 20000, max: 400000 }, priorities: { 0: 3, 4: 1 }, transfers: { min: 1, max: 3 }, idleGapMs: { distribution: 'pareto', minMs: 200, alpha: 1.2 } },
+    name: 'small',
+    seed: 3,
+    durationMs: 20000,
+    tickMs: 100,
+    interfaces: [
+      { ifIndex: 1, neighbors: 2, pathsPerNeighbor: 20 },
+      { ifIndex: 2, neighbors: 2, pathsPerNeighbor: 20 },
+    ],
+    connections: {
+      count: 600,
+      arrivalMs: 15000,
+      flowSizes: 'hadoop',
+      rateBytesPerSecond: { min: 20000, max: 400000 },
+      priorities: { 0: 3, 4: 1 },
+      transfers: { min: 1, max: 3 },
+      idleGapMs: { distribution: 'pareto', minMs: 200, alpha: 1.2 },
+    },
     target: { capacity: 150, latencyMs: { min: 1, max: 20 }, faults: { initiateFailure: 0.01, uploadRequests: 0.1 } },
     policy: { lowActivity: { thresholdBytesPerSecond: 4096, windowMs: 1000, quietMs: 1000 } },
     compare: { capacities: [25, 50, 150, 400] },
-    events: [{ atMs: 5000, type: 'linkDown', ifIndex: 2 }, { atMs: 6000, type: 'linkUp', ifIndex: 2 }, { atMs: 8000, type: 'burst', count: 50, priority: 9 }],
+    events: [
+      { atMs: 5000, type: 'linkDown', ifIndex: 2 },
+      { atMs: 6000, type: 'linkUp', ifIndex: 2 },
+      { atMs: 8000, type: 'burst', count: 50, priority: 9 },
+    ],
   };
   edit(s);
   return s;
@@ -41,7 +59,11 @@ export async function record(source: WorkloadSource): Promise<RecordedTick[]> {
     const o = b.opened;
     out.push({
       opened: Array.from({ length: o.count }, (_, i) => ({
-        id: o.id[i]!, ifIndex: o.ifIndex[i]!, priority: o.priority[i]!, localPort: o.localPort[i]!, remotePort: o.remotePort[i]!,
+        id: o.id[i]!,
+        ifIndex: o.ifIndex[i]!,
+        priority: o.priority[i]!,
+        localPort: o.localPort[i]!,
+        remotePort: o.remotePort[i]!,
         destination: Buffer.from(o.destination.subarray(i * 16, i * 16 + 16)).toString('hex'),
       })),
       traffic: Array.from({ length: b.traffic.count }, (_, i) => ({ id: b.traffic.id[i]!, sent: b.traffic.sent[i]!, received: b.traffic.received[i]! })),

@@ -14,37 +14,51 @@ import { hadoop, smallScenario } from './helpers.js';
 
 const test = suite('sim/lab');
 
-const run = (s: Scenario, policy: OffloadPolicy, capacity?: number) => runLab({ source: new SyntheticWorkload(s, hadoop), setup: s, policy, capacity, oracle: true, yieldEvery: async () => {} });
+const run = (s: Scenario, policy: OffloadPolicy, capacity?: number) =>
+  runLab({ source: new SyntheticWorkload(s, hadoop), setup: s, policy, capacity, oracle: true, yieldEvery: async () => {} });
 
 test('random workloads, policies and capacities: conservation, the oracle bound, nothing lost, check()', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.record({
-      seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-      capacity: fc.integer({ min: 0, max: 200 }),
-      policy: fc.constantFrom('eager', 'threshold', 'rebalance'),
-      transfers: fc.integer({ min: 1, max: 5 }),
-      events: fc.subarray([
-        { atMs: 2000, type: 'linkDown', ifIndex: 1 }, { atMs: 2500, type: 'linkUp', ifIndex: 1 }, { atMs: 3000, type: 'burst', count: 40, priority: 8 },
-        { atMs: 3500, type: 'close', count: 30 }, { atMs: 4000, type: 'uploadRequests', count: 10, reason: 'HardwareFailure' }, { atMs: 4500, type: 'pause' },
-        { atMs: 5000, type: 'restart' }, { atMs: 5500, type: 'invalidateNeighbor', ifIndex: 2 }, { atMs: 6000, type: 'uploadAll' }, { atMs: 6500, type: 'offloadResume' },
-      ]),
-    }),
-    async (r) => {
-      const s = smallScenario((j) => {
-        Object.assign(j, { seed: r.seed, durationMs: 8000, events: r.events });
-        j.connections = { ...j.connections, count: 200, arrivalMs: 6000, transfers: { min: 1, max: r.transfers } };
-      });
-      const x = await run(s, policies[r.policy]!.create(), r.capacity);
-      assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes, 'conservation');
-      assert.ok(x.conserved);
-      assert.ok(x.offloadedBytes <= x.oracle!.offloadedBytes, `${r.policy} at ${r.capacity} beat the oracle: ${x.offloadedBytes} > ${x.oracle!.offloadedBytes}`);
-      assert.ok(x.oracleRatio >= 0 && x.oracleRatio <= 1);
-      assert.is(x.check, 'ok');
-      assert.ok(x.nothingLost, x.nothingLostDetail.firstFailures.join('; '));
-      assert.ok(x.peakOccupied <= r.capacity);
-      if (r.capacity === 0) assert.is(x.offloadedBytes, 0);
-    },
-  ), { numRuns: 25 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        capacity: fc.integer({ min: 0, max: 200 }),
+        policy: fc.constantFrom('eager', 'threshold', 'rebalance'),
+        transfers: fc.integer({ min: 1, max: 5 }),
+        events: fc.subarray([
+          { atMs: 2000, type: 'linkDown', ifIndex: 1 },
+          { atMs: 2500, type: 'linkUp', ifIndex: 1 },
+          { atMs: 3000, type: 'burst', count: 40, priority: 8 },
+          { atMs: 3500, type: 'close', count: 30 },
+          { atMs: 4000, type: 'uploadRequests', count: 10, reason: 'HardwareFailure' },
+          { atMs: 4500, type: 'pause' },
+          { atMs: 5000, type: 'restart' },
+          { atMs: 5500, type: 'invalidateNeighbor', ifIndex: 2 },
+          { atMs: 6000, type: 'uploadAll' },
+          { atMs: 6500, type: 'offloadResume' },
+        ]),
+      }),
+      async (r) => {
+        const s = smallScenario((j) => {
+          Object.assign(j, { seed: r.seed, durationMs: 8000, events: r.events });
+          j.connections = { ...j.connections, count: 200, arrivalMs: 6000, transfers: { min: 1, max: r.transfers } };
+        });
+        const x = await run(s, policies[r.policy]!.create(), r.capacity);
+        assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes, 'conservation');
+        assert.ok(x.conserved);
+        assert.ok(
+          x.offloadedBytes <= x.oracle!.offloadedBytes,
+          `${r.policy} at ${r.capacity} beat the oracle: ${x.offloadedBytes} > ${x.oracle!.offloadedBytes}`,
+        );
+        assert.ok(x.oracleRatio >= 0 && x.oracleRatio <= 1);
+        assert.is(x.check, 'ok');
+        assert.ok(x.nothingLost, x.nothingLostDetail.firstFailures.join('; '));
+        assert.ok(x.peakOccupied <= r.capacity);
+        if (r.capacity === 0) assert.is(x.offloadedBytes, 0);
+      },
+    ),
+    { numRuns: 25 },
+  );
 });
 
 test('the same seed gives the same numbers; the timeline adds up to the totals', async () => {
@@ -53,8 +67,14 @@ test('the same seed gives the same numbers; the timeline adds up to the totals',
   const a = await run(s, policies.threshold!.create());
   const b = await run(s, policies.threshold!.create());
   assert.equal(strip(a), strip(b));
-  assert.is(a.timeline.reduce((n, t) => n + t.offloadedBytes, 0), a.offloadedBytes);
-  assert.is(a.timeline.reduce((n, t) => n + t.softwareBytes, 0), a.softwareBytes);
+  assert.is(
+    a.timeline.reduce((n, t) => n + t.offloadedBytes, 0),
+    a.offloadedBytes,
+  );
+  assert.is(
+    a.timeline.reduce((n, t) => n + t.softwareBytes, 0),
+    a.softwareBytes,
+  );
   assert.is(a.timeline.at(-1)!.atMs, 20_000);
   assert.ok(a.offloadedBytes > 0 && a.softwareBytes > 0);
 });
@@ -78,7 +98,9 @@ test('a policy written in code runs: it offloads what it picks and nothing else'
 test('a workload source that sends traffic for a connection it never opened (or already closed) is named', async () => {
   const s = smallScenario();
   const bogus = (closeTwice: boolean): WorkloadSource => ({
-    name: 'bogus', tickMs: 100, ticks: 3,
+    name: 'bogus',
+    tickMs: 100,
+    ticks: 3,
     next(tick, b) {
       b.opened.count = b.traffic.count = b.closed.count = 0;
       if (tick === 0) {
@@ -102,7 +124,10 @@ test('a workload source that sends traffic for a connection it never opened (or 
       return tick < 2;
     },
   });
-  for (const [twice, message] of [[false, /tick 1: traffic for connection 9, which is not open/], [true, /tick 1: closes connection 7, which is not open/]] as const) {
+  for (const [twice, message] of [
+    [false, /tick 1: traffic for connection 9, which is not open/],
+    [true, /tick 1: closes connection 7, which is not open/],
+  ] as const) {
     try {
       await runLab({ source: bogus(twice), setup: s, policy: policies.eager!.create() });
       assert.unreachable();

@@ -21,14 +21,14 @@ test('the shipped scenarios are accepted, and the million one is estimated in se
 });
 
 test('10,000,000 connections arriving in one tick: refused for memory, saying what to change', () => {
-  const s = smallScenario((j) => (j.connections.count = 10_000_000, j.connections.arrivalMs = 1, j.target.capacity = 10_000_000));
+  const s = smallScenario((j) => ((j.connections.count = 10_000_000), (j.connections.arrivalMs = 1), (j.target.capacity = 10_000_000)));
   const why = refusal(estimate(s, websearch), machine);
   assert.match(why ?? '', /would need about [\d.]+ GiB of memory .*10,000,050 connections, up to 10,000,050 opening in one tick/);
   assert.match(why ?? '', /Lower connections\.count .* connections\.arrivalMs, raise tickMs, or run fewer at once with --workers/);
 });
 
 test('a day at 1 ms ticks: refused for time, with --max-minutes as the way out', () => {
-  const s = smallScenario((j) => (j.durationMs = 86_400_000, j.tickMs = 1, j.connections.count = 1000));
+  const s = smallScenario((j) => ((j.durationMs = 86_400_000), (j.tickMs = 1), (j.connections.count = 1000)));
   const why = refusal(estimate(s, websearch), machine);
   assert.match(why ?? '', /one run would take about [\d,]+ minutes here \(86,400,000 ticks/);
   assert.match(why ?? '', /Raise tickMs, shorten durationMs .* --max-minutes N/);

@@ -7,9 +7,22 @@ import { summarize, Timeline, oracleRatio, type HostMetrics } from '../../src/si
 const test = suite('sim/metrics');
 
 const metrics = (over: Partial<HostMetrics> = {}): HostMetrics => ({
-  offloadedBytes: 0, softwareBytes: 0, initiates: 0, initiateFailures: 0, terminations: 0, terminationsByReason: {}, terminationsByKind: {},
-  wastedOffloads: 0, timeToOffloadMs: { p50: 0, p99: 0, count: 0 }, occupied: 0, capacity: 10, peakOccupied: 0, connectionsOpen: 0, connectionsOffloaded: 0,
-  nothingLost: { checked: 0, failures: 0, firstFailures: [] }, ...over,
+  offloadedBytes: 0,
+  softwareBytes: 0,
+  initiates: 0,
+  initiateFailures: 0,
+  terminations: 0,
+  terminationsByReason: {},
+  terminationsByKind: {},
+  wastedOffloads: 0,
+  timeToOffloadMs: { p50: 0, p99: 0, count: 0 },
+  occupied: 0,
+  capacity: 10,
+  peakOccupied: 0,
+  connectionsOpen: 0,
+  connectionsOffloaded: 0,
+  nothingLost: { checked: 0, failures: 0, firstFailures: [] },
+  ...over,
 });
 
 test('samples are what happened since the previous sample', () => {
@@ -24,7 +37,15 @@ test('samples are what happened since the previous sample', () => {
 
 test('ratios, churn per second and conservation', () => {
   const r = summarize({
-    policy: 'p', capacity: 10, totalBytes: 1000, connections: 5, durationMs: 20_000, check: 'ok', errors: { count: 0, first: [] }, wallMs: 1, timeline: [],
+    policy: 'p',
+    capacity: 10,
+    totalBytes: 1000,
+    connections: 5,
+    durationMs: 20_000,
+    check: 'ok',
+    errors: { count: 0, first: [] },
+    wallMs: 1,
+    timeline: [],
     metrics: metrics({ offloadedBytes: 600, softwareBytes: 400, initiates: 30, terminations: 10, terminationsByKind: { Connection: 10, Path: 99 } }),
     oracle: { offloadedBytes: 800, offloadRatio: 0.8, churnPerSecond: 1 },
   });
@@ -32,7 +53,18 @@ test('ratios, churn per second and conservation', () => {
   assert.is(r.oracleRatio, 0.75);
   assert.is(r.churnPerSecond, 2, 'initiates + connection terminations (not paths) per simulated second');
   assert.ok(r.conserved);
-  const lost = summarize({ policy: 'p', capacity: 1, totalBytes: 1001, connections: 1, durationMs: 0, check: 'ok', errors: { count: 0, first: [] }, wallMs: 0, timeline: [], metrics: metrics({ offloadedBytes: 1000 }) });
+  const lost = summarize({
+    policy: 'p',
+    capacity: 1,
+    totalBytes: 1001,
+    connections: 1,
+    durationMs: 0,
+    check: 'ok',
+    errors: { count: 0, first: [] },
+    wallMs: 0,
+    timeline: [],
+    metrics: metrics({ offloadedBytes: 1000 }),
+  });
   assert.not.ok(lost.conserved);
   assert.ok(Number.isNaN(lost.oracleRatio), 'no oracle ran');
   assert.is(lost.churnPerSecond, 0);

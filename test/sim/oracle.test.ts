@@ -15,10 +15,13 @@ const test = suite('sim/oracle');
 /** The oracle's definition, written the obvious way. */
 function bruteForce(ticks: RecordedTick[], capacity: number) {
   let held: number[] = [];
-  let offloaded = 0, initiates = 0, terminations = 0;
+  let offloaded = 0,
+    initiates = 0,
+    terminations = 0;
   for (const t of ticks) {
     const was = new Set(held);
-    const ranked = t.traffic.map((x, i) => ({ id: x.id, bytes: x.sent + x.received, i }))
+    const ranked = t.traffic
+      .map((x, i) => ({ id: x.id, bytes: x.sent + x.received, i }))
       .sort((a, b) => b.bytes - a.bytes || Number(was.has(b.id)) - Number(was.has(a.id)) || a.i - b.i);
     const chosen = ranked.slice(0, capacity).sort((a, b) => a.i - b.i);
     const now = new Set(chosen.map((x) => x.id));
@@ -42,7 +45,11 @@ function replay(ticks: RecordedTick[], oracle: Oracle): void {
     const big = createTickBatch(Math.max(1, t.traffic.length, t.closed.length, t.opened.length));
     Object.assign(b, big);
     b.opened.count = t.opened.length;
-    t.traffic.forEach((x, i) => { b.traffic.id[i] = x.id; b.traffic.sent[i] = x.sent; b.traffic.received[i] = x.received; });
+    t.traffic.forEach((x, i) => {
+      b.traffic.id[i] = x.id;
+      b.traffic.sent[i] = x.sent;
+      b.traffic.received[i] = x.received;
+    });
     b.traffic.count = t.traffic.length;
     t.closed.forEach((id, i) => (b.closed.id[i] = id));
     b.closed.count = t.closed.length;
@@ -65,30 +72,36 @@ test('matches the brute-force definition: bytes, initiates and terminations', as
 
 test('random workloads with ties: same as brute force; monotone; all bytes at the busiest tick', () => {
   const tick = fc.record({
-    traffic: fc.uniqueArray(fc.record({ id: fc.integer({ min: 0, max: 40 }), sent: fc.constantFrom(0, 1, 5, 5, 9), received: fc.constantFrom(1, 2, 4, 4) }), { selector: (x) => x.id, maxLength: 30 }),
+    traffic: fc.uniqueArray(fc.record({ id: fc.integer({ min: 0, max: 40 }), sent: fc.constantFrom(0, 1, 5, 5, 9), received: fc.constantFrom(1, 2, 4, 4) }), {
+      selector: (x) => x.id,
+      maxLength: 30,
+    }),
     closed: fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 5 }),
   });
-  fc.assert(fc.property(fc.array(tick, { maxLength: 30 }), fc.uniqueArray(fc.integer({ min: 0, max: 45 }), { minLength: 1, maxLength: 6 }), (raw, caps) => {
-    // A closed id does not come back: later traffic for it is dropped.
-    const gone = new Set<number>();
-    const ticks: RecordedTick[] = raw.map((t) => {
-      const out = { opened: [], traffic: t.traffic.filter((x) => !gone.has(x.id)), closed: t.closed.filter((id) => !gone.has(id)) };
-      out.closed.forEach((id) => gone.add(id));
-      return out;
-    });
-    const oracle = new Oracle(caps);
-    replay(ticks, oracle);
-    const s = oracle.summary(1000);
-    const sorted = [...s.results].sort((a, b) => a.capacity - b.capacity);
-    for (let i = 0; i < sorted.length; i++) {
-      const r = sorted[i]!;
-      const want = bruteForce(ticks, r.capacity);
-      assert.equal({ offloaded: r.offloadedBytes, initiates: r.initiates, terminations: r.terminations }, want);
-      assert.ok(r.offloadedBytes <= s.totalBytes);
-      if (i > 0) assert.ok(r.offloadedBytes >= sorted[i - 1]!.offloadedBytes, 'never falls as capacity grows');
-      if (r.capacity >= s.peakActive) assert.is(r.offloadedBytes, s.totalBytes);
-    }
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.array(tick, { maxLength: 30 }), fc.uniqueArray(fc.integer({ min: 0, max: 45 }), { minLength: 1, maxLength: 6 }), (raw, caps) => {
+      // A closed id does not come back: later traffic for it is dropped.
+      const gone = new Set<number>();
+      const ticks: RecordedTick[] = raw.map((t) => {
+        const out = { opened: [], traffic: t.traffic.filter((x) => !gone.has(x.id)), closed: t.closed.filter((id) => !gone.has(id)) };
+        out.closed.forEach((id) => gone.add(id));
+        return out;
+      });
+      const oracle = new Oracle(caps);
+      replay(ticks, oracle);
+      const s = oracle.summary(1000);
+      const sorted = [...s.results].sort((a, b) => a.capacity - b.capacity);
+      for (let i = 0; i < sorted.length; i++) {
+        const r = sorted[i]!;
+        const want = bruteForce(ticks, r.capacity);
+        assert.equal({ offloaded: r.offloadedBytes, initiates: r.initiates, terminations: r.terminations }, want);
+        assert.ok(r.offloadedBytes <= s.totalBytes);
+        if (i > 0) assert.ok(r.offloadedBytes >= sorted[i - 1]!.offloadedBytes, 'never falls as capacity grows');
+        if (r.capacity >= s.peakActive) assert.is(r.offloadedBytes, s.totalBytes);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('ratio 1.0 once capacity exceeds the connections alive at any time', async () => {
@@ -102,11 +115,14 @@ test('ratio 1.0 once capacity exceeds the connections alive at any time', async 
 });
 
 test('kthLargest agrees with a sort, with many equal values', () => {
-  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 200 }), fc.nat(), (xs, k0) => {
-    const k = 1 + (k0 % xs.length);
-    const want = [...xs].sort((a, b) => b - a)[k - 1];
-    assert.is(kthLargest(Float64Array.from(xs), xs.length, k), want);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 200 }), fc.nat(), (xs, k0) => {
+      const k = 1 + (k0 % xs.length);
+      const want = [...xs].sort((a, b) => b - a)[k - 1];
+      assert.is(kthLargest(Float64Array.from(xs), xs.length, k), want);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('bad capacities are refused', () => {

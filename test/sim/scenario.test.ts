@@ -36,11 +36,19 @@ test('the shipped scenarios are valid, and their CDFs parse', () => {
 });
 
 test('defaults: one transfer, exponential gaps, 64 KiB waste threshold, three policies, five capacities', () => {
-  const s = readScenario({ durationMs: 1000, interfaces: [{ ifIndex: 1, neighbors: 1, pathsPerNeighbor: 1 }], connections: { count: 1 }, target: { capacity: 400 } });
+  const s = readScenario({
+    durationMs: 1000,
+    interfaces: [{ ifIndex: 1, neighbors: 1, pathsPerNeighbor: 1 }],
+    connections: { count: 1 },
+    target: { capacity: 400 },
+  });
   assert.equal(s.connections.transfers, { min: 1, max: 1 });
   assert.equal(s.connections.idleGapMs, { distribution: 'exponential', meanMs: 1000 });
   assert.is(s.wasteThresholdBytes, 65536);
-  assert.equal(s.compare.policies.map((p) => p.policy), ['eager', 'threshold', 'rebalance']);
+  assert.equal(
+    s.compare.policies.map((p) => p.policy),
+    ['eager', 'threshold', 'rebalance'],
+  );
   assert.equal(s.compare.capacities, [100, 200, 400, 800, 1600]);
   assert.equal(defaultCapacities(1), [0, 1, 2, 4]);
 });
@@ -64,27 +72,51 @@ test('bad workload, target, compare and event fields are all named in one error'
     s.connections.transfers = { min: 0, max: 2 };
     s.connections.idleGapMs = { distribution: 'pareto', minMs: 10, alpha: 0 };
     s.connections.sentShare = 2;
-    s.connections.flowSizes = { cdf: [[10, 50], [5, 100]] };
+    s.connections.flowSizes = {
+      cdf: [
+        [10, 50],
+        [5, 100],
+      ],
+    };
     s.target.faults.initiateFailure = 3;
     s.compare = { policies: [''], capacities: [-1] };
-    s.events.push({ atMs: 10, type: 'linkDown', ifIndex: 7 }, { atMs: 10, type: 'explode' }, { atMs: 1, type: 'uploadRequests', count: 0, reason: 'Nope' }, { atMs: 1, type: 'burst', count: 5, priority: 300, colour: 1 });
+    s.events.push(
+      { atMs: 10, type: 'linkDown', ifIndex: 7 },
+      { atMs: 10, type: 'explode' },
+      { atMs: 1, type: 'uploadRequests', count: 0, reason: 'Nope' },
+      { atMs: 1, type: 'burst', count: 5, priority: 300, colour: 1 },
+    );
     s.colour = 'blue';
   }).join('\n');
   for (const field of [
-    /durationMs: must be an integer .*got "60s"/, /connections\.transfers\.min: must be an integer 1\.\./, /connections\.idleGapMs\.alpha: must be a number 0\.1\.\.100, got 0/,
-    /connections\.sentShare: must be a number 0\.\.1, got 2/, /connections\.flowSizes\.cdf: sizes and percents must not decrease/, /target\.faults\.initiateFailure: must be a number 0\.\.1, got 3/,
-    /compare\.policies\[0\]/, /compare\.capacities\[0\]: must be an integer 0\.\./, /events\[3\]\.ifIndex: interface 7 is not in "interfaces"/, /events\[4\]\.type: must be one of burst, close, linkDown/,
-    /events\[5\]\.count: must be an integer 1\.\./, /events\[5\]\.reason: must be an UploadReason name/, /events\[6\]\.priority: must be an integer 0\.\.255, got 300/, /events\[6\]\.colour: unknown field/,
+    /durationMs: must be an integer .*got "60s"/,
+    /connections\.transfers\.min: must be an integer 1\.\./,
+    /connections\.idleGapMs\.alpha: must be a number 0\.1\.\.100, got 0/,
+    /connections\.sentShare: must be a number 0\.\.1, got 2/,
+    /connections\.flowSizes\.cdf: sizes and percents must not decrease/,
+    /target\.faults\.initiateFailure: must be a number 0\.\.1, got 3/,
+    /compare\.policies\[0\]/,
+    /compare\.capacities\[0\]: must be an integer 0\.\./,
+    /events\[3\]\.ifIndex: interface 7 is not in "interfaces"/,
+    /events\[4\]\.type: must be one of burst, close, linkDown/,
+    /events\[5\]\.count: must be an integer 1\.\./,
+    /events\[5\]\.reason: must be an UploadReason name/,
+    /events\[6\]\.priority: must be an integer 0\.\.255, got 300/,
+    /events\[6\]\.colour: unknown field/,
     /scenario\.colour: unknown field/,
-  ]) assert.match(text, field);
+  ])
+    assert.match(text, field);
 });
 
 test('a topology of 100,000 x 100,000 paths is not built up front (only its size is checked)', () => {
   const t0 = performance.now();
-  const s = readScenario(smallScenarioJson((j) => (j.interfaces = [{ ifIndex: 1, neighbors: 65536, pathsPerNeighbor: 100_000 }], j.events = [])));
+  const s = readScenario(smallScenarioJson((j) => ((j.interfaces = [{ ifIndex: 1, neighbors: 65536, pathsPerNeighbor: 100_000 }]), (j.events = []))));
   assert.ok(performance.now() - t0 < 1000);
   assert.is(s.interfaces[0]!.neighbors * s.interfaces[0]!.pathsPerNeighbor, 6_553_600_000);
-  assert.match(problems((j) => (j.interfaces = [{ ifIndex: 1, neighbors: 100_000, pathsPerNeighbor: 100_000 }])).join(), /interfaces\[0\]\.neighbors: must be an integer 1\.\.65536/);
+  assert.match(
+    problems((j) => (j.interfaces = [{ ifIndex: 1, neighbors: 100_000, pathsPerNeighbor: 100_000 }])).join(),
+    /interfaces\[0\]\.neighbors: must be an integer 1\.\.65536/,
+  );
 });
 
 test('CDF files: a bad line is named', () => {

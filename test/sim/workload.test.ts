@@ -51,7 +51,9 @@ test('the same seed gives the same ticks; another seed, others', async () => {
 });
 
 test('every connection opens once, moves bytes only while open, and closes after its transfers', async () => {
-  const s = smallScenario((j) => (j.connections.transfers = { min: 3, max: 3 }, j.connections.idleGapMs = { distribution: 'fixed', ms: 450 }, j.durationMs = 200_000));
+  const s = smallScenario(
+    (j) => ((j.connections.transfers = { min: 3, max: 3 }), (j.connections.idleGapMs = { distribution: 'fixed', ms: 450 }), (j.durationMs = 200_000)),
+  );
   const ticks = await record(new SyntheticWorkload(s, hadoop));
   assert.is(ticks.length, 2000);
   const { openedAt, closedAt, runs } = lives(ticks);
@@ -69,18 +71,38 @@ test('every connection opens once, moves bytes only while open, and closes after
 test('burst and close events open and close what they say, at their tick', async () => {
   const s = smallScenario((j) => {
     j.connections.count = 100;
-    j.connections.flowSizes = { cdf: [[1e9, 0], [1e9, 100]] }; // long flows: nothing closes by itself
-    j.events = [{ atMs: 1000, type: 'burst', count: 40, priority: 200 }, { atMs: 3050, type: 'close', count: 30 }];
+    j.connections.flowSizes = {
+      cdf: [
+        [1e9, 0],
+        [1e9, 100],
+      ],
+    }; // long flows: nothing closes by itself
+    j.events = [
+      { atMs: 1000, type: 'burst', count: 40, priority: 200 },
+      { atMs: 3050, type: 'close', count: 30 },
+    ];
   });
   const ticks = await record(new SyntheticWorkload(s, websearch));
   assert.is(ticks[10]!.opened.filter((o) => o.priority === 200).length, 40);
   assert.is(ticks.flatMap((t) => t.opened).filter((o) => o.priority === 200).length, 40);
   assert.is(ticks[30]!.closed.length, 30);
-  assert.is(ticks.reduce((n, t) => n + t.closed.length, 0), 30);
+  assert.is(
+    ticks.reduce((n, t) => n + t.closed.length, 0),
+    30,
+  );
 });
 
 test('sizes follow the CDF; rates bound the bytes per tick; keys are unique', async () => {
-  const s = smallScenario((j) => (j.durationMs = 600_000, j.connections.arrivalMs = 1000, j.connections.count = 2000, j.connections.transfers = { min: 1, max: 1 }, j.connections.rateBytesPerSecond = { min: 1e6, max: 2e6 }, j.events = []));
+  const s = smallScenario(
+    (j) => (
+      (j.durationMs = 600_000),
+      (j.connections.arrivalMs = 1000),
+      (j.connections.count = 2000),
+      (j.connections.transfers = { min: 1, max: 1 }),
+      (j.connections.rateBytesPerSecond = { min: 1e6, max: 2e6 }),
+      (j.events = [])
+    ),
+  );
   const ticks = await record(new SyntheticWorkload(s, websearch));
   const { bytes, closedAt } = lives(ticks);
   // 30 MB at 1 MB/s at most: every connection finished and closed (a connection lost from the
@@ -97,26 +119,43 @@ test('sizes follow the CDF; rates bound the bytes per tick; keys are unique', as
 });
 
 test('random small scenarios: well-formed lives and determinism', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.record({
-      seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }), count: fc.integer({ min: 0, max: 300 }), tickMs: fc.integer({ min: 1, max: 500 }),
-      min: fc.integer({ min: 1, max: 4 }), extra: fc.integer({ min: 0, max: 3 }), gap: fc.constantFrom('fixed', 'exponential', 'pareto'),
-      keepAliveMs: fc.integer({ min: 0, max: 3000 }), closeAt: fc.integer({ min: 0, max: 10_000 }), closeCount: fc.integer({ min: 1, max: 400 }),
-    }),
-    async (r) => {
-      const s = smallScenario((j) => {
-        Object.assign(j, { seed: r.seed, tickMs: r.tickMs, durationMs: 10_000 });
-        j.connections = { ...j.connections, count: r.count, arrivalMs: 5000, transfers: { min: r.min, max: r.min + r.extra }, keepAliveMs: r.keepAliveMs };
-        j.connections.idleGapMs = r.gap === 'fixed' ? { distribution: 'fixed', ms: 300 } : r.gap === 'exponential' ? { distribution: 'exponential', meanMs: 300 } : { distribution: 'pareto', minMs: 50, alpha: 0.8 };
-        j.events = [{ atMs: r.closeAt, type: 'close', count: r.closeCount }, { atMs: 2000, type: 'burst', count: 7, priority: 1 }];
-      });
-      const a = await record(new SyntheticWorkload(s, hadoop));
-      assert.is(a.length, Math.ceil(10_000 / r.tickMs));
-      const { openedAt } = lives(a);
-      assert.is(openedAt.size, r.count + 7);
-      assert.equal(await record(new SyntheticWorkload(s, hadoop)), a);
-    },
-  ), { numRuns: 60 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        count: fc.integer({ min: 0, max: 300 }),
+        tickMs: fc.integer({ min: 1, max: 500 }),
+        min: fc.integer({ min: 1, max: 4 }),
+        extra: fc.integer({ min: 0, max: 3 }),
+        gap: fc.constantFrom('fixed', 'exponential', 'pareto'),
+        keepAliveMs: fc.integer({ min: 0, max: 3000 }),
+        closeAt: fc.integer({ min: 0, max: 10_000 }),
+        closeCount: fc.integer({ min: 1, max: 400 }),
+      }),
+      async (r) => {
+        const s = smallScenario((j) => {
+          Object.assign(j, { seed: r.seed, tickMs: r.tickMs, durationMs: 10_000 });
+          j.connections = { ...j.connections, count: r.count, arrivalMs: 5000, transfers: { min: r.min, max: r.min + r.extra }, keepAliveMs: r.keepAliveMs };
+          j.connections.idleGapMs =
+            r.gap === 'fixed'
+              ? { distribution: 'fixed', ms: 300 }
+              : r.gap === 'exponential'
+                ? { distribution: 'exponential', meanMs: 300 }
+                : { distribution: 'pareto', minMs: 50, alpha: 0.8 };
+          j.events = [
+            { atMs: r.closeAt, type: 'close', count: r.closeCount },
+            { atMs: 2000, type: 'burst', count: 7, priority: 1 },
+          ];
+        });
+        const a = await record(new SyntheticWorkload(s, hadoop));
+        assert.is(a.length, Math.ceil(10_000 / r.tickMs));
+        const { openedAt } = lives(a);
+        assert.is(openedAt.size, r.count + 7);
+        assert.equal(await record(new SyntheticWorkload(s, hadoop)), a);
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test('the workload is read in order, from tick 0', () => {

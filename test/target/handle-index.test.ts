@@ -19,21 +19,24 @@ const op = fc.oneof(
 );
 
 test('behaves as a Map from handle to row', () => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
-    const index = new HandleIndex();
-    const model = new Map<number, number>();
-    for (const [kind, h, row] of ops) {
-      if (kind === 'set') {
-        index.set(h, row);
-        model.set(h, row);
-      } else if (kind === 'delete') {
-        assert.is(index.delete(h), model.delete(h));
-      } else {
-        assert.is(index.get(h), model.get(h) ?? -1);
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+      const index = new HandleIndex();
+      const model = new Map<number, number>();
+      for (const [kind, h, row] of ops) {
+        if (kind === 'set') {
+          index.set(h, row);
+          model.set(h, row);
+        } else if (kind === 'delete') {
+          assert.is(index.delete(h), model.delete(h));
+        } else {
+          assert.is(index.get(h), model.get(h) ?? -1);
+        }
       }
-    }
-    for (const [h, row] of model) assert.is(index.get(h), row);
-  }), { numRuns: 200 });
+      for (const [h, row] of model) assert.is(index.get(h), row);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('churn: a million sets and deletes through a small live set', () => {

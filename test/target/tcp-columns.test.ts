@@ -11,7 +11,11 @@ import type { Segment } from '../../src/index.js';
 class Model {
   unacknowledged: Segment[] = [];
   received: Segment[] = [];
-  constructor(public sndUna: number, public sndNxt: number, public rcvNxt: number) {
+  constructor(
+    public sndUna: number,
+    public sndNxt: number,
+    public rcvNxt: number,
+  ) {
     if (sndNxt > sndUna) this.unacknowledged.push({ seq: sndUna, length: sndNxt - sndUna });
   }
   static append(q: Segment[], seq: number, length: number) {
@@ -50,47 +54,50 @@ const op = fc.oneof(
 const test = suite('tcp columns');
 
 test('the columns hand back exactly what the segment-queue model does', () => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
-    const t = new TcpColumns();
-    const models = new Map<number, Model>();
-    let next = 1;
-    const at = (i: number) => [...models.keys()][i % models.size]!;
-    for (const o of ops) {
-      if (o.type === 'add') {
-        const h = next++ * 3 + 2 ** 40; // handles beyond 32 bits
-        t.add(h, 7, { sndUna: o.una, sndNxt: o.una + o.extra, rcvNxt: o.rcv });
-        models.set(h, new Model(o.una, o.una + o.extra, o.rcv));
-        continue;
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+      const t = new TcpColumns();
+      const models = new Map<number, Model>();
+      let next = 1;
+      const at = (i: number) => [...models.keys()][i % models.size]!;
+      for (const o of ops) {
+        if (o.type === 'add') {
+          const h = next++ * 3 + 2 ** 40; // handles beyond 32 bits
+          t.add(h, 7, { sndUna: o.una, sndNxt: o.una + o.extra, rcvNxt: o.rcv });
+          models.set(h, new Model(o.una, o.una + o.extra, o.rcv));
+          continue;
+        }
+        if (!models.size) continue;
+        const h = at(o.i);
+        const m = models.get(h)!;
+        const s = t.slot(h);
+        if (o.type === 'remove') {
+          t.remove(h);
+          models.delete(h);
+          assert.is(t.slot(h), -1);
+        } else if (o.type === 'traffic') {
+          t.traffic(s, o.sent, o.received);
+          m.traffic(o.sent, o.received);
+        } else if (o.type === 'ack') {
+          t.acknowledge(s, o.bytes, o.rtt);
+          m.sndUna += Model.take(m.unacknowledged, o.bytes);
+        } else {
+          const n = t.deliver(s, o.bytes);
+          assert.is(n, Model.take(m.received, o.bytes));
+        }
       }
-      if (!models.size) continue;
-      const h = at(o.i);
-      const m = models.get(h)!;
-      const s = t.slot(h);
-      if (o.type === 'remove') {
-        t.remove(h);
-        models.delete(h);
-        assert.is(t.slot(h), -1);
-      } else if (o.type === 'traffic') {
-        t.traffic(s, o.sent, o.received);
-        m.traffic(o.sent, o.received);
-      } else if (o.type === 'ack') {
-        t.acknowledge(s, o.bytes, o.rtt);
-        m.sndUna += Model.take(m.unacknowledged, o.bytes);
-      } else {
-        const n = t.deliver(s, o.bytes);
-        assert.is(n, Model.take(m.received, o.bytes));
+      assert.is(t.count, models.size);
+      for (const [h, m] of models) {
+        const s = t.slot(h);
+        const d = t.delegatedState(s);
+        assert.equal([d.sndUna, d.sndNxt, d.rcvNxt], [m.sndUna, m.sndNxt, m.rcvNxt]);
+        assert.equal(t.unacknowledged(s), m.unacknowledged);
+        assert.equal(t.received(s), m.received);
+        assert.is(t.path[s], 7);
       }
-    }
-    assert.is(t.count, models.size);
-    for (const [h, m] of models) {
-      const s = t.slot(h);
-      const d = t.delegatedState(s);
-      assert.equal([d.sndUna, d.sndNxt, d.rcvNxt], [m.sndUna, m.sndNxt, m.rcvNxt]);
-      assert.equal(t.unacknowledged(s), m.unacknowledged);
-      assert.equal(t.received(s), m.received);
-      assert.is(t.path[s], 7);
-    }
-  }), { numRuns: 300 });
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('RTT smoothing and congestion window follow RFC 6298 and slow start', () => {

@@ -14,7 +14,11 @@ import { openTraceWorkload } from '../../src/trace/workload.js';
 import type { CaptureLayout } from '../../src/trace/writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-err-'));
-const CDF: [number, number][] = [[0, 0], [3000, 50], [30000, 100]];
+const CDF: [number, number][] = [
+  [0, 0],
+  [3000, 50],
+  [30000, 100],
+];
 let files = 0;
 
 function capture(layout: CaptureLayout, connections = 10): { file: string; bytes: Buffer; packets: number } {

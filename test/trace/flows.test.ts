@@ -13,7 +13,12 @@ import { replay } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'chimney-flows-'));
 const CLIENT = parseAddress('10.1.1.1');
 const SERVER = parseAddress('10.2.2.2');
-const SYN = 2, ACK = 16, SYN_ACK = 18, FIN_ACK = 17, RST = 4, PSH_ACK = 24;
+const SYN = 2,
+  ACK = 16,
+  SYN_ACK = 18,
+  FIN_ACK = 17,
+  RST = 4,
+  PSH_ACK = 24;
 const T0 = 1_600_000_000_000;
 let n = 0;
 
@@ -31,8 +36,16 @@ async function run(packets: Pkt[], options: TraceOptions = {}) {
   return replay(file, options);
 }
 
-const HANDSHAKE: Pkt[] = [[0, 'c', SYN, 0], [1, 's', SYN_ACK, 0], [2, 'c', ACK, 0]];
-const CLOSE = (t: number): Pkt[] => [[t, 'c', FIN_ACK, 0], [t + 1, 's', FIN_ACK, 0], [t + 2, 'c', ACK, 0]];
+const HANDSHAKE: Pkt[] = [
+  [0, 'c', SYN, 0],
+  [1, 's', SYN_ACK, 0],
+  [2, 'c', ACK, 0],
+];
+const CLOSE = (t: number): Pkt[] => [
+  [t, 'c', FIN_ACK, 0],
+  [t + 1, 's', FIN_ACK, 0],
+  [t + 2, 'c', ACK, 0],
+];
 
 const test = suite('trace: flow assembly');
 
@@ -46,19 +59,41 @@ test('a whole connection: the SYN sender is local; bytes each way; closed at the
 });
 
 test('connections already open when the capture starts count: the side on the ephemeral port is local', async () => {
-  const r = await run([[0, 's', PSH_ACK, 1000], [5, 'c', ACK, 0], [6, 'c', PSH_ACK, 10]]);
+  const r = await run([
+    [0, 's', PSH_ACK, 1000],
+    [5, 'c', ACK, 0],
+    [6, 'c', PSH_ACK, 10],
+  ]);
   assert.is(r.connections.length, 1);
   assert.is(r.connections[0]!.key, '10.1.1.1 50000 > 10.2.2.2 443');
   assert.equal([r.connections[0]!.sent, r.connections[0]!.received], [10, 1000]);
   // Missed SYN, seen SYN-ACK: its receiver opened the connection.
-  const s = await run([[0, 's', SYN_ACK, 0], [1, 'c', ACK, 0]]);
+  const s = await run([
+    [0, 's', SYN_ACK, 0],
+    [1, 'c', ACK, 0],
+  ]);
   assert.is(s.connections[0]!.key, '10.1.1.1 50000 > 10.2.2.2 443');
 });
 
 test('RST closes; stray packets after a close are absorbed, a new SYN on the same ports is a new connection', async () => {
-  const r = await run([...HANDSHAKE, [10, 'c', PSH_ACK, 100], [20, 's', RST, 0], [21, 'c', PSH_ACK, 100], [22, 'c', ACK, 0],
-    [400, 'c', SYN, 0], [401, 's', SYN_ACK, 0], [402, 'c', PSH_ACK, 7], ...CLOSE(500)]);
-  assert.equal(r.connections.map((c) => [c.sent, c.received, c.openedTick, c.closedTick]), [[100, 0, 0, 0], [7, 0, 4, 5]]);
+  const r = await run([
+    ...HANDSHAKE,
+    [10, 'c', PSH_ACK, 100],
+    [20, 's', RST, 0],
+    [21, 'c', PSH_ACK, 100],
+    [22, 'c', ACK, 0],
+    [400, 'c', SYN, 0],
+    [401, 's', SYN_ACK, 0],
+    [402, 'c', PSH_ACK, 7],
+    ...CLOSE(500),
+  ]);
+  assert.equal(
+    r.connections.map((c) => [c.sent, c.received, c.openedTick, c.closedTick]),
+    [
+      [100, 0, 0, 0],
+      [7, 0, 4, 5],
+    ],
+  );
   assert.equal(r.w.stats.skipped(), { 'TCP payload after its connection closed (retransmissions)': 1 });
   assert.is(r.w.stats.payloadBytes, 207, 'the trace total still counts every payload byte');
 });
@@ -67,12 +102,25 @@ test('an idle connection closes after the idle timeout; its next packet opens a 
   const r = await run([...HANDSHAKE, [10, 'c', PSH_ACK, 5], [5000, 'c', PSH_ACK, 6], [5100, 'c', PSH_ACK, 7]], { idleTimeoutMs: 2000 });
   // Closed at the end of tick 20 (last packet at 10 ms + 2 s); then nothing is alive until 5 s, so
   // that silence is cut and the new connection opens in tick 21.
-  assert.equal(r.connections.map((c) => [c.sent, c.openedTick, c.closedTick]), [[5, 0, 20], [13, 21, 22]]);
+  assert.equal(
+    r.connections.map((c) => [c.sent, c.openedTick, c.closedTick]),
+    [
+      [5, 0, 20],
+      [13, 21, 22],
+    ],
+  );
 });
 
 test('ids: unique among open connections, reused only after the tick that closed them', async () => {
   // Connection A closes in tick 0; B opens in tick 0 (must get another id); C opens in tick 1 (may reuse A's).
-  const pk: Pkt[] = [[0, 'c', SYN, 0, 1], [1, 's', RST, 0, 1], [2, 'c', SYN, 0, 2], [150, 'c', SYN, 0, 3], [160, 'c', RST, 0, 2], [170, 'c', RST, 0, 3]];
+  const pk: Pkt[] = [
+    [0, 'c', SYN, 0, 1],
+    [1, 's', RST, 0, 1],
+    [2, 'c', SYN, 0, 2],
+    [150, 'c', SYN, 0, 3],
+    [160, 'c', RST, 0, 2],
+    [170, 'c', RST, 0, 3],
+  ];
   const w = new CaptureWriter({ format: 'pcap' });
   for (const [t, , flags, payload, port] of pk) w.segment(T0 + t, CLIENT, SERVER, port!, 443, flags, payload);
   const file = join(dir, 'ids.pcap');
@@ -93,7 +141,10 @@ test('ids: unique among open connections, reused only after the tick that closed
 
 test('timestamps that go back count at the latest time seen', async () => {
   const r = await run([...HANDSHAKE, [500, 'c', PSH_ACK, 10], [100, 'c', PSH_ACK, 20], [501, 's', PSH_ACK, 30]]);
-  assert.equal(r.connections.map((c) => [c.sent, c.received]), [[30, 30]]);
+  assert.equal(
+    r.connections.map((c) => [c.sent, c.received]),
+    [[30, 30]],
+  );
   assert.is(r.w.stats.lastMs - r.w.stats.firstMs, 501);
 });
 

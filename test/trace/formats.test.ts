@@ -13,12 +13,21 @@ import { CaptureWriter, type CaptureLayout } from '../../src/trace/writer.js';
 import { hasTshark, replay, skipReason, tshark } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-trace-'));
-const CDF: [number, number][] = [[0, 0], [2000, 40], [20000, 80], [200000, 100]];
+const CDF: [number, number][] = [
+  [0, 0],
+  [2000, 40],
+  [20000, 80],
+  [200000, 100],
+];
 const WORKLOAD: SyntheticOptions = { connections: 30, concurrency: 7, seed: 5, cdf: CDF, ipv6Every: 3, packetGapMs: 0.3 };
 
 function truth(o: SyntheticOptions = WORKLOAD) {
   const conns: SyntheticConnection[] = [];
-  synthesize(o, () => {}, (c) => conns.push(c));
+  synthesize(
+    o,
+    () => {},
+    (c) => conns.push(c),
+  );
   return conns.map((c) => `${formatAddress(c.client)} ${c.clientPort} > ${formatAddress(c.server)} ${c.serverPort}: ${c.sent}/${c.received}`).sort();
 }
 const EXPECTED = truth();
@@ -88,12 +97,16 @@ test('pcapng: several sections and interfaces, unknown blocks skipped, ifIndex c
   const w = new CaptureWriter({ format: 'pcapng' });
   const conns: SyntheticConnection[] = [];
   let n = 0;
-  synthesize(WORKLOAD, (t, s, d, sp, dp, f, p) => {
-    // A new section (with its own interface 0) every 50 packets; some unknown blocks between.
-    if (++n % 50 === 0) w.section();
-    if (n % 7 === 0) w.unknownBlock(0x80000001 + n, n % 13);
-    w.segment(t, s, d, sp, dp, f, p);
-  }, (c) => conns.push(c));
+  synthesize(
+    WORKLOAD,
+    (t, s, d, sp, dp, f, p) => {
+      // A new section (with its own interface 0) every 50 packets; some unknown blocks between.
+      if (++n % 50 === 0) w.section();
+      if (n % 7 === 0) w.unknownBlock(0x80000001 + n, n % 13);
+      w.segment(t, s, d, sp, dp, f, p);
+    },
+    (c) => conns.push(c),
+  );
   const file = join(dir, 'sections.pcapng');
   writeFileSync(file, w.take(0));
   const r = await replay(file);
@@ -102,7 +115,10 @@ test('pcapng: several sections and interfaces, unknown blocks skipped, ifIndex c
   const ifs = new Set(r.connections.map((c) => c.ifIndex));
   assert.ok(ifs.size > 1 && Math.min(...ifs) >= 1, `interfaces ${[...ifs]}`);
   // Per connection, bytes still add up (a connection keeps its first interface).
-  assert.is(r.connections.reduce((a, c) => a + c.sent + c.received, 0), conns.reduce((a, c) => a + c.sent + c.received, 0));
+  assert.is(
+    r.connections.reduce((a, c) => a + c.sent + c.received, 0),
+    conns.reduce((a, c) => a + c.sent + c.received, 0),
+  );
 });
 
 test.run();

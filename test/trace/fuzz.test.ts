@@ -16,16 +16,29 @@ import { packageFiles, replay } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'chimney-fuzz-'));
 const RUNS = Number(process.env.FUZZ_TRACE_RUNS ?? 300);
 const SEED = Number(process.env.SEED ?? 12345);
-const CDF: [number, number][] = [[0, 0], [2000, 50], [20000, 100]];
+const CDF: [number, number][] = [
+  [0, 0],
+  [2000, 50],
+  [20000, 100],
+];
 
 function seeds(): { name: string; bytes: Buffer }[] {
   const out: { name: string; bytes: Buffer }[] = [];
-  for (const [name, layout] of [['pcap', { format: 'pcap' }], ['pcapng-be', { format: 'pcapng', littleEndian: false }], ['pcapng-opb', { format: 'pcapng', block: 'opb' }], ['sll2', { format: 'pcap', linkType: 276 }]] as const) {
+  for (const [name, layout] of [
+    ['pcap', { format: 'pcap' }],
+    ['pcapng-be', { format: 'pcapng', littleEndian: false }],
+    ['pcapng-opb', { format: 'pcapng', block: 'opb' }],
+    ['sll2', { format: 'pcap', linkType: 276 }],
+  ] as const) {
     const file = join(dir, name);
     writeSyntheticCapture(file, { connections: 12, concurrency: 4, cdf: CDF, seed: 3, ipv6Every: 2 }, layout);
     out.push({ name, bytes: readFileSync(file) });
   }
-  for (const [pkg, suffix] of [['golang-github-gopacket-gopacket-dev', 'le/test300.pcapng'], ['golang-github-gopacket-gopacket-dev', 'be/test202.pcapng'], ['python3-dpkt', 'examples/data/http.pcap']]) {
+  for (const [pkg, suffix] of [
+    ['golang-github-gopacket-gopacket-dev', 'le/test300.pcapng'],
+    ['golang-github-gopacket-gopacket-dev', 'be/test202.pcapng'],
+    ['python3-dpkt', 'examples/data/http.pcap'],
+  ]) {
     const f = packageFiles(pkg!)?.find((p) => p.endsWith(suffix!));
     if (f) out.push({ name: suffix!, bytes: readFileSync(f) });
   }
@@ -40,12 +53,28 @@ function mutate(src: Buffer, random: () => number): Buffer {
   const steps = 1 + pick(4);
   for (let s = 0; s < steps; s++) {
     switch (pick(6)) {
-      case 0: for (let i = 0, k = 1 + pick(8); i < k; i++) b[pick(b.length)] = pick(256); break;
-      case 1: if (b.length >= 4) b.writeUInt32LE(INTERESTING[pick(INTERESTING.length)]!, pick(b.length - 3)); break;
-      case 2: if (b.length >= 4) b.writeUInt32BE(INTERESTING[pick(INTERESTING.length)]!, pick(b.length - 3)); break;
-      case 3: b = b.subarray(0, pick(b.length + 1)); break;
-      case 4: { const a = pick(b.length), z = a + pick(200); b = Buffer.concat([b.subarray(0, z), b.subarray(a, z), b.subarray(z)]); break; }
-      default: { const a = pick(b.length); b = Buffer.concat([b.subarray(0, a), b.subarray(Math.min(b.length, a + 1 + pick(100)))]); }
+      case 0:
+        for (let i = 0, k = 1 + pick(8); i < k; i++) b[pick(b.length)] = pick(256);
+        break;
+      case 1:
+        if (b.length >= 4) b.writeUInt32LE(INTERESTING[pick(INTERESTING.length)]!, pick(b.length - 3));
+        break;
+      case 2:
+        if (b.length >= 4) b.writeUInt32BE(INTERESTING[pick(INTERESTING.length)]!, pick(b.length - 3));
+        break;
+      case 3:
+        b = b.subarray(0, pick(b.length + 1));
+        break;
+      case 4: {
+        const a = pick(b.length),
+          z = a + pick(200);
+        b = Buffer.concat([b.subarray(0, z), b.subarray(a, z), b.subarray(z)]);
+        break;
+      }
+      default: {
+        const a = pick(b.length);
+        b = Buffer.concat([b.subarray(0, a), b.subarray(Math.min(b.length, a + 1 + pick(100)))]);
+      }
     }
   }
   return random() < 0.15 ? gzipSync(b) : b;

@@ -62,14 +62,18 @@ export async function replay(file: string, options: TraceOptions = {}): Promise<
   const byId = new Map<number, Replayed['connections'][number]>();
   const out: Replayed['connections'] = [];
   let tick = 0;
-  for (;; tick++) {
+  for (; ; tick++) {
     const more = await w.next(tick, b);
     for (let i = 0; i < b.opened.count; i++) {
       const id = b.opened.id[i]!;
       if (byId.has(id)) throw new Error(`tick ${tick}: id ${id} opened while still open`);
       const c = {
         key: `${formatAddress(b.opened.source, i * 16)} ${b.opened.localPort[i]} > ${formatAddress(b.opened.destination, i * 16)} ${b.opened.remotePort[i]}`,
-        ifIndex: b.opened.ifIndex[i]!, sent: 0, received: 0, openedTick: tick, closedTick: -1,
+        ifIndex: b.opened.ifIndex[i]!,
+        sent: 0,
+        received: 0,
+        openedTick: tick,
+        closedTick: -1,
       };
       if (formatAddress(b.opened.nextHop, i * 16) !== formatAddress(b.opened.destination, i * 16)) throw new Error('next hop is not the remote address');
       byId.set(id, c);

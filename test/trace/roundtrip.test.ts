@@ -30,19 +30,33 @@ const test = suite('trace: round trip');
 
 test('written and read back: the same connections, the same bytes each way', async () => {
   await fc.assert(
-    fc.asyncProperty(layout, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 4 }), fc.integer(), fc.boolean(),
+    fc.asyncProperty(
+      layout,
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 0, max: 4 }),
+      fc.integer(),
+      fc.boolean(),
       async (l, connections, concurrency, ipv6Every, seed, gzip) => {
         const file = join(dir, `r${n++}.${l.format}${gzip ? '.gz' : ''}`);
         const truth: SyntheticConnection[] = [];
-        const packets = writeSyntheticCapture(file, { connections, concurrency, ipv6Every, seed, cdf: HADOOP, packetGapMs: 0.7 }, l, gzip, (c) => truth.push(c));
+        const packets = writeSyntheticCapture(file, { connections, concurrency, ipv6Every, seed, cdf: HADOOP, packetGapMs: 0.7 }, l, gzip, (c) =>
+          truth.push(c),
+        );
         const r = await replay(file, { tickMs: 10 });
         assert.is(r.w.stats.packets, packets);
         assert.is(r.w.stats.tcpPackets, packets);
-        const want = truth.map((c) => `${formatAddress(c.client)} ${c.clientPort} > ${formatAddress(c.server)} ${c.serverPort}: ${c.sent}/${c.received}`).sort();
+        const want = truth
+          .map((c) => `${formatAddress(c.client)} ${c.clientPort} > ${formatAddress(c.server)} ${c.serverPort}: ${c.sent}/${c.received}`)
+          .sort();
         const got = r.connections.map((c) => `${c.key}: ${c.sent}/${c.received}`).sort();
         assert.equal(got, want);
-        assert.is(r.w.stats.payloadBytes, truth.reduce((a, c) => a + c.sent + c.received, 0));
-      }),
+        assert.is(
+          r.w.stats.payloadBytes,
+          truth.reduce((a, c) => a + c.sent + c.received, 0),
+        );
+      },
+    ),
     { numRuns: 25, seed: Number(process.env.SEED ?? 7) },
   );
 });

@@ -31,9 +31,32 @@ function withVector(name: string, pkg: string, suffix: string, fn: (file: string
 // an error at the section of version 2.0, after 1 record; gopacket's reader skips that section and
 // returns 2; ours reads 3 records and skips the one in that section).
 const PCAPNG_RECORDS: Record<string, number> = {
-  test001: 4, test002: 0, test003: 0, test004: 4, test005: 4, test006: 5, test007: 1, test008: 4, test009: 2,
-  test010: 4, test011: 4, test012: 4, test013: 0, test014: 0, test015: 0, test016: 4, test017: 0, test018: 4,
-  test100: 5, test101: 4, test102: 5, test200: 0, test201: 4, test202: 8, test901: 3, test902: 1,
+  test001: 4,
+  test002: 0,
+  test003: 0,
+  test004: 4,
+  test005: 4,
+  test006: 5,
+  test007: 1,
+  test008: 4,
+  test009: 2,
+  test010: 4,
+  test011: 4,
+  test012: 4,
+  test013: 0,
+  test014: 0,
+  test015: 0,
+  test016: 4,
+  test017: 0,
+  test018: 4,
+  test100: 5,
+  test101: 4,
+  test102: 5,
+  test200: 0,
+  test201: 4,
+  test202: 8,
+  test901: 3,
+  test902: 1,
 };
 
 const gopacket = packageFiles(GOPACKET);
@@ -143,8 +166,12 @@ withVector('pcapfix test_without_pcap_header.pcap: refused, naming the bytes fou
 });
 
 const crossChecked = [
-  [GOPACKET, 'le/test301.pcapng'], [GOPACKET, 'be/test300.pcapng'], [GOPACKET, 'pcap/test_ethernet.pcap'],
-  [GOPACKET, 'pcap/test_loopback.pcap'], [DPKT, 'examples/data/http.pcap'], [PCAPFIX, 'examples/test.pcap'],
+  [GOPACKET, 'le/test301.pcapng'],
+  [GOPACKET, 'be/test300.pcapng'],
+  [GOPACKET, 'pcap/test_ethernet.pcap'],
+  [GOPACKET, 'pcap/test_loopback.pcap'],
+  [DPKT, 'examples/data/http.pcap'],
+  [PCAPFIX, 'examples/test.pcap'],
 ] as const;
 if (!hasTshark) {
   skipReason('tshark is not installed (apt-get install tshark): the live cross-check is skipped; the expected numbers above came from it');

@@ -12,19 +12,40 @@ import { openTraceWorkload } from '../../src/trace/workload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-workload-'));
 const file = join(dir, 'w.pcap');
-const packets = writeSyntheticCapture(file, { connections: 50, concurrency: 5, cdf: [[0, 0], [5000, 100]], seed: 2, packetGapMs: 1 }, { format: 'pcap' });
+const packets = writeSyntheticCapture(
+  file,
+  {
+    connections: 50,
+    concurrency: 5,
+    cdf: [
+      [0, 0],
+      [5000, 100],
+    ],
+    seed: 2,
+    packetGapMs: 1,
+  },
+  { format: 'pcap' },
+);
 
 const test = suite('trace: workload source');
 
 test("'chimney-host/trace' imports by name from the built package and replays a capture", () => {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import { openTraceWorkload, createTickBatch } from 'chimney-host/trace';
     const w = await openTraceWorkload(${JSON.stringify(file)}, { tickMs: 50 });
     const b = createTickBatch();
     let opened = 0, closed = 0, ticks = 0;
     for (let t = 0; ; t++) { const more = await w.next(t, b); opened += b.opened.count; closed += b.closed.count; ticks++; if (!more) break; }
     console.log(JSON.stringify([w.format, w.stats.packets, opened, closed, ticks === w.ticks]));
-  `], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+  `,
+    ],
+    { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname },
+  );
   assert.equal(JSON.parse(out), ['pcap', packets, 50, 50, true]);
 });
 

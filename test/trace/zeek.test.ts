@@ -40,11 +40,14 @@ const test = suite('trace: zeek conn.log');
 test('TSV: TCP records become connections with their bytes spread over their duration', async () => {
   const r = await replay(file(TSV));
   assert.is(r.w.format, 'zeek');
-  assert.equal(r.connections.map((c) => [c.key, c.sent, c.received, c.openedTick, c.closedTick]), [
-    ['10.0.0.1 50000 > 10.0.0.2 443', 1000, 9000, 0, 9],
-    ['10.0.0.3 50002 > 10.0.0.4 22', 333, 0, 1, 3],
-    ['fe80::1 50001 > fe80::2 80', 0, 0, 2, 2],
-  ]);
+  assert.equal(
+    r.connections.map((c) => [c.key, c.sent, c.received, c.openedTick, c.closedTick]),
+    [
+      ['10.0.0.1 50000 > 10.0.0.2 443', 1000, 9000, 0, 9],
+      ['10.0.0.3 50002 > 10.0.0.4 22', 333, 0, 1, 3],
+      ['fe80::1 50001 > fe80::2 80', 0, 0, 2, 2],
+    ],
+  );
   assert.equal(r.w.stats.skipped(), { 'Zeek records that are not TCP (udp)': 1 });
 });
 
@@ -67,15 +70,41 @@ test('bytes per tick follow the duration', async () => {
 
 test('JSON lines (epoch or ISO 8601 ts), gzip: the same as TSV', async () => {
   const json = [
-    { ts: 1700000000.0, uid: 'Ca1', 'id.orig_h': '10.0.0.1', 'id.orig_p': 50000, 'id.resp_h': '10.0.0.2', 'id.resp_p': 443, proto: 'tcp', duration: 1.0, orig_bytes: 1000, resp_bytes: 9000 },
-    { ts: '2023-11-14T22:13:20.100Z', 'id.orig_h': '10.0.0.3', 'id.orig_p': 50002, 'id.resp_h': '10.0.0.4', 'id.resp_p': 22, proto: 'tcp', duration: 0.25, orig_bytes: 333, resp_bytes: 0 },
+    {
+      ts: 1700000000.0,
+      uid: 'Ca1',
+      'id.orig_h': '10.0.0.1',
+      'id.orig_p': 50000,
+      'id.resp_h': '10.0.0.2',
+      'id.resp_p': 443,
+      proto: 'tcp',
+      duration: 1.0,
+      orig_bytes: 1000,
+      resp_bytes: 9000,
+    },
+    {
+      ts: '2023-11-14T22:13:20.100Z',
+      'id.orig_h': '10.0.0.3',
+      'id.orig_p': 50002,
+      'id.resp_h': '10.0.0.4',
+      'id.resp_p': 22,
+      proto: 'tcp',
+      duration: 0.25,
+      orig_bytes: 333,
+      resp_bytes: 0,
+    },
     { ts: 1700000000.2, 'id.orig_h': 'fe80::1', 'id.orig_p': 50001, 'id.resp_h': 'fe80::2', 'id.resp_p': 80, proto: 'tcp' },
     { ts: 1700000000.05, 'id.orig_h': '10.0.0.1', 'id.orig_p': 53000, 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' },
-  ].map((o) => JSON.stringify(o)).join('\n');
+  ]
+    .map((o) => JSON.stringify(o))
+    .join('\n');
   const a = await summarizeTrace(await openTraceWorkload(file(json)));
   const b = await summarizeTrace(await openTraceWorkload(file(gzipSync(TSV))));
   for (const s of [a, b]) {
-    assert.equal([s.format, s.packets, s.tcpPackets, s.connections, s.payloadBytes, s.bytes.initiator, s.bytes.responder], ['zeek', 4, 3, 3, 10_333, 1333, 9000]);
+    assert.equal(
+      [s.format, s.packets, s.tcpPackets, s.connections, s.payloadBytes, s.bytes.initiator, s.bytes.responder],
+      ['zeek', 4, 3, 3, 10_333, 1333, 9000],
+    );
     assert.is(s.durationMs, 1000);
   }
 });

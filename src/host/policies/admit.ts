@@ -83,8 +83,12 @@ export class Admission {
     // Victims are needed only for the overflow that outranks the lowest of them, and is not already waiting.
     let want = 0;
     for (let i = room; i < n && priority[list[i]!]! > lowest; i++) if (!blocked?.has(list[i]!)) want++;
-    const victims = best(lower, v, Math.min(v, want), (a, b) =>
-      priority[a]! < priority[b]! || (priority[a] === priority[b] && c.lastActiveAt[a]! < c.lastActiveAt[b]!));
+    const victims = best(
+      lower,
+      v,
+      Math.min(v, want),
+      (a, b) => priority[a]! < priority[b]! || (priority[a] === priority[b] && c.lastActiveAt[a]! < c.lastActiveAt[b]!),
+    );
     const terminate: number[] = [];
     let next = 0;
     for (let i = room; i < n && next < victims.length; i++) {

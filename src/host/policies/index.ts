@@ -38,10 +38,12 @@ function isFactory(value: unknown): value is PolicyFactory<unknown> {
  * Relative paths resolve against the working directory (in Node) or the page (in a browser).
  */
 export async function loadPolicy(specifier: string, options?: Record<string, unknown>): Promise<OffloadPolicy> {
-  if (typeof specifier !== 'string' || specifier === '') invalid(`loadPolicy: specifier must be a policy name (${Object.keys(policies).join(', ')}) or a module path, got ${typeName(specifier)}`);
+  if (typeof specifier !== 'string' || specifier === '')
+    invalid(`loadPolicy: specifier must be a policy name (${Object.keys(policies).join(', ')}) or a module path, got ${typeName(specifier)}`);
   const builtIn = Object.hasOwn(policies, specifier) ? policies[specifier] : undefined;
   if (builtIn) return (builtIn as PolicyFactory<Record<string, unknown> | undefined>).create(options);
-  if (!/[./\\:]/.test(specifier)) invalid(`loadPolicy: '${specifier}' is not a built-in policy (${Object.keys(policies).join(', ')}); give a module path like ./my-policy.mjs`);
+  if (!/[./\\:]/.test(specifier))
+    invalid(`loadPolicy: '${specifier}' is not a built-in policy (${Object.keys(policies).join(', ')}); give a module path like ./my-policy.mjs`);
   let module: { default?: unknown };
   const url = moduleUrl(specifier);
   try {
@@ -50,12 +52,16 @@ export async function loadPolicy(specifier: string, options?: Record<string, unk
     invalid(`loadPolicy: cannot import '${specifier}' (${url}): ${error instanceof Error ? error.message : String(error)}`);
   }
   const exported = module.default;
-  if (isFactory(exported)) return readOffloadPolicy((exported as PolicyFactory<Record<string, unknown> | undefined>).create(options), `loadPolicy: ${specifier}: create() returned`);
+  if (isFactory(exported))
+    return readOffloadPolicy((exported as PolicyFactory<Record<string, unknown> | undefined>).create(options), `loadPolicy: ${specifier}: create() returned`);
   if (exported !== null && typeof exported === 'object' && typeof (exported as OffloadPolicy).tick === 'function') {
-    if (options && Object.keys(options).length) invalid(`loadPolicy: ${specifier} exports a policy object, which takes no options (export a PolicyFactory to take options)`);
+    if (options && Object.keys(options).length)
+      invalid(`loadPolicy: ${specifier} exports a policy object, which takes no options (export a PolicyFactory to take options)`);
     return readOffloadPolicy(exported, `loadPolicy: ${specifier}`);
   }
-  invalid(`loadPolicy: the default export of ${specifier} must be a PolicyFactory ({ name, description, create(options) }) or an OffloadPolicy ({ name, tick(context) }), got ${typeName(exported)}`);
+  invalid(
+    `loadPolicy: the default export of ${specifier} must be a PolicyFactory ({ name, description, create(options) }) or an OffloadPolicy ({ name, tick(context) }), got ${typeName(exported)}`,
+  );
 }
 
 /** A file path as a URL import() accepts; relative ones against the working directory in Node. */

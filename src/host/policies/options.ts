@@ -32,7 +32,13 @@ export function optionProblems(schema: PolicySchema, options: unknown): string[]
       continue;
     }
     const range = `${spec.min}..${spec.max ?? 'any'}`;
-    if (typeof v !== 'number' || !Number.isFinite(v) || (spec.type === 'integer' && !Number.isInteger(v)) || v < spec.min || (spec.max !== undefined && v > spec.max)) {
+    if (
+      typeof v !== 'number' ||
+      !Number.isFinite(v) ||
+      (spec.type === 'integer' && !Number.isInteger(v)) ||
+      v < spec.min ||
+      (spec.max !== undefined && v > spec.max)
+    ) {
       problems.push(`${name}: must be ${spec.type === 'integer' ? 'an integer' : 'a number'} in ${range}, got ${typeName(v)}`);
     }
   }

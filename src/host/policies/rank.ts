@@ -13,7 +13,9 @@ export function best(items: ArrayLike<number>, n: number, k: number, before: (a:
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!worse(heap[i]!, heap[parent]!)) break;
-      const t = heap[i]!; heap[i] = heap[parent]!; heap[parent] = t;
+      const t = heap[i]!;
+      heap[i] = heap[parent]!;
+      heap[parent] = t;
       i = parent;
     }
   };
@@ -25,7 +27,9 @@ export function best(items: ArrayLike<number>, n: number, k: number, before: (a:
       if (l < length && worse(heap[l]!, heap[top]!)) top = l;
       if (r < length && worse(heap[r]!, heap[top]!)) top = r;
       if (top === i) return;
-      const t = heap[i]!; heap[i] = heap[top]!; heap[top] = t;
+      const t = heap[i]!;
+      heap[i] = heap[top]!;
+      heap[top] = t;
       i = top;
     }
   };
@@ -41,7 +45,9 @@ export function best(items: ArrayLike<number>, n: number, k: number, before: (a:
   }
   // Pop the worst to the end: the array ends up best first.
   for (let end = count - 1; end > 0; end--) {
-    const t = heap[0]!; heap[0] = heap[end]!; heap[end] = t;
+    const t = heap[0]!;
+    heap[0] = heap[end]!;
+    heap[end] = t;
     down(0, end);
   }
   return heap;

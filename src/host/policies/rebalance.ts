@@ -21,7 +21,8 @@ export type RebalanceOptions = Partial<Resolved<typeof schema>>;
 
 export const rebalance: PolicyFactory<RebalanceOptions> & { readonly schema: PolicySchema } = {
   name: 'rebalance',
-  description: 'offload the fastest connections; at capacity, every 3 s swap the slowest offloaded for the fastest waiting one, at most 1024 swaps a round (after Open vSwitch offload-rebalance)',
+  description:
+    'offload the fastest connections; at capacity, every 3 s swap the slowest offloaded for the fastest waiting one, at most 1024 swaps a round (after Open vSwitch offload-rebalance)',
   schema,
   create(options?: RebalanceOptions): OffloadPolicy {
     const o = readOptions('rebalance', schema, options);

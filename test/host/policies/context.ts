@@ -31,8 +31,15 @@ export function context(rows: Row[], extra: Partial<PolicyContext> = {}): Policy
   });
   const occupied = rows.filter((r) => r.status !== undefined && r.status !== ConnectionStatus.Software).length;
   return {
-    now: 1000, elapsedMs: 100, capacity: 10, occupied, canOffload: true, columns: c,
-    arrived: Uint32Array.from(arrived), live: c.live.subarray(0, c.liveCount), active: Uint32Array.from(active),
+    now: 1000,
+    elapsedMs: 100,
+    capacity: 10,
+    occupied,
+    canOffload: true,
+    columns: c,
+    arrived: Uint32Array.from(arrived),
+    live: c.live.subarray(0, c.liveCount),
+    active: Uint32Array.from(active),
     ...extra,
   };
 }

@@ -5,7 +5,18 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { loadPolicy, policies, eager, threshold, rebalance, ErrorCode, OffloadError, ConnectionStatus as S, HostStack, SimulatedTarget } from '../../../src/index.js';
+import {
+  loadPolicy,
+  policies,
+  eager,
+  threshold,
+  rebalance,
+  ErrorCode,
+  OffloadError,
+  ConnectionStatus as S,
+  HostStack,
+  SimulatedTarget,
+} from '../../../src/index.js';
 import { opened } from '../lab.js';
 
 const test = suite('policy loading');
@@ -79,7 +90,10 @@ test('a module that is missing, broken, or exports the wrong thing', async () =>
   await rejects(loadPolicy(join(dir, 'absent.mjs')), /cannot import/);
   await rejects(loadPolicy(write('syntax.mjs', 'export default {')), /cannot import/);
   await rejects(loadPolicy(write('none.mjs', 'export const x = 1;')), /default export .* must be a PolicyFactory .* got undefined/);
-  await rejects(loadPolicy(write('bad-create.mjs', "export default { name: 'b', description: '', create() { return 42; } };")), /create\(\) returned: expected an OffloadPolicy/);
+  await rejects(
+    loadPolicy(write('bad-create.mjs', "export default { name: 'b', description: '', create() { return 42; } };")),
+    /create\(\) returned: expected an OffloadPolicy/,
+  );
 });
 
 test.run();

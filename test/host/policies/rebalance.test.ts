@@ -19,15 +19,23 @@ test('with room: the fastest connections in software, up to the room', () => {
 test('at capacity: swaps while the waiting one is faster, at most maxSwaps, once per interval', () => {
   const p = rebalance.create({ maxSwaps: 2, intervalMs: 3000 });
   const rows = [
-    { status: S.Offloaded, rate: 10 }, { status: S.Offloaded, rate: 1 }, { status: S.Offloaded, rate: 100 }, { status: S.Offloaded, rate: 5 },
-    { rate: 50 }, { rate: 7 }, { rate: 2 }, { rate: 8 },
+    { status: S.Offloaded, rate: 10 },
+    { status: S.Offloaded, rate: 1 },
+    { status: S.Offloaded, rate: 100 },
+    { status: S.Offloaded, rate: 5 },
+    { rate: 50 },
+    { rate: 7 },
+    { rate: 2 },
+    { rate: 8 },
   ];
   const d = p.tick(context(rows, { capacity: 4, now: 10_000 }))!;
   assert.equal(list(d.terminate), [1, 3], 'slowest two (1, 5) for the fastest two (50, 8)');
   assert.is(d.terminateReason, Reason.HigherPriority);
   assert.is(p.tick(context(rows, { capacity: 4, now: 12_000 })), undefined, 'not before the interval');
   assert.equal(list(p.tick(context(rows, { capacity: 4, now: 13_000 }))!.terminate), [1, 3]);
-  const one = rebalance.create({ maxSwaps: 5 }).tick(context([{ status: S.Offloaded, rate: 10 }, { status: S.Offloaded, rate: 3 }, { rate: 4 }, { rate: 3 }], { capacity: 2 }))!;
+  const one = rebalance
+    .create({ maxSwaps: 5 })
+    .tick(context([{ status: S.Offloaded, rate: 10 }, { status: S.Offloaded, rate: 3 }, { rate: 4 }, { rate: 3 }], { capacity: 2 }))!;
   assert.equal(list(one.terminate), [1], 'stops when the waiting one is no faster');
 });
 

@@ -11,9 +11,15 @@ const list = (a: ArrayLike<number> | undefined) => Array.from(a ?? []);
 
 test('offers active connections in software that reached N bytes, not before', () => {
   const p = threshold.create({ bytes: 1000 });
-  const d = p.tick(context([
-    { arrived: true, bytes: 0 }, { bytes: 999, tickBytes: 10 }, { bytes: 1000, tickBytes: 10 }, { bytes: 5000 }, { status: S.Offloaded, bytes: 9000, tickBytes: 1 },
-  ]));
+  const d = p.tick(
+    context([
+      { arrived: true, bytes: 0 },
+      { bytes: 999, tickBytes: 10 },
+      { bytes: 1000, tickBytes: 10 },
+      { bytes: 5000 },
+      { status: S.Offloaded, bytes: 9000, tickBytes: 1 },
+    ]),
+  );
   assert.equal(list(d?.offload), [2], 'quiet ones (slot 3) wait until they move bytes again');
 });
 
@@ -23,7 +29,17 @@ test('bytes: 0 offloads on arrival, like eager', () => {
 
 test('the default is 131072 bytes', () => {
   const p = threshold.create();
-  assert.equal(list(p.tick(context([{ bytes: 131071, tickBytes: 1 }, { bytes: 131072, tickBytes: 1 }]))?.offload), [1]);
+  assert.equal(
+    list(
+      p.tick(
+        context([
+          { bytes: 131071, tickBytes: 1 },
+          { bytes: 131072, tickBytes: 1 },
+        ]),
+      )?.offload,
+    ),
+    [1],
+  );
 });
 
 test('bad options name every bad field', () => {
