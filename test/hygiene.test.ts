@@ -23,7 +23,7 @@ const NOT_FILES = new Set([
 /** A host name at the start: a URL written without its scheme (tcpdump.org/linktypes.html). */
 const HOST = /^[\w-]+(\.[\w-]+)+\//;
 /** Folders whose files are built, not committed. */
-const BUILT = /^(dist|build|src\/generated|test-results|docs\/api|coverage)\//;
+const BUILT = /^(\.\/)?(dist|build|src\/generated|test-results|docs\/api|coverage|node_modules)\//;
 
 const FILE_NAME = /(?<![\w/.:@-])((?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|mjs|js|json|md|cdf|wasm|html))\b/g;
 
