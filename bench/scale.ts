@@ -102,8 +102,11 @@ function one(connections: number, toCap: boolean): Row {
         added += batch;
         progress(`  to the cap: ${t.count(Kind.Connection).toLocaleString('en-US')} connections`);
       } catch (e) {
-        if ((e as { code?: string }).code !== ErrorCode.OutOfMemory) throw e;
-        refused = `OutOfMemory at ${t.count(Kind.Connection).toLocaleString('en-US')} connections, ${(t.memory().linearBytes / 2 ** 30).toFixed(2)} GiB`;
+        // Whichever top comes first refuses the whole batch: the 4 GiB of linear memory
+        // (OutOfMemory) or, at about 61 B per connection, the 2^26 objects of a kind (Capacity).
+        const code = (e as { code?: string }).code;
+        if (code !== ErrorCode.OutOfMemory && code !== ErrorCode.Capacity) throw e;
+        refused = `${code} at ${t.count(Kind.Connection).toLocaleString('en-US')} connections, ${(t.memory().linearBytes / 2 ** 30).toFixed(2)} GiB`;
         break;
       }
     }
