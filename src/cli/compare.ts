@@ -42,7 +42,7 @@ export const spec: CommandSpec = {
       help: "replay a recorded trace (pcap, pcapng, Zeek conn.log) instead of the scenario's workload; the scenario still gives the target, the host's knobs and tickMs",
     },
     { name: '--seed', value: 'N', help: "the workload's seed (default: the scenario's)", read: integer(0, 2 ** 32 - 1) },
-    { name: '--json', help: 'print the results as JSON (the shape in DESIGN.md) instead of a table' },
+    { name: '--json', help: 'print the results as JSON (scenario, seed, connections, totalBytes, results[], oracle[]: see the README) instead of a table' },
     { name: '--report', value: 'FILE', help: 'also write a self-contained HTML report with charts' },
     { name: '--workers', value: 'N', help: 'worker threads (default: one per core; 1 runs in this thread)', read: integer(1, 256) },
     {

@@ -56,6 +56,11 @@ class Records {
   }
 }
 
+/** The latest ts a record may have, in seconds (2^32: Unix time until 2106). */
+const MAX_TS_SECONDS = 2 ** 32;
+/** The longest duration a record may have, in seconds (7 days). */
+const MAX_DURATION_SECONDS = 7 * 24 * 3600;
+
 const FIELDS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration', 'orig_bytes', 'resp_bytes'] as const;
 
 /** Reads the whole log into columns (TCP only), or throws TraceError naming the line. */
@@ -135,9 +140,17 @@ async function readLog(file: string, stats: TraceStats): Promise<Records> {
         continue;
       }
       const i = r.add();
-      const ts = number(values[0], 'ts', false) * 1000;
-      r.start[i] = ts;
-      r.duration[i] = number(values[6], 'duration', true) * 1000;
+      // Bounds keep a replay finite and its clock exact: a ts of 1e300 would stop the clock
+      // (adding a tick no longer changes it) and a duration of years would be ticked through.
+      const tsSeconds = number(values[0], 'ts', false);
+      if (tsSeconds > MAX_TS_SECONDS) bad(`has ts ${String(values[0])}, past 2^32 seconds (the year 2106): not a Unix time`);
+      const durationSeconds = number(values[6], 'duration', true);
+      if (durationSeconds > MAX_DURATION_SECONDS)
+        bad(
+          `has duration ${String(values[6])} s, over ${MAX_DURATION_SECONDS.toLocaleString('en-US')} s (7 days), the longest record a replay takes: drop or split it`,
+        );
+      r.start[i] = tsSeconds * 1000;
+      r.duration[i] = durationSeconds * 1000;
       r.orig[i] = Math.round(number(values[7], 'orig_bytes', true));
       r.resp[i] = Math.round(number(values[8], 'resp_bytes', true));
       const port = (v: unknown, f: string) => {

@@ -115,6 +115,10 @@ test('a bad record names its line and byte offset', async () => {
     [lines[8]!.replace('10.0.0.1', '10.0.0.999'), /line 9 \(byte \d+\) id\.orig_h: "10\.0\.0\.999" is not an IPv4 or IPv6 address/],
     [lines[8]!.replace('50000', '70000'), /line 9 .* has id\.orig_p 70000, not a port/],
     [lines[8]!.replace('1000\t9000', 'lots\t9000'), /line 9 .* has orig_bytes "lots", not a number/],
+    // Regression: a ts of 1e300 stopped the replay's clock (trace ran for ever), and a duration of
+    // 1e9 s was ticked through for minutes.
+    [lines[8]!.replace('1700000000.000000', '1e300'), /line 9 .* has ts 1e300, past 2\^32 seconds/],
+    [lines[8]!.replace('1.000000', '1000000000'), /line 9 .* has duration 1000000000 s, over 604,800 s \(7 days\)/],
   ] as const) {
     try {
       await openTraceWorkload(file([...lines.slice(0, 8), bad, ...lines.slice(9)].join('\n')));
