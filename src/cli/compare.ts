@@ -6,8 +6,8 @@ import { dirname } from 'node:path';
 import { assemble, formatTable, parseShard, planJobs, type CompareOutput, type JobResult } from '../sim/compare.js';
 import { renderCompareReport } from '../sim/report.js';
 import type { PolicySpec } from '../sim/scenario.js';
-import { helpText, integer, list, parseArgs, problem, type CommandSpec } from './args.js';
-import { costProblem, defaultWorkers, loadScenario, refuse, reportProblem, resolvePolicies } from './load.js';
+import { integer, list, problem, type CommandSpec } from './args.js';
+import { costProblem, defaultWorkers, refuse, resolvePolicies, startCommand } from './load.js';
 import { describe, runJobs } from './pool.js';
 import { chooseSource } from './sources.js';
 import { Progress } from './progress.js';
@@ -60,16 +60,9 @@ export const spec: CommandSpec = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, spec);
-  if (args.options['--help']) return (void process.stdout.write(`${helpText(spec)}\n`), 0);
-  const problems = [...args.problems];
-  const report = args.options['--report'] as string | undefined;
-  if (report) {
-    const p = reportProblem(report);
-    if (p) problems.push(p);
-  }
-  const loaded = loadScenario(args.positionals[0], args.options['--seed'] as number | undefined);
-  if ('problems' in loaded) refuse([...problems, ...loaded.problems], 'Fix the problems above and try again.');
+  const start = startCommand(argv, spec);
+  if (!start) return 0;
+  const { args, problems, report, loaded } = start;
   const { scenario } = loaded;
   const fromCli = args.options['--policies'] as string[] | undefined;
   const specs: PolicySpec[] = fromCli

@@ -12,6 +12,7 @@ import type { OffloadPolicy } from '../host/policy.js';
 import { readScenario, ScenarioError, type PolicySpec, type Scenario } from '../sim/scenario.js';
 import { parseCdf } from '../sim/cdf.js';
 import { estimate, refusal } from '../sim/limits.js';
+import { helpText, parseArgs, type CommandSpec, type Parsed } from './args.js';
 
 const SCENARIOS = new URL('../../scenarios/', import.meta.url);
 export const DEFAULT_SCENARIO = fileURLToPath(new URL('default.json', SCENARIOS));
@@ -21,6 +22,28 @@ export interface Loaded {
   scenario: Scenario;
   /** The points of the scenario's named flow sizes (an inline CDF is in the scenario itself). */
   cdf: [number, number][];
+}
+
+/**
+ * How simulate and compare begin: their arguments, `--help` (printed; undefined is returned), an
+ * unwritable `--report` path found before anything runs, and the scenario (refused, with every
+ * problem so far, when it is bad). `problems` goes on collecting until the command refuses or runs.
+ */
+export function startCommand(argv: string[], spec: CommandSpec): { args: Parsed; problems: string[]; report?: string; loaded: Loaded } | undefined {
+  const args = parseArgs(argv, spec);
+  if (args.options['--help']) {
+    process.stdout.write(`${helpText(spec)}\n`);
+    return undefined;
+  }
+  const problems = [...args.problems];
+  const report = args.options['--report'] as string | undefined;
+  if (report) {
+    const p = reportProblem(report);
+    if (p) problems.push(p);
+  }
+  const loaded = loadScenario(args.positionals[0], args.options['--seed'] as number | undefined);
+  if ('problems' in loaded) refuse([...problems, ...loaded.problems], 'Fix the problems above and try again.');
+  return { args, problems, report, loaded };
 }
 
 /** Reads and validates a scenario file; problems name the file and every bad field. */

@@ -7,8 +7,8 @@ import { dirname } from 'node:path';
 import type { RunResult } from '../sim/metrics.js';
 import { renderRunReport } from '../sim/report.js';
 import { runLab } from '../sim/run.js';
-import { helpText, integer, parseArgs, type CommandSpec } from './args.js';
-import { costProblem, loadScenario, makePolicy, refuse, reportProblem, resolvePolicies } from './load.js';
+import { integer, type CommandSpec } from './args.js';
+import { costProblem, makePolicy, refuse, resolvePolicies, startCommand } from './load.js';
 import { Progress } from './progress.js';
 import { chooseSource, openSource } from './sources.js';
 
@@ -65,16 +65,9 @@ function summary(r: RunResult, meta: { scenario: string; seed: number }): string
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, spec);
-  if (args.options['--help']) return (void process.stdout.write(`${helpText(spec)}\n`), 0);
-  const problems = [...args.problems];
-  const report = args.options['--report'] as string | undefined;
-  if (report) {
-    const p = reportProblem(report);
-    if (p) problems.push(p);
-  }
-  const loaded = loadScenario(args.positionals[0], args.options['--seed'] as number | undefined);
-  if ('problems' in loaded) refuse([...problems, ...loaded.problems], 'Fix the problems above and try again.');
+  const start = startCommand(argv, spec);
+  if (!start) return 0;
+  const { args, problems, report, loaded } = start;
   const { scenario } = loaded;
   const name = (args.options['--policy'] as string | undefined) ?? 'eager';
   const specs = [scenario.compare.policies.find((p) => p.policy === name) ?? { policy: name }];
