@@ -18,7 +18,7 @@ import { readResults, returnedState, type ReadResult } from './host/target-resul
 import { readOnce, snapshot } from './host/read-once.js';
 import { nextTurn } from './host/next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
-import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, BlockStatus, DelegatedState, Segment, UpdateBlock } from './target.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from './target.js';
 import { ConnectionEngine, type OpenedColumns } from './host/engine.js';
 import { readOffloadPolicy, eager } from './host/policies/index.js';
 import type { ConnectionColumns, OffloadPolicy } from './host/policy.js';
