@@ -1,6 +1,6 @@
 // check(): walks every invariant of the table from scratch. Slow (it visits everything) and
 // independent of the incremental bookkeeping it verifies. Returns 0, or the number of the first
-// broken invariant (listed in src/core.ts, INVARIANTS) with the object in the error header.
+// broken invariant (listed in src/table/core.ts, INVARIANTS) with the object in the error header.
 
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, TERMINATING, F_PENDING, F_MARK,

@@ -1,4 +1,4 @@
-// Error codes shared by every operation (as in src/enums.ts, CORE_ERROR_CODES), and the handle
+// Error codes shared by every operation (as in src/table/enums.ts, CORE_ERROR_CODES), and the handle
 // check they all start with.
 
 import { handleKind, handleSlot, handleGen, isLive } from './slab';

@@ -3,8 +3,8 @@
 // and a timeline of events. Validated whole before anything runs: every problem names its field.
 // Every knob is documented in scenarios/README.md.
 
-import { UploadReason } from '../enums.js';
-import type { HostPolicy } from '../host.js';
+import { UploadReason } from '../table/enums.js';
+import type { HostPolicy } from '../host/stack.js';
 import { Problems, show } from './fields.js';
 import { readEvents, type ScenarioEvent } from './events.js';
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readScenario, ScenarioError, defaultCapacities } from '../../src/sim/scenario.js';
 import { parseCdf } from '../../src/sim/cdf.js';
-import { UploadReason } from '../../src/enums.js';
+import { UploadReason } from '../../src/table/enums.js';
 import { smallScenarioJson } from './helpers.js';
 
 const test = suite('sim/scenario');

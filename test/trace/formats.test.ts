@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatAddress } from '../../src/address.js';
+import { formatAddress } from '../../src/table/address.js';
 import { writeSyntheticCapture, synthesize, type SyntheticConnection, type SyntheticOptions } from '../../src/trace/synthetic.js';
 import { CaptureWriter, type CaptureLayout } from '../../src/trace/writer.js';
 import { hasTshark, replay, skipReason, tshark } from './helpers.js';

@@ -1,8 +1,8 @@
 // Policy options, checked against each policy's own schema: every bad field is reported at once,
 // in one OffloadError(InvalidArgument), so a user fixes a policy's options in one go.
 
-import { invalid } from '../../errors.js';
-import { typeName } from '../../address.js';
+import { invalid } from '../../table/errors.js';
+import { typeName } from '../../table/address.js';
 
 /** One option of a policy. */
 export type OptionSpec =

@@ -3,8 +3,8 @@
 // table that saw the failed batch hands out the same handles as a twin that never saw it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OffloadTable, ErrorCode, Kind, Reason } from '../src/index.js';
-import { throwsCode, snapshot } from './helpers.js';
+import { OffloadTable, ErrorCode, Kind, Reason } from '../../src/index.js';
+import { throwsCode, snapshot } from '../helpers.js';
 
 interface Ctx {
   a: OffloadTable;

@@ -3,8 +3,8 @@
 // stale. Slot generations are pushed near the wrap now and then (a test-only setter), so slots
 // retire throughout the run instead of after 2^25 reuses. check() runs throughout.
 // Used by churn.test.ts (a short run in `npm test`) and fuzz.ts (`npm run fuzz`, the long run).
-import { OffloadTable, OffloadError, ErrorCode, Kind, Reason, State } from '../src/index.js';
-import { seededRandom } from '../src/random.js';
+import { OffloadTable, OffloadError, ErrorCode, Kind, Reason, State } from '../../src/index.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const GEN_MAX = 2 ** 25 - 1;
 const generation = (h: number) => Math.floor(h / 2 ** 26) % 2 ** 25;

@@ -3,7 +3,7 @@
 // left Offloading or Terminating; a connection whose state did not come back is reported `lost`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HostStack, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type OffloadRequest, type TargetFault } from '../src/index.js';
+import { HostStack, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type OffloadRequest, type TargetFault } from '../../src/index.js';
 import { FaultyTarget, type Call, type Mischief } from './faulty-target.js';
 
 interface World {

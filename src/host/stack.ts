@@ -6,23 +6,23 @@
 // The table holds every object's state; this class keeps only what is about the host, not an
 // object: paused flags, interfaces that are down, and the promises of calls in flight.
 
-import { ErrorCode, Kind, Reason, State, UploadReason } from './enums.js';
-import { OffloadError, invalid } from './errors.js';
-import { Emitter } from './emitter.js';
-import { OffloadTable } from './table.js';
-import { typeName } from './address.js';
-import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from './validate.js';
-import { ManualClock, isClock, type Clock } from './target/clock.js';
-import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './host/target-calls.js';
-import { readResults, returnedState, type ReadResult } from './host/target-results.js';
-import { readOnce, snapshot } from './host/read-once.js';
-import { nextTurn } from './host/next-turn.js';
-import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
-import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from './target.js';
-import { ConnectionEngine, type OpenedColumns } from './host/engine.js';
-import { readOffloadPolicy, eager } from './host/policies/index.js';
-import type { ConnectionColumns, OffloadPolicy } from './host/policy.js';
-import type { HostMetrics } from './host/metrics.js';
+import { ErrorCode, Kind, Reason, State, UploadReason } from '../table/enums.js';
+import { OffloadError, invalid } from '../table/errors.js';
+import { Emitter } from '../util/emitter.js';
+import { OffloadTable } from '../table/table.js';
+import { typeName } from '../table/address.js';
+import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from '../table/validate.js';
+import { ManualClock, isClock, type Clock } from '../target/clock.js';
+import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
+import { readResults, returnedState, type ReadResult } from './target-results.js';
+import { readOnce, snapshot } from './read-once.js';
+import { nextTurn } from './next-turn.js';
+import type { ActivityPolicy, ObjectInfo, TerminateBatch } from '../table/types.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from '../target/offload-target.js';
+import { ConnectionEngine, type OpenedColumns } from './engine.js';
+import { readOffloadPolicy, eager } from './policies/index.js';
+import type { ConnectionColumns, OffloadPolicy } from './policy.js';
+import type { HostMetrics } from './metrics.js';
 
 /** What the host does, and when. Every field is optional. */
 export interface HostPolicy {

@@ -14,8 +14,8 @@ import {
   type HostPolicy,
   type OffloadRequest,
   type SimulatedTargetOptions,
-} from '../src/index.js';
-import { throwsCode } from './helpers.js';
+} from '../../src/index.js';
+import { throwsCode } from '../helpers.js';
 
 interface World {
   host: HostStack;

@@ -3,8 +3,8 @@
 // entries going with their last neighbor (item 7).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OffloadTable, ErrorCode, Kind, Reason, State } from '../src/index.js';
-import { throwsCode, offloadedTree } from './helpers.js';
+import { OffloadTable, ErrorCode, Kind, Reason, State } from '../../src/index.js';
+import { throwsCode, offloadedTree } from '../helpers.js';
 
 const test = suite('handles');
 const GEN_MAX = 2 ** 25 - 1;

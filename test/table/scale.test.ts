@@ -1,7 +1,7 @@
 // Scale: a neighbor with 1,000,000 dependent connections terminates and completes in one call each.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OffloadTable, Kind, Reason, State } from '../src/index.js';
+import { OffloadTable, Kind, Reason, State } from '../../src/index.js';
 
 const test = suite('scale');
 

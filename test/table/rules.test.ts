@@ -1,8 +1,8 @@
 // The domain rules of the design, one test each, proven of the core and of the reference model.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode, Kind, Reason, State, encodeAddresses as encode } from '../src/index.js';
-import { implementations, throwsCode, buildTree, offloadedTree, assertPostOrder, sorted, snapshot, type Table } from './helpers.js';
+import { ErrorCode, Kind, Reason, State, encodeAddresses as encode } from '../../src/index.js';
+import { implementations, throwsCode, buildTree, offloadedTree, assertPostOrder, sorted, snapshot, type Table } from '../helpers.js';
 
 for (const [name, create] of implementations) {
   const test = suite<{ t: Table }>(`rules (${name})`, { t: undefined as unknown as Table });

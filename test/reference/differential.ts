@@ -3,9 +3,9 @@
 // state must agree, and check() must hold on both. Used by differential.test.ts (a fast run in
 // `npm test`) and fuzz.ts (`npm run fuzz`, the long run).
 import fc from 'fast-check';
-import { OffloadTable, OffloadError, ErrorCode, Kind, State, type TableOptions, type TerminateBatch } from '../src/index.js';
-import { ReferenceTable } from '../src/reference/index.js';
-import type { OffloadTableApi } from '../src/types.js';
+import { OffloadTable, OffloadError, ErrorCode, Kind, State, type TableOptions, type TerminateBatch } from '../../src/index.js';
+import { ReferenceTable } from '../../src/reference/index.js';
+import type { OffloadTableApi } from '../../src/table/types.js';
 
 /**
  * A handle, resolved when the step runs: r >= 0 picks entry r >> 2 (modulo) of the live objects of

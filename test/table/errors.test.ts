@@ -2,9 +2,9 @@
 // table exactly as it was (snapshot and check() before and after).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode, Kind, Reason, OffloadTable } from '../src/index.js';
-import { ReferenceTable } from '../src/reference/index.js';
-import { implementations, throwsCode, offloadedTree, snapshot, type Table, type Tree } from './helpers.js';
+import { ErrorCode, Kind, Reason, OffloadTable } from '../../src/index.js';
+import { ReferenceTable } from '../../src/reference/index.js';
+import { implementations, throwsCode, offloadedTree, snapshot, type Table, type Tree } from '../helpers.js';
 
 const BAD_ADDRESSES: unknown[] = [
   '10.0.0.256',

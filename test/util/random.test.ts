@@ -1,7 +1,7 @@
 // The seeded generator: the same seed replays, values are in [0, 1) and spread evenly.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { seededRandom } from '../src/index.js';
+import { seededRandom } from '../../src/index.js';
 
 const test = suite('random');
 

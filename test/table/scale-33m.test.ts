@@ -5,8 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freemem, totalmem } from 'node:os';
-import { OffloadTable, Kind, Reason, State } from '../src/index.js';
-import { buildScaleTree } from '../bench/scale-tree.js';
+import { OffloadTable, Kind, Reason, State } from '../../src/index.js';
+import { buildScaleTree } from '../../bench/scale-tree.js';
 
 const test = suite('scale: 33,554,432 connections');
 const CONNECTIONS = 2 ** 25;

@@ -2,8 +2,8 @@
 // and a memory cap turns exhaustion into OutOfMemory with the table intact.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OffloadTable, ErrorCode, Kind, Reason, encodeAddresses } from '../src/index.js';
-import { throwsCode, offloadedTree, snapshot } from './helpers.js';
+import { OffloadTable, ErrorCode, Kind, Reason, encodeAddresses } from '../../src/index.js';
+import { throwsCode, offloadedTree, snapshot } from '../helpers.js';
 
 const test = suite('memory');
 

@@ -5,8 +5,8 @@
 // each terminated connection either hands back exactly what it was given (nothing lost) or is
 // reported `lost`. At the end, with the target flushed and the host idle, nothing is Offloading,
 // Terminating or pending, and a pause brings everything back.
-// Used by test/host-fuzz.test.ts (short) and `npm run fuzz` (long, via test/fuzz.ts).
-import { HostStack, Kind, State, Reason, UploadReason, seededRandom, type HostEvents } from '../src/index.js';
+// Used by test/host/fuzz.test.ts (short) and `npm run fuzz` (long, via test/reference/fuzz.ts).
+import { HostStack, Kind, State, Reason, UploadReason, seededRandom, type HostEvents } from '../../src/index.js';
 import { FaultyTarget, MISCHIEF, type Mischief } from './faulty-target.js';
 
 export interface HostFuzzResult {

@@ -2,8 +2,8 @@
 // core and of the reference model.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode, Kind, Reason, State } from '../src/index.js';
-import { implementations, throwsCode, offloadedTree, snapshot, sorted, type Table } from './helpers.js';
+import { ErrorCode, Kind, Reason, State } from '../../src/index.js';
+import { implementations, throwsCode, offloadedTree, snapshot, sorted, type Table } from '../helpers.js';
 
 for (const [name, create] of implementations) {
   const test = suite<{ t: Table }>(`traffic (${name})`);

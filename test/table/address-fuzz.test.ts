@@ -5,8 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { isIPv4, isIPv6 } from 'node:net';
-import { parseAddress, formatAddress, ErrorCode } from '../src/index.js';
-import { throwsCode } from './helpers.js';
+import { parseAddress, formatAddress, ErrorCode } from '../../src/index.js';
+import { throwsCode } from '../helpers.js';
 
 const test = suite('address fuzz');
 const seed = process.env.SEED ? Number(process.env.SEED) : undefined;

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { OffloadTable, encodeAddresses as encode } from '../src/index.js';
+import { OffloadTable, encodeAddresses as encode } from '../../src/index.js';
 
 const setGroup = (t: OffloadTable, g: number) => (t as unknown as { core: { exports: { setLookupGroup(g: number): void } } }).core.exports.setLookupGroup(g);
 

@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hadoop, smallScenarioJson } from './sim/helpers.js';
-import { writeSyntheticCapture } from '../src/trace/synthetic.js';
+import { hadoop, smallScenarioJson } from '../sim/helpers.js';
+import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-cli-'));
-const cli = new URL('../dist/cli.js', import.meta.url).pathname;
-const root = new URL('..', import.meta.url).pathname;
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 /** Runs the built CLI (as a user would after npm install) and returns its exit code and output. */
 function run(...args: string[]) {

@@ -3,7 +3,7 @@
 // It has no clock: a real device has its own time. A simulated one is given a Clock
 // (src/target/clock.ts) that the host moves at every tick.
 
-import type { Kind, Reason, UploadReason } from './enums.js';
+import type { Kind, Reason, UploadReason } from '../table/enums.js';
 
 /** TCP variables owned by the target while a connection is offloaded (DELEGATED). */
 export interface DelegatedState {

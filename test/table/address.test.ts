@@ -1,9 +1,9 @@
 // Address parsing and formatting: IPv4 stored IPv4-mapped, IPv6 text in all its forms, RFC 5952 output.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseAddress, formatAddress, encodeAddresses, ErrorCode } from '../src/index.js';
-import { parseLinkLayerAddress, formatLinkLayerAddress } from '../src/address.js';
-import { throwsCode } from './helpers.js';
+import { parseAddress, formatAddress, encodeAddresses, ErrorCode } from '../../src/index.js';
+import { parseLinkLayerAddress, formatLinkLayerAddress } from '../../src/table/address.js';
+import { throwsCode } from '../helpers.js';
 
 const test = suite('address');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -20,7 +20,7 @@ import {
   type TerminateBlock,
   type TerminateResult,
   type HostEvents,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 /** A SimulatedTarget that checks, at each terminate call, that parents come after every linked dependent. */
 class CheckingTarget extends SimulatedTarget {

@@ -1,7 +1,7 @@
 // The faulty-target fuzz, short: a few seeds of a few hundred steps (the long run: `npm run fuzz`).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hostFuzz } from './host-fuzz.js';
+import { hostFuzz } from './fuzz.js';
 
 const test = suite('host fuzz');
 

@@ -4,9 +4,9 @@
 // unchanged and consistent, and it can still be terminated completely.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OffloadTable, ErrorCode, Kind, Reason, State, encodeAddresses } from '../src/index.js';
-import { MAX_BATCH } from '../src/validate.js';
-import { implementations, offloadedTree, snapshot, throwsCode, type Table } from './helpers.js';
+import { OffloadTable, ErrorCode, Kind, Reason, State, encodeAddresses } from '../../src/index.js';
+import { MAX_BATCH } from '../../src/table/validate.js';
+import { implementations, offloadedTree, snapshot, throwsCode, type Table } from '../helpers.js';
 
 /** A sparse array of `length` (no entries). */
 function sparse(length: number): number[] {

@@ -2,7 +2,7 @@
 // stop the other listeners.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Emitter } from '../src/emitter.js';
+import { Emitter } from '../../src/util/emitter.js';
 
 interface Events extends Record<string, unknown> {
   ping: number;

@@ -11,7 +11,7 @@ import {
   type BlockStatus,
   type TerminateResult,
   type QueryResult,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 export const MISCHIEF = [
   'none', // answer as the inner target does

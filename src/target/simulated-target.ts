@@ -9,14 +9,14 @@
 // Randomness comes from one seeded generator, so a run replays. TCP state lives in typed-array
 // columns (src/target/tcp-columns.ts), not in an object per connection.
 
-import { Kind, UploadReason } from './enums.js';
-import { invalid } from './errors.js';
-import { typeName } from './address.js';
-import { requireInt, requireObject } from './validate.js';
-import { seededRandom } from './random.js';
-import { ManualClock, isClock, type Clock } from './target/clock.js';
-import { TcpColumns } from './target/tcp-columns.js';
-import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './target.js';
+import { Kind, UploadReason } from '../table/enums.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
+import { requireInt, requireObject } from '../table/validate.js';
+import { seededRandom } from '../util/random.js';
+import { ManualClock, isClock, type Clock } from './clock.js';
+import { TcpColumns } from './tcp-columns.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './offload-target.js';
 
 export interface SimulatedTargetOptions {
   /** Most connections it holds (default 4096). */

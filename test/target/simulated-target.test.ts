@@ -2,8 +2,18 @@
 // batch traffic equal to one call per connection, options checked.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SimulatedTarget, HostStack, ManualClock, Kind, Reason, ErrorCode, type OffloadTarget, type TargetEvents, type TerminateResult } from '../src/index.js';
-import { throwsCode } from './helpers.js';
+import {
+  SimulatedTarget,
+  HostStack,
+  ManualClock,
+  Kind,
+  Reason,
+  ErrorCode,
+  type OffloadTarget,
+  type TargetEvents,
+  type TerminateResult,
+} from '../../src/index.js';
+import { throwsCode } from '../helpers.js';
 
 const quiet: TargetEvents = { uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {}, delivered() {} };
 

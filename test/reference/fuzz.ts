@@ -5,7 +5,7 @@
 // shrunk counterexample and the round's seed to replay it.
 import fc from 'fast-check';
 import { Pair, opArbitrary } from './differential.js';
-import { churn } from './churn.js';
+import { churn } from '../table/churn.js';
 
 const target = Number(process.env.FUZZ_OPS ?? 1_000_000);
 const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31);
@@ -47,6 +47,6 @@ console.log(
     `seed ${seed}, ${((Date.now() - churnStarted) / 1000).toFixed(1)} s`,
 );
 
-// Then the faulty-target fuzz of HostStack (test/host-fuzz.ts): HOST_FUZZ_STEPS steps (default 20,000).
-const { longHostFuzz } = await import('./host-fuzz.js');
+// Then the faulty-target fuzz of HostStack (test/host/fuzz.ts): HOST_FUZZ_STEPS steps (default 20,000).
+const { longHostFuzz } = await import('../host/fuzz.js');
 await longHostFuzz(seed, Number(process.env.HOST_FUZZ_STEPS ?? 20_000));
