@@ -110,8 +110,8 @@ test("bad policy options are named from the policy's own schema; a day at 1 ms t
     scenarioFile((s) => (s.compare.policies = [{ policy: 'threshold', options: { bytes: -1, colour: 1 } }, 'eager'])),
   );
   assert.is(r.code, 2);
-  assert.match(r.err, /policy 'threshold': .*bytes/);
-  assert.match(r.err, /colour/);
+  assert.match(r.err, /compare\.policies\[0\]\.options\.bytes: must be an integer at least 0, got number -1/);
+  assert.match(r.err, /compare\.policies\[0\]\.options\.colour: not an option/);
   const t0 = performance.now();
   r = run(
     'simulate',
