@@ -5,7 +5,7 @@
 // Either way a bad call throws OffloadError and leaves the table exactly as it was.
 
 import { ErrorCode, Kind, Reason, State } from './enums.js';
-import { OffloadError, describeHandle, invalid } from './errors.js';
+import { OffloadError, describeHandle, invalid, KIND_SPAN, GENERATION_SPAN } from './errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
 import type {
   NeighborInit,
@@ -65,7 +65,7 @@ export type {
 /** For stageHandles: no state check (0 is no State; assembly/memory/slab.ts FREE). */
 const ANY_STATE = 0;
 /** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/ops/complete.ts). */
-const FIRST_HANDLE = 2 ** 51;
+const FIRST_HANDLE = KIND_SPAN;
 
 export class OffloadTable implements OffloadTableApi {
   private readonly core: Core;
@@ -516,7 +516,7 @@ export class OffloadTable implements OffloadTableApi {
    * memory cap, the largest batch, and how often one slot is reused before it retires (see README).
    */
   limits(): { maxNeighbors: number; maxPaths: number; maxConnections: number; maxMemoryBytes: number; maxBatch: number; slotReuses: number } {
-    return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: 2 ** 25 };
+    return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: GENERATION_SPAN };
   }
 
   /** Slots of `kind` retired because 2^25 objects have used each of them (see README). */
@@ -530,7 +530,7 @@ export class OffloadTable implements OffloadTableApi {
    */
   debugSetGeneration(handle: number, generation: number): number {
     const h = requireHandle(handle, 'debugSetGeneration: handle');
-    const g = requireInt(generation, 0, 2 ** 25 - 1, 'debugSetGeneration: generation');
+    const g = requireInt(generation, 0, GENERATION_SPAN - 1, 'debugSetGeneration: generation');
     const kind = this.kind(h);
     const slot = h % SLOT_LIMIT;
     this.core.exports.debugSetGeneration(kind, slot, g);
