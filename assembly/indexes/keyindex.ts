@@ -226,6 +226,13 @@ export function indexSweep(kind: u32): void {
   if (!base) return;
   let n = countOf(kind);
   let used = indexUsed(kind);
+  // Re-placing starts after a bucket that is empty BEFORE the freed entries go: no probe run
+  // crosses it, so every entry's home lies between it and the entry, and a re-placed entry never
+  // lands behind the scan. (A bucket emptied by the first pass can sit inside a run: an entry
+  // re-placed into it could be cut off from its home when the end of the scan moves an entry
+  // before it.) One exists: the index is at most 3/4 full.
+  let start: u32 = 0;
+  while (load<u32>(bucket(base, start))) start++;
   for (let i: u32 = 0; i < n; i++) {
     let b = load<u32>(bucket(base, i));
     if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
@@ -234,8 +241,6 @@ export function indexSweep(kind: u32): void {
     }
   }
   idx(kind).used = used;
-  let start: u32 = 0;
-  while (load<u32>(bucket(base, start))) start++; // an empty bucket exists: at most 3/4 full
   let i = step(start, n);
   for (let k: u32 = 1; k < n; k++, i = step(i, n)) {
     let b = load<u32>(bucket(base, i));
