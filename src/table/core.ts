@@ -3,10 +3,13 @@
 // ArrayBuffer, so a view is never read without checking the buffer first).
 
 import { CORE_WASM_BASE64 } from './generated/core-wasm.js';
+import { ErrorCode } from './enums.js';
 
 /**
- * The core's exports (assembly/index.ts). Handles cross as f64 (safe integers, see
- * assembly/slab.ts); calls that return a handle return -ErrorCode on failure.
+ * The core's functions (assembly/index.ts). Handles cross as f64 (safe integers, see
+ * assembly/memory/slab.ts). One error convention for all: a call that fails returns -code (a core
+ * ErrorCode, see Core.errorCode) and leaves the detail in the header (Core.errorIndex,
+ * errorHandle, errorAux).
  */
 export interface CoreExports {
   init(maxNeighbors: number, maxPaths: number, maxConnections: number): number;
@@ -58,19 +61,92 @@ export interface CoreExports {
   chooseVictims(k: number, priority: number): number;
 }
 
-// Header byte offsets (assembly/buffers.ts).
-export const H_IO = 0;
-export const H_IO_BYTES = 4;
-export const H_ERR_INDEX = 8;
-export const H_CURSOR = 12;
-export const H_ERR_HANDLE = 16;
-export const H_ERR_AUX = 24;
-/** Cursor value of a finished listing. */
-export const LIST_DONE = 0xffffffff;
-/** Byte offsets from the header of the key scratch. */
-export const KEY_SRC = 64;
-export const KEY_DST = 80;
-export const KEY_AUX = 96;
+/**
+ * The contract the core exports as WebAssembly globals (assembly/index.ts), read once at load so
+ * that no offset or number is written on both sides. Offsets are bytes from the header.
+ */
+export interface CoreContract {
+  header: { io: number; ioBytes: number; errorIndex: number; cursor: number; errorHandle: number; errorAux: number };
+  /** The key scratch (assembly/memory/buffers.ts, Key). */
+  key: {
+    source: number;
+    destination: number;
+    ifIndex: number;
+    mtu: number;
+    ports: number;
+    priority: number;
+    linkLayerAddress: number;
+    bytes: number;
+    rate: number;
+    quietMs: number;
+  };
+  /** Cursor value of a finished listing. */
+  listDone: number;
+  handleSlotBits: number;
+  handleGenerationBits: number;
+  /** The core's enums (assembly/contract.ts): member name to value, per enum. */
+  enums: Record<string, Record<string, number>>;
+}
+
+/** Reads the contract from an instance's exports; throws if the core is from another build. */
+export function readContract(exports: WebAssembly.Exports): CoreContract {
+  const value = (name: string): number => {
+    const g = exports[name];
+    if (!(g instanceof WebAssembly.Global)) {
+      throw new Error(`chimney-host: the Wasm core does not export ${name}; it is from another build than this JavaScript (run npm run build)`);
+    }
+    return (g.value as number) >>> 0; // u32 values (LIST_DONE) arrive as signed i32
+  };
+  const enums: Record<string, Record<string, number>> = {};
+  for (const [name, g] of Object.entries(exports)) {
+    const dot = name.indexOf('.');
+    if (dot < 0 || !(g instanceof WebAssembly.Global)) continue;
+    (enums[name.slice(0, dot)] ??= {})[name.slice(dot + 1)] = g.value as number;
+  }
+  return {
+    header: {
+      io: value('HEADER_IO'),
+      ioBytes: value('HEADER_IO_BYTES'),
+      errorIndex: value('HEADER_ERROR_INDEX'),
+      cursor: value('HEADER_CURSOR'),
+      errorHandle: value('HEADER_ERROR_HANDLE'),
+      errorAux: value('HEADER_ERROR_AUX'),
+    },
+    key: {
+      source: value('KEY_SOURCE'),
+      destination: value('KEY_DESTINATION'),
+      ifIndex: value('KEY_IF_INDEX'),
+      mtu: value('KEY_MTU'),
+      ports: value('KEY_PORTS'),
+      priority: value('KEY_PRIORITY'),
+      linkLayerAddress: value('KEY_LINK_LAYER_ADDRESS'),
+      bytes: value('KEY_BYTES'),
+      rate: value('KEY_RATE'),
+      quietMs: value('KEY_QUIET_MS'),
+    },
+    listDone: value('LIST_DONE'),
+    handleSlotBits: value('HANDLE_SLOT_BITS'),
+    handleGenerationBits: value('HANDLE_GENERATION_BITS'),
+    enums,
+  };
+}
+
+/** Messages of check()'s broken invariants, by the core's Invariant names (assembly/contract.ts). */
+export const INVARIANT_MESSAGES: Readonly<Record<string, string>> = {
+  BadState: 'an object has an impossible state (or is pending while Terminating)',
+  MarkLeft: 'a scratch mark survived a call',
+  LiveCount: 'the live count of a kind differs from its live slots',
+  FreeList: 'the free list misses a free slot, holds a live one, or loops',
+  ParentFree: 'an object is linked to a parent that is not allocated',
+  ListBroken: 'a dependent list has a bad link',
+  RefCount: 'a refcount differs from the number of linked dependents',
+  Unlisted: 'a live object is in no dependent list',
+  StateOrder: "a dependent's state does not fit its parent's",
+  IndexEntry: 'a key index bucket names a free slot, or its count is wrong',
+  IndexMiss: 'an object is not found by its own key',
+  Interface: 'an interface list is broken or miscounted',
+  Victims: 'the victim lists do not hold exactly the Offloaded connections',
+};
 
 const PAGE = 65536;
 
@@ -100,12 +176,20 @@ export function compileCoreSync(): WebAssembly.Module {
 /** One instance of the core with its own memory, and views over that memory. */
 export class Core {
   readonly exports: CoreExports;
+  /** Offsets and numbers shared with the core, read from it (see readContract). */
+  readonly contract: CoreContract;
   readonly memory: WebAssembly.Memory;
-  /** Byte address of the header (assembly/buffers.ts). */
+  /** Byte address of the header (assembly/memory/buffers.ts). */
   readonly header: number;
-  /** Byte address and size of the I/O window (assembly/buffers.ts): fixed for the table's life. */
+  /** Byte addresses of the key scratch's two 16-byte addresses (source, destination). */
+  readonly keySource: number;
+  readonly keyDestination: number;
+  /** Byte address and size of the I/O window (assembly/memory/buffers.ts): fixed for the table's life. */
   readonly io: number;
   readonly ioBytes: number;
+  /** Core error numbers to codes, and Invariant numbers to names (from the contract). */
+  private readonly errorCodes = new Map<number, ErrorCode>();
+  private readonly invariantNames = new Map<number, string>();
   private buffer: ArrayBuffer;
   private bytes: Uint8Array;
   private words: Uint32Array;
@@ -121,14 +205,21 @@ export class Core {
     };
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort } });
     this.exports = instance.exports as unknown as CoreExports;
+    this.contract = readContract(instance.exports);
+    for (const [name, n] of Object.entries(this.contract.enums.ErrorCode ?? {})) {
+      if (name in ErrorCode) this.errorCodes.set(n, ErrorCode[name as keyof typeof ErrorCode]);
+    }
+    for (const [name, n] of Object.entries(this.contract.enums.Invariant ?? {})) this.invariantNames.set(n, name);
     this.header = this.exports.init(limits[0], limits[1], limits[2]);
+    this.keySource = this.header + this.contract.key.source;
+    this.keyDestination = this.header + this.contract.key.destination;
     this.buffer = this.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
     this.words = new Uint32Array(this.buffer);
     this.doubles = new Float64Array(this.buffer);
     if (this.header === 0) throw new RangeError('chimney-host: the table could not allocate its first buffers; raise maxMemoryBytes');
-    this.io = this.word(H_IO);
-    this.ioBytes = this.word(H_IO_BYTES);
+    this.io = this.word(this.contract.header.io);
+    this.ioBytes = this.word(this.contract.header.ioBytes);
   }
 
   /** Bytes of linear memory (valid until the next call into the core). */
@@ -164,6 +255,37 @@ export class Core {
   /** The f64 at header byte offset `at` (8-aligned). */
   double(at: number): number {
     return this.f64[(this.header + at) >>> 3]!;
+  }
+
+  /** The batch entry the last error is about, -1 if none. */
+  errorIndex(): number {
+    return this.word(this.contract.header.errorIndex) | 0;
+  }
+
+  /** The handle the last error is about, 0 if none. */
+  errorHandle(): number {
+    return this.double(this.contract.header.errorHandle);
+  }
+
+  /** More detail of the last error: a count, a state, another handle, an invariant (see assembly/index.ts). */
+  errorAux(): number {
+    return this.double(this.contract.header.errorAux);
+  }
+
+  /** Where a chunked listing goes on; the contract's listDone when it is finished. */
+  cursor(): number {
+    return this.word(this.contract.header.cursor);
+  }
+
+  /** The ErrorCode of core error number `code` (a -result); InvariantBroken for a number it does not know. */
+  errorCode(code: number): ErrorCode {
+    return this.errorCodes.get(code) ?? ErrorCode.InvariantBroken;
+  }
+
+  /** What the broken invariant `n` (check()'s error aux) means, for people. */
+  invariantMessage(n: number): string {
+    const name = this.invariantNames.get(n);
+    return (name && INVARIANT_MESSAGES[name]) ?? `invariant ${n}`;
   }
 
   /** Entries of `bytesPerEntry` bytes that one chunk through the I/O window holds. */

@@ -20,9 +20,19 @@ export function invalid(message: string, index?: number): never {
   throw new OffloadError(ErrorCode.InvalidArgument, message, index);
 }
 
-/** Handle layout (assembly/slab.ts): kind above a 25-bit generation above a 26-bit slot. */
-const SLOT_SPAN = 2 ** 26;
-const KIND_SPAN = 2 ** 51;
+/**
+ * Handle layout (assembly/memory/slab.ts): kind above a 25-bit generation above a 26-bit slot. The
+ * README documents it and the reference model follows it without a Wasm instance, so it is written
+ * here too; test/table/core.test.ts checks it against the core's HANDLE_* exports.
+ */
+export const HANDLE_SLOT_BITS = 26;
+export const HANDLE_GENERATION_BITS = 25;
+/** Slots per kind, and the slot's place value in a handle. */
+export const SLOT_SPAN = 2 ** HANDLE_SLOT_BITS;
+/** Generations per slot: objects one slot holds before it retires. */
+export const GENERATION_SPAN = 2 ** HANDLE_GENERATION_BITS;
+/** The kind's place value in a handle: the smallest handle of kind k is k x KIND_SPAN. */
+export const KIND_SPAN = 2 ** (HANDLE_SLOT_BITS + HANDLE_GENERATION_BITS);
 
 /** "connection #17 (handle 6755399441055761)": a handle as a person can follow it (slot, kind). */
 export function describeHandle(handle: number): string {

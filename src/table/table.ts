@@ -4,8 +4,8 @@
 // core; the core validates the rest (handles, states, keys, memory) before changing anything.
 // Either way a bad call throws OffloadError and leaves the table exactly as it was.
 
-import { CORE_ERROR_CODES, ErrorCode, Kind, Reason, State } from './enums.js';
-import { OffloadError, describeHandle, invalid } from './errors.js';
+import { ErrorCode, Kind, Reason, State } from './enums.js';
+import { OffloadError, describeHandle, invalid, KIND_SPAN, GENERATION_SPAN } from './errors.js';
 import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
 import type {
   NeighborInit,
@@ -44,7 +44,7 @@ import {
   MAX_BATCH,
   MAX_MEMORY_BYTES,
 } from './validate.js';
-import { Core, compileCore, compileCoreSync, H_ERR_INDEX, H_ERR_HANDLE, H_ERR_AUX, H_CURSOR, LIST_DONE, KEY_SRC, KEY_DST, KEY_AUX } from './core.js';
+import { Core, compileCore, compileCoreSync } from './core.js';
 
 export type {
   Address,
@@ -62,10 +62,10 @@ export type {
   OffloadTableApi,
 } from './types.js';
 
-/** Core state numbers (assembly/slab.ts) for stageHandles' state check; 0: any. */
+/** For stageHandles: no state check (0 is no State; assembly/memory/slab.ts FREE). */
 const ANY_STATE = 0;
-/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/table.ts). */
-const FIRST_HANDLE = 2 ** 51;
+/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/ops/complete.ts). */
+const FIRST_HANDLE = KIND_SPAN;
 
 export class OffloadTable implements OffloadTableApi {
   private readonly core: Core;
@@ -99,7 +99,7 @@ export class OffloadTable implements OffloadTableApi {
     requireObject(neighbor, op, 'neighbor');
     const ifIndex = requireU32(neighbor.ifIndex, `${op}: ifIndex`);
     const lladdr = neighbor.linkLayerAddress === undefined ? 0 : parseLinkLayerAddress(neighbor.linkLayerAddress, `${op}: linkLayerAddress`);
-    writeAddress(neighbor.address, this.core.u8, this.core.header + KEY_SRC, `${op}: address`);
+    writeAddress(neighbor.address, this.core.u8, this.core.keySource, `${op}: address`);
     return this.handleResult(this.core.exports.offloadNeighbor(ifIndex, BigInt(lladdr)), op);
   }
 
@@ -110,8 +110,8 @@ export class OffloadTable implements OffloadTableApi {
     const parent = requireHandle(neighbor, `${op}: neighbor`);
     const mtu = path.mtu === undefined ? 1500 : requireInt(path.mtu, 68, 65535, `${op}: mtu`);
     const u8 = this.core.u8;
-    writeAddress(path.source, u8, this.core.header + KEY_SRC, `${op}: source`);
-    writeAddress(path.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    writeAddress(path.source, u8, this.core.keySource, `${op}: source`);
+    writeAddress(path.destination, u8, this.core.keyDestination, `${op}: destination`);
     return this.handleResult(this.core.exports.offloadPath(parent, mtu), op, Kind.Neighbor);
   }
 
@@ -155,7 +155,7 @@ export class OffloadTable implements OffloadTableApi {
       collect(0, n);
       return out;
     }
-    // A large batch goes in chunks; see assembly/table.ts.
+    // A large batch goes in chunks; see assembly/ops/offload.ts.
     for (let from = 0; from < n; from += chunk) {
       const r = core.validateConnections(stageChunk(from, Math.min(n, from + chunk)), from);
       if (r < 0) this.fail(-r, op, Kind.Path);
@@ -337,7 +337,7 @@ export class OffloadTable implements OffloadTableApi {
     const h = requireHandle(path, `${op}: path`);
     const n = requireHandle(neighbor, `${op}: neighbor`);
     const r = this.core.exports.relinkPath(h, n);
-    if (r < 0) this.fail(-r, op, this.core.double(H_ERR_HANDLE) === n ? Kind.Neighbor : Kind.Path, this.core.double(H_ERR_HANDLE));
+    if (r < 0) this.fail(-r, op, this.core.errorHandle() === n ? Kind.Neighbor : Kind.Path, this.core.errorHandle());
   }
 
   // ---- lookups ---------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ export class OffloadTable implements OffloadTableApi {
     const op = 'findNeighbor';
     requireObject(key, op, 'key');
     const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
-    writeAddress(key.address, this.core.u8, this.core.header + KEY_SRC, `${op}: address`);
+    writeAddress(key.address, this.core.u8, this.core.keySource, `${op}: address`);
     return this.core.exports.findNeighbor(ifIndex);
   }
 
@@ -354,8 +354,8 @@ export class OffloadTable implements OffloadTableApi {
     const op = 'findPath';
     requireObject(key, op, 'key');
     const u8 = this.core.u8;
-    writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
-    writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    writeAddress(key.source, u8, this.core.keySource, `${op}: source`);
+    writeAddress(key.destination, u8, this.core.keyDestination, `${op}: destination`);
     return this.core.exports.findPath();
   }
 
@@ -364,8 +364,8 @@ export class OffloadTable implements OffloadTableApi {
     requireObject(key, op, 'key');
     const ports = packPorts(key.localPort, key.remotePort, op);
     const u8 = this.core.u8;
-    writeAddress(key.source, u8, this.core.header + KEY_SRC, `${op}: source`);
-    writeAddress(key.destination, u8, this.core.header + KEY_DST, `${op}: destination`);
+    writeAddress(key.source, u8, this.core.keySource, `${op}: source`);
+    writeAddress(key.destination, u8, this.core.keyDestination, `${op}: destination`);
     return this.core.exports.findConnection(ports);
   }
 
@@ -436,29 +436,31 @@ export class OffloadTable implements OffloadTableApi {
   describe(handle: number): ObjectInfo {
     const h = requireHandle(handle, 'describe: handle');
     const kind = this.getter(this.core.exports.keyOf(h), 'describe', h) as Kind;
-    const base = this.core.header;
     const u8 = this.core.u8;
-    const aux = new DataView(u8.buffer, base + KEY_AUX, 32);
+    // The key scratch (assembly/memory/buffers.ts, Key), at the offsets the core exports.
+    const at = this.core.contract.key;
+    const scratch = new DataView(u8.buffer, this.core.header);
+    const source = formatAddress(u8, this.core.keySource);
     let key: ObjectInfo['key'];
     let traffic: ObjectInfo['traffic'];
     if (kind === Kind.Neighbor) {
       key = {
-        ifIndex: aux.getUint32(0, true),
-        address: formatAddress(u8, base + KEY_SRC),
-        linkLayerAddress: formatLinkLayerAddress(Number(aux.getBigUint64(8, true))),
+        ifIndex: scratch.getUint32(at.ifIndex, true),
+        address: source,
+        linkLayerAddress: formatLinkLayerAddress(Number(scratch.getBigUint64(at.linkLayerAddress, true))),
       };
     } else if (kind === Kind.Path) {
-      key = { source: formatAddress(u8, base + KEY_SRC), destination: formatAddress(u8, base + KEY_DST), mtu: aux.getUint32(0, true) };
+      key = { source, destination: formatAddress(u8, this.core.keyDestination), mtu: scratch.getUint32(at.mtu, true) };
     } else {
-      const ports = aux.getUint32(0, true);
+      const ports = scratch.getUint32(at.ports, true);
       key = {
-        source: formatAddress(u8, base + KEY_SRC),
-        destination: formatAddress(u8, base + KEY_DST),
+        source,
+        destination: formatAddress(u8, this.core.keyDestination),
         localPort: ports >>> 16,
         remotePort: ports & 0xffff,
-        priority: aux.getUint32(4, true),
+        priority: scratch.getUint32(at.priority, true),
       };
-      traffic = { bytes: aux.getUint32(8, true), rate: aux.getFloat32(12, true), quietMs: aux.getUint32(16, true) };
+      traffic = { bytes: scratch.getUint32(at.bytes, true), rate: scratch.getFloat32(at.rate, true), quietMs: scratch.getUint32(at.quietMs, true) };
     }
     const status = this.core.exports.statusOf(h);
     return {
@@ -493,13 +495,12 @@ export class OffloadTable implements OffloadTableApi {
 
   /** Verifies every invariant of the table from scratch; throws InvariantBroken if one fails. */
   check(): void {
-    const broken = this.core.exports.check();
-    if (broken === 0) return;
-    const handle = this.core.double(H_ERR_HANDLE);
+    if (this.core.exports.check() === 0) return;
+    const handle = this.core.errorHandle();
     const where = handle ? ` at ${describeHandle(handle)}` : '';
     throw new OffloadError(
       ErrorCode.InvariantBroken,
-      `check: ${INVARIANTS[broken] ?? `invariant ${broken}`}${where}. This is a bug in chimney-host; please report it with the calls that led here.`,
+      `check: ${this.core.invariantMessage(this.core.errorAux())}${where}. This is a bug in chimney-host; please report it with the calls that led here.`,
       undefined,
       handle || undefined,
     );
@@ -515,7 +516,7 @@ export class OffloadTable implements OffloadTableApi {
    * memory cap, the largest batch, and how often one slot is reused before it retires (see README).
    */
   limits(): { maxNeighbors: number; maxPaths: number; maxConnections: number; maxMemoryBytes: number; maxBatch: number; slotReuses: number } {
-    return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: 2 ** 25 };
+    return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: GENERATION_SPAN };
   }
 
   /** Slots of `kind` retired because 2^25 objects have used each of them (see README). */
@@ -529,7 +530,7 @@ export class OffloadTable implements OffloadTableApi {
    */
   debugSetGeneration(handle: number, generation: number): number {
     const h = requireHandle(handle, 'debugSetGeneration: handle');
-    const g = requireInt(generation, 0, 2 ** 25 - 1, 'debugSetGeneration: generation');
+    const g = requireInt(generation, 0, GENERATION_SPAN - 1, 'debugSetGeneration: generation');
     const kind = this.kind(h);
     const slot = h % SLOT_LIMIT;
     this.core.exports.debugSetGeneration(kind, slot, g);
@@ -538,7 +539,7 @@ export class OffloadTable implements OffloadTableApi {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** Collects a chunked listing of the core (see assembly/table.ts, dependentsOf). */
+  /** Collects a chunked listing of the core (see assembly/ops/query.ts, listings). */
   private listing(call: (from: number) => number, op: string, handle?: number): Float64Array {
     const chunks: Float64Array[] = [];
     let from = 0;
@@ -546,8 +547,8 @@ export class OffloadTable implements OffloadTableApi {
       const n = call(from);
       if (n < 0) this.fail(-n, op, undefined, handle);
       chunks.push(this.widenAll(n, op));
-      from = this.core.word(H_CURSOR);
-    } while (from !== LIST_DONE);
+      from = this.core.cursor();
+    } while (from !== this.core.contract.listDone);
     if (chunks.length === 1) return chunks[0]!;
     const all = new Float64Array(chunks.reduce((sum, c) => sum + c.length, 0));
     let at = 0;
@@ -572,7 +573,7 @@ export class OffloadTable implements OffloadTableApi {
       this.core.f64.set(list.values.subarray(from, from + m), this.core.io >>> 3);
       const r = this.core.exports.stageHandles(m, from, want);
       if (r < 0) {
-        if (-r === 1) notAHandle(list, this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0, `${op}: handles`);
+        if (-r === 1) notAHandle(list, this.core.errorIndex(), `${op}: handles`);
         this.fail(-r, op);
       }
     }
@@ -622,11 +623,11 @@ export class OffloadTable implements OffloadTableApi {
 
   /** Throws the OffloadError for core error `code`, with a message built from the header detail. */
   private fail(code: number, op: string, parentKind?: Kind, handle?: number): never {
-    const errorCode = CORE_ERROR_CODES[code] ?? ErrorCode.InvariantBroken;
-    // A handle passed in means a getter: the core left no detail in the header.
-    const index = handle === undefined ? this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0 : -1;
-    const subject = handle ?? this.core.double(H_ERR_HANDLE);
-    const aux = this.core.double(H_ERR_AUX);
+    const errorCode = this.core.errorCode(code);
+    // A handle passed in means a getter: the error is about that handle, never a batch entry.
+    const index = handle === undefined ? this.core.errorIndex() : -1;
+    const subject = handle ?? this.core.errorHandle();
+    const aux = this.core.errorAux();
     const at = index >= 0 ? ` (entry ${index})` : '';
     const who = subject ? describeHandle(subject) : 'handle';
     let message: string;
@@ -672,20 +673,3 @@ export class OffloadTable implements OffloadTableApi {
     throw new OffloadError(errorCode, message, index >= 0 ? index : undefined, subject || undefined);
   }
 }
-
-/** Messages of check()'s invariant numbers (assembly/check.ts). */
-const INVARIANTS: Record<number, string> = {
-  1: 'an object has an impossible state (or is pending while Terminating)',
-  2: 'a scratch mark survived a call',
-  3: 'the live count of a kind differs from its live slots',
-  4: 'the free list misses a free slot, holds a live one, or loops',
-  5: 'an object is linked to a parent that is not allocated',
-  6: 'a dependent list has a bad link',
-  7: 'a refcount differs from the number of linked dependents',
-  8: 'a live object is in no dependent list',
-  9: "a dependent's state does not fit its parent's",
-  10: 'a key index bucket names a free slot, or its count is wrong',
-  11: 'an object is not found by its own key',
-  12: 'an interface list is broken or miscounted',
-  13: 'the victim lists do not hold exactly the Offloaded connections',
-};

@@ -1,4 +1,4 @@
-// Batch lookup stages keys in groups (assembly/keyindex.ts, "grouped lookups"): for every group
+// Batch lookup stages keys in groups (assembly/indexes/keyindex.ts, "grouped lookups"): for every group
 // size it must answer exactly what one-key lookups answer, for keys that exist, keys whose path
 // exists but whose ports do not, keys with no path, and batches that end mid-group.
 import { test } from 'uvu';

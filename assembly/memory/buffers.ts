@@ -1,12 +1,19 @@
-// Buffers shared with JavaScript, found through one static header whose address JS reads once.
+// Buffers shared with JavaScript, found through one static header whose address init() returns.
 //
-//   HDR (bytes):
-//   [0]  io address u32     [4] io bytes u32      the I/O window: every batch goes through it
-//   [8]  error index i32    [12] cursor u32       where a chunked listing goes on (see listAll)
-//   [16] error handle f64   [24] error aux f64    detail of the last error
-//   [64..95]  key scratch: two 16-byte addresses of single-object calls and key() results
-//   [96..127] key scratch, continued (ifIndex, ports, mtu, priority, link-layer address)
+//   HDR: Header, then Key (the key scratch)
+//   +0  io        u32   address of the I/O window: every batch goes through it
+//   +4  ioBytes   u32   its size
+//   +8  errIndex  i32   the batch entry the last error is about (-1: none)
+//   +12 cursor    u32   where a chunked listing goes on (see ops/query.ts), LIST_DONE when finished
+//   +16 errHandle f64   the handle the last error is about (0: none)
+//   +24 errAux    f64   more detail: a count, a state, another handle, an Invariant (see fail)
+//   +32 Key: single-object calls read addresses here, keyOf writes a whole key here
+//       +0 source 16 bytes (a neighbor's address)  +16 destination 16 bytes
+//       +32 ifIndex u32  +36 mtu u32  +40 ports u32 (local << 16 | remote)  +44 priority u32
+//       +48 linkLayerAddress u64 (6 bytes used)  +56 bytes u32  +60 rate f32  +64 quietMs u32
 //
+// JS reads no offset of its own: index.ts exports each field's offset (HEADER_*, KEY_*, from the
+// classes below), and src/table/core.ts reads them at load.
 // Batches cross the JS/Wasm boundary only through the I/O window, a fixed block of IO_BYTES
 // allocated at init, in chunks that fit it: JS writes a chunk of input (handles as f64, ports,
 // keys), the core reads it and writes a chunk of results (handles as f64) back. So no batch size
@@ -20,7 +27,7 @@
 //   pool: [ staged ref x n | output ref x m | free ]   -> widen() -> I/O window as f64 handles
 //
 // Offloads keep the pool at one entry per live object plus one per neighbor (see reserveFor in
-// table.ts), so terminateAll, terminateInterface, a terminate of neighbors, and the completion of
+// ops/offload.ts), so terminateAll, terminateInterface, a terminate of neighbors, and the completion of
 // any of their batches never need memory: what is staged plus what is output stays within that.
 // A call that stages many objects AND outputs many (a terminate naming every connection) may need
 // more, and at the memory cap it then fails with OutOfMemory, changing nothing.
@@ -31,22 +38,61 @@
 //   POOL_DIR: [chunk 0][chunk 1] ... [chunk 4095]   (u32 addresses)   entry i: chunk i >>> 16, i & 0xffff
 
 import { allocBlock, allocRaw } from './alloc';
+import { ErrorCode } from '../contract';
 import { refKind, refSlot, reason, handleOf } from './slab';
 
 // unmanaged! raw pointers into linear memory throughout.
 
-export const HDR: usize = memory.data(128, 16);
-export const KEY: usize = HDR + 64;
-export const KEY_SRC: usize = KEY;       // 16-byte address (neighbor address, path source)
-export const KEY_DST: usize = KEY + 16;  // 16-byte address (path destination)
-export const KEY_AUX: usize = KEY + 32;  // u32 words: ifIndex / ports / mtu ...
+@unmanaged export class Header {
+  io: u32;
+  ioBytes: u32;
+  errIndex: i32;
+  cursor: u32;
+  errHandle: f64;
+  errAux: f64;
+}
 
-const H_IO: usize = 0;
-const H_IO_BYTES: usize = 4;
-const H_ERR_INDEX: usize = 8;
-const H_CURSOR: usize = 12;
-const H_ERR_HANDLE: usize = 16;
-const H_ERR_AUX: usize = 24;
+@unmanaged export class Key {
+  sourceLow: u64;
+  sourceHigh: u64;
+  destinationLow: u64;
+  destinationHigh: u64;
+  ifIndex: u32;
+  mtu: u32;
+  ports: u32;
+  priority: u32;
+  linkLayerAddress: u64;
+  bytes: u32;
+  rate: f32;
+  quietMs: u32;
+}
+
+export const HDR: usize = memory.data(<i32>(offsetof<Header>() + offsetof<Key>()), 16);
+/** The header and the key scratch as records. */
+export const header: Header = changetype<Header>(HDR);
+export const KEY: usize = HDR + offsetof<Header>();
+export const key: Key = changetype<Key>(KEY);
+/** The two 16-byte addresses of the key scratch. */
+export const KEY_SRC: usize = KEY + offsetof<Key>('sourceLow');
+export const KEY_DST: usize = KEY + offsetof<Key>('destinationLow');
+
+// The layout as JS reads it: byte offsets from the header (exported by index.ts).
+export const HEADER_IO: i32 = offsetof<Header>('io');
+export const HEADER_IO_BYTES: i32 = offsetof<Header>('ioBytes');
+export const HEADER_ERROR_INDEX: i32 = offsetof<Header>('errIndex');
+export const HEADER_CURSOR: i32 = offsetof<Header>('cursor');
+export const HEADER_ERROR_HANDLE: i32 = offsetof<Header>('errHandle');
+export const HEADER_ERROR_AUX: i32 = offsetof<Header>('errAux');
+export const KEY_SOURCE: i32 = <i32>(KEY_SRC - HDR);
+export const KEY_DESTINATION: i32 = <i32>(KEY_DST - HDR);
+export const KEY_IF_INDEX: i32 = <i32>(KEY - HDR + offsetof<Key>('ifIndex'));
+export const KEY_MTU: i32 = <i32>(KEY - HDR + offsetof<Key>('mtu'));
+export const KEY_PORTS: i32 = <i32>(KEY - HDR + offsetof<Key>('ports'));
+export const KEY_PRIORITY: i32 = <i32>(KEY - HDR + offsetof<Key>('priority'));
+export const KEY_LINK_LAYER_ADDRESS: i32 = <i32>(KEY - HDR + offsetof<Key>('linkLayerAddress'));
+export const KEY_BYTES: i32 = <i32>(KEY - HDR + offsetof<Key>('bytes'));
+export const KEY_RATE: i32 = <i32>(KEY - HDR + offsetof<Key>('rate'));
+export const KEY_QUIET_MS: i32 = <i32>(KEY - HDR + offsetof<Key>('quietMs'));
 
 /** Bytes of the I/O window: 16,384 handles (f64) per chunk. */
 export const IO_BYTES: u32 = 1 << 17;
@@ -56,13 +102,13 @@ export function initIo(): bool {
   let at = allocBlock(<usize>IO_BYTES);
   POOL_DIR = allocRaw(<usize>(MAX_LIST >>> POOL_CHUNK_BITS) << 2);
   if (!at || !POOL_DIR) return false;
-  store<u32>(HDR, <u32>at, H_IO);
-  store<u32>(HDR, IO_BYTES, H_IO_BYTES);
+  header.io = <u32>at;
+  header.ioBytes = IO_BYTES;
   return true;
 }
 
 /** Address of the I/O window. */
-@inline export function io(): usize { return <usize>load<u32>(HDR, H_IO); }
+@inline export function io(): usize { return <usize>header.io; }
 
 // ---- the pool: staged refs, then output refs ---------------------------------------------------
 
@@ -158,15 +204,25 @@ export function widen(from: u32, n: u32, reasons: bool): i32 {
 // ---- listings and errors -----------------------------------------------------------------------
 
 /** Sets where a chunked listing goes on; LIST_DONE when it is complete. */
-@inline export function setCursor(next: u32): void { store<u32>(HDR, next, H_CURSOR); }
+@inline export function setCursor(next: u32): void { header.cursor = next; }
+/** The cursor of a finished listing (JS reads it as a u32). */
 export const LIST_DONE: u32 = 0xffffffff;
 /** Output entries a listing may always count on (allocated once, tiny). */
 export const LIST_CHUNK: u32 = 4096;
 
-/** Records the detail of an error for JS and returns the negated code. */
-export function fail(code: i32, index: i32, handle: f64, aux: f64): i32 {
-  store<i32>(HDR, index, H_ERR_INDEX);
-  store<f64>(HDR, handle, H_ERR_HANDLE);
-  store<f64>(HDR, aux, H_ERR_AUX);
+/**
+ * Records the detail of an error for JS and returns -code: every failing export returns this (see
+ * the convention in index.ts). `index` is the batch entry (-1: none), `handle` the object the error
+ * is about (0: none), `aux` what the code says it is (a count, a state, another handle, an Invariant).
+ */
+export function fail(code: ErrorCode, index: i32, handle: f64, aux: f64): i32 {
+  header.errIndex = index;
+  header.errHandle = handle;
+  header.errAux = aux;
   return -code;
+}
+
+/** fail() for exports that return a handle (f64): -code, never a handle. */
+@inline export function failHandle(code: ErrorCode, index: i32, handle: f64, aux: f64): f64 {
+  return <f64>fail(code, index, handle, aux);
 }

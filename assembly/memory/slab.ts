@@ -40,7 +40,7 @@
 //   neighbor (61C bytes)                path (67C bytes)              connection (41C bytes)
 //   +17C head   u32 first dependent+1   +17C head   u32               +17C ports  u32 local<<16|remote
 //   +21C ref    u32 linked dependents   +21C ref    u32               +21C lruPrev u32 } victim order,
-//   +25C epoch  u32 } dependents in     +25C epoch  u32 } see ref-    +25C lruNext u32 } see traffic.ts
+//   +25C epoch  u32 } dependents in     +25C epoch  u32 } see ref-    +25C lruNext u32 } see victims.ts
 //   +29C cnt    u32 } batch `epoch`     +29C cnt    u32 } counting    +29C bytes  u32 since last tick
 //   +33C ifIndex u32                    +33C src    16 bytes          +33C rate   f32 bytes/s, averaged
 //   +37C addr   16 bytes                +49C dst    16 bytes          +37C quiet  u32 ms under threshold
@@ -48,22 +48,25 @@
 //
 // A connection keeps its priority in the reason byte, and its reason in its lruPrev word: a
 // connection has a reason only while it is out of the victim lists (pending or Terminating), and
-// then lruPrev is free (see traffic.ts). One byte per connection is 32 MiB at 33.5M connections.
+// then lruPrev is free (see indexes/victims.ts). One byte per connection is 32 MiB at 33.5M connections.
 
 import { allocRaw } from './alloc';
+import { Kind, State } from '../contract';
 
 // unmanaged! everything below addresses raw linear memory.
 
-export const KIND_NEIGHBOR: u32 = 1;
-export const KIND_PATH: u32 = 2;
-export const KIND_CONNECTION: u32 = 3;
+// The shared enums as the typed constants the slab code compares with (u32 kinds, u8 states).
+export const KIND_NEIGHBOR: u32 = Kind.Neighbor;
+export const KIND_PATH: u32 = Kind.Path;
+export const KIND_CONNECTION: u32 = Kind.Connection;
 
+/** A slot without an object (not a State: JS never sees it). */
 export const FREE: u8 = 0;
-export const OFFLOADING: u8 = 1;
-export const OFFLOADED: u8 = 2;
-export const TERMINATING: u8 = 3;
+export const OFFLOADING: u8 = <u8>State.Offloading;
+export const OFFLOADED: u8 = <u8>State.Offloaded;
+export const TERMINATING: u8 = <u8>State.Terminating;
 
-/** Termination was requested while the object could not enter it yet (see `terminate` in table.ts). */
+/** Termination was requested while the object could not enter it yet (see ops/terminate.ts). */
 export const F_PENDING: u8 = 1;
 /** Scratch bit for deduplication inside one call; always clear between calls. */
 export const F_MARK: u8 = 2;
@@ -76,6 +79,8 @@ export const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 export const MAX_SLOTS: u32 = 1 << SLOT_BITS;
 export const GEN_BITS: u32 = 25;
 export const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+/** Where a handle's kind starts: above the slot and the generation (bit 51). */
+export const KIND_SHIFT: u32 = SLOT_BITS + GEN_BITS;
 /** Status word: where state, flags and the retired bit sit above the generation. */
 const STATE_SHIFT: u32 = 25;
 const FLAGS_SHIFT: u32 = 27;
@@ -113,18 +118,30 @@ const DIR_CHUNKS: usize = <usize>(MAX_SLOTS >>> CHUNK_BITS);
  * the kind's first chunk so that static data stays small.
  */
 const DIR: usize = memory.data(4 * 4);
-/** Per-kind slab counters, 8 u32 each: see the S_* offsets. */
-const SLAB: usize = memory.data(4 * 32);
-const S_HW: usize = 0;        // high water: slots ever used
-const S_CAP: usize = 4;       // slots backed by chunks
-const S_LIVE: usize = 8;      // live objects
-const S_FREE_HEAD: usize = 12; // FIFO of free slots, slot+1 (0 = empty)
-const S_FREE_TAIL: usize = 16;
-const S_FREE_LEN: usize = 20;
-const S_LIMIT: usize = 24;    // configured maximum of live objects
-const S_RETIRED: usize = 28;  // slots retired (generation used up), never reused
+/**
+ * A kind's slab counters; SLAB holds one per kind (index 0 unused).
+ *
+ *   +0 highWater  +4 capacity  +8 live  +12 freeHead  +16 freeTail  +20 freeLength  +24 limit  +28 retired
+ */
+@unmanaged class Counters {
+  /** Slots ever used. */
+  highWater: u32;
+  /** Slots backed by chunks. */
+  capacity: u32;
+  /** Live objects. */
+  live: u32;
+  /** FIFO of free slots, slot+1 (0 = empty). */
+  freeHead: u32;
+  freeTail: u32;
+  freeLength: u32;
+  /** Configured maximum of live objects. */
+  limit: u32;
+  /** Slots retired (generation used up), never reused. */
+  retired: u32;
+}
+const SLAB: usize = memory.data(4 * offsetof<Counters>());
 
-@inline function slabField(kind: u32, off: usize): usize { return SLAB + (<usize>kind << 5) + off; }
+@inline function counters(kind: u32): Counters { return changetype<Counters>(SLAB + <usize>kind * offsetof<Counters>()); }
 
 // ---- handles -----------------------------------------------------------------------------------
 
@@ -132,12 +149,12 @@ const S_RETIRED: usize = 28;  // slots retired (generation used up), never reuse
 @inline export function toHandle(h: f64): u64 {
   return h >= 1 && h < 9007199254740992.0 && h == Math.floor(h) ? <u64>h : 0;
 }
-@inline export function handleKind(h: u64): u32 { return <u32>(h >> 51); }
+@inline export function handleKind(h: u64): u32 { return <u32>(h >> KIND_SHIFT); }
 @inline export function handleSlot(h: u64): u32 { return <u32>h & SLOT_MASK; }
-@inline export function handleGen(h: u64): u32 { return <u32>(h >> 26) & GEN_MASK; }
+@inline export function handleGen(h: u64): u32 { return <u32>(h >> SLOT_BITS) & GEN_MASK; }
 /** The handle of the object now in `slot` of `kind`. */
 @inline export function makeHandle(kind: u32, slot: u32): u64 {
-  return (<u64>kind << 51) | (<u64>gen(kind, slot) << 26) | <u64>slot;
+  return (<u64>kind << KIND_SHIFT) | (<u64>gen(kind, slot) << SLOT_BITS) | <u64>slot;
 }
 /** makeHandle as the f64 JS receives. */
 @inline export function handleOf(kind: u32, slot: u32): f64 { return <f64>makeHandle(kind, slot); }
@@ -210,7 +227,7 @@ const S_RETIRED: usize = 28;  // slots retired (generation used up), never reuse
 
 /** True if the slot is in use and its generation matches the handle's. */
 @inline export function isLive(kind: u32, slot: u32, g: u32): bool {
-  if (slot >= load<u32>(slabField(kind, S_HW))) return false;
+  if (slot >= counters(kind).highWater) return false;
   let w = status(kind, slot);
   return (w & GEN_MASK) == g && ((w >>> STATE_SHIFT) & 3) != <u32>FREE;
 }
@@ -254,7 +271,7 @@ export function newEpoch(): void {
   currentEpoch++;
   if (currentEpoch == 0) { // wrapped after 2^32 batches: forget every old epoch
     for (let k: u32 = KIND_NEIGHBOR; k <= KIND_PATH; k++) {
-      let cap = load<u32>(slabField(k, S_CAP));
+      let cap = counters(k).capacity;
       for (let s: u32 = 0; s < cap; s += <u32>C) memory.fill(chunk(k, s) + OFF_EPOCH, 0, C << 2);
     }
     currentEpoch = 1;
@@ -277,17 +294,17 @@ export function newEpoch(): void {
 // ---- slot allocation ---------------------------------------------------------------------------
 
 export function initSlabs(maxNeighbors: u32, maxPaths: u32, maxConnections: u32): void {
-  store<u32>(slabField(KIND_NEIGHBOR, S_LIMIT), min(maxNeighbors, MAX_SLOTS));
-  store<u32>(slabField(KIND_PATH, S_LIMIT), min(maxPaths, MAX_SLOTS));
-  store<u32>(slabField(KIND_CONNECTION, S_LIMIT), min(maxConnections, MAX_SLOTS));
+  counters(KIND_NEIGHBOR).limit = min(maxNeighbors, MAX_SLOTS);
+  counters(KIND_PATH).limit = min(maxPaths, MAX_SLOTS);
+  counters(KIND_CONNECTION).limit = min(maxConnections, MAX_SLOTS);
 }
 
-@inline export function liveCount(kind: u32): u32 { return load<u32>(slabField(kind, S_LIVE)); }
-@inline export function highWater(kind: u32): u32 { return load<u32>(slabField(kind, S_HW)); }
-@inline export function capacity(kind: u32): u32 { return load<u32>(slabField(kind, S_CAP)); }
-@inline export function limit(kind: u32): u32 { return load<u32>(slabField(kind, S_LIMIT)); }
-@inline export function freeHead(kind: u32): u32 { return load<u32>(slabField(kind, S_FREE_HEAD)); }
-@inline export function freeLength(kind: u32): u32 { return load<u32>(slabField(kind, S_FREE_LEN)); }
+@inline export function liveCount(kind: u32): u32 { return counters(kind).live; }
+@inline export function highWater(kind: u32): u32 { return counters(kind).highWater; }
+@inline export function capacity(kind: u32): u32 { return counters(kind).capacity; }
+@inline export function limit(kind: u32): u32 { return counters(kind).limit; }
+@inline export function freeHead(kind: u32): u32 { return counters(kind).freeHead; }
+@inline export function freeLength(kind: u32): u32 { return counters(kind).freeLength; }
 
 /** True if `n` more objects of `kind` stay within the configured limit. */
 export function withinLimit(kind: u32, n: u32): bool {
@@ -315,7 +332,7 @@ export function reserveSlots(kind: u32, n: u32): bool {
     // Fresh pages are zero, and chunks are never reused: gen, state, flags, links all start at 0.
     store<u32>(<usize>load<u32>(DIR + (<usize>kind << 2)) + (<usize>(cap >>> CHUNK_BITS) << 2), <u32>base);
     cap += <u32>C;
-    store<u32>(slabField(kind, S_CAP), cap);
+    counters(kind).capacity = cap;
   }
   return true;
 }
@@ -327,14 +344,14 @@ export function takeSlot(kind: u32): u32 {
   if (h) {
     slot = h - 1;
     let after = next(kind, slot);
-    store<u32>(slabField(kind, S_FREE_HEAD), after);
-    if (!after) store<u32>(slabField(kind, S_FREE_TAIL), 0);
-    store<u32>(slabField(kind, S_FREE_LEN), freeLength(kind) - 1);
+    counters(kind).freeHead = after;
+    if (!after) counters(kind).freeTail = 0;
+    counters(kind).freeLength = freeLength(kind) - 1;
   } else {
     slot = highWater(kind);
-    store<u32>(slabField(kind, S_HW), slot + 1);
+    counters(kind).highWater = slot + 1;
   }
-  store<u32>(slabField(kind, S_LIVE), liveCount(kind) + 1);
+  counters(kind).live = liveCount(kind) + 1;
   setStatus(kind, slot, gen(kind, slot)); // FREE, no flags: the caller sets the state
   store<u8>(at8(kind, slot, OFF_REASON), 0); // a connection's priority: set by the caller
   return slot;
@@ -348,15 +365,15 @@ export function takeSlot(kind: u32): u32 {
 export function untakeSlot(kind: u32, slot: u32, fresh: bool): void {
   setStatus(kind, slot, gen(kind, slot));
   if (fresh) {
-    store<u32>(slabField(kind, S_HW), slot); // it was the last slot taken from the high water
+    counters(kind).highWater = slot; // it was the last slot taken from the high water
   } else {
     let first = freeHead(kind);
     store<u32>(at32(kind, slot, OFF_NEXT), first);
-    store<u32>(slabField(kind, S_FREE_HEAD), slot + 1);
-    if (!first) store<u32>(slabField(kind, S_FREE_TAIL), slot + 1);
-    store<u32>(slabField(kind, S_FREE_LEN), freeLength(kind) + 1);
+    counters(kind).freeHead = slot + 1;
+    if (!first) counters(kind).freeTail = slot + 1;
+    counters(kind).freeLength = freeLength(kind) + 1;
   }
-  store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
+  counters(kind).live = liveCount(kind) - 1;
 }
 
 /**
@@ -365,23 +382,23 @@ export function untakeSlot(kind: u32, slot: u32, fresh: bool): void {
  */
 export function releaseSlot(kind: u32, slot: u32): void {
   let g = gen(kind, slot);
-  store<u32>(slabField(kind, S_LIVE), liveCount(kind) - 1);
+  counters(kind).live = liveCount(kind) - 1;
   if (g == GEN_MASK) {
     setStatus(kind, slot, g | RETIRED); // FREE, never on the free list again
-    store<u32>(slabField(kind, S_RETIRED), retiredCount(kind) + 1);
+    counters(kind).retired = retiredCount(kind) + 1;
     return;
   }
   setStatus(kind, slot, g + 1);
   store<u32>(at32(kind, slot, OFF_NEXT), 0);
-  let tail = load<u32>(slabField(kind, S_FREE_TAIL));
+  let tail = counters(kind).freeTail;
   if (tail) store<u32>(at32(kind, tail - 1, OFF_NEXT), slot + 1);
-  else store<u32>(slabField(kind, S_FREE_HEAD), slot + 1);
-  store<u32>(slabField(kind, S_FREE_TAIL), slot + 1);
-  store<u32>(slabField(kind, S_FREE_LEN), freeLength(kind) + 1);
+  else counters(kind).freeHead = slot + 1;
+  counters(kind).freeTail = slot + 1;
+  counters(kind).freeLength = freeLength(kind) + 1;
 }
 
 /** Slots of `kind` retired because their generation was used up. */
-export function retiredCount(kind: u32): u32 { return load<u32>(slabField(kind, S_RETIRED)); }
+export function retiredCount(kind: u32): u32 { return counters(kind).retired; }
 
 /**
  * TEST ONLY (exported as debugSetGeneration): sets the generation of a live slot, so that tests

@@ -18,26 +18,30 @@
 // stays 60 to 75% full: at 33.5M connections 5.3 to 6.7 bytes per connection, where doubling
 // would give 8 (2^26 buckets).
 
-import { allocSized, freeSized } from './alloc';
+import { allocSized, freeSized } from '../memory/alloc';
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent, chunk, CHUNK_MASK,
   OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD,
-} from './slab';
+} from '../memory/slab';
 
 // unmanaged! raw pointers into linear memory throughout.
 
-/** Per-kind index state, 4 u32 each: buckets address, bucket count, entries. */
-const IDX: usize = memory.data(4 * 16);
-const I_PTR: usize = 0;
-const I_COUNT: usize = 4;
-const I_USED: usize = 8;
+/** A kind's index: [ buckets address u32 | bucket count u32 | entries u32 | unused u32 ]. */
+@unmanaged class Index {
+  buckets: u32;
+  count: u32;
+  used: u32;
+  unused: u32;
+}
+/** One Index per kind (index 0 unused). */
+const IDX: usize = memory.data(4 * offsetof<Index>());
 /** Buckets of a new index. */
 const MIN_BUCKETS: u32 = 64;
 const SLOT_PART: u32 = (1 << 27) - 1;
 
-@inline function idx(kind: u32, off: usize): usize { return IDX + (<usize>kind << 4) + off; }
-@inline function buckets(kind: u32): usize { return <usize>load<u32>(idx(kind, I_PTR)); }
-@inline function countOf(kind: u32): u32 { return load<u32>(idx(kind, I_COUNT)); }
+@inline function idx(kind: u32): Index { return changetype<Index>(IDX + <usize>kind * offsetof<Index>()); }
+@inline function buckets(kind: u32): usize { return <usize>idx(kind).buckets; }
+@inline function countOf(kind: u32): u32 { return idx(kind).count; }
 @inline function bucket(base: usize, i: u32): usize { return base + (<usize>i << 2); }
 /** The home bucket of a hash among `count`. */
 @inline function home(h: u32, count: u32): u32 { return <u32>((<u64>h * <u64>count) >> 32); }
@@ -139,7 +143,7 @@ export function findNeighborSlot(ifIndex: u32, addr: usize): u32 {
 // ---- changes -----------------------------------------------------------------------------------
 
 /** Entries in the index of `kind`. */
-export function indexUsed(kind: u32): u32 { return load<u32>(idx(kind, I_USED)); }
+export function indexUsed(kind: u32): u32 { return idx(kind).used; }
 /** Buckets in the index of `kind`. */
 export function indexBuckets(kind: u32): u32 { return buckets(kind) ? countOf(kind) : 0; }
 
@@ -169,8 +173,8 @@ export function reserveIndex(kind: u32, n: u32): bool {
     store<u32>(bucket(fresh, j), b);
   }
   freeSized(old, <usize>oldCount << 2);
-  store<u32>(idx(kind, I_PTR), <u32>fresh);
-  store<u32>(idx(kind, I_COUNT), count);
+  idx(kind).buckets = <u32>fresh;
+  idx(kind).count = count;
   return true;
 }
 
@@ -182,7 +186,7 @@ export function indexInsert(kind: u32, slot: u32): void {
   let i = home(h, n);
   while (load<u32>(bucket(base, i))) i = step(i, n);
   store<u32>(bucket(base, i), tag(h) | (slot + 1));
-  store<u32>(idx(kind, I_USED), indexUsed(kind) + 1);
+  idx(kind).used = indexUsed(kind) + 1;
 }
 
 /** Distance from bucket `from` forward to bucket `to` among `n`. */
@@ -209,7 +213,7 @@ export function indexRemove(kind: u32, slot: u32): void {
     j = step(j, n);
   }
   store<u32>(bucket(base, hole), 0);
-  store<u32>(idx(kind, I_USED), indexUsed(kind) - 1);
+  idx(kind).used = indexUsed(kind) - 1;
 }
 
 /**
@@ -222,6 +226,13 @@ export function indexSweep(kind: u32): void {
   if (!base) return;
   let n = countOf(kind);
   let used = indexUsed(kind);
+  // Re-placing starts after a bucket that is empty BEFORE the freed entries go: no probe run
+  // crosses it, so every entry's home lies between it and the entry, and a re-placed entry never
+  // lands behind the scan. (A bucket emptied by the first pass can sit inside a run: an entry
+  // re-placed into it could be cut off from its home when the end of the scan moves an entry
+  // before it.) One exists: the index is at most 3/4 full.
+  let start: u32 = 0;
+  while (load<u32>(bucket(base, start))) start++;
   for (let i: u32 = 0; i < n; i++) {
     let b = load<u32>(bucket(base, i));
     if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
@@ -229,9 +240,7 @@ export function indexSweep(kind: u32): void {
       used--;
     }
   }
-  store<u32>(idx(kind, I_USED), used);
-  let start: u32 = 0;
-  while (load<u32>(bucket(base, start))) start++; // an empty bucket exists: at most 3/4 full
+  idx(kind).used = used;
   let i = step(start, n);
   for (let k: u32 = 1; k < n; k++, i = step(i, n)) {
     let b = load<u32>(bucket(base, i));
@@ -263,6 +272,8 @@ export const MAX_GROUP: u32 = 64; // G_* below hold 4 x MAX_GROUP bytes each
 const G_HOME: usize = memory.data(256);
 const G_TAG: usize = memory.data(256);
 const G_CAND: usize = memory.data(256);
+/** Slots (or slot+1) of one group of keys, for the callers of grouped lookups: MAX_GROUP u32. */
+export const GROUP_SLOTS: usize = memory.data(256);
 
 /**
  * Where staged reads leave their sum, so no optimizer can drop a read whose value only warms the
