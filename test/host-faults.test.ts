@@ -263,6 +263,9 @@ test('malformed indications are error events; none throws into the target; tick(
     ['capacity(NaN)', () => w.target.host.capacity(NaN)],
     ['delivered(c, -5)', () => w.target.host.delivered(c, -5)],
     ['delivered(12345, 5)', () => w.target.host.delivered(12345, 5)],
+    // 0 marks an empty entry of the engine's handle index: it must never look like a connection.
+    ['delivered(0, 5)', () => w.target.host.delivered(0, 5)],
+    ['delivered(NaN, 5)', () => w.target.host.delivered(NaN, 5)],
   ];
   for (const [what, call] of bad) {
     const before = w.events.error.length;

@@ -149,18 +149,33 @@ export class ConnectionEngine {
     const c = this.columns;
     const ids = new Float64Array(n);
     const now = this.host.now();
+    // Addresses move as 32-bit words when the caller's arrays allow it (4-byte aligned views).
+    const hop32 = words(nextHop as Uint8Array, n);
+    const src32 = words(source as Uint8Array, n);
+    const dst32 = words(destination as Uint8Array, n);
     for (let i = 0; i < n; i++) {
       const slot = c.allocate(now);
       c.ifIndex[slot] = ifx[i]!;
       c.localPort[slot] = ports[i]!;
       c.remotePort[slot] = remote[i]!;
       c.priority[slot] = prio[i]!;
-      const at = slot * ADDRESS_BYTES;
-      const address = c.address;
-      for (let b = 0; b < 16; b++) {
-        address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
-        address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
-        address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+      if (hop32 && src32 && dst32) {
+        const address = c.address32;
+        const at = slot * (ADDRESS_BYTES / 4);
+        const from = 4 * i;
+        for (let w = 0; w < 4; w++) {
+          address[at + w] = hop32[from + w]!;
+          address[at + 4 + w] = src32[from + w]!;
+          address[at + 8 + w] = dst32[from + w]!;
+        }
+      } else {
+        const address = c.address;
+        const at = slot * ADDRESS_BYTES;
+        for (let b = 0; b < 16; b++) {
+          address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
+          address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
+          address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+        }
       }
       ids[i] = c.id[slot]!;
     }
@@ -903,10 +918,17 @@ export class ConnectionEngine {
     this.toSoftware(slot);
   }
 
-  /** Received data of an offloaded connection reached the host. */
-  delivered(handle: number, bytes: number): void {
+  /**
+   * Received data of a connection on the target reached the host. True if `handle` is one of this
+   * engine's connections (then it is a live connection of the table: no table call needed).
+   */
+  delivered(handle: unknown, bytes: number): boolean {
+    // 0 marks an empty entry of the handle index: it is never looked up.
+    if (typeof handle !== 'number' || !(handle > 0)) return false;
     const slot = this.slotByHandle.get(handle);
-    if (slot >= 0 && typeof bytes === 'number' && bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+    if (slot < 0) return false;
+    if (bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+    return true;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -968,6 +990,11 @@ export class ConnectionEngine {
 function badId(op: string, i: number, id: unknown, closed: boolean): never {
   if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
   invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
+}
+
+/** The first 16·n bytes of `a` as 32-bit words, if `a` is 4-byte aligned (else undefined: copy bytes). */
+function words(a: Uint8Array, n: number): Uint32Array | undefined {
+  return a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4 * n) : undefined;
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {
