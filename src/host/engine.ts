@@ -11,9 +11,11 @@
 //   close: Software is freed at once; on the target it is terminated (Reason.Application) and
 //   freed when the target hands it back.
 //
-// Terminations the older HostStack paths start (pause, link down, target requests, low activity)
-// of these connections go through HostStack.send; it tells the engine (terminating/completed),
-// so the columns and metrics see every termination whichever path started it.
+// The engine builds block lists; HostStack carries them (one initiate path and one termination
+// path for everything the host does: src/host.ts initiate/send). HostStack tells the engine what
+// happens to its objects (terminating, offloaded, initiateFailed, completed), so the columns and
+// metrics see every change whichever decision started it (policy, close, pause, link down, target
+// requests, low activity).
 
 import { ErrorCode, Kind, Reason, State } from '../enums.js';
 import { OffloadError, invalid } from '../errors.js';
@@ -27,9 +29,9 @@ import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry, neighborKey, pathKey } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
-import { describe, type FaultReport } from './target-calls.js';
+import { describe } from './target-calls.js';
 import { HandleIndex } from '../target/handle-index.js';
-import { readResults, returnedState, type ReadResult } from './target-results.js';
+import type { ReturnedState } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
@@ -43,16 +45,10 @@ export interface EngineHost {
   interfaceBlocked(ifIndex: number): boolean;
   /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
   tableTraffic(): boolean;
-  /** Calls the target, guarded (a throw, a rejection or a timeout rejects with CallFailed); tracked for idle(). */
-  call<T>(what: string, invoke: () => Promise<T>): Promise<T>;
-  /** Remembers work in flight (applying an answer) until it settles, for idle(). */
-  track<T>(promise: Promise<T>): Promise<T>;
-  /** A target's fault as an `error` event. */
-  fault(f: FaultReport): void;
-  /** A failed call as an `error` event saying what the host did about it. */
-  failure(failure: unknown, consequence: string): void;
-  /** A connection's state did not come back. */
-  lost(): void;
+  /** Hands an initiate block list (parents first) to the target; its completion comes back through offloaded/initiateFailed. */
+  initiate(blocks: InitiateBlock[]): void;
+  /** Hands a termination batch to the target; its completion comes back through completed(). */
+  send(batch: TerminateBatch): void;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
   listening(name: keyof HostEvents): boolean;
 }
@@ -594,21 +590,7 @@ export class ConnectionEngine {
     }
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
-    void now;
-    const target = this.host.target;
-    const asked = blocks.map((b) => b.handle);
-    void this.host.track(
-      this.host
-        .call('initiate', () => target.initiate(blocks.map((b) => ({ ...b }))))
-        .then(
-          (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
-          (failure) => {
-            this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
-            this.initiated(blocks, new Map());
-          },
-        )
-        .catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })),
-    );
+    this.host.initiate(blocks);
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -675,102 +657,6 @@ export class ConnectionEngine {
     return out;
   }
 
-  /** Applies an initiate's completion: Offloaded, or back in software. */
-  private initiated(blocks: InitiateBlock[], results: Map<number, ReadResult>): void {
-    const c = this.columns;
-    const p = this.parents;
-    const ok = new Set<number>();
-    for (const [h, r] of results) if (r.ok) ok.add(h);
-    const good: number[] = [];
-    const bad: number[] = [];
-    const failedParents = new Set<number>();
-    for (const b of blocks) {
-      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      // A block whose parent in this call failed fails too (the table cannot hold it below a failed one).
-      let success = ok.has(b.handle) && !failedParents.has(parent);
-      if (b.kind === Kind.Connection) {
-        const slot = this.slotByHandle.get(b.handle);
-        if (slot < 0 || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
-          this.host.emit('error', {
-            message: `an initiate completed for connection ${b.handle}, which is not being offloaded`,
-            handle: b.handle,
-            fault: 'gone',
-          });
-          continue;
-        }
-      } else {
-        const e = p.entryOf(b.handle);
-        if (e < 0 || p.state[e] !== State.Offloading) {
-          this.host.emit('error', {
-            message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`,
-            handle: b.handle,
-            fault: 'gone',
-          });
-          continue;
-        }
-        if (!success) failedParents.add(b.handle);
-      }
-      (success ? good : bad).push(b.handle);
-    }
-    let pending: TerminateBatch | undefined;
-    try {
-      pending = this.host.table.completeOffload(good, true);
-    } catch (error) {
-      this.host.emit('error', { message: `completeOffload was refused by the table: ${String(error)}`, error });
-      return;
-    }
-    const now = this.host.now();
-    const m = this.metricsCounters;
-    for (const h of good) {
-      const slot = this.slotByHandle.get(h);
-      if (slot < 0) {
-        p.state[p.entryOf(h)] = State.Offloaded;
-        continue;
-      }
-      c.status[slot] = ConnectionStatus.Offloaded;
-      this.offloadedCount++;
-      c.offloadedAt[slot] = now;
-      c.episodeSent[slot] = c.sent[slot]!;
-      c.episodeBytes[slot] = c.bytes[slot]!;
-      if (!c.everOffloaded[slot]) {
-        c.everOffloaded[slot] = 1;
-        m.timeToOffload(now - c.openedAt[slot]!);
-      }
-    }
-    if (bad.length) {
-      try {
-        this.host.table.completeOffload(bad, false);
-      } catch (error) {
-        this.host.emit('error', { message: `completeOffload (failed) was refused by the table: ${String(error)}`, error });
-      }
-      for (const h of bad) {
-        const slot = this.slotByHandle.get(h);
-        if (slot < 0) {
-          p.remove(p.entryOf(h));
-          continue;
-        }
-        m.initiateFailures++;
-        this.slotByHandle.delete(h);
-        this.toSoftware(slot);
-      }
-      // A parent left with no dependent by failed initiates serves no purpose: it goes (pruning
-      // does not, since no dependent was terminated): parents made in this call and parents of
-      // what failed.
-      const parentsOfBad = blocks
-        .filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor)
-        .map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
-      const idle = [...new Set([...good.filter((h) => !(this.slotByHandle.get(h) >= 0)), ...parentsOfBad])].filter((h) => {
-        const e = p.entryOf(h);
-        return e >= 0 && p.state[e] === State.Offloaded && this.host.table.refCount(h) === 0;
-      });
-      if (idle.length) this.terminate(idle, Reason.Orphaned);
-    }
-    if (this.host.listening('offloaded')) {
-      for (const h of good) this.host.emit('offloaded', { handle: h, kind: this.host.table.kind(h), key: this.host.table.describe(h).key });
-    }
-    if (pending.length) this.send(pending);
-  }
-
   // ---- terminate -------------------------------------------------------------------------------
 
   private terminate(handles: number[], reason: number): void {
@@ -781,101 +667,68 @@ export class ConnectionEngine {
       this.host.emit('error', { message: `terminating ${handles.length} connections failed: ${String(error)}`, error });
       return;
     }
-    this.send(batch);
+    this.host.send(batch);
   }
 
-  /** Hands a termination batch to the target; its completion frees the objects and sends orphans. */
-  send(batch: TerminateBatch): void {
-    if (batch.length === 0) return;
-    this.terminating(batch);
-    const blocks: TerminateBlock[] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const h = batch.handles[i]!;
-      blocks[i] = { handle: h, kind: this.kindOf(h), reason: batch.reasons[i]! };
-    }
-    const keys = this.host.listening('terminated') ? blocks.map((b) => this.host.table.describe(b.handle).key) : undefined;
-    const target = this.host.target;
-    const handles = blocks.map((b) => b.handle);
-    void this.host.track(
-      this.host
-        .call('terminate', () => target.terminate(blocks.map((b) => ({ ...b }))))
-        .then(
-          (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
-          (failure) => {
-            this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-            this.terminated(blocks, new Map(), keys);
-          },
-        )
-        .catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })),
-    );
-  }
+  // ---- what HostStack tells the engine ---------------------------------------------------------
 
-  private kindOf(handle: number): Kind {
+  /** The kind of a live table object (the engine's own without a table call). */
+  kindOf(handle: number): Kind {
     if (this.slotByHandle.get(handle) >= 0) return Kind.Connection;
     const e = this.parents.entryOf(handle);
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
 
-  private terminated(blocks: TerminateBlock[], results: Map<number, ReadResult>, keys: HostEvents['terminated']['key'][] | undefined): void {
-    const live: number[] = [];
-    const done: TerminateBlock[] = [];
-    const events: HostEvents['terminated'][] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      if (!this.isTerminating(b.handle)) {
-        this.host.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
-        continue;
+  /** The table state of `handle` (the engine's own objects without a table call); undefined if it is not a live object. */
+  stateOf(handle: number): State | undefined {
+    if (handle > 0) {
+      const slot = this.slotByHandle.get(handle);
+      if (slot >= 0) {
+        const status = this.columns.status[slot];
+        return status === ConnectionStatus.Offloading ? State.Offloading : status === ConnectionStatus.Offloaded ? State.Offloaded : State.Terminating;
       }
-      const r = results.get(b.handle);
-      if (r && !r.ok)
-        this.host.emit('error', {
-          message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
-          handle: b.handle,
-          fault: 'failed',
-        });
-      if (b.kind === Kind.Connection && !returnedState(r)) {
-        this.host.lost();
-        if (r?.ok)
-          this.host.emit('error', {
-            message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`,
-            handle: b.handle,
-            fault: 'lost',
-          });
-      }
-      if (keys) {
-        const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason };
-        if (b.kind === Kind.Connection) Object.assign(event, returnedState(r) ?? { lost: true });
-        events.push(event);
-      }
-      live.push(b.handle);
-      done.push(b);
+      const e = this.parents.entryOf(handle);
+      if (e >= 0) return this.parents.state[e] as State;
     }
-    let orphans: TerminateBatch;
     try {
-      orphans = this.host.table.completeTerminate(live);
-    } catch (error) {
-      this.host.emit('error', { message: `completeTerminate was refused by the table: ${describe(error)}`, error });
+      return this.host.table.state(handle);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The initiate of `handle` completed (the table has it Offloaded now). */
+  offloaded(handle: number): void {
+    const slot = this.slotByHandle.get(handle);
+    if (slot < 0) {
+      const e = this.parents.entryOf(handle);
+      if (e >= 0) this.parents.state[e] = State.Offloaded;
       return;
     }
-    for (const b of done) this.completed(b, results.get(b.handle));
-    // Free first, send what that orphans, then tell (as HostStack does).
-    this.send(orphans);
-    for (const event of events) this.host.emit('terminated', event);
-  }
-
-  private isTerminating(handle: number): boolean {
-    const slot = this.slotByHandle.get(handle);
-    if (slot >= 0) return this.columns.status[slot] === ConnectionStatus.Terminating;
-    const e = this.parents.entryOf(handle);
-    if (e >= 0) return this.parents.state[e] === State.Terminating;
-    try {
-      return this.host.table.state(handle) === State.Terminating;
-    } catch {
-      return false;
+    const c = this.columns;
+    const now = this.host.now();
+    c.status[slot] = ConnectionStatus.Offloaded;
+    this.offloadedCount++;
+    c.offloadedAt[slot] = now;
+    c.episodeSent[slot] = c.sent[slot]!;
+    c.episodeBytes[slot] = c.bytes[slot]!;
+    if (!c.everOffloaded[slot]) {
+      c.everOffloaded[slot] = 1;
+      this.metricsCounters.timeToOffload(now - c.openedAt[slot]!);
     }
   }
 
-  // ---- what HostStack tells the engine ---------------------------------------------------------
+  /** The initiate of `handle` failed (the table freed it): a connection is in software again. */
+  initiateFailed(handle: number): void {
+    const slot = this.slotByHandle.get(handle);
+    if (slot < 0) {
+      this.parents.remove(this.parents.entryOf(handle));
+      return;
+    }
+    this.metricsCounters.initiateFailures++;
+    this.slotByHandle.delete(handle);
+    this.toSoftware(slot);
+  }
 
   /** A termination batch is about to go to the target: its connections and parents are leaving. */
   terminating(batch: TerminateBatch): void {
@@ -898,8 +751,11 @@ export class ConnectionEngine {
     }
   }
 
-  /** An object of a termination batch was handed back (result undefined: the target gave nothing back). */
-  completed(block: TerminateBlock, result: ReadResult | undefined): void {
+  /**
+   * An object of a termination batch was handed back, and freed: `state` is what a connection
+   * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
+   */
+  completed(block: TerminateBlock, state: ReturnedState | undefined, why?: string): void {
     const slot = this.slotByHandle.get(block.handle);
     const m = this.metricsCounters;
     if (slot < 0) {
@@ -913,7 +769,7 @@ export class ConnectionEngine {
     if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
     m.terminated(Kind.Connection, block.reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
-    this.checkNothingLost(slot, result);
+    this.checkNothingLost(slot, state, why);
     this.slotByHandle.delete(block.handle);
     this.toSoftware(slot);
   }
@@ -949,16 +805,15 @@ export class ConnectionEngine {
    * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
    * contiguous and in order up to the sequence numbers it reports.
    */
-  private checkNothingLost(slot: number, result: ReadResult | undefined): void {
+  private checkNothingLost(slot: number, r: ReturnedState | undefined, why: string | undefined): void {
     const c = this.columns;
     const m = this.metricsCounters;
     m.checked++;
-    const who = `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
-    const r = returnedState(result);
     if (!r) {
-      m.fail(`${who}: the target handed back no valid TCP state${result?.error ? ` (${result.error})` : ''}`);
+      m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
+    const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
     const d = r.delegated;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
@@ -966,12 +821,12 @@ export class ConnectionEngine {
     const rcv = c.initialRcvNxt[slot]!;
     const unacked = contiguous(r.unacknowledged, d.sndUna);
     const buffered = contiguous(r.received, undefined);
-    if (unacked < 0 || buffered < 0) m.fail(`${who}: handed-back data is not contiguous and in order`);
+    if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
-      m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+      m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
-      m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who}: buffered received data does not end at RcvNxt`);
+      m.fail(`${who()}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
+    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------

@@ -102,7 +102,14 @@ const DELEGATED_NUMBERS = ['sndUna', 'sndNxt', 'rcvNxt', 'sndWnd', 'cWnd', 'ssTh
  * What a terminated connection handed back, checked and copied; undefined when it did not come
  * back (no successful result, or delegated state or data that are not what the interface says).
  */
-export function returnedState(r: ReadResult | undefined): { delegated: DelegatedState; received: Segment[]; unacknowledged: Segment[] } | undefined {
+/** What a terminated connection handed back, checked and copied. */
+export interface ReturnedState {
+  delegated: DelegatedState;
+  received: Segment[];
+  unacknowledged: Segment[];
+}
+
+export function returnedState(r: ReadResult | undefined): ReturnedState | undefined {
   if (!r?.ok) return undefined;
   try {
     const d = r.delegated as Record<string, unknown> | null | undefined;
