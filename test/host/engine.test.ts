@@ -56,6 +56,25 @@ test('regression: a new path under a neighbor whose termination waits (pending) 
   l.host.table.check();
 });
 
+test('regression: offload() of a connection under a parent the engine is offloading waits for it (one initiate path) and succeeds', async () => {
+  const l = await lab({ capacity: 10, latencyMs: 50 });
+  const refused: string[] = [];
+  l.host.on('refused', (e) => refused.push(e.why));
+  l.host.open(opened([{ path: 1 }]));
+  await step(l, 10); // the engine's initiate (neighbor, path, connection) is in flight
+  const path = l.host.table.findPath({ source: '10.0.0.200', destination: '192.0.0.1' });
+  assert.ok(path, 'the engine offloads the path');
+  const offloading = l.host.offload({ ifIndex: 1, nextHop: '10.0.0.1', source: '10.0.0.200', destination: '192.0.0.1', localPort: 61000, remotePort: 443 });
+  await step(l, 100);
+  await drain(l);
+  const handle = await offloading;
+  assert.equal(refused, [], 'not refused as a parent in flight "outside this host stack"');
+  assert.ok(handle, 'offloaded once the parent completed');
+  assert.is(l.host.table.parent(handle), path);
+  assert.equal(l.errors, []);
+  l.host.table.check();
+});
+
 test('regression: a target whose trafficBatch throws: traffic() still counts the bytes and reports the fault', async () => {
   class Throwing extends SimulatedTarget {
     override trafficBatch(): void {
