@@ -26,7 +26,7 @@ import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../t
 import type { HostEvents } from '../host.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
-import { ParentRegistry, neighborKey, pathKey } from './parents.js';
+import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe } from './target-calls.js';
@@ -81,6 +81,8 @@ const SOFTWARE: number = ConnectionStatus.Software;
 const OFFLOADED: number = ConnectionStatus.Offloaded;
 const FREE: number = ConnectionStatus.Free;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
+/** 32-bit words of addresses per slot (next hop, source, destination: four each). */
+const WORDS_PER_SLOT = ADDRESS_BYTES / 4;
 
 export class ConnectionEngine {
   readonly columns = new ConnectionStore();
@@ -157,7 +159,7 @@ export class ConnectionEngine {
       c.priority[slot] = prio[i]!;
       if (hop32 && src32 && dst32) {
         const address = c.address32;
-        const at = slot * (ADDRESS_BYTES / 4);
+        const at = slot * WORDS_PER_SLOT;
         const from = 4 * i;
         for (let w = 0; w < 4; w++) {
           address[at + w] = hop32[from + w]!;
@@ -492,24 +494,18 @@ export class ConnectionEngine {
     const fresh: number[] = []; // registry entries created by this call
     const kept: number[] = [];
     const pathOf: number[] = [];
+    const words = c.address32;
     for (const slot of slots) {
       const at = slot * ADDRESS_BYTES;
-      const pk = pathKey(c.address, at + 16);
-      let path = p.find(pk);
+      const w = slot * WORDS_PER_SLOT;
+      let path = p.findPath(words, w + 4);
       if (path >= 0 && !this.usable(path, call)) continue;
       if (path < 0) {
         const ifIndex = c.ifIndex[slot]!;
-        const nk = neighborKey(ifIndex, c.address, at);
-        let neighbor = p.find(nk);
+        let neighbor = p.findNeighbor(ifIndex, words, w);
         if (neighbor >= 0 && !this.usable(neighbor, call)) continue;
         if (neighbor < 0) {
-          neighbor = this.createParent(
-            nk,
-            Kind.Neighbor,
-            call,
-            () => table.offloadNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
-            () => table.findNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
-          );
+          neighbor = this.createParent(Kind.Neighbor, slot, call, 0);
           if (neighbor < 0) continue;
           if (p.state[neighbor] === State.Offloading) {
             fresh.push(neighbor);
@@ -523,14 +519,7 @@ export class ConnectionEngine {
           }
         }
         const neighborHandle = p.handle[neighbor]!;
-        const key = { source: c.address.subarray(at + 16, at + 32), destination: c.address.subarray(at + 32, at + 48) };
-        path = this.createParent(
-          pk,
-          Kind.Path,
-          call,
-          () => table.offloadPath(key, neighborHandle),
-          () => table.findPath(key),
-        );
+        path = this.createParent(Kind.Path, slot, call, neighborHandle);
         if (path < 0) continue;
         if (p.state[path] === State.Offloading) {
           fresh.push(path);
@@ -599,10 +588,20 @@ export class ConnectionEngine {
     return s === State.Offloaded || (s === State.Offloading && this.parents.call[e] === call);
   }
 
-  /** Creates a parent in the table; adopts one the table has already (made by offload()) if it is Offloaded. -1: not now. */
-  private createParent(key: string, kind: Kind, call: number, create: () => number, find: () => number): number {
+  /**
+   * Creates the neighbor (or the path, under `neighborHandle`) of the connection in `slot` in the
+   * table; adopts one the table has already (made by offload()) if it is Offloaded. -1: not now.
+   */
+  private createParent(kind: Kind, slot: number, call: number, neighborHandle: number): number {
+    const table = this.host.table;
+    const address = this.columns.address;
+    const at = slot * ADDRESS_BYTES;
+    const ifIndex = this.columns.ifIndex[slot]!;
+    const neighbor = () => ({ ifIndex, address: address.subarray(at, at + 16) });
+    const path = () => ({ source: address.subarray(at + 16, at + 32), destination: address.subarray(at + 32, at + 48) });
+    let handle: number;
     try {
-      return this.parents.add(key, kind, create(), call);
+      handle = kind === Kind.Neighbor ? table.offloadNeighbor(neighbor()) : table.offloadPath(path(), neighborHandle);
     } catch (error) {
       // A parent with a termination pending (it waits for a dependent still in flight) takes no
       // new dependents: not a fault, the connection stays in software and the policy asks again.
@@ -611,12 +610,21 @@ export class ConnectionEngine {
         this.host.emit('error', { message: `offloading a ${Kind[kind].toLowerCase()} failed: ${String(error)}`, error });
         return -1;
       }
-      const h = find();
-      if (!h || this.host.table.state(h) !== State.Offloaded || this.host.table.pending(h)) return -1;
-      const e = this.parents.add(key, kind, h, call);
+      const h = kind === Kind.Neighbor ? table.findNeighbor(neighbor()) : table.findPath(path());
+      if (!h || table.state(h) !== State.Offloaded || table.pending(h)) return -1;
+      const e = this.register(kind, slot, h, call);
       this.parents.state[e] = State.Offloaded;
       return e;
     }
+    return this.register(kind, slot, handle, call);
+  }
+
+  private register(kind: Kind, slot: number, handle: number, call: number): number {
+    const w = slot * WORDS_PER_SLOT;
+    const words = this.columns.address32;
+    return kind === Kind.Neighbor
+      ? this.parents.addNeighbor(this.columns.ifIndex[slot]!, words, w, handle, call)
+      : this.parents.addPath(words, w + 4, handle, call);
   }
 
   /** table.offloadConnections, leaving out entries the table refuses (a duplicate key, a parent leaving). */
