@@ -17,9 +17,7 @@ const keyWords = (n: number, f: (i: number, w: number) => number) => {
 test('add, find by key and by handle, remove; entries are reused', () => {
   const r = new ParentRegistry();
   const words = keyWords(200, (i, w) => (w === 3 ? i : w === 7 ? i * 3 : 0));
-  const entries = Array.from({ length: 200 }, (_, i) =>
-    i % 2 ? r.addPath(words, 8 * i, 1000 + i, 1) : r.addNeighbor(1, words, 8 * i, 1000 + i, 1),
-  );
+  const entries = Array.from({ length: 200 }, (_, i) => (i % 2 ? r.addPath(words, 8 * i, 1000 + i, 1) : r.addNeighbor(1, words, 8 * i, 1000 + i, 1)));
   assert.is(r.size, 200);
   assert.is(r.findPath(words, 8 * 7), entries[7]);
   assert.is(r.findNeighbor(1, words, 8 * 7), -1, 'a path is no neighbor');
