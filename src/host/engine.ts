@@ -195,10 +195,18 @@ export class ConnectionEngine {
     const idv = s.f64c;
     const c = this.columns;
     const length = c.length;
-    // The hottest code of a lab run. Pass 1 reads every entry once and checks what needs no
-    // column. The entries are then sorted by slot (a counting sort over buckets of 64 slots), so
-    // that the passes over the columns read them nearly in order: a caller's order is random with
-    // respect to slots, and one cache miss per entry and column is what this avoids.
+    // The hottest code of a lab run. Pass 1 reads every entry once, checks what needs no column,
+    // and counts entries per bucket of 64 slots. The entries are then sorted by bucket (a counting
+    // sort) into one array of records, so that the passes over the columns read them nearly in
+    // order: a caller's order is random with respect to slots, and one cache miss per entry and
+    // column is what this avoids. One interleaved array, not one per field, keeps the sort's
+    // scattered writes to one cache line per entry.
+    //
+    //   records  [ slot | sent | received | id ][ slot | sent | ... ]   4 numbers per entry, bucket order
+    const buckets = (length >>> 6) + 2;
+    if (this.bucketCounts.length < buckets) this.bucketCounts = new Uint32Array(buckets * 2);
+    const counts = this.bucketCounts;
+    counts.fill(0, 0, buckets);
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const a = sent[i]!;
@@ -213,24 +221,36 @@ export class ConnectionEngine {
       slots[i] = slot;
       snd[i] = a;
       rcv[i] = b;
+      counts[(slot >>> 6) + 1]!++;
     }
-    this.sortBySlot(n, length);
-    const sSlot = s.sortedSlot;
-    const sIndex = s.sortedIndex;
-    const sA = s.sortedA;
-    const sB = s.sortedB;
-    const sId = s.sortedId;
+    for (let k = 1; k < buckets; k++) counts[k]! += counts[k - 1]!;
+    const records = s.records;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const r = 4 * counts[slot >>> 6]!++;
+      records[r] = slot;
+      records[r + 1] = snd[i]!;
+      records[r + 2] = rcv[i]!;
+      records[r + 3] = idv[i]!;
+    }
     // Pass 2: every id names an open connection (a closed one still on the target is Offloading or
-    // Terminating, so only those need the closed column); the first bad entry in the caller's order is named.
+    // Terminating, so only those need the closed column).
     const idColumn = c.id;
     const closed = c.closed;
     const status = c.status;
-    let bad = n;
-    for (let j = 0; j < n; j++) {
-      const slot = sSlot[j]!;
-      if (idColumn[slot] !== sId[j] || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) if (sIndex[j]! < bad) bad = sIndex[j]!;
+    let ok = true;
+    for (let r = 0; r < 4 * n; r += 4) {
+      const slot = records[r]! | 0;
+      if (idColumn[slot] !== records[r + 3] || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) ok = false;
     }
-    if (bad < n) badId(op, bad, idv[bad], idColumn[slots[bad]!] === idv[bad]);
+    if (!ok) {
+      // Name the first bad entry in the caller's order.
+      for (let i = 0; i < n; i++) {
+        const slot = slots[i]!;
+        if (idColumn[slot] !== idv[i]) badId(op, i, idv[i], false);
+        if (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot]) badId(op, i, idv[i], true);
+      }
+    }
     // Everything checked. Offloaded connections' bytes go to the target, and to the table when
     // its low-activity tick needs them (the arrays of pass 1 are free again: they take that list).
     const m = this.metricsCounters;
@@ -242,10 +262,10 @@ export class ConnectionEngine {
     let k = 0;
     let software = 0;
     let offloaded = 0;
-    for (let j = 0; j < n; j++) {
-      const slot = sSlot[j]!;
-      const a = sA[j]!;
-      const b = sB[j]!;
+    for (let r = 0; r < 4 * n; r += 4) {
+      const slot = records[r]! | 0;
+      const a = records[r + 1]!;
+      const b = records[r + 2]!;
       const bytes = a + b;
       if (bytes === 0) continue;
       bytesColumn[slot]! += bytes;
@@ -267,7 +287,8 @@ export class ConnectionEngine {
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      const counted = new Float64Array(k);
+      // The records are free again: they take the byte counts.
+      const counted = records.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
         this.host.table.recordTrafficBatch(onTarget, counted);
@@ -282,38 +303,6 @@ export class ConnectionEngine {
       else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
     } catch (error) {
       this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
-    }
-  }
-
-  /**
-   * Copies entries 0..n-1 of pass 1 into the scratch's sorted arrays in slot order (buckets of 64
-   * slots; within a bucket, the caller's order): a counting sort, sequential but for its scatter.
-   */
-  private sortBySlot(n: number, length: number): void {
-    const s = this.scratch;
-    const buckets = (length >>> 6) + 2;
-    if (this.bucketCounts.length < buckets) this.bucketCounts = new Uint32Array(buckets * 2);
-    const counts = this.bucketCounts;
-    counts.fill(0, 0, buckets);
-    const slots = s.u32;
-    for (let i = 0; i < n; i++) counts[(slots[i]! >>> 6) + 1]!++;
-    for (let b = 1; b < buckets; b++) counts[b]! += counts[b - 1]!;
-    const sSlot = s.sortedSlot;
-    const sIndex = s.sortedIndex;
-    const sA = s.sortedA;
-    const sB = s.sortedB;
-    const sId = s.sortedId;
-    const a = s.f64a;
-    const b = s.f64b;
-    const id = s.f64c;
-    for (let i = 0; i < n; i++) {
-      const slot = slots[i]!;
-      const j = counts[slot >>> 6]!++;
-      sSlot[j] = slot;
-      sIndex[j] = i;
-      sA[j] = a[i]!;
-      sB[j] = b[i]!;
-      sId[j] = id[i]!;
     }
   }
 
