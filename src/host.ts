@@ -16,6 +16,7 @@ import { ManualClock, isClock, type Clock } from './target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './host/target-calls.js';
 import { readResults, returnedState, type ReadResult } from './host/target-results.js';
 import { readOnce, snapshot } from './host/read-once.js';
+import { isArrayLike } from './host/input.js';
 import { nextTurn } from './host/next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from './types.js';
 import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from './target.js';
@@ -854,19 +855,51 @@ export class HostStack extends Emitter<HostEvents> {
         this.capacity = connections;
       }),
       // The busiest indication (a simulated target delivers for every offloaded connection at every
-      // tick): no rest-argument wrapper, the engine's own connections known without a table call,
-      // and no event object unless someone listens.
+      // tick): no rest-argument wrapper, and deliveredBatch for a whole tick's deliveries at once.
       delivered: (handle: unknown, bytes: unknown): void => {
         try {
-          if (!isCount(bytes)) bad('delivered', `${typeName(bytes)} is not a number of bytes`, typeof handle === 'number' ? handle : undefined);
-          else if (!this.engine.delivered(handle, bytes) && !this.isConnection(handle))
-            bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
-          else if (this.listening('delivered')) this.emit('delivered', { handle: handle as number, bytes });
+          this.deliveredOne(handle, bytes, this.listening('delivered'));
         } catch (error) {
           this.emit('error', { message: `handling the target's delivered indication failed: ${describe(error)}`, fault: 'indication', error });
         }
       },
+      deliveredBatch: (handles: unknown, bytes: unknown, count?: unknown): void => {
+        try {
+          if (!isArrayLike(handles) || !isArrayLike(bytes)) {
+            bad('deliveredBatch', `handles and bytes must be arrays or typed arrays, got ${typeName(handles)} and ${typeName(bytes)}`);
+            return;
+          }
+          const most = Math.min(handles.length, bytes.length);
+          if (count === undefined ? handles.length !== bytes.length : !(Number.isInteger(count) && (count as number) >= 0 && (count as number) <= most)) {
+            bad('deliveredBatch', `count must be an integer 0..${most} (or omitted, with arrays of one length), got ${typeName(count)}`);
+            return;
+          }
+          const n = count === undefined ? most : (count as number);
+          const tell = this.listening('delivered');
+          for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], tell);
+        } catch (error) {
+          this.emit('error', { message: `handling the target's deliveredBatch indication failed: ${describe(error)}`, fault: 'indication', error });
+        }
+      },
     };
+  }
+
+  /**
+   * Received data reached the host: the engine's own connections are known without a table call,
+   * and no event object is made unless someone listens (`tell`).
+   */
+  private deliveredOne(handle: unknown, bytes: unknown, tell: boolean): void {
+    let why: string;
+    if (!(typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0)) why = `${typeName(bytes)} is not a number of bytes`;
+    else if (this.engine.delivered(handle, bytes) || this.isConnection(handle)) {
+      if (tell) this.emit('delivered', { handle: handle as number, bytes });
+      return;
+    } else why = `${typeName(handle)} is not an offloaded connection`;
+    this.emit('error', {
+      message: `the target's delivered indication was ignored: ${why}`,
+      fault: 'indication',
+      ...(typeof handle === 'number' ? { handle } : {}),
+    });
   }
 
   /** A target fault as an `error` event. */
