@@ -374,10 +374,10 @@ export class HostStack extends Emitter<HostEvents> {
         (late) => this.reclaim(blocks, late),
       )
       .then(
-        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
           this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
-          this.initiated(blocks, new Map());
+          this.initiated(blocks, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
@@ -398,7 +398,7 @@ export class HostStack extends Emitter<HostEvents> {
       () => undefined,
     );
     const held = blocks
-      .filter((b) => results?.get(b.handle)?.ok)
+      .filter((_, i) => results?.[i]?.ok)
       .reverse()
       .map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
     if (!held.length) return;
@@ -407,20 +407,19 @@ export class HostStack extends Emitter<HostEvents> {
       .catch((failure) => this.failure(failure, 'the target may still hold them'));
   }
 
-  private initiated(blocks: InitiateBlock[], results: Map<number, ReadResult>): void {
+  private initiated(blocks: InitiateBlock[], results: (ReadResult | undefined)[]): void {
     // A block whose parent in this call failed fails too (the target must fail it; a target that
     // did not is corrected here), since the table cannot hold an object below a failed one.
-    const inCall = new Set<number>();
-    for (const b of blocks) inCall.add(b.handle);
-    const failed = new Set<number>();
+    const failed = new Set<number>(); // blocks of this call that failed
     const good: number[] = [];
     const bad: number[] = [];
     // Parents that may be left with nothing below them: those this call offloaded, and those of failed blocks.
     const offloadedParents: number[] = [];
     const parents: number[] = [];
-    for (const b of blocks) {
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
       const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      const success = results.get(b.handle)?.ok === true && !(parent !== 0 && inCall.has(parent) && failed.has(parent));
+      const success = results[i]?.ok === true && !(failed.size > 0 && failed.has(parent));
       if (this.engine.stateOf(b.handle) !== State.Offloading) {
         this.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
         if (!success) failed.add(b.handle);
@@ -499,10 +498,10 @@ export class HostStack extends Emitter<HostEvents> {
     const done = this.calls
       .run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b }))))
       .then(
-        (answer) => this.terminated(blocks, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (answer) => this.terminated(blocks, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
           this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-          return this.terminated(blocks, keys, new Map());
+          return this.terminated(blocks, keys, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
@@ -511,11 +510,12 @@ export class HostStack extends Emitter<HostEvents> {
     return this.calls.track(done);
   }
 
-  private terminated(blocks: TerminateBlock[], keys: ObjectInfo['key'][] | undefined, results: Map<number, ReadResult>): Promise<void> {
+  private terminated(blocks: TerminateBlock[], keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
     const tell = this.listening('terminated');
     const live: number[] = [];
     const done: TerminateBlock[] = [];
     const states: ReturnType<typeof returnedState>[] = [];
+    const errors: (string | undefined)[] = [];
     const events: HostEvents['terminated'][] = [];
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
@@ -524,7 +524,7 @@ export class HostStack extends Emitter<HostEvents> {
         this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
         continue;
       }
-      const r = results.get(b.handle);
+      const r = results[i];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
@@ -552,11 +552,12 @@ export class HostStack extends Emitter<HostEvents> {
       live.push(b.handle);
       done.push(b);
       states.push(state);
+      errors.push(r?.error);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
     const next = this.applyCompletion(() => this.table.completeTerminate(live), 'completeTerminate', live);
-    for (let i = 0; i < done.length; i++) this.engine.completed(done[i]!, states[i], results.get(done[i]!.handle)?.error);
+    for (let i = 0; i < done.length; i++) this.engine.completed(done[i]!, states[i], errors[i]);
     for (const event of events) this.emit('terminated', event);
     return next;
   }
@@ -698,7 +699,7 @@ export class HostStack extends Emitter<HostEvents> {
     const batch = this.table.terminate([handle], Reason.Invalidated);
     try {
       const answer = await this.calls.run('invalidate', this.now, () => this.target.invalidate([{ handle, kind, reason: Reason.Invalidated }]));
-      const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.get(handle);
+      const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.[0];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target refused to invalidate ${Kind[kind]} ${handle} (${r.error ?? 'no reason'}); it is terminated anyway`,
@@ -744,7 +745,7 @@ export class HostStack extends Emitter<HostEvents> {
   private async update(block: UpdateBlock): Promise<void> {
     try {
       const answer = await this.calls.run('update', this.now, () => this.target.update([{ ...block }]));
-      const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.get(block.handle);
+      const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.[0];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target refused an update of ${Kind[block.kind]} ${block.handle}: ${r.error ?? 'no reason'}`,
@@ -765,7 +766,7 @@ export class HostStack extends Emitter<HostEvents> {
     let why = 'no result';
     try {
       const answer = await this.calls.run('query', this.now, () => this.target.query([handle]));
-      const r = readResults('query', [handle], answer, (f) => this.fault(f))?.get(handle);
+      const r = readResults('query', [handle], answer, (f) => this.fault(f))?.[0];
       state = returnedState(r && { ...r, received: undefined, unacknowledged: undefined })?.delegated;
       if (r && !state) why = r.ok ? 'its delegated state is not valid' : (r.error ?? 'it failed');
     } catch (failure) {
