@@ -257,6 +257,8 @@ export class ConnectionEngine {
     const bytesColumn = c.bytes;
     const sentColumn = c.sent;
     const tickBytes = c.tickBytes;
+    const offloadedColumn = c.offloadedBytes;
+    const handleColumn = c.handle;
     const active = c.active;
     const handles = idv;
     let k = 0;
@@ -275,8 +277,8 @@ export class ConnectionEngine {
       sentColumn[slot]! += a;
       if (status[slot] === OFFLOADED) {
         offloaded += bytes;
-        c.offloadedBytes[slot]! += bytes;
-        handles[k] = c.handle[slot]!;
+        offloadedColumn[slot]! += bytes;
+        handles[k] = handleColumn[slot]!;
         snd[k] = a;
         rcv[k] = b;
         k++;
@@ -354,9 +356,11 @@ export class ConnectionEngine {
     const elapsed = this.lastTick === undefined ? 0 : now - this.lastTick;
     this.lastTick = now;
     const arrived = c.arrived.view();
-    for (let i = 0; i < arrived.length; i++) c.openedAt[arrived[i]!] = now;
+    const openedAt = c.openedAt;
+    for (let i = 0, m = arrived.length; i < m; i++) openedAt[arrived[i]!] = now;
     const active = c.active.view();
-    for (let i = 0; i < active.length; i++) c.lastActiveAt[active[i]!] = now;
+    const lastActiveAt = c.lastActiveAt;
+    for (let i = 0, m = active.length; i < m; i++) lastActiveAt[active[i]!] = now;
     // One pass over the slots in order: the rate column, and `live` rebuilt in slot order, so that
     // this pass and a policy's passes over `live` read the columns sequentially.
     const alpha = elapsed > 0 ? 1 - Math.exp(-elapsed / this.options.rateWindowMs) : 0;
@@ -367,7 +371,7 @@ export class ConnectionEngine {
     const live = c.live;
     const position = c.livePosition;
     let n = 0;
-    for (let slot = 0; slot < c.length; slot++) {
+    for (let slot = 0, length = c.length; slot < length; slot++) {
       if (status[slot] === FREE) continue;
       live[n] = slot;
       position[slot] = n++;
@@ -398,7 +402,9 @@ export class ConnectionEngine {
       });
     }
     if (decision !== undefined && decision !== null) this.carryOut(decision, now);
-    for (let i = 0; i < active.length; i++) c.tickBytes[active[i]!] = 0;
+    // The policy may have opened connections (the columns grow into new arrays): read the column again.
+    const spent = c.tickBytes;
+    for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;
     c.active.clear();
     c.arrived.clear();
     this.tickNumber++;
