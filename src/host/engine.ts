@@ -401,7 +401,7 @@ export class ConnectionEngine {
         error,
       });
     }
-    if (decision !== undefined && decision !== null) this.carryOut(decision, now);
+    if (decision !== undefined && decision !== null) this.carryOut(decision);
     // The policy may have opened connections (the columns grow into new arrays): read the column again.
     const spent = c.tickBytes;
     for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;
@@ -416,7 +416,7 @@ export class ConnectionEngine {
     return this.host.table.count(Kind.Connection);
   }
 
-  private carryOut(decision: PolicyDecision, now: number): void {
+  private carryOut(decision: PolicyDecision): void {
     const name = this.options.policy.name;
     if (typeof decision !== 'object') {
       this.host.emit('error', { message: `the offload policy '${name}' returned ${typeName(decision)}, not a decision object; ignored` });
@@ -474,13 +474,13 @@ export class ConnectionEngine {
       chosen.push(slot);
     }
     if (bad) this.host.emit('error', { message: `the offload policy '${name}' asked to offload ${bad} slot(s) that hold no connection; those were ignored` });
-    if (chosen.length) this.offload(chosen, now);
+    if (chosen.length) this.offload(chosen);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
 
   /** Offloads Software slots: missing parents first, all in one table batch and one target call. */
-  private offload(slots: number[], now: number): void {
+  private offload(slots: number[]): void {
     const c = this.columns;
     const table = this.host.table;
     const p = this.parents;
