@@ -104,6 +104,12 @@ export interface TargetEvents {
   capacity(connections: number): void;
   /** Received data of an offloaded connection was delivered to the host. */
   delivered(handle: number, bytes: number): void;
+  /**
+   * Received data of many offloaded connections was delivered to the host: the same as
+   * delivered(handles[i], bytes[i]) for i < count (default: handles.length), in one call. A target
+   * that delivers for thousands of connections at a time calls this, when the host has it.
+   */
+  deliveredBatch?(handles: ArrayLike<number>, bytes: ArrayLike<number>, count?: number): void;
 }
 
 export interface OffloadTarget {
