@@ -104,6 +104,13 @@ export interface TargetEvents {
   capacity(connections: number): void;
   /** Received data of an offloaded connection was delivered to the host. */
   delivered(handle: number, bytes: number): void;
+  /**
+   * Optional: received data of many offloaded connections was delivered, handles[i] got bytes[i]
+   * for i < count (the arrays may be longer and are reused after the call). A target that moves
+   * many connections at once (SimulatedTarget at every clock step) calls this once instead of
+   * delivered() per connection when the host provides it.
+   */
+  deliveredBatch?(handles: Float64Array, bytes: Float64Array, count: number): void;
 }
 
 export interface OffloadTarget {
