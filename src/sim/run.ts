@@ -116,7 +116,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
           if (!h) {
             h = hostIds[traffic.id[i]!]!;
             if (!h)
-              throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
+              throw new Error(
+                `workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`,
+              );
           }
           ids[i] = h;
           bytes += sent[i]! + received[i]!;

@@ -81,7 +81,10 @@ test('a sweep: the oracle job first, then every cell, policy-major', () => {
 test('workers start the costliest jobs first: largest capacity first, the oracle last, each job once', () => {
   const jobs = planJobs(plan);
   const order = runOrder(jobs);
-  assert.equal([...order].sort((a, b) => a - b), jobs.map((_, i) => i));
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    jobs.map((_, i) => i),
+  );
   assert.equal(
     order.map((i) => jobs[i]!).map((j) => (j.kind === 'cell' ? `${j.cell}@${j.capacity}` : 'oracle')),
     ['1@20', '3@20', '5@20', '0@10', '2@10', '4@10', 'oracle'],

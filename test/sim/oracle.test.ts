@@ -115,9 +115,15 @@ test('ids reused after the tick that closed them (as a recorded source may): sam
   fc.assert(
     fc.property(fc.array(tick, { maxLength: 25 }), fc.uniqueArray(fc.integer({ min: 1, max: 14 }), { minLength: 1, maxLength: 4 }), (ticks, caps) => {
       const oracle = new Oracle(caps);
-      replay(ticks.map((t) => ({ opened: [], ...t })), oracle);
+      replay(
+        ticks.map((t) => ({ opened: [], ...t })),
+        oracle,
+      );
       oracle.summary(1000).results.forEach((r) => {
-        const want = bruteForce(ticks.map((t) => ({ opened: [], ...t })), r.capacity);
+        const want = bruteForce(
+          ticks.map((t) => ({ opened: [], ...t })),
+          r.capacity,
+        );
         assert.equal({ offloaded: r.offloadedBytes, initiates: r.initiates, terminations: r.terminations }, want, `capacity ${r.capacity}`);
       });
     }),

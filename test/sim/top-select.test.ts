@@ -51,7 +51,10 @@ test('agrees with a sort: any doubles (negative, huge, infinite, NaN-free), so t
 });
 
 test('one bucket holding everything, and values spread over every octave', () => {
-  check(Array.from({ length: 5000 }, () => 1234), [1, 17, 4999]);
+  check(
+    Array.from({ length: 5000 }, () => 1234),
+    [1, 17, 4999],
+  );
   check(
     Array.from({ length: 5000 }, (_, i) => 2 ** (i % 60) + i),
     [1, 2500, 4999],
