@@ -835,6 +835,27 @@ export class HostStack extends Emitter<HostEvents> {
         this.engine.delivered(handle, bytes);
         this.emit('delivered', { handle, bytes });
       }),
+      // delivered() for each entry, in order, from a target that reports a whole clock step at once
+      // (SimulatedTarget): no call, boxed number or event object per delivery unless someone listens.
+      deliveredBatch: guard('deliveredBatch', (handles: unknown, bytes: unknown, count: unknown) => {
+        if (!(handles instanceof Float64Array) || !(bytes instanceof Float64Array) || !isCount(count) || count > handles.length || count > bytes.length) {
+          return bad(
+            'deliveredBatch',
+            `expected two Float64Arrays of at least count entries and a count, got ${typeName(handles)}, ${typeName(bytes)}, ${typeName(count)}`,
+          );
+        }
+        const emit = this.listening('delivered');
+        for (let i = 0; i < count; i++) {
+          const handle = handles[i]!;
+          const n = bytes[i]!;
+          if (!isCount(n)) bad('delivered', `${typeName(n)} is not a number of bytes`, handle);
+          else if (!this.isConnection(handle)) bad('delivered', `${typeName(handle)} is not an offloaded connection`, handle);
+          else {
+            this.engine.delivered(handle, n);
+            if (emit) this.emit('delivered', { handle, bytes: n });
+          }
+        }
+      }),
     };
   }
 
