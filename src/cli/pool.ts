@@ -76,9 +76,25 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
       ),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map(stop));
   }
   return results;
+}
+
+/**
+ * Ends a worker: asks it to close its port and waits for it to exit on its own, which lets V8
+ * finish what it compiles in the background (terminate() mid-compile can abort the process on
+ * Node 20); terminate() only if it has not exited after a few seconds (a job still running).
+ */
+function stop(w: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => void w.terminate().then(() => resolve()), 3000);
+    w.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    w.postMessage('stop');
+  });
 }
 
 export const describe = (job: Job): string =>
