@@ -97,7 +97,7 @@ export async function traceCommand(argv: string[]): Promise<number> {
       const v = argv[++i];
       const ms = Number(v);
       if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || ms <= 0 || ms > 365 * 86_400_000)
-        return usage(`${a} needs a number of milliseconds above 0, got ${v ?? 'nothing'}`);
+        return usage(`${a} needs a number of milliseconds above 0 and at most a year (31536000000), written as digits, got ${v ?? 'nothing'}`);
       if (a === '--tick') options.tickMs = ms;
       else options.idleTimeoutMs = ms;
     } else if (a.startsWith('-')) return usage(`unknown option '${a}'`);

@@ -141,12 +141,13 @@ export function readScenario(input: unknown): Scenario {
   const rateMin = p.num(rate.min, 'connections.rateBytesPerSecond.min', 1, 1e12);
   const rateMax = p.num(rate.max, 'connections.rateBytesPerSecond.max', rateMin, 1e12);
   const priorities: Record<string, number> = {};
-  const prio = p.object(
-    c.priorities ?? { 0: 1 },
-    'connections.priorities',
-    Array.from({ length: 256 }, (_, i) => String(i)),
-  );
-  for (const [k, w] of Object.entries(prio)) priorities[k] = p.num(w, `connections.priorities.${k}`, 0, 1e9);
+  // Keys are priorities 0..255 (listing all 256 as "known fields" would bury the message).
+  const prioIn = c.priorities ?? { 0: 1 };
+  const prio = p.object(prioIn, 'connections.priorities', prioIn !== null && typeof prioIn === 'object' ? Object.keys(prioIn) : []);
+  for (const [k, w] of Object.entries(prio)) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(k) || Number(k) > 255) p.fail(`connections.priorities.${k}`, 'a key must be a priority 0..255');
+    else priorities[k] = p.num(w, `connections.priorities.${k}`, 0, 1e9);
+  }
   if (Object.keys(priorities).length && Object.values(priorities).every((w) => w === 0))
     p.fail('connections.priorities', 'at least one weight must be positive');
   const transfersIn = p.object(c.transfers ?? { min: 1, max: 1 }, 'connections.transfers', ['min', 'max']);
@@ -222,7 +223,10 @@ export function cdfProblem(points: readonly (readonly [number, number])[]): stri
 function readIdleGap(v: unknown, p: Problems): IdleGap {
   if (v === undefined) return { distribution: 'exponential', meanMs: 1000 };
   const f = 'connections.idleGapMs';
+  const before = p.list.length;
   const kind = p.oneOf((v as { distribution?: unknown } | null)?.distribution, `${f}.distribution`, ['fixed', 'exponential', 'pareto'] as const);
+  // An unknown distribution is one problem: its other fields mean nothing yet.
+  if (p.list.length > before) return { distribution: 'exponential', meanMs: 1000 };
   if (kind === 'fixed') {
     const o = p.object(v, f, ['distribution', 'ms']);
     return { distribution: kind, ms: p.num(o.ms, `${f}.ms`, 0, LIMITS.durationMs) };

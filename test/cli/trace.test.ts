@@ -68,6 +68,10 @@ test('bad arguments: exit 2 with the usage', () => {
     assert.is(r.code, 2, args.join(' '));
     assert.match(r.err, /chimney-host trace: /);
   }
+  // The message states the range it enforces.
+  const r = run('trace', capture, '--tick', '1e9');
+  assert.is(r.code, 2);
+  assert.match(r.err, /--tick needs a number of milliseconds above 0 and at most a year \(31536000000\), written as digits, got 1e9/);
 });
 
 test('simulate/compare --trace on a capture damaged past its start: exit 2 with the offset, not "a bug"', () => {

@@ -121,6 +121,18 @@ test("a built-in policy's bad options are named in the same pass as every other 
   ]);
 });
 
+test('a priority key that is not 0..255 is named alone; an unknown gap distribution is one problem', () => {
+  const p = problems((s) => {
+    s.connections.priorities = { 256: 1, '01': 2, 7: 1 };
+    s.connections.idleGapMs = { distribution: 'weird' };
+  });
+  assert.equal(p, [
+    'connections.priorities.256: a key must be a priority 0..255',
+    'connections.priorities.01: a key must be a priority 0..255',
+    'connections.idleGapMs.distribution: must be one of "fixed", "exponential", "pareto", got "weird"',
+  ]);
+});
+
 test('a bad duration is one problem, not one for every field bounded by it', () => {
   const p = problems((s) => {
     s.durationMs = -1;

@@ -49,7 +49,13 @@ export async function loadPolicy(specifier: string, options?: Record<string, unk
   try {
     module = (await import(/* @vite-ignore */ url)) as { default?: unknown };
   } catch (error) {
-    invalid(`loadPolicy: cannot import '${specifier}' (${url}): ${error instanceof Error ? error.message : String(error)}`);
+    // A missing file is the common case: say so plainly, without the importer's own path.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(fileURLToPathSafe(url)))
+      invalid(
+        `loadPolicy: there is no policy module at ${fileURLToPathSafe(url)}${specifier.startsWith('file:') ? '' : ` (from '${specifier}')`}; check the path`,
+      );
+    invalid(`loadPolicy: cannot import '${specifier}'${url === specifier ? '' : ` (${url})`}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const exported = module.default;
   if (isFactory(exported))
@@ -75,4 +81,9 @@ function moduleUrl(specifier: string): string {
   const base = `file://${cwd.startsWith('/') ? '' : '/'}${cwd.replace(/\\/g, '/').replace(/\/?$/, '/')}`;
   const path = specifier.replace(/\\/g, '/');
   return new URL(absolute ? `file://${path.startsWith('/') ? '' : '/'}${path}` : path, base).href;
+}
+
+/** A file URL's path (the URL itself when it is not a file URL). */
+function fileURLToPathSafe(url: string): string {
+  return url.startsWith('file:') ? decodeURIComponent(new URL(url).pathname) : url;
 }

@@ -87,7 +87,9 @@ test('a module that is missing, broken, or exports the wrong thing', async () =>
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   };
-  await rejects(loadPolicy(join(dir, 'absent.mjs')), /cannot import/);
+  const absent = join(dir, 'absent.mjs');
+  const escaped = absent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await rejects(loadPolicy(absent), new RegExp(`^loadPolicy: there is no policy module at ${escaped} \\(from '${escaped}'\\); check the path$`));
   await rejects(loadPolicy(write('syntax.mjs', 'export default {')), /cannot import/);
   await rejects(loadPolicy(write('none.mjs', 'export const x = 1;')), /default export .* must be a PolicyFactory .* got undefined/);
   await rejects(
