@@ -401,7 +401,14 @@ export class ConnectionEngine {
         error,
       });
     }
-    if (decision !== undefined && decision !== null) this.carryOut(decision);
+    if (decision !== null && typeof decision === 'object' && typeof (decision as { then?: unknown }).then === 'function') {
+      // A policy decides within its tick: the host cannot wait, and a later answer would act on
+      // columns that have moved on.
+      (decision as unknown as Promise<unknown>).then(undefined, () => {});
+      this.host.emit('error', {
+        message: `the offload policy '${this.options.policy.name}' returned a Promise at tick ${now}: tick() must decide synchronously (read the columns, return the decision); nothing was decided this tick`,
+      });
+    } else if (decision !== undefined && decision !== null) this.carryOut(decision);
     // The policy may have opened connections (the columns grow into new arrays): read the column again.
     const spent = c.tickBytes;
     for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;

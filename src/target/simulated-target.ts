@@ -95,7 +95,7 @@ export class SimulatedTarget implements OffloadTarget {
     if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min && Number.isFinite(this.latency.max))) {
       invalid('SimulatedTarget: latencyMs must be a finite number >= 0, or { min, max } with 0 <= min <= max');
     }
-    this.random = seededRandom(options.seed ?? 1);
+    this.random = seededRandom(options.seed === undefined ? 1 : requireInt(options.seed, 0, 2 ** 32 - 1, 'SimulatedTarget: seed'));
     const probability = (v: unknown, what: string) => {
       if (v === undefined) return 0;
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) invalid(`SimulatedTarget: ${what} must be a probability 0..1, got ${String(v)}`);

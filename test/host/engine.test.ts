@@ -373,6 +373,7 @@ test("a policy's mistakes are error events; the host goes on", async () => {
       if (mode === 1) throw new Error('boom');
       if (mode === 2) return { offload: [99999, -1, 0.5], terminate: [12345] };
       if (mode === 3) return 'nonsense' as never;
+      if (mode === 4) return Promise.resolve({ offload: ctx.live }) as never;
       return { offload: ctx.live };
     },
   };
@@ -381,10 +382,12 @@ test("a policy's mistakes are error events; the host goes on", async () => {
   await step(l);
   await step(l);
   await step(l);
-  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Software);
+  await step(l);
+  assert.is(statusOf(l, ids[0]!), ConnectionStatus.Software, 'a Promise decides nothing');
   await step(l);
   assert.is(statusOf(l, ids[0]!), ConnectionStatus.Offloaded);
   const messages = l.errors.map((e) => e.message).join('\n');
+  assert.match(messages, /'clumsy' returned a Promise at tick \d+: tick\(\) must decide synchronously/);
   assert.match(messages, /'clumsy' threw at tick 100: Error: boom/);
   assert.match(messages, /asked to offload 3 slot/);
   assert.match(messages, /asked to terminate 1 slot/);

@@ -157,6 +157,8 @@ test('a terminated connection hands back its state and both queues, and is no lo
 
 test('options are checked', () => {
   throwsCode(() => new SimulatedTarget({ capacty: 3 } as never), ErrorCode.InvalidArgument, /unknown option 'capacty'/);
+  throwsCode(() => new SimulatedTarget({ seed: 'x' } as never), ErrorCode.InvalidArgument, /SimulatedTarget: seed/);
+  throwsCode(() => new SimulatedTarget({ seed: -1 }), ErrorCode.InvalidArgument, /SimulatedTarget: seed/);
   throwsCode(() => new SimulatedTarget({ clock: {} as never }), ErrorCode.InvalidArgument, /clock/);
   throwsCode(() => new SimulatedTarget({ latencyMs: Infinity }), ErrorCode.InvalidArgument, /latencyMs/);
   throwsCode(() => new SimulatedTarget({ latencyMs: { min: 5, max: 1 } }), ErrorCode.InvalidArgument, /latencyMs/);
