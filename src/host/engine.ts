@@ -12,18 +12,18 @@
 //   freed when the target hands it back.
 //
 // The engine builds block lists; HostStack carries them (one initiate path and one termination
-// path for everything the host does: src/host.ts initiate/send). HostStack tells the engine what
+// path for everything the host does: src/host/stack.ts initiate/send). HostStack tells the engine what
 // happens to its objects (terminating, offloaded, initiateFailed, completed), so the columns and
 // metrics see every change whichever decision started it (policy, close, pause, link down, target
 // requests, low activity).
 
-import { ErrorCode, Kind, Reason, State } from '../enums.js';
-import { OffloadError, invalid } from '../errors.js';
-import { formatAddress, formatLinkLayerAddress, typeName } from '../address.js';
-import type { OffloadTable } from '../table.js';
-import type { TerminateBatch } from '../types.js';
-import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target.js';
-import type { HostEvents } from '../host.js';
+import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
+import { OffloadError, invalid } from '../table/errors.js';
+import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
+import type { OffloadTable } from '../table/table.js';
+import type { TerminateBatch } from '../table/types.js';
+import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target/offload-target.js';
+import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry } from './parents.js';

@@ -18,7 +18,7 @@
 // Addresses come as 32-bit words (four per 16-byte address) of the connection store's address
 // column (src/host/connections.ts), so a key is read straight from there.
 
-import { Kind, State } from '../enums.js';
+import { Kind, State } from '../table/enums.js';
 import { HandleIndex } from '../target/handle-index.js';
 
 const WORDS = 9;

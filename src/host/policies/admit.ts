@@ -13,7 +13,7 @@
 //   blocked   Uint32Array by slot: tick stamp of the waiting slots whose victim is still leaving
 
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
-import { Reason } from '../../enums.js';
+import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
 
 export class Admission {
