@@ -1,8 +1,8 @@
-// Runs compare's jobs on worker threads (one job per worker at a time; a worker takes the next job
-// when it is done), or in this thread with workers = 1. Job order does not change any result.
+// Runs compare's jobs on worker threads (one job per worker at a time; a worker takes the next job,
+// costliest first, when it is done), or in this thread with workers = 1. Job order does not change any result.
 
 import { Worker } from 'node:worker_threads';
-import { runJob, type Job, type JobResult } from '../sim/compare.js';
+import { runJob, runOrder, type Job, type JobResult } from '../sim/compare.js';
 import type { RunSetup } from '../sim/run.js';
 import { makePolicy, type ResolvedPolicy } from './load.js';
 import { openSource, type SourceSpec } from './sources.js';
@@ -31,6 +31,8 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
     }
     return results;
   }
+  // Workers take jobs costliest first; results stay in the jobs' order.
+  const order = runOrder(jobs);
   let next = 0;
   const workers = Array.from(
     { length: Math.min(o.workers, jobs.length) },
@@ -44,7 +46,7 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
             let current = -1;
             const take = () => {
               if (next >= jobs.length) return resolve();
-              current = next++;
+              current = order[next++]!;
               w.postMessage(jobs[current]);
             };
             w.on(
@@ -74,9 +76,25 @@ export async function runJobs(jobs: Job[], o: PoolOptions): Promise<JobResult[]>
       ),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map(stop));
   }
   return results;
+}
+
+/**
+ * Ends a worker: asks it to close its port and waits for it to exit on its own, which lets V8
+ * finish what it compiles in the background (terminate() mid-compile can abort the process on
+ * Node 20); terminate() only if it has not exited after a few seconds (a job still running).
+ */
+function stop(w: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => void w.terminate().then(() => resolve()), 3000);
+    w.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    w.postMessage('stop');
+  });
 }
 
 export const describe = (job: Job): string =>

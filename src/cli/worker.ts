@@ -11,7 +11,14 @@ import { isTraceError } from '../trace/errors.js';
 const { source, setup } = workerData as { source: SourceSpec; setup: RunSetup };
 const port = parentPort!;
 
-port.on('message', async (job: Job) => {
+port.on('message', async (job: Job | 'stop') => {
+  // The pool is done: close the port and let this thread end on its own. (terminate() stops a
+  // thread mid-flight, and Node 20 can abort the whole process when that catches V8 compiling
+  // in the background.)
+  if (job === 'stop') {
+    port.close();
+    return;
+  }
   try {
     const result = await runJob(job, {
       source: () => openSource(source),

@@ -37,6 +37,17 @@ export function planJobs(plan: ComparePlan, shard?: Shard): Job[] {
   return jobs;
 }
 
+/**
+ * The order to start jobs in on a pool of workers: the costliest first (longest processing time
+ * first), so that no worker starts a long cell while the others are about to go idle. A cell's cost
+ * grows with its capacity (the target's per-tick work is per connection held); the oracle, one
+ * cheap pass for every capacity, goes last. Results do not depend on the order.
+ */
+export function runOrder(jobs: readonly Job[]): number[] {
+  const cost = (j: Job) => (j.kind === 'oracle' ? -1 : j.capacity);
+  return jobs.map((_, i) => i).sort((a, b) => cost(jobs[b]!) - cost(jobs[a]!) || a - b);
+}
+
 /** `--shard I/N`: this is shard I (1..N) of N. */
 export interface Shard {
   index: number;

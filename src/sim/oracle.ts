@@ -13,11 +13,20 @@
 // It is pure: a function of the tick batches and the capacities, nothing else, and it sees every
 // capacity in one pass, so `compare` computes it once for all capacities.
 //
-// Per capacity (k): flags[k][id] bit 0 = held before this tick, bit 1 = chosen in this tick;
-// held[k] = the ids held (at most capacity). Per tick the work is O(active + capacity) per capacity.
+// Per capacity (k): chosenAt[k][id] is the number of the last tick that chose connection `id`
+// (tick numbers start at 2; 0: never, or closed since). "Held before this tick" is chosenAt = the
+// previous tick's number, so nothing is cleared when a connection stops being held. held[k] lists
+// the ids chosen in the previous tick, in the order that decides which idle ones keep a slot:
+// chosen active connections in batch order, then idle ones kept, in the old order (ids that closed
+// since may linger in it; their chosenAt says they are not held). A termination for want of room is
+// counted as (held before) - (held and chosen again), so a tick with more active connections than
+// capacity reads chosenAt only for the connections it chooses and the ones that close: the work is
+// a few sequential passes over the tick's bytes (src/sim/top-select.ts) and O(chosen + closed)
+// random reads.
 
 import type { TickBatch, WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
+import { TopSelector } from './top-select.js';
 
 export interface OracleResult {
   capacity: number;
@@ -42,23 +51,19 @@ export interface OracleSummary {
   results: OracleResult[];
 }
 
-const PREV = 1;
-const NOW = 2;
-
 export class Oracle {
   private readonly caps: number[];
-  private flags: Uint8Array[];
+  private chosenAt: Uint32Array[];
   private held: Uint32Array[];
   private spare: Uint32Array[];
   private heldCount: number[];
+  /** Connections held after the previous tick (held[k] may also list some that closed). */
+  private holding: number[];
   private readonly offloaded: number[];
   private readonly initiates: number[];
   private readonly terminations: number[];
   private bytes = new Float64Array(1024);
-  private scratch = new Float64Array(1024);
-  /** Capacity indexes, largest capacity first; and each one's byte threshold in this tick. */
-  private readonly byCapacityDown: number[];
-  private readonly thresholds: Float64Array;
+  private readonly select = new TopSelector();
   private totalBytes = 0;
   private opened = 0;
   private alive = 0;
@@ -69,12 +74,11 @@ export class Oracle {
   constructor(capacities: readonly number[]) {
     for (const c of capacities) if (!Number.isSafeInteger(c) || c < 0) throw new RangeError(`oracle: a capacity must be an integer >= 0, got ${c}`);
     this.caps = [...capacities];
-    this.byCapacityDown = this.caps.map((_, k) => k).sort((x, y) => this.caps[y]! - this.caps[x]!);
-    this.thresholds = new Float64Array(this.caps.length);
-    this.flags = this.caps.map(() => new Uint8Array(1024));
+    this.chosenAt = this.caps.map(() => new Uint32Array(1024));
     this.held = this.caps.map((c) => new Uint32Array(Math.min(c, 1024)));
     this.spare = this.caps.map((c) => new Uint32Array(Math.min(c, 1024)));
     this.heldCount = this.caps.map(() => 0);
+    this.holding = this.caps.map(() => 0);
     this.offloaded = this.caps.map(() => 0);
     this.initiates = this.caps.map(() => 0);
     this.terminations = this.caps.map(() => 0);
@@ -82,6 +86,7 @@ export class Oracle {
 
   /** Takes one tick of the workload. */
   observe(batch: TickBatch): void {
+    if (this.ticks >= 0xfffffffe) throw new RangeError('oracle: a workload of more than 4,294,967,293 ticks is more than the oracle counts');
     this.ticks++;
     const { opened, traffic, closed } = batch;
     this.opened += opened.count;
@@ -89,146 +94,140 @@ export class Oracle {
     if (this.alive > this.peakAlive) this.peakAlive = this.alive;
     const a = traffic.count;
     if (a > this.peakActive) this.peakActive = a;
-    if (this.bytes.length < a) {
-      this.bytes = new Float64Array(a * 2);
-      this.scratch = new Float64Array(a * 2);
-    }
+    if (this.bytes.length < a) this.bytes = new Float64Array(a * 2);
+    const bytes = this.bytes;
+    const sent = traffic.sent;
+    const received = traffic.received;
+    const ids = traffic.id;
     let maxId = 0;
+    let total = 0;
     for (let i = 0; i < a; i++) {
-      const b = traffic.sent[i]! + traffic.received[i]!;
-      this.bytes[i] = b;
-      this.totalBytes += b;
-      if (traffic.id[i]! > maxId) maxId = traffic.id[i]!;
+      const b = sent[i]! + received[i]!;
+      bytes[i] = b;
+      total += b;
+      if (ids[i]! > maxId) maxId = ids[i]!;
     }
+    this.totalBytes += total;
     for (let i = 0; i < closed.count; i++) if (closed.id[i]! > maxId) maxId = closed.id[i]!;
-    // Thresholds, largest capacity first: after selecting the c-th largest, the first c entries of
-    // the scratch copy are the c largest, so a smaller capacity searches only those.
-    let n = a;
-    if (this.byCapacityDown.some((k) => this.caps[k]! < a)) this.scratch.set(this.bytes.subarray(0, a));
-    for (const k of this.byCapacityDown) {
-      const c = this.caps[k]!;
-      if (c > 0 && c < a) {
-        this.thresholds[k] = kthLargest(this.scratch, n, c);
-        n = c;
-      }
-    }
+    this.select.select(bytes, a, this.caps);
     for (let k = 0; k < this.caps.length; k++) {
-      if (this.flags[k]!.length <= maxId) {
-        const f = new Uint8Array(Math.max(maxId + 1, this.flags[k]!.length * 2));
-        f.set(this.flags[k]!);
-        this.flags[k] = f;
+      if (this.chosenAt[k]!.length <= maxId) {
+        const f = new Uint32Array(Math.max(maxId + 1, this.chosenAt[k]!.length * 2));
+        f.set(this.chosenAt[k]!);
+        this.chosenAt[k] = f;
       }
       this.choose(k, batch);
     }
     this.alive -= closed.count;
   }
 
+  /** Capacity number k's choice in this tick. */
   private choose(k: number, batch: TickBatch): void {
     const c = this.caps[k]!;
     if (c === 0) return;
-    const flags = this.flags[k]!;
+    // Tick numbers from 2, so that "chosen in the previous tick" (>= 1) is never 0 ("never").
+    const now = this.ticks + 1;
+    const before = now - 1;
+    const at = this.chosenAt[k]!;
     const { traffic, closed } = batch;
     const a = traffic.count;
     const ids = traffic.id;
     const tb = this.bytes;
+    const held = this.held[k]!;
+    const heldCount = this.heldCount[k]!;
+    // The new list goes to the spare buffer (the old one is still being read), then they swap.
+    let next = this.spare[k]!;
+    if (next.length < Math.min(c, a + heldCount)) next = new Uint32Array(Math.min(c, Math.max(a + heldCount, next.length * 2)));
+    let n = 0;
     let chosen = 0;
+    let kept = 0; // held before and chosen again
     let bytes = 0;
-    if (c >= a) {
-      for (let i = 0; i < a; i++) {
-        flags[ids[i]!]! |= NOW;
-        bytes += tb[i]!;
+    const t = this.select.threshold[k]!;
+    // Which active connections are chosen: all of them (capacity >= active), or those above the
+    // threshold and ties at it: connections already held first, then in batch order.
+    if (c >= a || this.select.greater[k]! + this.select.ties[k]! === c) {
+      // Every value at or above the threshold is chosen: one pass in batch order builds the list.
+      // Branch-free: which entries go is a coin toss to the CPU's predictor, and a mispredicted
+      // branch would throw away the chosenAt reads already under way (each one a cache miss).
+      if (c >= a) {
+        for (let i = 0; i < a; i++) next[i] = ids[i]!;
+        n = a;
+      } else {
+        for (let i = 0; i < a; i++) {
+          next[n] = ids[i]!;
+          n += +(tb[i]! >= t);
+        }
       }
-      chosen = a;
+      for (let j = 0; j < n; j++) {
+        const id = next[j]!;
+        kept += +(at[id] === before);
+        at[id] = now;
+      }
+      if (c >= a) for (let i = 0; i < a; i++) bytes += tb[i]!;
+      else for (let i = 0; i < a; i++) bytes += tb[i]! >= t ? tb[i]! : 0;
+      chosen = n;
     } else {
-      const t = this.thresholds[k]!;
-      let ties = 0;
       for (let i = 0; i < a; i++) {
         const b = tb[i]!;
         if (b > t) {
-          flags[ids[i]!]! |= NOW;
+          const id = ids[i]!;
+          if (at[id] === before) kept++;
+          at[id] = now;
           bytes += b;
           chosen++;
-        } else if (b === t) ties++;
-      }
-      // Ties at the threshold: connections already held first, then in batch order.
-      if (ties === c - chosen) {
-        for (let i = 0; i < a; i++) if (tb[i] === t) flags[ids[i]!]! |= NOW;
-        chosen = c;
-        bytes += ties * t;
-      } else {
-        for (let i = 0; i < a && chosen < c; i++) {
-          if (tb[i] === t && flags[ids[i]!]! === PREV) {
-            flags[ids[i]!] = PREV | NOW;
-            bytes += t;
-            chosen++;
-          }
-        }
-        for (let i = 0; i < a && chosen < c; i++) {
-          if (tb[i] === t && !(flags[ids[i]!]! & NOW)) {
-            flags[ids[i]!]! |= NOW;
-            bytes += t;
-            chosen++;
-          }
         }
       }
+      for (let i = 0; i < a && chosen < c; i++) {
+        const id = ids[i]!;
+        if (tb[i] === t && at[id] === before) {
+          at[id] = now;
+          kept++;
+          bytes += t;
+          chosen++;
+        }
+      }
+      for (let i = 0; i < a && chosen < c; i++) {
+        const id = ids[i]!;
+        if (tb[i] === t && at[id] !== now) {
+          at[id] = now;
+          bytes += t;
+          chosen++;
+        }
+      }
+      for (let i = 0; i < a; i++) if (at[ids[i]!] === now) next[n++] = ids[i]!;
     }
     this.offloaded[k]! += bytes;
-    // Held connections that moved nothing keep their slots while there is room.
-    const held = this.held[k]!;
-    const heldCount = this.heldCount[k]!;
-    for (let j = 0; j < heldCount && chosen < c; j++) {
-      const id = held[j]!;
-      if (flags[id] === PREV) {
-        flags[id] = PREV | NOW;
-        chosen++;
-      }
-    }
-    // Churn, and the new held list.
+    const initiates = chosen - kept;
+    // Held connections not chosen (idle ones, or active below the threshold) keep their slots, in
+    // the old order, while there is room; the others are terminated. With no room, none is kept.
     let terminations = 0;
-    for (let j = 0; j < heldCount; j++) {
-      const id = held[j]!;
-      if (flags[id] === PREV) {
-        terminations++;
-        flags[id] = 0;
+    const notChosen = this.holding[k]! - kept;
+    if (chosen < c && notChosen > 0) {
+      for (let j = 0; j < heldCount; j++) {
+        const id = held[j]!;
+        if (at[id] !== before) continue;
+        if (chosen < c) {
+          at[id] = now;
+          next[n++] = id;
+          chosen++;
+        } else terminations++;
       }
-    }
-    // The new list goes to the spare buffer (the old one is still being read), then they swap.
-    let next = this.spare[k]!;
-    if (next.length < chosen) next = new Uint32Array(Math.min(c, Math.max(chosen, next.length * 2)));
-    let n = 0;
-    let initiates = 0;
-    // Every chosen connection is either active (in the batch) or was held: visit both, once each.
-    for (let i = 0; i < a; i++) {
-      const id = ids[i]!;
-      const f = flags[id]!;
-      if (f & NOW) {
-        if (!(f & PREV)) initiates++;
-        flags[id] = PREV;
-        next[n++] = id;
-      }
-    }
-    for (let j = 0; j < heldCount; j++) {
-      const id = held[j]!;
-      if (flags[id] === (PREV | NOW)) {
-        flags[id] = PREV;
-        next[n++] = id;
-      }
-    }
-    // A held connection that closes is terminated, and leaves the list.
+    } else terminations = notChosen;
+    // A held connection that closes is terminated (its id may come back as a new connection).
+    let leaving = 0;
     for (let i = 0; i < closed.count; i++) {
       const id = closed.id[i]!;
-      if (flags[id] === PREV) {
-        flags[id] = 0;
-        terminations++;
+      if (at[id] === now) {
+        at[id] = 0;
+        leaving++;
       }
     }
-    let m = 0;
-    for (let j = 0; j < n; j++) if (flags[next[j]!] === PREV) next[m++] = next[j]!;
     this.spare[k] = held;
     this.held[k] = next;
-    this.heldCount[k] = m;
+    this.heldCount[k] = n;
+    this.holding[k] = n - leaving;
     this.initiates[k]! += initiates;
-    this.terminations[k]! += terminations;
+    this.terminations[k]! += terminations + leaving;
   }
 
   /** The bound so far; `durationMs` is the simulated time the ticks covered. */
@@ -270,48 +269,4 @@ export async function runOracle(source: WorkloadSource, capacities: readonly num
     await source.close?.();
   }
   return oracle.summary(tick * source.tickMs);
-}
-
-/**
- * The k-th largest of a[0..n) (1 <= k <= n), reordering a. Quickselect with a three-way partition,
- * so runs of equal values (many flows at one rate) cost no more than distinct ones.
- */
-export function kthLargest(a: Float64Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  let want = k - 1; // index in descending order
-  for (;;) {
-    if (lo === hi) return a[lo]!;
-    const mid = (lo + hi) >>> 1;
-    // Median of three as the pivot.
-    const x = a[lo]!,
-      y = a[mid]!,
-      z = a[hi]!;
-    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
-    // Descending: [lo, lt) > pivot, [lt, i) == pivot, (gt, hi] < pivot.
-    let lt = lo,
-      i = lo,
-      gt = hi;
-    while (i <= gt) {
-      const v = a[i]!;
-      if (v > pivot) {
-        a[i] = a[lt]!;
-        a[lt++] = v;
-        i++;
-      } else if (v < pivot) {
-        a[i] = a[gt]!;
-        a[gt--] = v;
-      } else i++;
-    }
-    const at = lo + want;
-    if (at < lt) {
-      hi = lt - 1;
-    } else if (at <= gt) return pivot;
-    else {
-      want = at - (gt + 1);
-      lo = gt + 1;
-      continue;
-    }
-    want = at - lo;
-  }
 }

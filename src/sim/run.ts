@@ -71,7 +71,10 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const oracle = options.oracle ? new Oracle([capacity]) : undefined;
   const timeline = new Timeline(source.ticks, options.samples ?? 60);
   const batch = createTickBatch();
+  // The host's id of each source id; a source that takes tags (WorkloadSource.tag) hands the host's
+  // ids back with its traffic, so only a connection's first tick needs this lookup.
   let hostIds: Float64Array = new Float64Array(1024);
+  const tagging = typeof source.tag === 'function';
   let ids: Float64Array = new Float64Array(1024);
   let totalBytes = 0;
   let connections = 0;
@@ -100,16 +103,27 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
           if (id >= hostIds.length) hostIds = grow(hostIds, id + 1);
           hostIds[id] = got[i]!;
         }
+        if (tagging) source.tag!(opened.id, got, opened.count);
       }
       if (traffic.count) {
         if (ids.length < traffic.count) ids = new Float64Array(traffic.count * 2);
+        const tags = tagging ? traffic.tag : undefined;
+        const sent = traffic.sent;
+        const received = traffic.received;
+        let bytes = 0;
         for (let i = 0; i < traffic.count; i++) {
-          const h = hostIds[traffic.id[i]!];
-          if (!h)
-            throw new Error(`workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`);
+          let h = tags ? tags[i]! : 0;
+          if (!h) {
+            h = hostIds[traffic.id[i]!]!;
+            if (!h)
+              throw new Error(
+                `workload ${source.name}, tick ${tick}: traffic for connection ${traffic.id[i]}, which is not open (a bug in the workload source)`,
+              );
+          }
           ids[i] = h;
-          totalBytes += traffic.sent[i]! + traffic.received[i]!;
+          bytes += sent[i]! + received[i]!;
         }
+        totalBytes += bytes;
         host.traffic(ids, traffic.sent, traffic.received, traffic.count);
       }
       oracle?.observe(batch);

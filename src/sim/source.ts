@@ -31,6 +31,11 @@ export interface TickBatch {
     sent: Float64Array;
     /** Bytes the local side received. */
     received: Float64Array;
+    /**
+     * The number the reader attached to the connection with WorkloadSource.tag(), 0 if none yet.
+     * Written only by a source that has tag(), and only into a batch that has this column.
+     */
+    tag?: Float64Array;
   };
   /** Connections that close at the end of this tick (after their traffic of this tick). */
   closed: {
@@ -52,6 +57,15 @@ export interface WorkloadSource {
    * and says whether there is anything after it. Sources reading files may be asynchronous.
    */
   next(tick: number, batch: TickBatch): boolean | Promise<boolean>;
+  /**
+   * Optional: attaches tags[i] (a number other than 0, e.g. the host's id for the connection) to
+   * connection ids[i], i < count, until it closes; its traffic entries carry it in
+   * `batch.traffic.tag` from then on. It saves the reader a lookup by id per traffic entry, which
+   * for a million connections is a cache miss each (a source keeps its active connections in
+   * order and can carry the tag alongside). Connections opened in the tick just read may be
+   * tagged; their entries of that tick already say 0.
+   */
+  tag?(ids: ArrayLike<number>, tags: ArrayLike<number>, count: number): void;
   /** Releases files and buffers; called once, also when a run stops early. */
   close?(): void | Promise<void>;
 }

@@ -17,7 +17,7 @@ export function createTickBatch(room = 1024): TickBatch {
       remotePort: new Uint16Array(room),
       priority: new Uint8Array(room),
     },
-    traffic: { count: 0, id: new Uint32Array(room), sent: new Float64Array(room), received: new Float64Array(room) },
+    traffic: { count: 0, id: new Uint32Array(room), sent: new Float64Array(room), received: new Float64Array(room), tag: new Float64Array(room) },
     closed: { count: 0, id: new Uint32Array(room) },
   };
 }
@@ -57,6 +57,7 @@ export function roomForTraffic(b: TickBatch, n: number): void {
   t.id = grown(t.id, need);
   t.sent = grown(t.sent, need);
   t.received = grown(t.received, need);
+  if (t.tag) t.tag = grown(t.tag, need);
 }
 
 /** Makes room for `n` more closed entries. */

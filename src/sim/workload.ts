@@ -17,7 +17,11 @@
 // needs (id, bytes left, bytes per tick) side by side, so that loop reads memory in order; a
 // loop indexing million-entry columns by id spends its time in cache misses (measured: 4x slower).
 //
-//   active:  aId Uint32 | aRemaining Float64 | aPerTick Float64     (swap-remove in O(1))
+//   active:  aId Uint32 | aRemaining Float64 | aPerTick Float64 | aTag Float64   (swap-remove in O(1))
+//
+// aTag is the reader's tag (WorkloadSource.tag: the host's id for the connection), kept from
+// tags[id] once the reader sets it, so that reader needs no lookup by id per traffic entry. Both
+// columns exist only once a reader tags.
 //
 // Idle connections wait in a timing wheel: one list head per tick, so a tick touches only the
 // connections that transfer or wake in it, never the ones sleeping.
@@ -58,6 +62,8 @@ export class SyntheticWorkload implements WorkloadSource {
   private readonly aId: Uint32Array;
   private readonly aRemaining: Float64Array;
   private readonly aPerTick: Float64Array;
+  private aTag: Float64Array | undefined;
+  private tags: Float64Array | undefined;
   private readonly activePos: Int32Array;
   private readonly left: Uint32Array;
   private readonly state: Uint8Array;
@@ -244,6 +250,7 @@ export class SyntheticWorkload implements WorkloadSource {
     this.aId[k] = id;
     this.aRemaining[k] = sampleCdf(this.cdf, this.random());
     this.aPerTick[k] = this.perTick[id]!;
+    if (this.aTag) this.aTag[k] = this.tags![id]!;
     this.activePos[id] = k;
     this.state[id] = TRANSFERRING;
   }
@@ -288,6 +295,8 @@ export class SyntheticWorkload implements WorkloadSource {
       aRemaining = this.aRemaining,
       aPerTick = this.aPerTick;
     const share = this.sentShare;
+    const aTag = this.aTag;
+    const ttag = aTag ? t.tag : undefined;
     let k = t.count;
     let i = 0;
     while (i < this.activeCount) {
@@ -298,6 +307,7 @@ export class SyntheticWorkload implements WorkloadSource {
       tid[k] = id;
       tsent[k] = sent;
       treceived[k] = bytes - sent;
+      if (ttag) ttag[k] = aTag![i]!;
       k++;
       if (remaining > bytes) {
         aRemaining[i] = remaining - bytes;
@@ -313,6 +323,21 @@ export class SyntheticWorkload implements WorkloadSource {
     t.count = k;
   }
 
+  tag(ids: ArrayLike<number>, tags: ArrayLike<number>, count: number): void {
+    if (!this.tags) {
+      this.tags = new Float64Array(this.total);
+      this.aTag = new Float64Array(this.total);
+    }
+    const aTag = this.aTag!;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (!(Number.isInteger(id) && id >= 0 && id < this.opened)) throw new RangeError(`workload: tag for connection ${id}, which this workload never opened`);
+      const v = tags[i]!;
+      this.tags[id] = v;
+      if (this.state[id] === TRANSFERRING) aTag[this.activePos[id]!] = v;
+    }
+  }
+
   /** Takes entry i out of the active list (the last entry moves into its place). */
   private removeActive(i: number): void {
     const last = --this.activeCount;
@@ -321,6 +346,7 @@ export class SyntheticWorkload implements WorkloadSource {
       this.aId[i] = moved;
       this.aRemaining[i] = this.aRemaining[last]!;
       this.aPerTick[i] = this.aPerTick[last]!;
+      if (this.aTag) this.aTag[i] = this.aTag[last]!;
       this.activePos[moved] = i;
     }
   }

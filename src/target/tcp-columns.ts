@@ -24,6 +24,8 @@ const SND_WND = 65535;
 const INITIAL_CWND = 14600;
 const INITIAL_SSTHRESH = 65535;
 const MSS = 1460;
+/** How far past the expected place trafficBatch looks for a handle in the previous call's list. */
+const LOOKAHEAD = 4;
 
 export class TcpColumns {
   /** Rows in use: slots 0..count-1. */
@@ -39,6 +41,12 @@ export class TcpColumns {
   sRtt = new Float64Array(0);
   rttVar = new Float64Array(0);
   private readonly slotOf = new HandleIndex();
+  /** The previous trafficBatch's handles and the rows found for them (-1: not held), and a spare pair. */
+  private seen = new Float64Array(0);
+  private seenRow = new Int32Array(0);
+  private seenCount = 0;
+  private nextSeen = new Float64Array(0);
+  private nextSeenRow = new Int32Array(0);
 
   /** The row of a connection, or -1 if it is not held. */
   slot(handle: number): number {
@@ -135,16 +143,54 @@ export class TcpColumns {
     }
   }
 
-  /** Adds traffic to many connections; handles not held are skipped. */
+  /**
+   * Adds traffic to many connections; handles not held are skipped.
+   *
+   * A host passes much the same handles in much the same order at every tick (its own slot order),
+   * so each entry first tries the row the previous call found for the handle at the same place in
+   * its list (or a few places on, where handles dropped out); the handle column confirms it, since
+   * a row moves when another is removed. Only a miss costs a hash lookup, and a hash lookup is a
+   * cache miss or two at twenty thousand connections where the previous call's list is read in order.
+   *
+   *   previous call:  seen [ h3 | h9 | h4 | h8 ... ]   seenRow [ 12 | 40 | 7 | 3 ... ]
+   *   this call:       h3 (at 0: row 12, handle[12] === h3 ok)  h4 (at 2, one dropped out)  h5 (new: hash)
+   */
   trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
-    const { sndNxt, rcvNxt, slotOf } = this;
+    const { sndNxt, rcvNxt, slotOf, handle: held } = this;
     const n = handles.length;
+    const seen = this.seen;
+    const seenRow = this.seenRow;
+    const seenCount = this.seenCount;
+    if (this.nextSeen.length < n) {
+      this.nextSeen = new Float64Array(n * 2);
+      this.nextSeenRow = new Int32Array(n * 2);
+    }
+    const nextSeen = this.nextSeen;
+    const nextSeenRow = this.nextSeenRow;
+    const count = this.count;
+    let j = 0;
     for (let i = 0; i < n; i++) {
-      const s = slotOf.get(handles[i]!);
+      const h = handles[i]!;
+      let s = -1;
+      for (let k = j, end = Math.min(seenCount, j + LOOKAHEAD); k < end; k++) {
+        if (seen[k] === h) {
+          s = seenRow[k]!;
+          j = k + 1;
+          break;
+        }
+      }
+      if (s < 0 || s >= count || held[s] !== h) s = slotOf.get(h);
+      nextSeen[i] = h;
+      nextSeenRow[i] = s;
       if (s < 0) continue;
       sndNxt[s]! += sentBytes[i]!;
       if (receivedBytes) rcvNxt[s]! += receivedBytes[i]!;
     }
+    this.nextSeen = seen;
+    this.nextSeenRow = seenRow;
+    this.seen = nextSeen;
+    this.seenRow = nextSeenRow;
+    this.seenCount = n;
   }
 
   /** Delivers up to `bytes` of buffered received data to the host; returns how many. */

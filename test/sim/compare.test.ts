@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { assemble, formatTable, merge, MergeError, parseShard, planJobs, type CompareOutput, type JobResult } from '../../src/sim/compare.js';
+import { assemble, formatTable, merge, MergeError, parseShard, planJobs, runOrder, type CompareOutput, type JobResult } from '../../src/sim/compare.js';
 import { renderCompareReport } from '../../src/sim/report.js';
 import type { RunResult } from '../../src/sim/metrics.js';
 
@@ -75,6 +75,19 @@ test('a sweep: the oracle job first, then every cell, policy-major', () => {
   assert.equal(
     jobs.slice(1).map((j) => (j.kind === 'cell' ? `${j.cell}:${j.policy.policy}@${j.capacity}` : '')),
     ['0:eager@10', '1:eager@20', '2:threshold@10', '3:threshold@20', '4:./mine.mjs@10', '5:./mine.mjs@20'],
+  );
+});
+
+test('workers start the costliest jobs first: largest capacity first, the oracle last, each job once', () => {
+  const jobs = planJobs(plan);
+  const order = runOrder(jobs);
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    jobs.map((_, i) => i),
+  );
+  assert.equal(
+    order.map((i) => jobs[i]!).map((j) => (j.kind === 'cell' ? `${j.cell}@${j.capacity}` : 'oracle')),
+    ['1@20', '3@20', '5@20', '0@10', '2@10', '4@10', 'oracle'],
   );
 });
 

@@ -79,6 +79,18 @@ test('the same seed gives the same numbers; the timeline adds up to the totals',
   assert.ok(a.offloadedBytes > 0 && a.softwareBytes > 0);
 });
 
+test('a source that hands back tags gives the same run as one that does not', async () => {
+  const s = smallScenario();
+  const strip = (x: Awaited<ReturnType<typeof run>>) => ({ ...x, wallMs: 0 });
+  const tagged = await run(s, policies.rebalance!.create());
+  // The same workload without tag(): the loop maps every traffic entry by id.
+  const inner = new SyntheticWorkload(s, hadoop);
+  const plain: WorkloadSource = { tickMs: inner.tickMs, ticks: inner.ticks, name: inner.name, next: (t, b) => inner.next(t, b) };
+  const untagged = await runLab({ source: plain, setup: s, policy: policies.rebalance!.create(), oracle: true });
+  assert.equal(strip(untagged), strip(tagged));
+  assert.ok(tagged.initiates > 0);
+});
+
 test('a policy written in code runs: it offloads what it picks and nothing else', async () => {
   const picked = new Set<number>();
   const evenIds: OffloadPolicy = {

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { SyntheticWorkload, totalConnections } from '../../src/sim/workload.js';
 import { hadoop, record, smallScenario, websearch, type RecordedTick } from './helpers.js';
+import { createTickBatch } from '../../src/sim/tick-batch.js';
 
 const test = suite('sim/workload');
 
@@ -156,6 +157,39 @@ test('random small scenarios: well-formed lives and determinism', async () => {
     ),
     { numRuns: 60 },
   );
+});
+
+test('a reader that tags connections gets its tags back with their traffic, and the same ticks as one that does not', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 0, max: 3 }), (seed, every) => {
+      const scenario = smallScenario((s) => (s.seed = seed));
+      const plain = new SyntheticWorkload(scenario, hadoop);
+      const tagged = new SyntheticWorkload(scenario, hadoop);
+      const a = createTickBatch(2);
+      const b = createTickBatch(2);
+      const tagOf = new Map<number, number>();
+      for (let tick = 0, more = true; more; tick++) {
+        more = plain.next(tick, a);
+        assert.is(tagged.next(tick, b), more);
+        assert.equal(Array.from(b.traffic.id.subarray(0, b.traffic.count)), Array.from(a.traffic.id.subarray(0, a.traffic.count)));
+        assert.equal(Array.from(b.traffic.sent.subarray(0, b.traffic.count)), Array.from(a.traffic.sent.subarray(0, a.traffic.count)));
+        assert.equal(Array.from(b.closed.id.subarray(0, b.closed.count)), Array.from(a.closed.id.subarray(0, a.closed.count)));
+        for (let i = 0; i < b.traffic.count; i++) assert.is(b.traffic.tag![i], tagOf.get(b.traffic.id[i]!) ?? 0, `tick ${tick}, connection ${b.traffic.id[i]}`);
+        // Tag some of this tick's new connections (a reader may tag any of them, or none).
+        const ids: number[] = [];
+        const tags: number[] = [];
+        for (let i = 0; i < b.opened.count; i++) {
+          if (every && b.opened.id[i]! % every !== 0) continue;
+          ids.push(b.opened.id[i]!);
+          tags.push(1e12 + b.opened.id[i]! * 7);
+        }
+        tagged.tag(ids, tags, ids.length);
+        ids.forEach((id, i) => tagOf.set(id, tags[i]!));
+      }
+    }),
+    { numRuns: 20 },
+  );
+  assert.throws(() => new SyntheticWorkload(smallScenario(), hadoop).tag([0], [5], 1), /never opened/);
 });
 
 test('the workload is read in order, from tick 0', () => {

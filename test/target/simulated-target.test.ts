@@ -107,6 +107,41 @@ test('trafficBatch is the same as one traffic call per connection', async () => 
   assert.is(one.connections, 0);
 });
 
+test('a host with deliveredBatch gets, once per clock step, exactly the deliveries delivered() would get one by one', async () => {
+  const run = async (batched: boolean) => {
+    const target = new SimulatedTarget({ seed: 11 });
+    const calls: { step: number; handles: number[]; bytes: number[] }[] = [];
+    let step = 0;
+    const events: TargetEvents = {
+      ...quiet,
+      delivered: (h, b) => {
+        if (calls.at(-1)?.step !== step) calls.push({ step, handles: [], bytes: [] });
+        calls.at(-1)!.handles.push(h);
+        calls.at(-1)!.bytes.push(b);
+      },
+      ...(batched
+        ? {
+            deliveredBatch: (handles: Float64Array, bytes: Float64Array, count: number) => {
+              assert.ok(count > 0, 'never called with nothing');
+              calls.push({ step, handles: Array.from(handles.subarray(0, count)), bytes: Array.from(bytes.subarray(0, count)) });
+            },
+          }
+        : {}),
+    };
+    target.attach(events);
+    const handles = await hold(target, 3000);
+    for (step = 1; step <= 6; step++) {
+      target.trafficBatch(handles, new Float64Array(handles.length).fill(10), new Float64Array(handles.length).fill(5000 * step));
+      target.advance(step);
+    }
+    return calls;
+  };
+  const one = await run(false);
+  const batched = await run(true);
+  assert.ok(one.length === 6 && one[0]!.handles.length > 1024, 'deliveries in every step, more than the first buffer holds');
+  assert.equal(batched, one);
+});
+
 test('a terminated connection hands back its state and both queues, and is no longer held', async () => {
   const target = new SimulatedTarget({ deliverProbability: 0 });
   target.attach(quiet);

@@ -116,4 +116,62 @@ test('RTT smoothing and congestion window follow RFC 6298 and slow start', () =>
   assert.is(t.delegatedState(s).sndUna, 10_000, 'never acknowledges more than was sent');
 });
 
+test('trafficBatch equals traffic() per held handle, call after call, as lists shift and rows move', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          // Edits to the previous call's list: drop, insert, swap; then rows removed and added.
+          drops: fc.array(fc.nat(), { maxLength: 6 }),
+          inserts: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 60 })), { maxLength: 6 }),
+          swaps: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
+          removes: fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 4 }),
+          adds: fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 4 }),
+        }),
+        { maxLength: 30 },
+      ),
+      (calls) => {
+        const t = new TcpColumns();
+        const model = new Map<number, { sent: number; received: number }>();
+        const hold = (h: number) => {
+          if (model.has(h)) return;
+          t.add(h * 2 ** 33 + 1, 7, { sndUna: 0, sndNxt: 0, rcvNxt: 0 });
+          model.set(h, { sent: 0, received: 0 });
+        };
+        for (let h = 1; h <= 40; h++) hold(h);
+        const list = Array.from({ length: 50 }, (_, i) => i + 1);
+        calls.forEach((c, round) => {
+          for (const d of c.drops) if (list.length) list.splice(d % list.length, 1);
+          for (const [at, h] of c.inserts) if (!list.includes(h)) list.splice(at % (list.length + 1), 0, h);
+          for (const [a, b] of c.swaps) if (list.length) [list[a % list.length], list[b % list.length]] = [list[b % list.length]!, list[a % list.length]!];
+          for (const h of c.removes) {
+            t.remove(h * 2 ** 33 + 1);
+            model.delete(h);
+          }
+          for (const h of c.adds) hold(h);
+          const sent = list.map((h) => h + round);
+          const received = list.map((h) => 2 * h + round);
+          t.trafficBatch(
+            list.map((h) => h * 2 ** 33 + 1),
+            sent,
+            received,
+          );
+          list.forEach((h, i) => {
+            const m = model.get(h);
+            if (m) {
+              m.sent += sent[i]!;
+              m.received += received[i]!;
+            }
+          });
+          for (const [h, m] of model) {
+            const d = t.delegatedState(t.slot(h * 2 ** 33 + 1));
+            assert.equal([d.sndNxt, d.rcvNxt], [m.sent, m.received], `handle ${h} after call ${round}`);
+          }
+        });
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 test.run();
