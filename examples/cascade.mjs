@@ -1,5 +1,5 @@
-// The main job until the simulator lands: build a small offload tree, drop the link under half of
-// it, and print the termination batches the host would hand to the target.
+// A small offload tree in the table alone (no host, no target): build it, drop the link under half
+// of it, and print the termination batches a host would hand to the target.
 import { OffloadTable, Kind, State, Reason } from 'chimney-host';
 
 const table = await OffloadTable.create();

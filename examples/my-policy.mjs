@@ -17,7 +17,7 @@ export default {
   description: 'offload connections that moved at least minBytes in the last tick, busiest first; at capacity drop ones quiet for idleMs',
 
   create(options = {}) {
-    const { minBytes = 16384, idleMs = 2000, ...unknown } = options;
+    const { minBytes = 4096, idleMs = 2000, ...unknown } = options;
     const problems = Object.keys(unknown).map((k) => `${k}: not an option (known: minBytes, idleMs)`);
     if (!Number.isInteger(minBytes) || minBytes < 0) problems.push(`minBytes: must be an integer >= 0, got ${minBytes}`);
     if (!Number.isInteger(idleMs) || idleMs < 0) problems.push(`idleMs: must be an integer >= 0, got ${idleMs}`);

@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
   progress.done();
   const out: CompareOutput = assemble({ scenario: source.name, seed: scenario.seed, plan, shard }, results);
   process.stdout.write(args.options['--json'] ? `${JSON.stringify(out, null, 2)}\n` : `${formatTable(out)}\n`);
-  if (report) {
+  if (report !== undefined) {
     writeFileSync(report, renderCompareReport(out));
     if (!args.options['--json']) process.stdout.write(`\nreport: ${report}\n`);
   }

@@ -3,7 +3,7 @@
 // will cost on this machine. Each returns problems instead of throwing, so a command can name all
 // of them at once and exit 2.
 
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,7 +37,7 @@ export function startCommand(argv: string[], spec: CommandSpec): { args: Parsed;
   }
   const problems = [...args.problems];
   const report = args.options['--report'] as string | undefined;
-  if (report) {
+  if (report !== undefined) {
     const p = reportProblem(report);
     if (p) problems.push(p);
   }
@@ -87,15 +87,30 @@ export function loadScenario(file: string | undefined, seed?: number): Loaded | 
 
 /** Whether `--report FILE` can be written, checked before the run rather than after it. */
 export function reportProblem(file: string): string | undefined {
+  if (file === '') return '--report needs a file name, got an empty one';
   try {
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
-      return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
     const existing = statSync(file, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
+    // An earlier report may be replaced; anything else (the scenario itself, a capture) never is.
+    if (existing && !looksLikeReport(file))
+      return `--report: ${file} exists and is not an HTML report: it would be overwritten. Name a new file, or delete it first if it is yours to lose`;
     accessSync(existing ? file : dirname(resolve(file)), constants.W_OK);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return `--report: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))})`;
+  }
+}
+
+/** Does an existing file begin as our reports do (an HTML document)? Empty files count. */
+function looksLikeReport(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, 64, 0);
+    return n === 0 || /^\s*<!doctype html/i.test(head.subarray(0, n).toString('utf8'));
+  } finally {
+    closeSync(fd);
   }
 }
 

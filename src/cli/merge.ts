@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   const problems = [...args.problems];
   if (args.positionals.length === 0) problems.push("name the shards' JSON files (the outputs of compare --shard I/N --json)");
   const report = args.options['--report'] as string | undefined;
-  if (report) {
+  if (report !== undefined) {
     const p = reportProblem(report);
     if (p) problems.push(p);
   }
@@ -49,6 +49,6 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   process.stdout.write(args.options['--json'] ? `${JSON.stringify(out, null, 2)}\n` : `${formatTable(out)}\n`);
-  if (report) writeFileSync(report, renderCompareReport(out));
+  if (report !== undefined) writeFileSync(report, renderCompareReport(out));
   return out.results.every((r) => r.check === 'ok' && r.nothingLost && r.conserved !== false) ? 0 : 1;
 }

@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   result.policy = name;
   const meta = { scenario: source.name, seed: scenario.seed };
   process.stdout.write(args.options['--json'] ? `${JSON.stringify({ ...meta, ...result }, null, 2)}\n` : `${summary(result, meta)}\n`);
-  if (report) {
+  if (report !== undefined) {
     writeFileSync(report, renderRunReport(result, meta));
     if (!args.options['--json']) process.stdout.write(`  report: ${report}\n`);
   }

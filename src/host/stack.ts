@@ -85,6 +85,9 @@ export interface HostEvents extends Record<string, unknown> {
   error: { message: string; handle?: number; fault?: TargetFault | 'listener'; error?: unknown };
 }
 
+/** The events a HostStack emits, for checking `on` at the call rather than at the first event. */
+const HOST_EVENTS: readonly (keyof HostEvents)[] = ['offloaded', 'refused', 'terminated', 'link', 'delivered', 'error'];
+
 /** How HostStack.create is configured. */
 export interface HostStackOptions {
   target: OffloadTarget;
@@ -145,6 +148,17 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
 }
 
 export class HostStack extends Emitter<HostEvents> {
+  /**
+   * Calls `listener` for every `name` event; returns a function that removes it. An unknown event
+   * name or a listener that is not a function is refused here (OffloadError InvalidArgument), not
+   * left to fail at the first event.
+   */
+  override on<K extends keyof HostEvents>(name: K, listener: (event: HostEvents[K]) => void): () => void {
+    if (!HOST_EVENTS.includes(name)) invalid(`HostStack.on: no event ${typeName(name)}; the events are ${HOST_EVENTS.join(', ')}`);
+    if (typeof listener !== 'function') invalid(`HostStack.on('${String(name)}'): the listener must be a function, got ${typeName(listener)}`);
+    return super.on(name, listener);
+  }
+
   readonly table: OffloadTable;
   readonly target: OffloadTarget;
   /** The host's clock: tick(now) moves it (and a SimulatedTarget running on it). */

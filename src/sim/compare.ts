@@ -218,14 +218,17 @@ export function merge(parts: { name: string; output: unknown }[]): CompareOutput
     if (JSON.stringify(same(o)) !== want)
       problems.push(`${parts[i]!.name}: another sweep (scenario, seed, plan, shard count or workload differ from ${parts[0]!.name})`);
   });
+  if (problems.length) throw new MergeError(problems);
+  const total = first.plan.policies.length * first.plan.capacities.length;
   const cells = new Map<number, CompareRow>();
   outputs.forEach((o, i) => {
-    for (const r of o.results) {
+    o.results.forEach((r, j) => {
+      const bad = rowProblem(r, first.plan, total);
+      if (bad) return void problems.push(`${parts[i]!.name}: results[${j}] ${bad}: this file was edited or damaged; run its shard again`);
       if (cells.has(r.cell)) problems.push(`${parts[i]!.name}: cell ${r.cell} (${r.policy} at ${r.capacity}) is also in another input`);
       cells.set(r.cell, r);
-    }
+    });
   });
-  const total = first.plan.policies.length * first.plan.capacities.length;
   const missing = Array.from({ length: total }, (_, c) => c).filter((c) => !cells.has(c));
   if (missing.length) {
     const shards = [...new Set(missing.map((c) => (c % first.shard.count) + 1))];
@@ -235,6 +238,32 @@ export function merge(parts: { name: string; output: unknown }[]): CompareOutput
   }
   if (problems.length) throw new MergeError(problems);
   return { ...first, results: [...cells.values()].sort((a, b) => a.cell - b.cell), shard: { index: 1, count: 1 } };
+}
+
+/** Why a shard's result row cannot be one of this plan's cells, or undefined when it can. */
+function rowProblem(r: unknown, plan: ComparePlan, total: number): string | undefined {
+  if (r === null || typeof r !== 'object') return 'is not a result';
+  const row = r as Record<string, unknown>;
+  const cell = row.cell;
+  if (!Number.isInteger(cell) || (cell as number) < 0 || (cell as number) >= total)
+    return `has cell ${JSON.stringify(cell)}, not a cell of this plan (0..${total - 1})`;
+  // planJobs numbers the cells policy-major.
+  const capacity = plan.capacities[(cell as number) % plan.capacities.length];
+  const policy = policyLabel(plan.policies[Math.floor((cell as number) / plan.capacities.length)]!);
+  if (row.capacity !== capacity || row.policy !== policy)
+    return `says ${JSON.stringify(row.policy)} at capacity ${JSON.stringify(row.capacity)}, but cell ${cell} is ${policy} at ${capacity}`;
+  for (const k of ['offloadedBytes', 'softwareBytes', 'initiates', 'terminations', 'churnPerSecond', 'wastedOffloads'] as const) {
+    const v = row[k];
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) return `has ${k} ${JSON.stringify(v)}, not a count`;
+  }
+  // Conservation bounds the offload ratio; the oracle's is bounded only when the run was sound,
+  // which is the run's own check to report, not merge's.
+  if (typeof row.offloadRatio !== 'number' || !(row.offloadRatio >= 0 && row.offloadRatio <= 1))
+    return `has offloadRatio ${JSON.stringify(row.offloadRatio)}, not a ratio 0..1`;
+  if (typeof row.oracleRatio !== 'number' || !(row.oracleRatio >= 0)) return `has oracleRatio ${JSON.stringify(row.oracleRatio)}, not a ratio`;
+  if (typeof row.check !== 'string') return `has check ${JSON.stringify(row.check)}, not "ok" or a failure`;
+  if (typeof row.nothingLost !== 'boolean') return `has nothingLost ${JSON.stringify(row.nothingLost)}, not true or false`;
+  return undefined;
 }
 
 /** The comparison as a table for a terminal, grouped by capacity, the oracle first. */

@@ -154,11 +154,18 @@ export function dispatchHost(h: HostControl, e: ScenarioEvent): void {
 }
 
 /** Reads `events` of a scenario: every problem goes to `problems` with its field path. */
+/** Events per scenario: a scripted day at one event a second fits. */
+export const MAX_EVENTS = 100_000;
+
 export function readEvents(input: unknown, problems: Problems, limits: { durationMs: number; interfaces: ReadonlySet<number> }): ScenarioEvent[] {
   const out: ScenarioEvent[] = [];
   if (input === undefined) return out;
   if (!Array.isArray(input)) {
     problems.fail('events', `must be an array, got ${show(input)}`);
+    return out;
+  }
+  if (input.length > MAX_EVENTS) {
+    problems.fail('events', `at most ${MAX_EVENTS.toLocaleString('en-US')} events, got ${input.length.toLocaleString('en-US')}`);
     return out;
   }
   input.forEach((v, i) => {

@@ -49,7 +49,8 @@ export function estimate(s: Scenario, namedCdf: readonly (readonly [number, numb
   const connections = totalConnections(s);
   const ticks = Math.ceil(s.durationMs / s.tickMs);
   const c = s.connections;
-  const largestBurst = Math.max(0, ...s.events.map((e) => (e.type === 'burst' ? e.count : 0)));
+  let largestBurst = 0;
+  for (const e of s.events) if (e.type === 'burst' && e.count > largestBurst) largestBurst = e.count;
   const peakArrivals = Math.min(c.count, Math.ceil((c.count * s.tickMs) / c.arrivalMs) * 3 + 16) + largestBurst;
   const cdf = typeof c.flowSizes === 'object' ? c.flowSizes.cdf : namedCdf;
   const rate = (c.rateBytesPerSecond.min + c.rateBytesPerSecond.max) / 2;

@@ -9,6 +9,8 @@
 // the host's tick); the oracle, with its instant installs, counts them offloaded.
 
 import { OffloadTable } from '../table/table.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
 import { HostStack } from '../host/stack.js';
 import { SimulatedTarget } from '../target/simulated-target.js';
 import { seededRandom } from '../util/random.js';
@@ -44,8 +46,25 @@ export interface RunOptions {
   samples?: number;
 }
 
+/** Every problem with runLab's options at once, as one OffloadError(InvalidArgument). */
+function checkRunOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') invalid(`runLab: expected { source, setup, policy }, got ${typeName(options)}`);
+  const { source, setup, policy, capacity } = options as Partial<RunOptions>;
+  const problems: string[] = [];
+  if (source === null || typeof source !== 'object' || typeof source.next !== 'function' || !(source.tickMs > 0) || !(source.ticks >= 0))
+    problems.push(`source must be a WorkloadSource ({ name, tickMs, ticks, next }: a SyntheticWorkload or openTraceWorkload's), got ${typeName(source)}`);
+  if (setup === null || typeof setup !== 'object' || setup.target === null || typeof setup.target !== 'object' || !Array.isArray(setup.events))
+    problems.push(`setup must be a scenario from readScenario (or its { seed, target, policy, wasteThresholdBytes, events }), got ${typeName(setup)}`);
+  if (policy === null || typeof policy !== 'object' || typeof policy.tick !== 'function')
+    problems.push(`policy must be an OffloadPolicy ({ name, tick }), such as policies.eager.create(), got ${typeName(policy)}`);
+  if (capacity !== undefined && !(Number.isInteger(capacity) && capacity >= 0))
+    problems.push(`capacity must be an integer of at least 0, got ${typeName(capacity)}`);
+  if (problems.length) invalid(`runLab: ${problems.join('; ')}`);
+}
+
 export async function runLab(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
+  checkRunOptions(options);
   const { source, setup, policy } = options;
   const capacity = options.capacity ?? setup.target.capacity;
   const table = await OffloadTable.create();

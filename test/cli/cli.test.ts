@@ -102,6 +102,16 @@ test('every bad argument is named at once, exit 2, before anything runs', () => 
   const unwritable = run('compare', scenarioFile(), '--report', join(dir, 'no-such-dir', 'r.html'));
   assert.is(unwritable.code, 2);
   assert.match(unwritable.err, /--report: cannot write .*its directory does not exist/);
+  // The report never replaces a file that is not a report: here, the scenario itself.
+  const input = scenarioFile();
+  const before = readFileSync(input, 'utf8');
+  const clobber = run('simulate', input, '--report', input);
+  assert.is(clobber.code, 2);
+  assert.match(clobber.err, /--report: .* exists and is not an HTML report: it would be overwritten/);
+  assert.is(readFileSync(input, 'utf8'), before, 'the scenario is untouched');
+  const empty = run('simulate', scenarioFile(), '--report', '');
+  assert.is(empty.code, 2);
+  assert.match(empty.err, /--report needs a file name, got an empty one/);
 });
 
 test("bad policy options are named from the policy's own schema; a day at 1 ms ticks is refused up front", () => {

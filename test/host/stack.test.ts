@@ -507,4 +507,27 @@ test('offload reads its request once: a getter or a buffer changed while it wait
   assert.is(state.sndUna, 100);
 });
 
+test('on() refuses an unknown event and a listener that is not a function, at the call', async () => {
+  const { host } = await world();
+  for (const [call, message] of [
+    [
+      () => host.on('nope' as never, () => {}),
+      /HostStack\.on: no event the string "nope"; the events are offloaded, refused, terminated, link, delivered, error/,
+    ],
+    [() => host.on('offloaded', 5 as never), /HostStack\.on\('offloaded'\): the listener must be a function, got number 5/],
+  ] as [() => void, RegExp][]) {
+    try {
+      call();
+      assert.unreachable(String(message));
+    } catch (e) {
+      assert.is((e as Error).name, 'OffloadError');
+      assert.match((e as Error).message, message);
+    }
+  }
+  const seen: number[] = [];
+  const off = host.on('delivered', (e) => seen.push(e.bytes));
+  assert.type(off, 'function');
+  off();
+});
+
 test.run();

@@ -179,6 +179,46 @@ test('merge refuses what is not one sweep, overlaps and missing cells, naming ea
   assert.match(problems([]), /no input/);
 });
 
+test('merge refuses an edited or damaged result row, naming the file and the row', () => {
+  const c = sweep({ index: 3, count: 3 });
+  const edit = (change: (r: Record<string, unknown>) => void) => {
+    const a = JSON.parse(JSON.stringify(sweep({ index: 1, count: 3 })));
+    change(a.results[0]);
+    try {
+      merge([
+        { name: 'a.json', output: a },
+        { name: 'b.json', output: sweep({ index: 2, count: 3 }) },
+        { name: 'c.json', output: c },
+      ]);
+    } catch (e) {
+      assert.instance(e, MergeError);
+      return (e as MergeError).problems.join('\n');
+    }
+    assert.unreachable('the edited row was merged');
+    return '';
+  };
+  assert.match(
+    edit((r) => ((r.capacity = -5), (r.offloadRatio = 'x'))),
+    /a\.json: results\[0\] says "eager" at capacity -5, but cell 0 is eager at 10: this file was edited or damaged/,
+  );
+  assert.match(
+    edit((r) => (r.offloadRatio = 'x')),
+    /a\.json: results\[0\] has offloadRatio "x", not a ratio 0\.\.1/,
+  );
+  assert.match(
+    edit((r) => (r.cell = 99)),
+    /results\[0\] has cell 99, not a cell of this plan/,
+  );
+  assert.match(
+    edit((r) => (r.nothingLost = 'yes')),
+    /has nothingLost "yes"/,
+  );
+  assert.match(
+    edit((r) => (r.initiates = -1)),
+    /has initiates -1, not a count/,
+  );
+});
+
 test('the table and the report show every run and the oracle', () => {
   const out = sweep();
   const table = formatTable(out);

@@ -107,6 +107,27 @@ test('a policy written in code runs: it offloads what it picks and nothing else'
   assert.is(x.offloadedBytes + x.softwareBytes, x.totalBytes);
 });
 
+test('bad runLab options are one OffloadError naming each, never a TypeError from inside', async () => {
+  const s = smallScenario();
+  const good = { source: new SyntheticWorkload(s, hadoop), setup: s, policy: policies.eager!.create() };
+  const cases: [unknown, RegExp][] = [
+    [{}, /runLab: source must be a WorkloadSource .*; setup must be a scenario .*; policy must be an OffloadPolicy/],
+    [null, /runLab: expected \{ source, setup, policy \}, got null/],
+    [{ ...good, policy: { name: 'x' } }, /^runLab: policy must be an OffloadPolicy/],
+    [{ ...good, setup: { target: {} } }, /^runLab: setup must be a scenario/],
+    [{ ...good, capacity: -1 }, /^runLab: capacity must be an integer of at least 0, got number -1/],
+  ];
+  for (const [options, message] of cases) {
+    try {
+      await runLab(options as never);
+      assert.unreachable(String(message));
+    } catch (e) {
+      assert.is((e as Error).name, 'OffloadError', String(e));
+      assert.match((e as Error).message, message);
+    }
+  }
+});
+
 test('a workload source that sends traffic for a connection it never opened (or already closed) is named', async () => {
   const s = smallScenario();
   const bogus = (closeTwice: boolean): WorkloadSource => ({

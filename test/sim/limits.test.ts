@@ -27,6 +27,26 @@ test('10,000,000 connections arriving in one tick: refused for memory, saying wh
   assert.match(why ?? '', /Lower connections\.count .* connections\.arrivalMs, raise tickMs, or run fewer at once with --workers/);
 });
 
+test('the most events a scenario may hold are estimated (no spread of the list onto the stack); one more is refused', () => {
+  const s = smallScenario((j) => {
+    j.events = Array.from({ length: 100_000 }, (_, i) => ({
+      atMs: i % 1000,
+      type: i === 7 ? 'burst' : 'restart',
+      ...(i === 7 ? { count: 40, priority: 0 } : {}),
+    }));
+  });
+  assert.is(s.events.length, 100_000);
+  assert.ok(estimate(s, websearch).peakArrivals >= 40, 'the burst counts');
+  try {
+    smallScenario((j) => {
+      j.events = Array.from({ length: 100_001 }, () => ({ atMs: 1, type: 'restart' }));
+    });
+    assert.unreachable('100,001 events were accepted');
+  } catch (e) {
+    assert.match((e as Error).message, /events: at most 100,000 events, got 100,001/);
+  }
+});
+
 test('a day at 1 ms ticks: refused for time, with --max-minutes as the way out', () => {
   const s = smallScenario((j) => ((j.durationMs = 86_400_000), (j.tickMs = 1), (j.connections.count = 1000)));
   const why = refusal(estimate(s, websearch), machine);
