@@ -10,6 +10,7 @@ import {
   ConnectionStatus,
   ErrorCode,
   Kind,
+  State,
   UploadReason,
   type OffloadPolicy,
   type TerminateBlock,
@@ -122,6 +123,52 @@ test('a target that delivers received data with deliveredBatch: the same figures
   assert.equal(batched, one);
   assert.is(batched.metrics.nothingLost.failures, 0);
   assert.ok(batched.metrics.nothingLost.checked >= 40);
+});
+
+test('regression: a failed initiate that releases a parent whose termination waited sends that parent to the target (it was left Terminating for ever)', async () => {
+  /** Holds the next initiate and fails it when told. */
+  class Failing extends SimulatedTarget {
+    hold = false;
+    release: (() => void) | undefined;
+    override initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
+      if (!this.hold) return super.initiate(blocks);
+      this.hold = false;
+      return new Promise((resolve) => {
+        this.release = () => resolve(blocks.map((b) => ({ handle: b.handle, ok: false, error: 'no room' })));
+      });
+    }
+  }
+  const target = new Failing({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const errors: string[] = [];
+  host.on('error', (e) => errors.push(e.message));
+  let now = 0;
+  const tick = async () => {
+    host.tick((now += 100));
+    await host.settle();
+  };
+  const [a] = host.open(opened([{ path: 1 }]));
+  await tick();
+  await tick();
+  const c = host.connections;
+  const path = host.table.parent(c.handle[c.id.indexOf(a!)]!);
+  assert.is(host.table.state(path), State.Offloaded);
+  target.hold = true;
+  const [b] = host.open(opened([{ path: 1 }]));
+  await tick(); // b's initiate is held by the target
+  assert.is(statusOf({ host } as Lab, b!), ConnectionStatus.Offloading);
+  void host.invalidate(path); // a goes; the path waits for b
+  assert.ok(host.table.pending(path));
+  for (let i = 0; i < 3; i++) await tick();
+  assert.is(statusOf({ host } as Lab, a!), ConnectionStatus.Software, 'a was handed back');
+  assert.ok(host.table.pending(path), 'the path still waits for b');
+  target.release!(); // b fails: the path's termination can go now
+  for (let i = 0; i < 5; i++) await tick();
+  await host.idle();
+  assert.is(host.table.count(Kind.Path), 0, 'the path was terminated and freed, not left Terminating');
+  assert.is(host.table.count(Kind.Connection), 0);
+  assert.equal(errors, []);
+  host.table.check();
 });
 
 test('regression: a target whose trafficBatch throws: traffic() still counts the bytes and reports the fault', async () => {
