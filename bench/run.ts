@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { OffloadTable, Kind, Reason } from '../src/index.js';
 import { ReferenceTable } from '../src/reference/index.js';
 import { keys, buildBatch, buildOneByOne, buildOneNeighbor, type AnyTable, type Built, type Keys } from './tree.js';
+import { floor } from './memory-floor.js';
 
 // Call fn and setup as functions (benchmark.js would otherwise inline their source and lose
 // closures); setup then runs untimed before each cycle.
@@ -230,42 +231,6 @@ function memory(k: Keys): { core: number; reference: number } {
   const after = process.memoryUsage().heapUsed;
   if (ref.count(Kind.Connection) !== k.shape.connections) throw new Error('reference build incomplete');
   return { core: coreBytes / k.shape.connections, reference: (after - before) / k.shape.connections };
-}
-
-/**
- * The floor at a table's memory size, in Wasm: ns per independent random u32 read (the CPU overlaps
- * their misses: the throughput floor), per dependent random read (each address from the previous
- * read: the latency floor) and per sequential u32 read.
- */
-async function floor(bytes: number): Promise<{ probe: number; chain: number; scan: number }> {
-  const wasm = readFileSync(new URL('../build/floor.wasm', import.meta.url));
-  // asc applies asconfig.json here too, so the floor module imports its memory like the core.
-  const { instance } = await WebAssembly.instantiate(wasm, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
-  const f = instance.exports as {
-    buffer(b: number): number;
-    scan(p: number, b: number): number;
-    probe(p: number, b: number, n: number, s: number): number;
-    fill(p: number, b: number, s: number): void;
-    chain(p: number, b: number, n: number): number;
-  };
-  const base = f.buffer(bytes);
-  f.fill(base, bytes, 12345);
-  const n = 4_000_000;
-  const time = (fn: () => void) => {
-    const xs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      fn();
-      xs.push(Number(process.hrtime.bigint() - t0));
-    }
-    return median(xs);
-  };
-  const m = 1_000_000;
-  return {
-    probe: time(() => f.probe(base, bytes, n, 12345)) / n,
-    chain: time(() => f.chain(base, bytes, m)) / m,
-    scan: time(() => f.scan(base, bytes)) / (bytes / 4),
-  };
 }
 
 interface Row {

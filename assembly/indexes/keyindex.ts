@@ -21,7 +21,7 @@
 import { allocSized, freeSized } from '../memory/alloc';
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent, chunk, CHUNK_MASK,
-  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD,
+  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD, OFF_STATUS,
 } from '../memory/slab';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -217,39 +217,53 @@ export function indexRemove(kind: u32, slot: u32): void {
 }
 
 /**
- * Removes every entry whose object was freed (state FREE), in one pass, then re-places the
- * entries that stay: each, in probe order starting after an empty bucket, moves to the first empty
- * bucket from its home on, which is where a fresh insert would put it. O(buckets).
+ * Removes every entry whose object was freed (state FREE) and re-places the entries that stay,
+ * in one pass in probe order that starts after an empty bucket: no probe run crosses that bucket,
+ * so every entry's home lies between it and the entry, and a re-placed entry lands at or before
+ * its old bucket, never ahead of the scan. An entry moves only if its run has lost an entry before
+ * it (a hole it must close); then it goes to the first empty bucket from its home, where a fresh
+ * insert would put it. Runs without a hole are not rehashed. O(buckets).
+ *
+ * The pass reads an object per entry in bucket order, which is random slot order: at 1M
+ * connections that is most of the time a cascade's completion takes. With walkGroup > 1 it stages a
+ * group of buckets first (see "staged walks" below; stageSweep), then processes the group exactly
+ * as one at a time.
  */
 export function indexSweep(kind: u32): void {
   let base = buckets(kind);
   if (!base) return;
   let n = countOf(kind);
   let used = indexUsed(kind);
-  // Re-placing starts after a bucket that is empty BEFORE the freed entries go: no probe run
-  // crosses it, so every entry's home lies between it and the entry, and a re-placed entry never
-  // lands behind the scan. (A bucket emptied by the first pass can sit inside a run: an entry
-  // re-placed into it could be cut off from its home when the end of the scan moves an entry
-  // before it.) One exists: the index is at most 3/4 full.
+  let g = walkGroup;
   let start: u32 = 0;
-  while (load<u32>(bucket(base, start))) start++;
-  for (let i: u32 = 0; i < n; i++) {
-    let b = load<u32>(bucket(base, i));
-    if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
+  while (load<u32>(bucket(base, start))) start++; // one exists: the index is at most 3/4 full
+  // True once the run being scanned has lost an entry: the entries after the hole may move.
+  let holes = false;
+  let i = step(start, n);
+  for (let k: u32 = 1; k < n; ) {
+    let m = min(g, n - k);
+    if (g > 1) stageSweep(kind, base, n, i, m, holes);
+    for (let j: u32 = 0; j < m; j++, k++, i = step(i, n)) {
+      // Nothing ahead of the scan has been written yet, so an empty bucket was empty before the
+      // sweep: the run ends here.
+      let b = load<u32>(bucket(base, i));
+      if (!b) { holes = false; continue; }
+      let s = (b & SLOT_PART) - 1;
+      if (state(kind, s) == FREE) {
+        store<u32>(bucket(base, i), 0);
+        used--;
+        holes = true;
+        continue;
+      }
+      if (!holes) continue;
       store<u32>(bucket(base, i), 0);
-      used--;
+      let staged = g > 1 && load<u32>(G_TAG + (<usize>j << 2)) != 0 && load<u32>(G_CAND + (<usize>j << 2)) == b;
+      let h = staged ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, s), n);
+      while (load<u32>(bucket(base, h))) h = step(h, n);
+      store<u32>(bucket(base, h), b);
     }
   }
   idx(kind).used = used;
-  let i = step(start, n);
-  for (let k: u32 = 1; k < n; k++, i = step(i, n)) {
-    let b = load<u32>(bucket(base, i));
-    if (!b) continue;
-    store<u32>(bucket(base, i), 0);
-    let j = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
-    while (load<u32>(bucket(base, j))) j = step(j, n);
-    store<u32>(bucket(base, j), b);
-  }
 }
 
 /** Slot+1 stored at bucket `i` of the index of `kind` (for check()). */
@@ -268,6 +282,8 @@ export function indexEntry(kind: u32, i: u32): u32 { return load<u32>(bucket(buc
 
 /** Keys staged together. Chosen by measurement (BENCHMARKS.md, "Grouped lookups"); 1 = one at a time. */
 export let lookupGroup: u32 = 32;
+/** Objects a walk stages together (see "staged walks"); 1 = one at a time. */
+export let walkGroup: u32 = 32;
 export const MAX_GROUP: u32 = 64; // G_* below hold 4 x MAX_GROUP bytes each
 const G_HOME: usize = memory.data(256);
 const G_TAG: usize = memory.data(256);
@@ -283,6 +299,8 @@ export let touched: u32 = 0;
 
 /** Sets the group size (1..MAX_GROUP), for benchmarks that compare group sizes in one run. */
 export function setLookupGroup(g: u32): void { lookupGroup = g < 1 ? 1 : g > MAX_GROUP ? MAX_GROUP : g; }
+/** Sets the staging group of walks (1..MAX_GROUP), for benchmarks that compare it in one run. */
+export function setWalkGroup(g: u32): void { walkGroup = g < 1 ? 1 : g > MAX_GROUP ? MAX_GROUP : g; }
 
 /**
  * Stage 2 of a group: from each key's home bucket, the first bucket whose tag matches (slot+1 in
@@ -385,6 +403,55 @@ export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
     let h = hashConnection(p, load<u32>(ports + (<usize>j << 2)));
     sink += load<u32>(bucket(base, home(h, n)));
     sink += load<u32>(at32(KIND_PATH, p, OFF_HEAD));
+  }
+  touched += sink;
+}
+
+// ---- staged walks ------------------------------------------------------------------------------
+// A walk over objects in an order unrelated to their slots (the buckets of an index) misses the
+// cache once or more per object. Independent misses overlap when they are in flight together, so
+// the walk first touches what a group of objects will need (loads whose sum goes to `touched`, so
+// no optimizer drops them) and then processes the group as before. Touching changes nothing: the
+// result is the same whatever the group size. Only the index sweep is staged: the same staging of
+// traffic batches and of the cascade's connection level measured slower (BENCHMARKS.md, issue 12).
+
+/** The words of an object's key that hashOfSlot reads, summed: touches them. */
+@inline function touchKey(kind: u32, slot: u32): u32 {
+  if (kind == KIND_CONNECTION) return parent(kind, slot) + load<u32>(at32(kind, slot, OFF_PORTS));
+  if (kind == KIND_PATH) return load<u32>(at128(kind, slot, OFF_SRC)) + load<u32>(at128(kind, slot, OFF_DST));
+  return load<u32>(at32(kind, slot, OFF_IFINDEX)) + load<u32>(at128(kind, slot, OFF_ADDR));
+}
+
+/**
+ * Stages `m` buckets of indexSweep from `i` on (probe order), `holes` as the sweep has it there:
+ * touches each entry's status word; then, following the runs as the sweep will, touches the key
+ * of each entry that will move; then hashes those and touches their home buckets. G_CAND[j] holds
+ * the entry of bucket j of the group, G_HOME[j] its home when it will move.
+ */
+function stageSweep(kind: u32, base: usize, n: u32, i: u32, m: u32, holes: bool): void {
+  let sink: u32 = 0;
+  let at = i;
+  for (let j: u32 = 0; j < m; j++, at = step(at, n)) {
+    let b = load<u32>(bucket(base, at));
+    store<u32>(G_CAND + (<usize>j << 2), b);
+    if (b) sink += load<u32>(at32(kind, (b & SLOT_PART) - 1, OFF_STATUS));
+  }
+  for (let j: u32 = 0; j < m; j++) {
+    let b = load<u32>(G_CAND + (<usize>j << 2));
+    store<u32>(G_TAG + (<usize>j << 2), 0); // here: 1 if the entry will move
+    if (!b) { holes = false; continue; }
+    let s = (b & SLOT_PART) - 1;
+    if (state(kind, s) == FREE) { holes = true; continue; }
+    if (!holes) continue;
+    store<u32>(G_TAG + (<usize>j << 2), 1);
+    sink += touchKey(kind, s);
+  }
+  for (let j: u32 = 0; j < m; j++) {
+    if (!load<u32>(G_TAG + (<usize>j << 2))) continue;
+    let b = load<u32>(G_CAND + (<usize>j << 2));
+    let h = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
+    store<u32>(G_HOME + (<usize>j << 2), h);
+    sink += load<u32>(bucket(base, h));
   }
   touched += sink;
 }
