@@ -192,6 +192,21 @@ for (const g of GROUPS) {
   });
 }
 
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: node --expose-gc --import tsx bench/run.ts [options]   (npm run bench builds first and runs all)
+
+Every workload on the Wasm core and on the reference, in one process; medians of benchmark.js samples.
+
+  --sizes 10000,100000    table sizes in connections (default 10000,100000,1000000)
+  --samples N             samples per workload and implementation (default 5)
+  --only NAME             only the workloads whose name contains NAME
+  --groups 1,16,32        also batch lookup with each group size (core only)
+  --write                 rewrite bench/results.json and BENCHMARKS.md after a partial run
+
+Workloads: ${WORKLOADS.map((w) => w.name).join('; ')}`);
+  process.exit(0);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
