@@ -192,6 +192,25 @@ export function indexInsert(kind: u32, slot: u32): void {
 /** Distance from bucket `from` forward to bucket `to` among `n`. */
 @inline function ahead(from: u32, to: u32, n: u32): u32 { return to >= from ? to - from : to + n - from; }
 
+/**
+ * A bucket whose object is going in a bulk release: never a live entry (its slot part is above
+ * every slot+1), not empty (so probe runs stay whole until indexSweep drops it).
+ */
+const GONE: u32 = 0xffffffff;
+
+/**
+ * Marks the bucket of an object that is in the index GONE, for the indexSweep that follows a bulk
+ * release: finding it reads the object's own key and index buckets only, where the sweep would
+ * otherwise read the status of every entry's object, in random order.
+ */
+export function indexMarkGone(kind: u32, slot: u32): void {
+  let base = buckets(kind);
+  let n = countOf(kind);
+  let i = home(hashOfSlot(kind, slot), n);
+  while ((load<u32>(bucket(base, i)) & SLOT_PART) != slot + 1) i = step(i, n);
+  store<u32>(bucket(base, i), GONE);
+}
+
 /** Removes an object that is in the index, shifting the rest of its probe run back. */
 export function indexRemove(kind: u32, slot: u32): void {
   let base = buckets(kind);
@@ -217,17 +236,16 @@ export function indexRemove(kind: u32, slot: u32): void {
 }
 
 /**
- * Removes every entry whose object was freed (state FREE) and re-places the entries that stay,
- * in one pass in probe order that starts after an empty bucket: no probe run crosses that bucket,
- * so every entry's home lies between it and the entry, and a re-placed entry lands at or before
- * its old bucket, never ahead of the scan. An entry moves only if its run has lost an entry before
- * it (a hole it must close); then it goes to the first empty bucket from its home, where a fresh
- * insert would put it. Runs without a hole are not rehashed. O(buckets).
+ * Drops every GONE entry (indexMarkGone) and re-places the entries that stay, in one pass in probe
+ * order that starts after an empty bucket: no probe run crosses that bucket, so every entry's home
+ * lies between it and the entry, and a re-placed entry lands at or before its old bucket, never
+ * ahead of the scan. An entry moves only if its run has lost an entry before it (a hole it must
+ * close); then it goes to the first empty bucket from its home, where a fresh insert would put it.
+ * Runs without a hole are not rehashed. O(buckets), reading objects only to rehash movers.
  *
- * The pass reads an object per entry in bucket order, which is random slot order: at 1M
- * connections that is most of the time a cascade's completion takes. With walkGroup > 1 it stages a
- * group of buckets first (see "staged walks" below; stageSweep), then processes the group exactly
- * as one at a time.
+ * Rehashing reads a mover's key in bucket order, which is random slot order. With walkGroup > 1
+ * the pass stages a group of buckets first (see "staged walks" below; stageSweep), then processes
+ * the group exactly as one at a time.
  */
 export function indexSweep(kind: u32): void {
   let base = buckets(kind);
@@ -248,8 +266,7 @@ export function indexSweep(kind: u32): void {
       // sweep: the run ends here.
       let b = load<u32>(bucket(base, i));
       if (!b) { holes = false; continue; }
-      let s = (b & SLOT_PART) - 1;
-      if (state(kind, s) == FREE) {
+      if (b == GONE) {
         store<u32>(bucket(base, i), 0);
         used--;
         holes = true;
@@ -258,7 +275,7 @@ export function indexSweep(kind: u32): void {
       if (!holes) continue;
       store<u32>(bucket(base, i), 0);
       let staged = g > 1 && load<u32>(G_TAG + (<usize>j << 2)) != 0 && load<u32>(G_CAND + (<usize>j << 2)) == b;
-      let h = staged ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, s), n);
+      let h = staged ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
       while (load<u32>(bucket(base, h))) h = step(h, n);
       store<u32>(bucket(base, h), b);
     }
@@ -424,9 +441,9 @@ export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
 
 /**
  * Stages `m` buckets of indexSweep from `i` on (probe order), `holes` as the sweep has it there:
- * touches each entry's status word; then, following the runs as the sweep will, touches the key
- * of each entry that will move; then hashes those and touches their home buckets. G_CAND[j] holds
- * the entry of bucket j of the group, G_HOME[j] its home when it will move.
+ * follows the runs as the sweep will and touches the key of each entry that will move; then hashes
+ * those and touches their home buckets. G_CAND[j] holds the entry of bucket j of the group,
+ * G_TAG[j] 1 if it will move, G_HOME[j] then its home.
  */
 function stageSweep(kind: u32, base: usize, n: u32, i: u32, m: u32, holes: bool): void {
   let sink: u32 = 0;
@@ -434,17 +451,12 @@ function stageSweep(kind: u32, base: usize, n: u32, i: u32, m: u32, holes: bool)
   for (let j: u32 = 0; j < m; j++, at = step(at, n)) {
     let b = load<u32>(bucket(base, at));
     store<u32>(G_CAND + (<usize>j << 2), b);
-    if (b) sink += load<u32>(at32(kind, (b & SLOT_PART) - 1, OFF_STATUS));
-  }
-  for (let j: u32 = 0; j < m; j++) {
-    let b = load<u32>(G_CAND + (<usize>j << 2));
-    store<u32>(G_TAG + (<usize>j << 2), 0); // here: 1 if the entry will move
+    store<u32>(G_TAG + (<usize>j << 2), 0);
     if (!b) { holes = false; continue; }
-    let s = (b & SLOT_PART) - 1;
-    if (state(kind, s) == FREE) { holes = true; continue; }
+    if (b == GONE) { holes = true; continue; }
     if (!holes) continue;
     store<u32>(G_TAG + (<usize>j << 2), 1);
-    sink += touchKey(kind, s);
+    sink += touchKey(kind, (b & SLOT_PART) - 1);
   }
   for (let j: u32 = 0; j < m; j++) {
     if (!load<u32>(G_TAG + (<usize>j << 2))) continue;
