@@ -192,25 +192,6 @@ export function indexInsert(kind: u32, slot: u32): void {
 /** Distance from bucket `from` forward to bucket `to` among `n`. */
 @inline function ahead(from: u32, to: u32, n: u32): u32 { return to >= from ? to - from : to + n - from; }
 
-/**
- * A bucket whose object is going in a bulk release: never a live entry (its slot part is above
- * every slot+1), not empty (so probe runs stay whole until indexSweep drops it).
- */
-const GONE: u32 = 0xffffffff;
-
-/**
- * Marks the bucket of an object that is in the index GONE, for the indexSweep that follows a bulk
- * release: finding it reads the object's own key and index buckets only, where the sweep would
- * otherwise read the status of every entry's object, in random order.
- */
-export function indexMarkGone(kind: u32, slot: u32): void {
-  let base = buckets(kind);
-  let n = countOf(kind);
-  let i = home(hashOfSlot(kind, slot), n);
-  while ((load<u32>(bucket(base, i)) & SLOT_PART) != slot + 1) i = step(i, n);
-  store<u32>(bucket(base, i), GONE);
-}
-
 /** Removes an object that is in the index, shifting the rest of its probe run back. */
 export function indexRemove(kind: u32, slot: u32): void {
   let base = buckets(kind);
@@ -236,16 +217,18 @@ export function indexRemove(kind: u32, slot: u32): void {
 }
 
 /**
- * Drops every GONE entry (indexMarkGone) and re-places the entries that stay, in one pass in probe
- * order that starts after an empty bucket: no probe run crosses that bucket, so every entry's home
- * lies between it and the entry, and a re-placed entry lands at or before its old bucket, never
- * ahead of the scan. An entry moves only if its run has lost an entry before it (a hole it must
- * close); then it goes to the first empty bucket from its home, where a fresh insert would put it.
- * Runs without a hole are not rehashed. O(buckets), reading objects only to rehash movers.
+ * Removes every entry whose object was freed (state FREE), in one pass, then re-places the
+ * entries that stay: each, in probe order starting after an empty bucket, moves to the first empty
+ * bucket from its home on, which is where a fresh insert would put it. O(buckets).
  *
- * Rehashing reads a mover's key in bucket order, which is random slot order. With walkGroup > 1
- * the pass stages a group of buckets first (see "staged walks" below; stageSweep), then processes
- * the group exactly as one at a time.
+ * Both passes read an object per entry in bucket order, which is random slot order: at 1M
+ * connections that is most of the time a cascade's completion takes. With walkGroup > 1 each pass
+ * stages a group of buckets first (see "staged walks" below): pass 1 touches the group's status
+ * words, pass 2 touches the group's keys, then hashes them and touches their home buckets; then
+ * the group is processed exactly as one at a time. A staged home is used only while its bucket
+ * still holds the entry it was computed for (placing an earlier entry of the group may have moved
+ * another one in). Measured against one pass that rehashes only the runs with a hole, and against
+ * marking freed buckets from the freed objects' keys: both slower (BENCHMARKS.md, issue 12).
  */
 export function indexSweep(kind: u32): void {
   let base = buckets(kind);
@@ -253,34 +236,38 @@ export function indexSweep(kind: u32): void {
   let n = countOf(kind);
   let used = indexUsed(kind);
   let g = walkGroup;
+  // Re-placing starts after a bucket that is empty BEFORE the freed entries go: no probe run
+  // crosses it, so every entry's home lies between it and the entry, and a re-placed entry never
+  // lands behind the scan. (A bucket emptied by the first pass can sit inside a run: an entry
+  // re-placed into it could be cut off from its home when the end of the scan moves an entry
+  // before it.) One exists: the index is at most 3/4 full.
   let start: u32 = 0;
-  while (load<u32>(bucket(base, start))) start++; // one exists: the index is at most 3/4 full
-  // True once the run being scanned has lost an entry: the entries after the hole may move.
-  let holes = false;
+  while (load<u32>(bucket(base, start))) start++;
+  for (let i: u32 = 0; i < n; i += g) {
+    let m = min(g, n - i);
+    if (g > 1) touched += touchStatus(kind, base, i, m);
+    for (let j: u32 = i; j < i + m; j++) {
+      let b = load<u32>(bucket(base, j));
+      if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
+        store<u32>(bucket(base, j), 0);
+        used--;
+      }
+    }
+  }
+  idx(kind).used = used;
   let i = step(start, n);
   for (let k: u32 = 1; k < n; ) {
     let m = min(g, n - k);
-    if (g > 1) stageSweep(kind, base, n, i, m, holes);
+    if (g > 1) stageHomes(kind, base, n, i, m);
     for (let j: u32 = 0; j < m; j++, k++, i = step(i, n)) {
-      // Nothing ahead of the scan has been written yet, so an empty bucket was empty before the
-      // sweep: the run ends here.
       let b = load<u32>(bucket(base, i));
-      if (!b) { holes = false; continue; }
-      if (b == GONE) {
-        store<u32>(bucket(base, i), 0);
-        used--;
-        holes = true;
-        continue;
-      }
-      if (!holes) continue;
+      if (!b) continue;
       store<u32>(bucket(base, i), 0);
-      let staged = g > 1 && load<u32>(G_TAG + (<usize>j << 2)) != 0 && load<u32>(G_CAND + (<usize>j << 2)) == b;
-      let h = staged ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
+      let h = g > 1 && load<u32>(G_CAND + (<usize>j << 2)) == b ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
       while (load<u32>(bucket(base, h))) h = step(h, n);
       store<u32>(bucket(base, h), b);
     }
   }
-  idx(kind).used = used;
 }
 
 /** Slot+1 stored at bucket `i` of the index of `kind` (for check()). */
@@ -432,6 +419,16 @@ export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
 // result is the same whatever the group size. Only the index sweep is staged: the same staging of
 // traffic batches and of the cascade's connection level measured slower (BENCHMARKS.md, issue 12).
 
+/** Touches the status word of the objects in buckets [i, i + m). */
+@inline function touchStatus(kind: u32, base: usize, i: u32, m: u32): u32 {
+  let sink: u32 = 0;
+  for (let j = i; j < i + m; j++) {
+    let b = load<u32>(bucket(base, j));
+    if (b) sink += load<u32>(at32(kind, (b & SLOT_PART) - 1, OFF_STATUS));
+  }
+  return sink;
+}
+
 /** The words of an object's key that hashOfSlot reads, summed: touches them. */
 @inline function touchKey(kind: u32, slot: u32): u32 {
   if (kind == KIND_CONNECTION) return parent(kind, slot) + load<u32>(at32(kind, slot, OFF_PORTS));
@@ -440,27 +437,20 @@ export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
 }
 
 /**
- * Stages `m` buckets of indexSweep from `i` on (probe order), `holes` as the sweep has it there:
- * follows the runs as the sweep will and touches the key of each entry that will move; then hashes
- * those and touches their home buckets. G_CAND[j] holds the entry of bucket j of the group,
- * G_TAG[j] 1 if it will move, G_HOME[j] then its home.
+ * Stages `m` buckets from `i` on (probe order) for re-placing: touches each entry's key, then
+ * hashes it and touches its home bucket. G_CAND[j] holds the entry, G_HOME[j] its home.
  */
-function stageSweep(kind: u32, base: usize, n: u32, i: u32, m: u32, holes: bool): void {
+function stageHomes(kind: u32, base: usize, n: u32, i: u32, m: u32): void {
   let sink: u32 = 0;
   let at = i;
   for (let j: u32 = 0; j < m; j++, at = step(at, n)) {
     let b = load<u32>(bucket(base, at));
     store<u32>(G_CAND + (<usize>j << 2), b);
-    store<u32>(G_TAG + (<usize>j << 2), 0);
-    if (!b) { holes = false; continue; }
-    if (b == GONE) { holes = true; continue; }
-    if (!holes) continue;
-    store<u32>(G_TAG + (<usize>j << 2), 1);
-    sink += touchKey(kind, (b & SLOT_PART) - 1);
+    if (b) sink += touchKey(kind, (b & SLOT_PART) - 1);
   }
   for (let j: u32 = 0; j < m; j++) {
-    if (!load<u32>(G_TAG + (<usize>j << 2))) continue;
     let b = load<u32>(G_CAND + (<usize>j << 2));
+    if (!b) continue;
     let h = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
     store<u32>(G_HOME + (<usize>j << 2), h);
     sink += load<u32>(bucket(base, h));

@@ -21,7 +21,7 @@ import {
   handleKind, handleSlot, handleOf, ref, refKind, refSlot, state, setState, flags, setFlags, reason, setReason,
   parent, head, next, refCount, unlink, newEpoch, cnt, bumpCnt, releaseSlot, liveCount,
 } from '../memory/slab';
-import { indexRemove, indexMarkGone, indexSweep, indexUsed } from '../indexes/keyindex';
+import { indexRemove, indexSweep, indexUsed } from '../indexes/keyindex';
 import { interfaceUnlink } from '../indexes/interfaces';
 import { lruRemove } from '../indexes/victims';
 import { io, staged32, setStaged, reserveStaging, outReset, outLength, outPush, outAt, fail, MAX_LIST } from '../memory/buffers';
@@ -172,10 +172,9 @@ export function settleParentsOfOut(kind: u32, from: u32, to: u32, orphans: bool)
 
 // ---- free, then settle -------------------------------------------------------------------------
 
-/** Frees a TERMINATING or failed object: index (in bulk: marked for the sweep), parent's list, slot. */
+/** Frees a TERMINATING or failed object: index (unless swept in bulk), parent's list, slot. */
 function release(kind: u32, slot: u32, bulk: bool): void {
-  if (bulk) indexMarkGone(kind, slot);
-  else indexRemove(kind, slot);
+  if (!bulk) indexRemove(kind, slot);
   if (kind == KIND_NEIGHBOR) interfaceUnlink(slot);
   else unlink(kind, slot, kind - 1);
   releaseSlot(kind, slot);
