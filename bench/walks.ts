@@ -20,6 +20,7 @@ const half = (k.shape.connections + k.shape.paths + k.shape.neighbors) / 2;
 const workloads: [name: string, objects: number][] = [
   ['terminate one interface (half)', half],
   ['complete that termination', half],
+  ['terminate the other interface and complete (every object left)', half],
 ];
 
 const times = new Map<string, number[]>();
@@ -52,6 +53,8 @@ for (let r = 0; r < rounds; r++) {
     });
     time(workloads[1]![0], g, half, () => void t.completeTerminate(batch!.handles));
     if (batch!.length !== half) throw new Error(`cascade of ${batch!.length}`);
+    time(workloads[2]![0], g, half, () => void t.completeTerminate(t.terminateInterface(2, Reason.MediaDisconnect).handles));
+    if (t.count(3) !== 0) throw new Error('connections left');
   }
   if (process.stderr.isTTY) process.stderr.write(`\rround ${r + 1}/${rounds}`);
 }
