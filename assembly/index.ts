@@ -55,7 +55,7 @@ export { setMtu, setLinkLayerAddress, relinkPath } from './ops/update';
 export { recordTraffic, checkTraffic, applyTraffic, tick, chooseVictims } from './ops/traffic';
 export { widen } from './memory/buffers';
 export { check } from './check';
-export { setLookupGroup } from './indexes/keyindex';
+export { setLookupGroup, setWalkGroup } from './indexes/keyindex';
 
 /** Sets the per-kind limits and allocates the I/O window; returns the header address, 0 if out of memory. */
 export function init(maxNeighbors: u32, maxPaths: u32, maxConnections: u32): usize {

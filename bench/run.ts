@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { OffloadTable, Kind, Reason } from '../src/index.js';
 import { ReferenceTable } from '../src/reference/index.js';
 import { keys, buildBatch, buildOneByOne, buildOneNeighbor, type AnyTable, type Built, type Keys } from './tree.js';
+import { floor } from './memory-floor.js';
 
 // Call fn and setup as functions (benchmark.js would otherwise inline their source and lose
 // closures); setup then runs untimed before each cycle.
@@ -191,6 +192,21 @@ for (const g of GROUPS) {
   });
 }
 
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: node --expose-gc --import tsx bench/run.ts [options]   (npm run bench builds first and runs all)
+
+Every workload on the Wasm core and on the reference, in one process; medians of benchmark.js samples.
+
+  --sizes 10000,100000    table sizes in connections (default 10000,100000,1000000)
+  --samples N             samples per workload and implementation (default 5)
+  --only NAME             only the workloads whose name contains NAME
+  --groups 1,16,32        also batch lookup with each group size (core only)
+  --write                 rewrite bench/results.json and BENCHMARKS.md after a partial run
+
+Workloads: ${WORKLOADS.map((w) => w.name).join('; ')}`);
+  process.exit(0);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -230,42 +246,6 @@ function memory(k: Keys): { core: number; reference: number } {
   const after = process.memoryUsage().heapUsed;
   if (ref.count(Kind.Connection) !== k.shape.connections) throw new Error('reference build incomplete');
   return { core: coreBytes / k.shape.connections, reference: (after - before) / k.shape.connections };
-}
-
-/**
- * The floor at a table's memory size, in Wasm: ns per independent random u32 read (the CPU overlaps
- * their misses: the throughput floor), per dependent random read (each address from the previous
- * read: the latency floor) and per sequential u32 read.
- */
-async function floor(bytes: number): Promise<{ probe: number; chain: number; scan: number }> {
-  const wasm = readFileSync(new URL('../build/floor.wasm', import.meta.url));
-  // asc applies asconfig.json here too, so the floor module imports its memory like the core.
-  const { instance } = await WebAssembly.instantiate(wasm, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
-  const f = instance.exports as {
-    buffer(b: number): number;
-    scan(p: number, b: number): number;
-    probe(p: number, b: number, n: number, s: number): number;
-    fill(p: number, b: number, s: number): void;
-    chain(p: number, b: number, n: number): number;
-  };
-  const base = f.buffer(bytes);
-  f.fill(base, bytes, 12345);
-  const n = 4_000_000;
-  const time = (fn: () => void) => {
-    const xs: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      fn();
-      xs.push(Number(process.hrtime.bigint() - t0));
-    }
-    return median(xs);
-  };
-  const m = 1_000_000;
-  return {
-    probe: time(() => f.probe(base, bytes, n, 12345)) / n,
-    chain: time(() => f.chain(base, bytes, m)) / m,
-    scan: time(() => f.scan(base, bytes)) / (bytes / 4),
-  };
 }
 
 interface Row {

@@ -21,7 +21,7 @@
 import { allocSized, freeSized } from '../memory/alloc';
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, state, at32, at128, parent, chunk, CHUNK_MASK,
-  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD,
+  OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS, OFF_HEAD, OFF_STATUS,
 } from '../memory/slab';
 
 // unmanaged! raw pointers into linear memory throughout.
@@ -220,12 +220,22 @@ export function indexRemove(kind: u32, slot: u32): void {
  * Removes every entry whose object was freed (state FREE), in one pass, then re-places the
  * entries that stay: each, in probe order starting after an empty bucket, moves to the first empty
  * bucket from its home on, which is where a fresh insert would put it. O(buckets).
+ *
+ * Both passes read an object per entry in bucket order, which is random slot order: at 1M
+ * connections that is most of the time a cascade's completion takes. With walkGroup > 1 each pass
+ * stages a group of buckets first (see "staged walks" below): pass 1 touches the group's status
+ * words, pass 2 touches the group's keys, then hashes them and touches their home buckets; then
+ * the group is processed exactly as one at a time. A staged home is used only while its bucket
+ * still holds the entry it was computed for (placing an earlier entry of the group may have moved
+ * another one in). Measured against one pass that rehashes only the runs with a hole, and against
+ * marking freed buckets from the freed objects' keys: both slower (BENCHMARKS.md, issue 12).
  */
 export function indexSweep(kind: u32): void {
   let base = buckets(kind);
   if (!base) return;
   let n = countOf(kind);
   let used = indexUsed(kind);
+  let g = walkGroup;
   // Re-placing starts after a bucket that is empty BEFORE the freed entries go: no probe run
   // crosses it, so every entry's home lies between it and the entry, and a re-placed entry never
   // lands behind the scan. (A bucket emptied by the first pass can sit inside a run: an entry
@@ -233,22 +243,30 @@ export function indexSweep(kind: u32): void {
   // before it.) One exists: the index is at most 3/4 full.
   let start: u32 = 0;
   while (load<u32>(bucket(base, start))) start++;
-  for (let i: u32 = 0; i < n; i++) {
-    let b = load<u32>(bucket(base, i));
-    if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
-      store<u32>(bucket(base, i), 0);
-      used--;
+  for (let i: u32 = 0; i < n; i += g) {
+    let m = min(g, n - i);
+    if (g > 1) touched += touchStatus(kind, base, i, m);
+    for (let j: u32 = i; j < i + m; j++) {
+      let b = load<u32>(bucket(base, j));
+      if (b && state(kind, (b & SLOT_PART) - 1) == FREE) {
+        store<u32>(bucket(base, j), 0);
+        used--;
+      }
     }
   }
   idx(kind).used = used;
   let i = step(start, n);
-  for (let k: u32 = 1; k < n; k++, i = step(i, n)) {
-    let b = load<u32>(bucket(base, i));
-    if (!b) continue;
-    store<u32>(bucket(base, i), 0);
-    let j = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
-    while (load<u32>(bucket(base, j))) j = step(j, n);
-    store<u32>(bucket(base, j), b);
+  for (let k: u32 = 1; k < n; ) {
+    let m = min(g, n - k);
+    if (g > 1) stageHomes(kind, base, n, i, m);
+    for (let j: u32 = 0; j < m; j++, k++, i = step(i, n)) {
+      let b = load<u32>(bucket(base, i));
+      if (!b) continue;
+      store<u32>(bucket(base, i), 0);
+      let h = g > 1 && load<u32>(G_CAND + (<usize>j << 2)) == b ? load<u32>(G_HOME + (<usize>j << 2)) : home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
+      while (load<u32>(bucket(base, h))) h = step(h, n);
+      store<u32>(bucket(base, h), b);
+    }
   }
 }
 
@@ -268,6 +286,8 @@ export function indexEntry(kind: u32, i: u32): u32 { return load<u32>(bucket(buc
 
 /** Keys staged together. Chosen by measurement (BENCHMARKS.md, "Grouped lookups"); 1 = one at a time. */
 export let lookupGroup: u32 = 32;
+/** Objects a walk stages together (see "staged walks"); 1 = one at a time. */
+export let walkGroup: u32 = 32;
 export const MAX_GROUP: u32 = 64; // G_* below hold 4 x MAX_GROUP bytes each
 const G_HOME: usize = memory.data(256);
 const G_TAG: usize = memory.data(256);
@@ -283,6 +303,8 @@ export let touched: u32 = 0;
 
 /** Sets the group size (1..MAX_GROUP), for benchmarks that compare group sizes in one run. */
 export function setLookupGroup(g: u32): void { lookupGroup = g < 1 ? 1 : g > MAX_GROUP ? MAX_GROUP : g; }
+/** Sets the staging group of walks (1..MAX_GROUP), for benchmarks that compare it in one run. */
+export function setWalkGroup(g: u32): void { walkGroup = g < 1 ? 1 : g > MAX_GROUP ? MAX_GROUP : g; }
 
 /**
  * Stage 2 of a group: from each key's home bucket, the first bucket whose tag matches (slot+1 in
@@ -385,6 +407,53 @@ export function touchConnectionHomes(paths: usize, ports: usize, m: u32): void {
     let h = hashConnection(p, load<u32>(ports + (<usize>j << 2)));
     sink += load<u32>(bucket(base, home(h, n)));
     sink += load<u32>(at32(KIND_PATH, p, OFF_HEAD));
+  }
+  touched += sink;
+}
+
+// ---- staged walks ------------------------------------------------------------------------------
+// A walk over objects in an order unrelated to their slots (the buckets of an index) misses the
+// cache once or more per object. Independent misses overlap when they are in flight together, so
+// the walk first touches what a group of objects will need (loads whose sum goes to `touched`, so
+// no optimizer drops them) and then processes the group as before. Touching changes nothing: the
+// result is the same whatever the group size. Only the index sweep is staged: the same staging of
+// traffic batches and of the cascade's connection level measured slower (BENCHMARKS.md, issue 12).
+
+/** Touches the status word of the objects in buckets [i, i + m). */
+@inline function touchStatus(kind: u32, base: usize, i: u32, m: u32): u32 {
+  let sink: u32 = 0;
+  for (let j = i; j < i + m; j++) {
+    let b = load<u32>(bucket(base, j));
+    if (b) sink += load<u32>(at32(kind, (b & SLOT_PART) - 1, OFF_STATUS));
+  }
+  return sink;
+}
+
+/** The words of an object's key that hashOfSlot reads, summed: touches them. */
+@inline function touchKey(kind: u32, slot: u32): u32 {
+  if (kind == KIND_CONNECTION) return parent(kind, slot) + load<u32>(at32(kind, slot, OFF_PORTS));
+  if (kind == KIND_PATH) return load<u32>(at128(kind, slot, OFF_SRC)) + load<u32>(at128(kind, slot, OFF_DST));
+  return load<u32>(at32(kind, slot, OFF_IFINDEX)) + load<u32>(at128(kind, slot, OFF_ADDR));
+}
+
+/**
+ * Stages `m` buckets from `i` on (probe order) for re-placing: touches each entry's key, then
+ * hashes it and touches its home bucket. G_CAND[j] holds the entry, G_HOME[j] its home.
+ */
+function stageHomes(kind: u32, base: usize, n: u32, i: u32, m: u32): void {
+  let sink: u32 = 0;
+  let at = i;
+  for (let j: u32 = 0; j < m; j++, at = step(at, n)) {
+    let b = load<u32>(bucket(base, at));
+    store<u32>(G_CAND + (<usize>j << 2), b);
+    if (b) sink += touchKey(kind, (b & SLOT_PART) - 1);
+  }
+  for (let j: u32 = 0; j < m; j++) {
+    let b = load<u32>(G_CAND + (<usize>j << 2));
+    if (!b) continue;
+    let h = home(hashOfSlot(kind, (b & SLOT_PART) - 1), n);
+    store<u32>(G_HOME + (<usize>j << 2), h);
+    sink += load<u32>(bucket(base, h));
   }
   touched += sink;
 }

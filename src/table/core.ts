@@ -41,6 +41,8 @@ export interface CoreExports {
   findConnections(n: number): number;
   /** Keys a batch lookup stages together (1 = one at a time); for benchmarks. */
   setLookupGroup(g: number): void;
+  /** Objects a walk (the index sweep) stages together (1 = one at a time); for benchmarks. */
+  setWalkGroup(g: number): void;
   kindOf(h: number): number;
   stateOf(h: number): number;
   statusOf(h: number): number;

@@ -127,4 +127,28 @@ test('readContract refuses a core from another build, naming what is missing', (
   assert.is(err?.code, ErrorCode.InvalidArgument);
 });
 
+test('check(): a broken invariant comes back as -InvariantBroken with the invariant in aux, and is reported by name', () => {
+  const t = table();
+  const core = coreOf(t);
+  const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
+  assert.is(core.exports.check(), 0);
+  // Play the core's part of a failing check() (a real one needs corrupted memory): -code, detail in the header.
+  const code = core.contract.enums.ErrorCode!.InvariantBroken!;
+  const f64 = core.f64;
+  f64[(core.header + core.contract.header.errorHandle) >>> 3] = n;
+  f64[(core.header + core.contract.header.errorAux) >>> 3] = core.contract.enums.Invariant!.RefCount!;
+  const faked = Object.create(core, { exports: { value: { ...core.exports, check: () => -code } } });
+  (t as unknown as { core: Core }).core = faked;
+  const err = (() => {
+    try {
+      t.check();
+    } catch (e) {
+      return e as OffloadError;
+    }
+  })();
+  assert.is(err?.code, ErrorCode.InvariantBroken);
+  assert.match(err!.message, /a refcount differs from the number of linked dependents at neighbor #0/);
+  assert.is(err!.handle, n);
+});
+
 test.run();
