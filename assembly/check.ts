@@ -1,37 +1,23 @@
 // check(): walks every invariant of the table from scratch. Slow (it visits everything) and
-// independent of the incremental bookkeeping it verifies. Returns 0, or the number of the first
-// broken invariant (listed in src/core.ts, INVARIANTS) with the object in the error header.
+// independent of the incremental bookkeeping it verifies. Returns 0, or -ErrorCode.InvariantBroken
+// with the broken Invariant (contract.ts) as the error's aux and its object as the error's handle.
 
+import { ErrorCode, Invariant } from './contract';
 import {
   KIND_NEIGHBOR, KIND_PATH, KIND_CONNECTION, FREE, OFFLOADING, TERMINATING, F_PENDING, F_MARK,
   state, flags, parent, prev, next, head, refCount, highWater, liveCount, freeHead, freeLength,
   retired, retiredCount, handleOf, at32, at128, OFF_IFINDEX, OFF_ADDR, OFF_SRC, OFF_DST, OFF_PORTS,
-} from './slab';
-import { indexUsed, indexBuckets, indexEntry, findNeighborSlot, findPathSlot, findConnectionSlot } from './keyindex';
+} from './memory/slab';
+import { indexUsed, indexBuckets, indexEntry, findNeighborSlot, findPathSlot, findConnectionSlot } from './indexes/keyindex';
 import {
   interfaceEntries, interfaceUsedAt, interfaceKeyAt, interfaceHeadAt, interfaceCountAt, findInterface,
-} from './interfaces';
-import { fail } from './buffers';
-import { checkVictimLists } from './traffic';
+} from './indexes/interfaces';
+import { fail } from './memory/buffers';
+import { checkVictimLists } from './indexes/victims';
 
-const BAD_STATE: u32 = 1;        // a state outside FREE..TERMINATING, or PENDING on a TERMINATING object
-const MARK_LEFT: u32 = 2;        // a scratch MARK survived a call
-const LIVE_COUNT: u32 = 3;       // live objects differ from the slab's count
-const FREE_LIST: u32 = 4;        // the free list misses a free slot, holds a live or retired one, or loops
-const PARENT_FREE: u32 = 5;      // an object's parent is not allocated
-const LIST_BROKEN: u32 = 6;      // a dependent list has a bad link, or a member of another parent
-const REFCOUNT: u32 = 7;         // a refcount differs from the dependents linked
-const UNLISTED: u32 = 8;         // a live object is in no dependent list
-const STATE_ORDER: u32 = 9;      // a dependent's state does not fit its parent's
-const INDEX_ENTRY: u32 = 10;     // an index bucket names a free slot, or counts disagree
-const INDEX_MISS: u32 = 11;      // an object is not found by its own key
-const INTERFACE: u32 = 12;       // an interface list is broken or miscounted
-const VICTIMS: u32 = 13;         // the victim lists do not hold exactly the Offloaded connections
-
-/** Records the broken invariant's object in the error header and returns its number. */
-function broken(what: u32, kind: u32, slot: u32): i32 {
-  fail(0, -1, kind ? handleOf(kind, slot) : 0, what);
-  return <i32>what;
+/** Fails with the broken invariant and its object (kind 0: none). */
+function broken(what: Invariant, kind: u32, slot: u32): i32 {
+  return fail(ErrorCode.InvariantBroken, -1, kind ? handleOf(kind, slot) : 0, what);
 }
 
 /** May a dependent in state `ds` (pending `dp`) hang below a parent in `ps` (pending `pp`)? */
@@ -51,18 +37,18 @@ export function check(): i32 {
     for (let s: u32 = 0; s < hw; s++) {
       let st = state(k, s);
       let f = flags(k, s);
-      if (st > TERMINATING || (st == TERMINATING && (f & F_PENDING))) return broken(BAD_STATE, k, s);
-      if (f & F_MARK) return broken(MARK_LEFT, k, s);
-      if (retired(k, s) && st != FREE) return broken(BAD_STATE, k, s);
+      if (st > TERMINATING || (st == TERMINATING && (f & F_PENDING))) return broken(Invariant.BadState, k, s);
+      if (f & F_MARK) return broken(Invariant.MarkLeft, k, s);
+      if (retired(k, s) && st != FREE) return broken(Invariant.BadState, k, s);
       if (st != FREE) live++;
       else if (retired(k, s)) gone++;
     }
-    if (live != liveCount(k)) return broken(LIVE_COUNT, k, 0);
+    if (live != liveCount(k)) return broken(Invariant.LiveCount, k, 0);
     let free: u32 = 0;
     for (let f = freeHead(k); f; f = next(k, f - 1)) {
-      if (f - 1 >= hw || state(k, f - 1) != FREE || retired(k, f - 1) || ++free > hw) return broken(FREE_LIST, k, f - 1);
+      if (f - 1 >= hw || state(k, f - 1) != FREE || retired(k, f - 1) || ++free > hw) return broken(Invariant.FreeList, k, f - 1);
     }
-    if (free != freeLength(k) || gone != retiredCount(k) || free + live + gone != hw) return broken(FREE_LIST, k, 0);
+    if (free != freeLength(k) || gone != retiredCount(k) || free + live + gone != hw) return broken(Invariant.FreeList, k, 0);
   }
   // Dependent lists and refcounts; every live path and connection sits in its parent's list.
   let listed: u32 = 0;
@@ -78,13 +64,13 @@ export function check(): i32 {
       for (let c = head(k, s); c; c = next(d, c - 1)) {
         let cs = c - 1;
         if (cs >= highWater(d) || state(d, cs) == FREE || parent(d, cs) != s || prev(d, cs) != before) {
-          return broken(LIST_BROKEN, k, s);
+          return broken(Invariant.ListBroken, k, s);
         }
-        if (++seen > highWater(d)) return broken(LIST_BROKEN, k, s);
-        if (!fits(state(d, cs), (flags(d, cs) & F_PENDING) != 0, ps, pp)) return broken(STATE_ORDER, d, cs);
+        if (++seen > highWater(d)) return broken(Invariant.ListBroken, k, s);
+        if (!fits(state(d, cs), (flags(d, cs) & F_PENDING) != 0, ps, pp)) return broken(Invariant.StateOrder, d, cs);
         before = c;
       }
-      if (seen != refCount(k, s)) return broken(REFCOUNT, k, s);
+      if (seen != refCount(k, s)) return broken(Invariant.RefCount, k, s);
       listed += seen;
     }
   }
@@ -93,10 +79,10 @@ export function check(): i32 {
     for (let s: u32 = 0; s < hw; s++) {
       if (state(k, s) == FREE) continue;
       let p = parent(k, s);
-      if (p >= highWater(k - 1) || state(k - 1, p) == FREE) return broken(PARENT_FREE, k, s);
+      if (p >= highWater(k - 1) || state(k - 1, p) == FREE) return broken(Invariant.ParentFree, k, s);
     }
   }
-  if (listed != liveCount(KIND_PATH) + liveCount(KIND_CONNECTION)) return broken(UNLISTED, 0, 0);
+  if (listed != liveCount(KIND_PATH) + liveCount(KIND_CONNECTION)) return broken(Invariant.Unlisted, 0, 0);
   // Key indexes: every bucket names a live object, and every live object is found by its key
   // (which also proves keys unique: a probe stops at the first match).
   for (let k = KIND_NEIGHBOR; k <= KIND_CONNECTION; k++) {
@@ -106,9 +92,9 @@ export function check(): i32 {
       let e = indexEntry(k, i);
       if (!e) continue;
       entries++;
-      if (e - 1 >= highWater(k) || state(k, e - 1) == FREE) return broken(INDEX_ENTRY, k, e - 1);
+      if (e - 1 >= highWater(k) || state(k, e - 1) == FREE) return broken(Invariant.IndexEntry, k, e - 1);
     }
-    if (entries != indexUsed(k) || entries != liveCount(k)) return broken(INDEX_ENTRY, k, 0);
+    if (entries != indexUsed(k) || entries != liveCount(k)) return broken(Invariant.IndexEntry, k, 0);
     let hw = highWater(k);
     for (let s: u32 = 0; s < hw; s++) {
       if (state(k, s) == FREE) continue;
@@ -116,7 +102,7 @@ export function check(): i32 {
       if (k == KIND_NEIGHBOR) found = findNeighborSlot(load<u32>(at32(k, s, OFF_IFINDEX)), at128(k, s, OFF_ADDR));
       else if (k == KIND_PATH) found = findPathSlot(at128(k, s, OFF_SRC), at128(k, s, OFF_DST));
       else found = findConnectionSlot(parent(k, s), load<u32>(at32(k, s, OFF_PORTS)));
-      if (found != s + 1) return broken(INDEX_MISS, k, s);
+      if (found != s + 1) return broken(Invariant.IndexMiss, k, s);
     }
   }
   // Interface lists: each neighbor once, on its own interface.
@@ -132,15 +118,15 @@ export function check(): i32 {
       if (ns >= highWater(KIND_NEIGHBOR) || state(KIND_NEIGHBOR, ns) == FREE ||
           load<u32>(at32(KIND_NEIGHBOR, ns, OFF_IFINDEX)) != key || prev(KIND_NEIGHBOR, ns) != before ||
           ++seen > highWater(KIND_NEIGHBOR)) {
-        return broken(INTERFACE, KIND_NEIGHBOR, ns);
+        return broken(Invariant.Interface, KIND_NEIGHBOR, ns);
       }
       before = s;
     }
     // An entry without neighbors should have gone with its last one.
-    if (seen == 0 || seen != interfaceCountAt(i) || findInterface(key) == 0) return broken(INTERFACE, 0, 0);
+    if (seen == 0 || seen != interfaceCountAt(i) || findInterface(key) == 0) return broken(Invariant.Interface, 0, 0);
     onInterfaces += seen;
   }
-  if (onInterfaces != liveCount(KIND_NEIGHBOR)) return broken(INTERFACE, 0, 0);
-  if (!checkVictimLists()) return broken(VICTIMS, 0, 0);
+  if (onInterfaces != liveCount(KIND_NEIGHBOR)) return broken(Invariant.Interface, 0, 0);
+  if (!checkVictimLists()) return broken(Invariant.Victims, 0, 0);
   return 0;
 }

@@ -1,4 +1,4 @@
-// Group sizes of the core's grouped batch paths (assembly/keyindex.ts, "grouped lookups"), compared
+// Group sizes of the core's grouped batch paths (assembly/indexes/keyindex.ts, "grouped lookups"), compared
 // in one process: batch lookup and batch build at one size, each group size timed in turn, rounds
 // interleaved so a noisy machine hurts every size alike. Prints medians and the ratio to group 1
 // (keys one at a time, the path before grouping).

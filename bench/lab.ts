@@ -18,8 +18,8 @@ import { parseCdf } from '../src/sim/cdf.js';
 import { SyntheticWorkload } from '../src/sim/workload.js';
 import { Oracle } from '../src/sim/oracle.js';
 import { runLab } from '../src/sim/run.js';
-import { OffloadTable } from '../src/table.js';
-import { SimulatedTarget } from '../src/simulated-target.js';
+import { OffloadTable } from '../src/table/table.js';
+import { SimulatedTarget } from '../src/target/simulated-target.js';
 import { policies } from '../src/host/policies/index.js';
 
 const args = process.argv.slice(2);

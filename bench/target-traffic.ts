@@ -7,7 +7,7 @@
 //
 //   node --import tsx bench/target-traffic.ts
 import { TcpColumns } from '../src/target/tcp-columns.js';
-import { seededRandom } from '../src/random.js';
+import { seededRandom } from '../src/util/random.js';
 
 const ROWS = 20_000;
 const ACTIVE = 18_000;

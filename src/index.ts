@@ -1,7 +1,7 @@
 // chimney-host: the host-stack side of stateful TCP offload.
-export { Kind, State, Reason, UploadReason, ErrorCode } from './enums.js';
-export { OffloadError } from './errors.js';
-export { OffloadTable } from './table.js';
+export { Kind, State, Reason, UploadReason, ErrorCode } from './table/enums.js';
+export { OffloadError } from './table/errors.js';
+export { OffloadTable } from './table/table.js';
 export type {
   Address,
   NeighborKey,
@@ -15,13 +15,13 @@ export type {
   TerminateOptions,
   TableOptions,
   ObjectInfo,
-} from './table.js';
-export { parseAddress, formatAddress, encodeAddresses } from './address.js';
-export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host.js';
+} from './table/table.js';
+export { parseAddress, formatAddress, encodeAddresses } from './table/address.js';
+export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host/stack.js';
 export type { TargetFault } from './host/target-calls.js';
-export type { HostPolicy, OffloadRequest, HostEvents, HostStackOptions } from './host.js';
-export { SimulatedTarget } from './simulated-target.js';
-export type { SimulatedTargetOptions } from './simulated-target.js';
+export type { HostPolicy, OffloadRequest, HostEvents, HostStackOptions } from './host/stack.js';
+export { SimulatedTarget } from './target/simulated-target.js';
+export type { SimulatedTargetOptions } from './target/simulated-target.js';
 export { ManualClock } from './target/clock.js';
 export type { Clock } from './target/clock.js';
 export type {
@@ -38,9 +38,9 @@ export type {
   BlockStatus,
   TerminateResult,
   QueryResult,
-} from './target.js';
-export type { ActivityPolicy, TrafficInfo } from './types.js';
-export { seededRandom } from './random.js';
+} from './target/offload-target.js';
+export type { ActivityPolicy, TrafficInfo } from './table/types.js';
+export { seededRandom } from './util/random.js';
 export { ConnectionStatus } from './host/policy.js';
 export type { ConnectionColumns, PolicyContext, PolicyDecision, OffloadPolicy, PolicyFactory } from './host/policy.js';
 export { eager, threshold, rebalance, policies, loadPolicy, optionProblems } from './host/policies/index.js';

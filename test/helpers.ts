@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert';
 import { OffloadTable, OffloadError, ErrorCode, Kind, type TableOptions, type TerminateBatch } from '../src/index.js';
 import { ReferenceTable } from '../src/reference/index.js';
-import type { OffloadTableApi } from '../src/types.js';
+import type { OffloadTableApi } from '../src/table/types.js';
 
 export type Table = OffloadTableApi;
 

@@ -23,7 +23,7 @@ const NOT_FILES = new Set([
 /** A host name at the start: a URL written without its scheme (tcpdump.org/linktypes.html). */
 const HOST = /^[\w-]+(\.[\w-]+)+\//;
 /** Folders whose files are built, not committed. */
-const BUILT = /^(\.\/)?(dist|build|src\/generated|test-results|docs\/api|coverage|node_modules)\//;
+const BUILT = /^(\.\/)?(dist|build|src\/table\/generated|test-results|docs\/api|coverage|node_modules)\//;
 
 const FILE_NAME = /(?<![\w/.:@-])((?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|mjs|js|json|md|cdf|wasm|html))\b/g;
 
@@ -31,8 +31,14 @@ test('comments and docs name only files that exist', () => {
   const files = execFileSync('git', ['ls-files'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   const paths = new Set(files);
   const names = new Set(files.map((f) => basename(f)));
-  // A built name (a profile's `target/tcp-columns.js`) counts when its TypeScript source exists.
-  const exists = (name: string) => [name, name.replace(/\.js$/, '.ts')].some((n) => paths.has(n) || paths.has(`src/${n}`) || names.has(basename(n)));
+  // A bare name matches any file of that name; a name with a folder must be a path of the
+  // repository or end one (`target/tcp-columns.js` for src/target/tcp-columns.ts), so that a file
+  // moved to another folder leaves no stale path behind. A built name counts when its TypeScript
+  // source exists.
+  const exists = (name: string) =>
+    [name, name.replace(/\.js$/, '.ts')].some((n) =>
+      n.includes('/') ? paths.has(n.replace(/^\.\//, '')) || files.some((f) => f.endsWith(`/${n}`)) : names.has(n),
+    );
   const missing: string[] = [];
   for (const file of files) {
     if (!/\.(ts|mjs|js|md)$/.test(file)) continue;

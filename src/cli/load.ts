@@ -129,7 +129,9 @@ export async function resolvePolicies(specs: PolicySpec[], baseDir: string): Pro
       await makePolicy(r);
       out.push(r);
     } catch (error) {
-      problems.push(`policy '${spec.policy}': ${(error as Error).message}`);
+      // A built-in policy's message names the policy already.
+      const message = (error as Error).message;
+      problems.push(message.startsWith(`policy '${spec.policy}'`) ? message : `policy '${spec.policy}': ${message}`);
     }
   }
   return { policies: out, problems };

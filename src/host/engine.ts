@@ -15,13 +15,13 @@
 // of these connections go through HostStack.send; it tells the engine (terminating/completed),
 // so the columns and metrics see every termination whichever path started it.
 
-import { ErrorCode, Kind, Reason, State } from '../enums.js';
-import { OffloadError, invalid } from '../errors.js';
-import { formatAddress, formatLinkLayerAddress, typeName } from '../address.js';
-import type { OffloadTable } from '../table.js';
-import type { TerminateBatch } from '../types.js';
-import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target.js';
-import type { HostEvents } from '../host.js';
+import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
+import { OffloadError, invalid } from '../table/errors.js';
+import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
+import type { OffloadTable } from '../table/table.js';
+import type { TerminateBatch } from '../table/types.js';
+import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target/offload-target.js';
+import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry, neighborKey, pathKey } from './parents.js';

@@ -2,8 +2,8 @@
 // typed array the caller owns) and checked before anything changes, so a bad batch throws
 // OffloadError(InvalidArgument) naming the entry and leaves the host exactly as it was.
 
-import { invalid } from '../errors.js';
-import { typeName } from '../address.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
 
 /** Growable scratch arrays, reused across calls (a batch is read into them once). */
 export class Scratch {

@@ -2,7 +2,7 @@
 // offload, initiates and terminations, wasted offloads, time to offload, capacity use and the
 // nothing-lost check. Counters only; HostStack's connection engine feeds them.
 
-import { Kind, Reason } from '../enums.js';
+import { Kind, Reason } from '../table/enums.js';
 
 /** How many failure messages nothing-lost keeps (the count is exact). */
 const KEEP_FAILURES = 10;

@@ -11,7 +11,7 @@
 //
 // Entries are typed-array rows with a free list; the only per-parent JS value is its key string.
 
-import { State } from '../enums.js';
+import { State } from '../table/enums.js';
 import { HandleIndex } from '../target/handle-index.js';
 
 export class ParentRegistry {

@@ -14,7 +14,7 @@
 // A slot is reused after its connection closed; the host's public connection ids are not slots
 // (they are never reused), so a policy must not keep slots across ticks without checking `id`.
 
-import type { Reason } from '../enums.js';
+import type { Reason } from '../table/enums.js';
 
 /** Where a connection the host knows is. */
 export enum ConnectionStatus {

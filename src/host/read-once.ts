@@ -2,9 +2,9 @@
 // object, getter, Proxy or buffer (even one shared with a worker) that changes while a call runs or
 // waits changes nothing.
 
-import { invalid } from '../errors.js';
-import { typeName } from '../address.js';
-import type { OffloadRequest } from '../host.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
+import type { OffloadRequest } from './stack.js';
 
 /**
  * A request read once, field by field, with addresses given as bytes copied: the caller may change

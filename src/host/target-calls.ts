@@ -4,7 +4,7 @@
 // target does can throw into the host's own code or leave a call waiting for ever: a call not
 // answered within the timeout of the host's clock fails, and a late answer is reported and ignored.
 
-import { typeName } from '../address.js';
+import { typeName } from '../table/address.js';
 import { nextTurn } from './next-turn.js';
 
 /** What a target did wrong, as `error` events name it. */

@@ -3,7 +3,7 @@
 // call, second results for a block, entries that are not results, and blocks with no result are
 // reported, never fatal; the caller decides what a block with no result means.
 
-import type { DelegatedState, Segment, TerminateResult } from '../target.js';
+import type { DelegatedState, Segment, TerminateResult } from '../target/offload-target.js';
 import { describe, type FaultReport } from './target-calls.js';
 
 /** A result as the host keeps it: read once from the target's answer. */

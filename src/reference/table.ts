@@ -5,9 +5,9 @@
 // Handles have the core's shape, kind above bit 51 (kind x 2^51), and a serial number below that
 // is never reused, so a freed object's handle is stale forever.
 
-import { ErrorCode, Kind, Reason, State } from '../enums.js';
-import { OffloadError, describeHandle, invalid } from '../errors.js';
-import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../address.js';
+import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
+import { OffloadError, describeHandle, invalid } from '../table/errors.js';
+import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
 import type {
   NeighborInit,
   NeighborKey,
@@ -22,7 +22,7 @@ import type {
   ObjectInfo,
   OffloadTableApi,
   ActivityPolicy,
-} from '../types.js';
+} from '../table/types.js';
 import {
   readConnectionBatch,
   readConnectionKeys,
@@ -42,7 +42,7 @@ import {
   requireReason,
   readPrune,
   packPorts,
-} from '../validate.js';
+} from '../table/validate.js';
 
 interface Entry {
   readonly handle: number;

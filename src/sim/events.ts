@@ -8,10 +8,10 @@
 //   host      happens to the host or the target (a link going down, a pause, upload requests):
 //             the oracle ignores these, by its definition
 
-import type { HostStack } from '../host.js';
-import type { SimulatedTarget } from '../simulated-target.js';
-import type { OffloadTable } from '../table.js';
-import { State, UploadReason } from '../enums.js';
+import type { HostStack } from '../host/stack.js';
+import type { SimulatedTarget } from '../target/simulated-target.js';
+import type { OffloadTable } from '../table/table.js';
+import { State, UploadReason } from '../table/enums.js';
 import { type Problems, show } from './fields.js';
 
 /** What a host event may act on. */

@@ -8,10 +8,10 @@
 // so a connection opened in a tick moves its first bytes in software (no policy sees it before
 // the host's tick); the oracle, with its instant installs, counts them offloaded.
 
-import { OffloadTable } from '../table.js';
-import { HostStack } from '../host.js';
-import { SimulatedTarget } from '../simulated-target.js';
-import { seededRandom } from '../random.js';
+import { OffloadTable } from '../table/table.js';
+import { HostStack } from '../host/stack.js';
+import { SimulatedTarget } from '../target/simulated-target.js';
+import { seededRandom } from '../util/random.js';
 import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
 import type { HostMetrics } from '../host/metrics.js';
 import { dispatchHost, isWorkloadEvent, type HostControl, type ScenarioEvent } from './events.js';

@@ -3,9 +3,11 @@
 // and a timeline of events. Validated whole before anything runs: every problem names its field.
 // Every knob is documented in scenarios/README.md.
 
-import { UploadReason } from '../enums.js';
-import type { HostPolicy } from '../host.js';
+import { UploadReason } from '../table/enums.js';
+import type { HostPolicy } from '../host/stack.js';
 import { Problems, show } from './fields.js';
+import { policies as builtInPolicies } from '../host/policies/index.js';
+import { optionIssues, type PolicySchema } from '../host/policies/options.js';
 import { readEvents, type ScenarioEvent } from './events.js';
 
 export type { ScenarioEvent } from './events.js';
@@ -98,7 +100,11 @@ export function readScenario(input: unknown): Scenario {
   const name =
     root.name === undefined ? 'unnamed' : typeof root.name === 'string' ? root.name : (p.fail('name', `must be a string, got ${show(root.name)}`), 'unnamed');
   const seed = p.int(root.seed, 'seed', 0, 2 ** 32 - 1, 1);
+  const before = p.list.length;
   const durationMs = p.int(root.durationMs, 'durationMs', 1, LIMITS.durationMs);
+  // Fields bounded by the duration (arrivals, event times) are checked against the largest one
+  // when the duration itself is bad, so that one bad number is one problem, not a screenful.
+  const within = p.list.length > before ? LIMITS.durationMs : durationMs;
   const tickMs = p.int(root.tickMs, 'tickMs', 1, 3_600_000, 100);
 
   const interfaces: Scenario['interfaces'] = [];
@@ -147,7 +153,7 @@ export function readScenario(input: unknown): Scenario {
   const transfersMin = p.int(transfersIn.min, 'connections.transfers.min', 1, 1_000_000, 1);
   const connections: Scenario['connections'] = {
     count: p.int(c.count, 'connections.count', 0, LIMITS.connections),
-    arrivalMs: p.int(c.arrivalMs, 'connections.arrivalMs', 1, Math.max(1, durationMs), Math.max(1, Math.floor(durationMs * 0.6))),
+    arrivalMs: p.int(c.arrivalMs, 'connections.arrivalMs', 1, within, Math.max(1, Math.floor(durationMs * 0.6))),
     flowSizes,
     rateBytesPerSecond: { min: rateMin, max: rateMax },
     priorities,
@@ -177,7 +183,7 @@ export function readScenario(input: unknown): Scenario {
   const policy = readHostPolicy(root.policy, p);
   const wasteThresholdBytes = p.num(root.wasteThresholdBytes, 'wasteThresholdBytes', 0, 1e15, 65_536);
   const compare = readCompare(root.compare, p, capacity);
-  const events = readEvents(root.events, p, { durationMs: Math.max(1, durationMs), interfaces: new Set(interfaces.map((i) => i.ifIndex)) });
+  const events = readEvents(root.events, p, { durationMs: within, interfaces: new Set(interfaces.map((i) => i.ifIndex)) });
   if (p.list.length) throw new ScenarioError(p.list);
   return { name, seed, durationMs, tickMs, interfaces, connections, target, policy, wasteThresholdBytes, compare, events };
 }
@@ -280,6 +286,12 @@ function readCompare(v: unknown, p: Problems, capacity: number): Scenario['compa
       if (typeof e.policy !== 'string' || !e.policy) p.fail(`compare.policies[${i}].policy`, `must be a policy name or a module path, got ${show(e.policy)}`);
       if (e.options !== undefined && (e.options === null || typeof e.options !== 'object' || Array.isArray(e.options)))
         p.fail(`compare.policies[${i}].options`, `must be an object, got ${show(e.options)}`);
+      // A built-in policy's options are checked here against its schema, in the same pass as
+      // every other field (a module's own policy is checked when it is loaded).
+      else if (typeof e.policy === 'string' && Object.hasOwn(builtInPolicies, e.policy)) {
+        for (const issue of optionIssues((builtInPolicies[e.policy] as unknown as { schema: PolicySchema }).schema, e.options))
+          p.fail(`compare.policies[${i}].options${issue.field ? `.${issue.field}` : ''}`, issue.message);
+      }
       policies.push({ policy: String(e.policy), ...(e.options ? { options: e.options as Record<string, unknown> } : {}) });
     });
   }

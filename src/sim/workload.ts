@@ -26,7 +26,7 @@
 // Idle connections wait in a timing wheel: one list head per tick, so a tick touches only the
 // connections that transfer or wake in it, never the ones sleeping.
 
-import { seededRandom } from '../random.js';
+import { seededRandom } from '../util/random.js';
 import { dispatchWorkload, isWorkloadEvent, type ScenarioEvent, type WorkloadControl } from './events.js';
 import type { Scenario } from './scenario.js';
 import type { TickBatch, WorkloadSource } from './source.js';

@@ -2,8 +2,8 @@
 // clock completes calls and moves TCP state when it moves. The production OffloadTarget interface
 // has no notion of time: a real NIC has its own.
 
-import { invalid } from '../errors.js';
-import { typeName } from '../address.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
 
 /** A clock in ms that someone drives forward, and that others can follow. */
 export interface Clock {

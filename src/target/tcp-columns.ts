@@ -17,7 +17,7 @@
 // order and without gaps, so the two queues are exactly [SndUna, SndNxt) and [delivered, RcvNxt):
 // the segments handed back on termination are computed from the columns, in order, nothing lost.
 
-import type { DelegatedState, Segment } from '../target.js';
+import type { DelegatedState, Segment } from './offload-target.js';
 import { HandleIndex } from './handle-index.js';
 
 const SND_WND = 65535;

@@ -18,7 +18,9 @@ export type TraceErrorCode =
   /** A Zeek conn.log line that cannot be read. */
   | 'BadRecord'
   /** The file cannot be opened or read. */
-  | 'Io';
+  | 'Io'
+  /** An option given to openTraceWorkload is unknown or out of range (no file was read). */
+  | 'BadOption';
 
 export class TraceError extends Error {
   override readonly name = 'TraceError';

@@ -210,10 +210,20 @@ export class PcapngParser implements CaptureParser {
       if (code === 9 && olen >= 1) {
         const r = view.getUint8(o + 4);
         const exponent = r & 0x7f;
-        const unitsPerSecond = r & 0x80 ? 2 ** exponent : 10 ** exponent;
-        if (exponent <= 64) iface.unitsPerMs = unitsPerSecond / 1000;
+        // A unit finer than 10^-18 s (or 2^-63 s) leaves a 64-bit count less than 20 s of range:
+        // no capture means that, so the option is damaged and microseconds are assumed.
+        if (exponent <= (r & 0x80 ? 63 : 18)) iface.unitsPerMs = (r & 0x80 ? 2 ** exponent : 10 ** exponent) / 1000;
+        else
+          this.warn(
+            `interface ${iface.ifIndex} has if_tsresol 0x${r.toString(16)} (finer than a 64-bit timestamp can count): its timestamps were read as microseconds`,
+          );
       } else if (code === 14 && olen >= 8) {
-        iface.offsetMs = Number(view.getBigInt64(o + 4, le)) * 1000;
+        // Beyond 2^32 s (the year 2106) either way, an offset would swamp every timestamp's own
+        // bits (all packets would share one time). The Zeek reader draws the same line; pcap's 32-bit
+        // seconds cannot cross it.
+        const seconds = Number(view.getBigInt64(o + 4, le));
+        if (Math.abs(seconds) <= 2 ** 32) iface.offsetMs = seconds * 1000;
+        else this.warn(`interface ${iface.ifIndex} has if_tsoffset ${seconds} s (beyond the year 2106): the offset was ignored`);
       }
       o += 4 + ((olen + 3) & ~3);
     }

@@ -6,7 +6,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { seededRandom } from '../random.js';
+import { seededRandom } from '../util/random.js';
 import { sampleCdf } from '../sim/cdf.js';
 import { CaptureWriter, type CaptureLayout } from './writer.js';
 

@@ -37,14 +37,22 @@ export interface TraceWorkload extends WorkloadSource {
   close(): void;
 }
 
+const OPTION_DEFAULTS: Required<TraceOptions> = { tickMs: 100, idleTimeoutMs: 300_000, lingerMs: 5_000 };
+
+/** Every bad option at once, as one TraceError: a misspelt option is refused, never ignored. */
 function checkOptions(options: TraceOptions): Required<TraceOptions> {
-  const o = { tickMs: 100, idleTimeoutMs: 300_000, lingerMs: 5_000, ...options };
-  for (const k of ['tickMs', 'idleTimeoutMs', 'lingerMs'] as const) {
-    const v = o[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 365 * 86_400_000) {
-      throw new RangeError(`${k} must be a number of milliseconds above 0 and at most a year, got ${String(v)}`);
-    }
+  if (options === null || typeof options !== 'object')
+    throw new TraceError('BadOption', `openTraceWorkload: options must be an object ({ tickMs, idleTimeoutMs, lingerMs }), got ${String(options)}`, -1);
+  const problems: string[] = [];
+  const o = { ...OPTION_DEFAULTS };
+  for (const [k, v] of Object.entries(options)) {
+    if (!(k in OPTION_DEFAULTS)) problems.push(`${k} is not an option (the options are ${Object.keys(OPTION_DEFAULTS).join(', ')})`);
+    else if (v === undefined) continue;
+    else if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 365 * 86_400_000)
+      problems.push(`${k} must be a number of milliseconds above 0 and at most a year, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    else o[k as keyof TraceOptions] = v;
   }
+  if (problems.length) throw new TraceError('BadOption', `openTraceWorkload: ${problems.join('; ')}`, -1);
   return o;
 }
 

@@ -18,7 +18,7 @@ import { createGunzip } from 'node:zlib';
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TickBatch } from '../sim/source.js';
-import { writeAddress } from '../address.js';
+import { writeAddress } from '../table/address.js';
 import { addClosed, addOpened, addTraffic } from './batch.js';
 import { TraceError } from './errors.js';
 import { TraceStats } from './flows.js';

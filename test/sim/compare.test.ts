@@ -1,6 +1,6 @@
 // compare's plumbing without running a host: the jobs of a sweep, shards that partition them,
 // merge (which refuses mixed, overlapping or incomplete inputs), the JSON shape, the table and the
-// report. End-to-end runs are in test/sim/lab.test.ts and test/cli.test.ts.
+// report. End-to-end runs are in test/sim/lab.test.ts and test/cli/cli.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';

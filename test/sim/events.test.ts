@@ -14,7 +14,7 @@ import {
   type ScenarioEvent,
 } from '../../src/sim/events.js';
 import { Problems } from '../../src/sim/fields.js';
-import { State, UploadReason } from '../../src/enums.js';
+import { State, UploadReason } from '../../src/table/enums.js';
 
 const test = suite('sim/events');
 

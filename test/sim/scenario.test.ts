@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readScenario, ScenarioError, defaultCapacities } from '../../src/sim/scenario.js';
 import { parseCdf } from '../../src/sim/cdf.js';
-import { UploadReason } from '../../src/enums.js';
+import { UploadReason } from '../../src/table/enums.js';
 import { smallScenarioJson } from './helpers.js';
 
 const test = suite('sim/scenario');
@@ -106,6 +106,27 @@ test('bad workload, target, compare and event fields are all named in one error'
     /scenario\.colour: unknown field/,
   ])
     assert.match(text, field);
+});
+
+test("a built-in policy's bad options are named in the same pass as every other field", () => {
+  const p = problems((s) => {
+    s.seed = -1;
+    s.compare = { policies: [{ policy: 'threshold', options: { bytes: -1, colour: 1 } }, { policy: 'rebalance', options: 5 }, './mine.mjs'] };
+  });
+  assert.equal(p, [
+    'seed: must be an integer 0..4294967295, got -1',
+    'compare.policies[0].options.colour: not an option (known: bytes, preempt)',
+    'compare.policies[0].options.bytes: must be an integer at least 0, got number -1',
+    'compare.policies[1].options: must be an object, got 5',
+  ]);
+});
+
+test('a bad duration is one problem, not one for every field bounded by it', () => {
+  const p = problems((s) => {
+    s.durationMs = -1;
+    s.events.push({ atMs: 500, type: 'linkDown', ifIndex: 1 });
+  });
+  assert.equal(p, ['durationMs: must be an integer 1..31536000000, got -1']);
 });
 
 test('a topology of 100,000 x 100,000 paths is not built up front (only its size is checked)', () => {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAddress } from '../../src/address.js';
+import { parseAddress } from '../../src/table/address.js';
 import { CaptureWriter } from '../../src/trace/writer.js';
 import type { TraceOptions } from '../../src/trace/workload.js';
 import { replay } from './helpers.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatAddress } from '../../src/address.js';
+import { formatAddress } from '../../src/table/address.js';
 import { writeSyntheticCapture, synthesize, type SyntheticConnection, type SyntheticOptions } from '../../src/trace/synthetic.js';
 import { CaptureWriter, type CaptureLayout } from '../../src/trace/writer.js';
 import { hasTshark, replay, skipReason, tshark } from './helpers.js';
@@ -79,6 +79,31 @@ for (const [name, layout] of LAYOUTS) {
   });
 }
 if (!hasTshark) skipReason('tshark is not installed: the format tests run without its cross-check');
+
+test('pcapng: an impossible if_tsresol or if_tsoffset is a warning, and the packets still read in order', async () => {
+  // The writer puts if_tsresol at byte 48 and if_tsoffset at byte 56 (section header 28 bytes,
+  // interface block header 16, option header 4); the damage is patched in after writing.
+  const file = join(dir, 'damaged-options.pcapng');
+  writeSyntheticCapture(file, WORKLOAD, { format: 'pcapng', binaryResolution: 20, tsOffsetSeconds: 1 });
+  const bytes = readFileSync(file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  assert.is(view.getUint16(44, true), 9, 'if_tsresol where the writer puts it');
+  assert.is(view.getUint16(52, true), 14, 'if_tsoffset where the writer puts it');
+  bytes[48] = 0xff; // 2^-127 s
+  view.setBigInt64(56, 2n ** 62n, true);
+  writeFileSync(file, bytes);
+  const r = await check(file);
+  assert.ok(
+    r.w.warnings.some((w) => /if_tsresol 0xff/.test(w)),
+    r.w.warnings.join('; '),
+  );
+  assert.ok(
+    r.w.warnings.some((w) => /if_tsoffset 4611686018427388000 s .*ignored/.test(w)),
+    r.w.warnings.join('; '),
+  );
+  // Read as microseconds with no offset: the first packet lands near 1.7e9 s * 2^20 / 10^6.
+  assert.ok(r.w.stats.lastMs > r.w.stats.firstMs, 'packets keep distinct times');
+});
 
 test('gzip, several members, either format', async () => {
   for (const layout of [{ format: 'pcap' }, { format: 'pcapng', littleEndian: false }] as CaptureLayout[]) {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '../../src/util/random.js';
 import { TraceError } from '../../src/trace/errors.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 import { packageFiles, replay } from './helpers.js';

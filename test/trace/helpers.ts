@@ -2,7 +2,7 @@
 // independent reader, and a whole-trace replay that returns per-connection byte totals.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { formatAddress } from '../../src/address.js';
+import { formatAddress } from '../../src/table/address.js';
 import { createTickBatch } from '../../src/trace/batch.js';
 import { openTraceWorkload, type TraceOptions, type TraceWorkload } from '../../src/trace/workload.js';
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatAddress } from '../../src/address.js';
+import { formatAddress } from '../../src/table/address.js';
 import { parseCdf } from '../../src/sim/cdf.js';
 import { writeSyntheticCapture, type SyntheticConnection } from '../../src/trace/synthetic.js';
 import type { CaptureLayout } from '../../src/trace/writer.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createTickBatch } from '../../src/trace/batch.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 import { openTraceWorkload } from '../../src/trace/workload.js';
+import { TraceError } from '../../src/trace/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chimney-workload-'));
 const file = join(dir, 'w.pcap');
@@ -50,15 +51,34 @@ test("'chimney-host/trace' imports by name from the built package and replays a 
 });
 
 test('options are checked; ticks come in order; the tick estimate and progress', async () => {
-  for (const bad of [{ tickMs: 0 }, { tickMs: Number.NaN }, { idleTimeoutMs: -1 }, { lingerMs: Infinity }]) {
+  for (const bad of [{ tickMs: 0 }, { tickMs: Number.NaN }, { idleTimeoutMs: -1 }, { lingerMs: Infinity }, { tickMs: '100' }]) {
     try {
-      await openTraceWorkload(file, bad);
+      await openTraceWorkload(file, bad as never);
       assert.unreachable(JSON.stringify(bad));
     } catch (error) {
-      assert.instance(error, RangeError);
-      assert.match((error as Error).message, /must be a number of milliseconds above 0/);
+      assert.instance(error, TraceError);
+      assert.is((error as TraceError).code, 'BadOption');
+      assert.match((error as Error).message, /^openTraceWorkload: \w+ must be a number of milliseconds above 0/);
     }
   }
+  // A misspelt option is refused, never ignored; every problem is named in one message.
+  try {
+    await openTraceWorkload(file, { tickMS: 10, lingerMs: 0 } as never);
+    assert.unreachable('tickMS');
+  } catch (error) {
+    assert.is((error as TraceError).code, 'BadOption');
+    assert.match((error as Error).message, /tickMS is not an option \(the options are tickMs, idleTimeoutMs, lingerMs\); lingerMs must be/);
+  }
+  for (const notObject of [null, 5]) {
+    try {
+      await openTraceWorkload(file, notObject as never);
+      assert.unreachable(String(notObject));
+    } catch (error) {
+      assert.match((error as Error).message, /options must be an object/);
+    }
+  }
+  // undefined means the default, as an omitted key does.
+  (await openTraceWorkload(file, { tickMs: undefined })).close();
   const w = await openTraceWorkload(file, { tickMs: 10 });
   const b = createTickBatch();
   assert.is(await w.next(0, b), true);

@@ -8,7 +8,7 @@
 // Offloaded connection, one pass over the live slots and a k-best selection of the victims.
 
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
-import { Reason } from '../../enums.js';
+import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
 
 export class Admission {

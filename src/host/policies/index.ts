@@ -1,8 +1,8 @@
 // The built-in offload policies, and loading a user's own: from code (an OffloadPolicy object) or
 // from a JS module whose default export is a PolicyFactory or an OffloadPolicy.
 
-import { invalid } from '../../errors.js';
-import { typeName } from '../../address.js';
+import { invalid } from '../../table/errors.js';
+import { typeName } from '../../table/address.js';
 import type { OffloadPolicy, PolicyFactory } from '../policy.js';
 import { eager } from './eager.js';
 import { threshold } from './threshold.js';

@@ -1,8 +1,8 @@
 // Policy options, checked against each policy's own schema: every bad field is reported at once,
 // in one OffloadError(InvalidArgument), so a user fixes a policy's options in one go.
 
-import { invalid } from '../../errors.js';
-import { typeName } from '../../address.js';
+import { invalid } from '../../table/errors.js';
+import { typeName } from '../../table/address.js';
 
 /** One option of a policy. */
 export type OptionSpec =
@@ -15,23 +15,29 @@ export type PolicySchema = Record<string, OptionSpec>;
 /** The options as the schema resolves them (defaults filled in). */
 export type Resolved<S extends PolicySchema> = { [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean : number };
 
-/** Every problem with `options`, one line each ('bytes: must be ...'); empty when they are fine. */
-export function optionProblems(schema: PolicySchema, options: unknown): string[] {
+/** One bad option: the option's name ('' for the options as a whole) and what is wrong. */
+export interface OptionIssue {
+  field: string;
+  message: string;
+}
+
+/** Every problem with `options`, one per bad field; empty when they are fine. */
+export function optionIssues(schema: PolicySchema, options: unknown): OptionIssue[] {
   if (options === undefined) return [];
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) return [`options must be an object, got ${typeName(options)}`];
-  const problems: string[] = [];
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return [{ field: '', message: `must be an object, got ${typeName(options)}` }];
+  const issues: OptionIssue[] = [];
   const known = Object.keys(schema);
   for (const name of Object.keys(options)) {
-    if (!(name in schema)) problems.push(`${name}: not an option (known: ${known.join(', ') || 'none'})`);
+    if (!(name in schema)) issues.push({ field: name, message: `not an option (known: ${known.join(', ') || 'none'})` });
   }
   for (const [name, spec] of Object.entries(schema)) {
     const v = (options as Record<string, unknown>)[name];
     if (v === undefined) continue;
     if (spec.type === 'boolean') {
-      if (typeof v !== 'boolean') problems.push(`${name}: must be true or false, got ${typeName(v)}`);
+      if (typeof v !== 'boolean') issues.push({ field: name, message: `must be true or false, got ${typeName(v)}` });
       continue;
     }
-    const range = `${spec.min}..${spec.max ?? 'any'}`;
+    const range = spec.max === undefined ? `at least ${spec.min}` : `in ${spec.min}..${spec.max}`;
     if (
       typeof v !== 'number' ||
       !Number.isFinite(v) ||
@@ -39,10 +45,15 @@ export function optionProblems(schema: PolicySchema, options: unknown): string[]
       v < spec.min ||
       (spec.max !== undefined && v > spec.max)
     ) {
-      problems.push(`${name}: must be ${spec.type === 'integer' ? 'an integer' : 'a number'} in ${range}, got ${typeName(v)}`);
+      issues.push({ field: name, message: `must be ${spec.type === 'integer' ? 'an integer' : 'a number'} ${range}, got ${typeName(v)}` });
     }
   }
-  return problems;
+  return issues;
+}
+
+/** Every problem with `options`, one line each ('bytes: must be ...'); empty when they are fine. */
+export function optionProblems(schema: PolicySchema, options: unknown): string[] {
+  return optionIssues(schema, options).map((i) => (i.field ? `${i.field}: ${i.message}` : `options ${i.message}`));
 }
 
 /** The options with defaults, or throws OffloadError(InvalidArgument) naming every bad field. */

@@ -7,7 +7,7 @@
 // following tick.
 
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyFactory } from '../policy.js';
-import { Reason } from '../../enums.js';
+import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
 import { readOptions, type PolicySchema, type Resolved } from './options.js';
 

@@ -19,7 +19,7 @@ test('every problem, one line each', () => {
   assert.equal(optionProblems(schema, { n: 11, x: Number.NaN, on: 'no', extra: 1 }), [
     'extra: not an option (known: n, x, on)',
     'n: must be an integer in 1..10, got number 11',
-    'x: must be a number in 0..any, got number NaN',
+    'x: must be a number at least 0, got number NaN',
     'on: must be true or false, got the string "no"',
   ]);
   assert.equal(optionProblems(schema, [1]), ['options must be an object, got an array']);

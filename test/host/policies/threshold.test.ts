@@ -45,7 +45,7 @@ test('the default is 131072 bytes', () => {
 test('bad options name every bad field', () => {
   const e = throwsCode(() => threshold.create({ bytes: -1, preempt: 1 } as never), ErrorCode.InvalidArgument);
   assert.match(e.message, /policy 'threshold': 2 bad options/);
-  assert.match(e.message, /bytes: must be an integer in 0\.\.any, got number -1/);
+  assert.match(e.message, /bytes: must be an integer at least 0, got number -1/);
   assert.match(e.message, /preempt: must be true or false/);
 });
 

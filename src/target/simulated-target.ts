@@ -1,0 +1,320 @@
+// SimulatedTarget: the embedded default OffloadTarget. It holds what the host offloads up to a
+// capacity, completes calls after a latency (so completions can arrive out of order), injects
+// faults, and keeps per-connection TCP state advanced by the traffic the host records: sends wait
+// in order until the peer acknowledges them, received data waits in order until it is delivered.
+// On terminate it hands back exactly the DELEGATED variables with both queues, in order.
+//
+// Time is injected: calls complete when the clock it was given (`options.clock`, shared with the
+// HostStack, whose tick(now) moves it) passes their due time; with no latency, on a microtask.
+// Randomness comes from one seeded generator, so a run replays. TCP state lives in typed-array
+// columns (src/target/tcp-columns.ts), not in an object per connection.
+
+import { Kind, UploadReason } from '../table/enums.js';
+import { invalid } from '../table/errors.js';
+import { typeName } from '../table/address.js';
+import { requireInt, requireObject } from '../table/validate.js';
+import { seededRandom } from '../util/random.js';
+import { ManualClock, isClock, type Clock } from './clock.js';
+import { TcpColumns } from './tcp-columns.js';
+import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './offload-target.js';
+
+export interface SimulatedTargetOptions {
+  /** Most connections it holds (default 4096). */
+  capacity?: number;
+  /** Completion latency in ms, fixed or drawn per call from [min, max] (default 0). */
+  latencyMs?: number | { min: number; max: number };
+  /** Seed of the generator behind latencies, faults and the traffic model (default 1). */
+  seed?: number;
+  faults?: {
+    /** Probability that one initiate block fails (its dependents in the call fail with it). */
+    initiateFailure?: number;
+    /** Probability per clock step that one connection reports a hardware failure. */
+    hardwareFailure?: number;
+    /** Probability per clock step that one connection asks for an upload, for a random reason. */
+    uploadRequests?: number;
+  };
+  /** Probability per clock step that a connection's posted receive buffers take its buffered data (default 0.5). */
+  deliverProbability?: number;
+  /** The clock it runs on (default: its own ManualClock; HostStack.create drives a target's clock). */
+  clock?: Clock;
+}
+
+interface Scheduled {
+  due: number;
+  order: number;
+  run: () => void;
+}
+
+const ALL_UPLOAD_REASONS = Object.values(UploadReason).filter((v): v is UploadReason => typeof v === 'number');
+const OPTION_NAMES = new Set(['capacity', 'latencyMs', 'seed', 'faults', 'deliverProbability', 'clock']);
+
+export class SimulatedTarget implements OffloadTarget {
+  capacity: number;
+  /** The clock it runs on; HostStack.create uses it as the host's clock unless given another. */
+  readonly clock: Clock;
+  private events: TargetEvents | undefined;
+  private readonly random: () => number;
+  private readonly latency: { min: number; max: number };
+  private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
+  private readonly deliverProbability: number;
+  /** Neighbors and paths it holds, with their parent (0 for a neighbor). */
+  private readonly parents = new Map<number, number>();
+  private readonly tcp = new TcpColumns();
+  private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
+  /** A clock step's deliveries, for a host that takes them in one deliveredBatch call. */
+  private deliveredHandles = new Float64Array(1024);
+  private deliveredBytes = new Float64Array(1024);
+  private deliveries = 0;
+  private readonly collectDelivered = (handle: number, bytes: number) => {
+    if (this.deliveries === this.deliveredHandles.length) {
+      const h = new Float64Array(this.deliveries * 2);
+      const b = new Float64Array(this.deliveries * 2);
+      h.set(this.deliveredHandles);
+      b.set(this.deliveredBytes);
+      this.deliveredHandles = h;
+      this.deliveredBytes = b;
+    }
+    this.deliveredHandles[this.deliveries] = handle;
+    this.deliveredBytes[this.deliveries++] = bytes;
+  };
+  private queue: Scheduled[] = [];
+  private order = 0;
+  private now: number;
+  /** Calls handed to it so far, by kind, for reports. */
+  readonly calls = { initiate: 0, terminate: 0, update: 0, query: 0, invalidate: 0 };
+  /** Latency of each terminated block, ms from the terminate call to its completion. */
+  readonly terminateLatencies: number[] = [];
+
+  constructor(options: SimulatedTargetOptions = {}) {
+    requireObject(options, 'SimulatedTarget', 'options');
+    for (const name of Object.keys(options))
+      if (!OPTION_NAMES.has(name)) invalid(`SimulatedTarget: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
+    this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'SimulatedTarget: capacity');
+    const latency = options.latencyMs ?? 0;
+    this.latency = typeof latency === 'number' ? { min: latency, max: latency } : latency;
+    if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min && Number.isFinite(this.latency.max))) {
+      invalid('SimulatedTarget: latencyMs must be a finite number >= 0, or { min, max } with 0 <= min <= max');
+    }
+    this.random = seededRandom(options.seed ?? 1);
+    const probability = (v: unknown, what: string) => {
+      if (v === undefined) return 0;
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) invalid(`SimulatedTarget: ${what} must be a probability 0..1, got ${String(v)}`);
+      return v;
+    };
+    const f = options.faults ?? {};
+    this.faults = {
+      initiateFailure: probability(f.initiateFailure, 'faults.initiateFailure'),
+      hardwareFailure: probability(f.hardwareFailure, 'faults.hardwareFailure'),
+      uploadRequests: probability(f.uploadRequests, 'faults.uploadRequests'),
+    };
+    this.deliverProbability = options.deliverProbability === undefined ? 0.5 : probability(options.deliverProbability, 'deliverProbability');
+    if (options.clock !== undefined && !isClock(options.clock))
+      invalid(`SimulatedTarget: clock must be a Clock (e.g. new ManualClock()), got ${typeName(options.clock)}`);
+    this.clock = options.clock ?? new ManualClock();
+    this.now = this.clock.now;
+    this.clock.subscribe((now) => this.step(now));
+  }
+
+  attach(events: TargetEvents): void {
+    if (this.events) invalid('SimulatedTarget: a host stack is attached already');
+    this.events = events;
+  }
+
+  // ---- calls from the host ---------------------------------------------------------------------
+
+  initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
+    this.calls.initiate++;
+    return this.later(() => {
+      const failed = new Set<number>();
+      return blocks.map((b): BlockStatus => {
+        const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
+        const why =
+          parent && (failed.has(parent) || !this.parents.has(parent))
+            ? 'its parent is not offloaded'
+            : this.holds(b.handle)
+              ? 'offloaded here already'
+              : b.kind === Kind.Connection && this.tcp.count >= this.capacity
+                ? 'no capacity left'
+                : this.random() < this.faults.initiateFailure
+                  ? 'injected fault'
+                  : undefined;
+        if (why) {
+          failed.add(b.handle);
+          return { handle: b.handle, ok: false, error: why };
+        }
+        if (b.kind === Kind.Connection) this.tcp.add(b.handle, parent, b.tcp);
+        else this.parents.set(b.handle, parent);
+        return { handle: b.handle, ok: true };
+      });
+    });
+  }
+
+  terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]> {
+    this.calls.terminate++;
+    const issued = this.now;
+    return this.later(() => {
+      for (let i = 0; i < blocks.length; i++) this.terminateLatencies.push(this.now - issued);
+      return blocks.map((b) => this.upload(b.handle));
+    });
+  }
+
+  /** Gives one object back: a connection with its delegated state and both queues. */
+  private upload(handle: number): TerminateResult {
+    const s = this.tcp.slot(handle);
+    if (s < 0) return this.parents.delete(handle) ? { handle, ok: true } : { handle, ok: false, error: 'not offloaded here' };
+    const result = { handle, ok: true, delegated: this.tcp.delegatedState(s), received: this.tcp.received(s), unacknowledged: this.tcp.unacknowledged(s) };
+    this.tcp.remove(handle);
+    return result;
+  }
+
+  update(blocks: UpdateBlock[]): Promise<BlockStatus[]> {
+    this.calls.update++;
+    return this.later(() =>
+      blocks.map((b) => {
+        if (!this.holds(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
+        if (b.neighbor !== undefined && this.parents.has(b.handle)) this.parents.set(b.handle, b.neighbor);
+        return { handle: b.handle, ok: true };
+      }),
+    );
+  }
+
+  query(handles: number[]): Promise<QueryResult[]> {
+    this.calls.query++;
+    return this.later(() =>
+      handles.map((h) => {
+        const s = this.tcp.slot(h);
+        return s >= 0 ? { handle: h, ok: true, delegated: this.tcp.delegatedState(s) } : { handle: h, ok: false, error: 'no such offloaded connection' };
+      }),
+    );
+  }
+
+  invalidate(blocks: TerminateBlock[]): Promise<BlockStatus[]> {
+    this.calls.invalidate++;
+    return this.later(() => blocks.map((b) => ({ handle: b.handle, ok: this.holds(b.handle) })));
+  }
+
+  traffic(handle: number, sentBytes: number, receivedBytes: number): void {
+    const s = this.tcp.slot(handle);
+    if (s >= 0) this.tcp.traffic(s, sentBytes, receivedBytes);
+  }
+
+  /** Traffic on many connections at once; handles it does not hold are skipped. */
+  trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
+    this.tcp.trafficBatch(handles, sentBytes, receivedBytes);
+  }
+
+  /** Moves its clock to `now` (a shorthand for `clock.advance(now)`). */
+  advance(now: number): void {
+    this.clock.advance(now);
+  }
+
+  /**
+   * The clock moved to `now`: completes the calls now due (earliest first), lets peers acknowledge
+   * and receive buffers take data, and injects the configured faults.
+   */
+  private step(now: number): void {
+    this.runDue(Math.max(this.now, now));
+    const t = this.tcp;
+    const random = this.random;
+    const events = this.events;
+    if (typeof events?.deliveredBatch === 'function') {
+      // The same deliveries in the same order, told in one call after the step.
+      this.deliveries = 0;
+      t.step(random, this.deliverProbability, this.collectDelivered);
+      if (this.deliveries) events.deliveredBatch(this.deliveredHandles, this.deliveredBytes, this.deliveries);
+    } else t.step(random, this.deliverProbability, this.onDelivered);
+    if (t.count && random() < this.faults.hardwareFailure) this.events?.uploadRequested(this.pick(), UploadReason.HardwareFailure);
+    if (t.count && random() < this.faults.uploadRequests) {
+      this.events?.uploadRequested(this.pick(), ALL_UPLOAD_REASONS[Math.floor(random() * ALL_UPLOAD_REASONS.length)]!);
+    }
+  }
+
+  /** Completes every call in flight, however far in the future it is due (the clock does not move). */
+  flush(): void {
+    while (this.queue.length) this.runDue(Math.max(this.now, this.queue[this.queue.length - 1]!.due));
+  }
+
+  /** Calls waiting for their completion. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Connections it holds now. */
+  get connections(): number {
+    return this.tcp.count;
+  }
+
+  // ---- indications, for tests and simulations --------------------------------------------------
+
+  linkDown(ifIndex: number): void {
+    this.attached().link(ifIndex, false);
+  }
+  linkUp(ifIndex: number): void {
+    this.attached().link(ifIndex, true);
+  }
+  requestUpload(handle: number, reason: UploadReason): void {
+    this.attached().uploadRequested(handle, reason);
+  }
+  requestUploadAll(): void {
+    this.attached().uploadAll();
+  }
+  pauseOffload(): void {
+    this.attached().offloadPause();
+  }
+  resumeOffload(): void {
+    this.attached().offloadResume();
+  }
+  setCapacity(connections: number): void {
+    this.capacity = requireInt(connections, 0, 2 ** 31, 'setCapacity: connections');
+    this.attached().capacity(this.capacity);
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  private holds(handle: number): boolean {
+    return this.parents.has(handle) || this.tcp.slot(handle) >= 0;
+  }
+
+  private attached(): TargetEvents {
+    if (!this.events) invalid('SimulatedTarget: no host stack is attached (HostStack.create attaches one)');
+    return this.events;
+  }
+
+  /** A random connection it holds. */
+  private pick(): number {
+    return this.tcp.handle[Math.floor(this.random() * this.tcp.count)]!;
+  }
+
+  /** Runs `complete` after the latency (its result computed then) and resolves with it. */
+  private later<T>(complete: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const delay = this.latency.min + (this.latency.max - this.latency.min) * this.random();
+      const run = () => {
+        try {
+          resolve(complete());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (delay === 0) {
+        queueMicrotask(run);
+        return;
+      }
+      const item = { due: this.now + delay, order: this.order++, run };
+      // Keep the queue sorted by due time (then order): completions run earliest first.
+      let i = this.queue.length;
+      while (i > 0 && (this.queue[i - 1]!.due > item.due || (this.queue[i - 1]!.due === item.due && this.queue[i - 1]!.order > item.order))) i--;
+      this.queue.splice(i, 0, item);
+    });
+  }
+
+  /** Moves the target's time to `until`, running the calls due by then, each at its own due time. */
+  private runDue(until: number): void {
+    while (this.queue.length && this.queue[0]!.due <= until) {
+      const item = this.queue.shift()!;
+      this.now = Math.max(this.now, item.due);
+      item.run();
+    }
+    this.now = until;
+  }
+}

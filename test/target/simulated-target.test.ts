@@ -1,0 +1,165 @@
+// SimulatedTarget on its own: an injected clock shared with the host, completions in due order,
+// batch traffic equal to one call per connection, options checked.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  SimulatedTarget,
+  HostStack,
+  ManualClock,
+  Kind,
+  Reason,
+  ErrorCode,
+  type OffloadTarget,
+  type TargetEvents,
+  type TerminateResult,
+} from '../../src/index.js';
+import { throwsCode } from '../helpers.js';
+
+const quiet: TargetEvents = { uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {}, delivered() {} };
+
+/** A neighbor, a path and `n` connections held by `target` (zero latency). */
+async function hold(target: SimulatedTarget, n: number): Promise<number[]> {
+  const handles = Array.from({ length: n }, (_, i) => 100 + i);
+  await target.initiate([
+    { kind: Kind.Neighbor, handle: 1, ifIndex: 1, address: '10.0.0.1', linkLayerAddress: '00:00:00:00:00:00' },
+    { kind: Kind.Path, handle: 2, neighbor: 1, source: '10.0.0.2', destination: '10.0.0.3', mtu: 1500 },
+    ...handles.map((h, i) => ({
+      kind: Kind.Connection as const,
+      handle: h,
+      path: 2,
+      localPort: 1000 + i,
+      remotePort: 80,
+      tcp: { sndUna: i, sndNxt: i, rcvNxt: 10 * i },
+    })),
+  ]);
+  return handles;
+}
+
+const test = suite('simulated target');
+
+test('the clock is injected: a host and a target sharing it move together', async () => {
+  const clock = new ManualClock();
+  const target = new SimulatedTarget({ clock, latencyMs: 10 });
+  const host = await HostStack.create({ target, clock });
+  assert.is(host.clock, clock);
+  const offloaded = host.offload({ ifIndex: 1, nextHop: '10.0.0.1', source: '10.0.0.2', destination: '10.0.0.3', localPort: 1, remotePort: 2 });
+  await Promise.resolve();
+  assert.is(target.pending, 1);
+  host.tick(9);
+  assert.is(target.pending, 1, 'not due yet');
+  host.tick(10);
+  assert.ok(await offloaded);
+  assert.is(clock.now, 10);
+});
+
+test("by default the host drives the target's own clock", async () => {
+  const target = new SimulatedTarget({ latencyMs: 5 });
+  const host = await HostStack.create({ target });
+  assert.is(host.clock, target.clock);
+  const c = host.offload({ ifIndex: 1, nextHop: '10.0.0.1', source: '10.0.0.2', destination: '10.0.0.3', localPort: 1, remotePort: 2 });
+  await Promise.resolve();
+  host.tick(5);
+  assert.ok(await c);
+});
+
+test('the production target interface has no clock hook', () => {
+  const t = {} as OffloadTarget;
+  // @ts-expect-error: time reaches a simulated target through its injected clock, not through OffloadTarget.
+  void t.advance;
+  assert.ok(true);
+});
+
+test('completions run in due order, each at its own time', async () => {
+  const target = new SimulatedTarget({ latencyMs: { min: 1, max: 100 }, seed: 4 });
+  target.attach(quiet);
+  const order: number[] = [];
+  const calls = Array.from({ length: 20 }, (_, i) => target.query([i + 1]).then(() => order.push(i)));
+  target.advance(100);
+  await Promise.all(calls);
+  assert.is(order.length, 20);
+  assert.not.equal(
+    order,
+    [...order].sort((a, b) => a - b),
+    'latencies reorder completions',
+  );
+});
+
+test('trafficBatch is the same as one traffic call per connection', async () => {
+  const one = new SimulatedTarget({ seed: 9 });
+  const batch = new SimulatedTarget({ seed: 9 });
+  one.attach(quiet);
+  batch.attach(quiet);
+  const handles = await hold(one, 50);
+  await hold(batch, 50);
+  for (let round = 1; round <= 10; round++) {
+    const sent = handles.map((_, i) => (i * round * 37) % 5000);
+    const received = handles.map((_, i) => (i * round * 91) % 7000);
+    handles.forEach((h, i) => one.traffic(h, sent[i]!, received[i]!));
+    batch.trafficBatch([...handles, 99_999], Float64Array.from([...sent, 5]), Float64Array.from([...received, 5]));
+    one.advance(round * 10);
+    batch.advance(round * 10);
+  }
+  const back = async (t: SimulatedTarget) => {
+    const p = t.terminate(handles.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+    return p as Promise<TerminateResult[]>;
+  };
+  assert.equal(await back(batch), await back(one));
+  assert.is(one.connections, 0);
+});
+
+test('a host with deliveredBatch gets, once per clock step, exactly the deliveries delivered() would get one by one', async () => {
+  const run = async (batched: boolean) => {
+    const target = new SimulatedTarget({ seed: 11 });
+    const calls: { step: number; handles: number[]; bytes: number[] }[] = [];
+    let step = 0;
+    const events: TargetEvents = {
+      ...quiet,
+      delivered: (h, b) => {
+        if (calls.at(-1)?.step !== step) calls.push({ step, handles: [], bytes: [] });
+        calls.at(-1)!.handles.push(h);
+        calls.at(-1)!.bytes.push(b);
+      },
+      ...(batched
+        ? {
+            deliveredBatch: (handles: Float64Array, bytes: Float64Array, count: number) => {
+              assert.ok(count > 0, 'never called with nothing');
+              calls.push({ step, handles: Array.from(handles.subarray(0, count)), bytes: Array.from(bytes.subarray(0, count)) });
+            },
+          }
+        : {}),
+    };
+    target.attach(events);
+    const handles = await hold(target, 3000);
+    for (step = 1; step <= 6; step++) {
+      target.trafficBatch(handles, new Float64Array(handles.length).fill(10), new Float64Array(handles.length).fill(5000 * step));
+      target.advance(step);
+    }
+    return calls;
+  };
+  const one = await run(false);
+  const batched = await run(true);
+  assert.ok(one.length === 6 && one[0]!.handles.length > 1024, 'deliveries in every step, more than the first buffer holds');
+  assert.equal(batched, one);
+});
+
+test('a terminated connection hands back its state and both queues, and is no longer held', async () => {
+  const target = new SimulatedTarget({ deliverProbability: 0 });
+  target.attach(quiet);
+  const [h] = await hold(target, 1);
+  target.traffic(h!, 300, 70);
+  const [r] = await target.terminate([{ handle: h!, kind: Kind.Connection, reason: Reason.Application }]);
+  assert.equal(r!.unacknowledged, [{ seq: 0, length: 300 }]);
+  assert.equal(r!.received, [{ seq: 0, length: 70 }]);
+  assert.equal([r!.delegated!.sndNxt, r!.delegated!.rcvNxt], [300, 70]);
+  const [again] = await target.terminate([{ handle: h!, kind: Kind.Connection, reason: Reason.Application }]);
+  assert.is(again!.ok, false);
+});
+
+test('options are checked', () => {
+  throwsCode(() => new SimulatedTarget({ capacty: 3 } as never), ErrorCode.InvalidArgument, /unknown option 'capacty'/);
+  throwsCode(() => new SimulatedTarget({ clock: {} as never }), ErrorCode.InvalidArgument, /clock/);
+  throwsCode(() => new SimulatedTarget({ latencyMs: Infinity }), ErrorCode.InvalidArgument, /latencyMs/);
+  throwsCode(() => new SimulatedTarget({ latencyMs: { min: 5, max: 1 } }), ErrorCode.InvalidArgument, /latencyMs/);
+});
+
+test.run();
