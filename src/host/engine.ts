@@ -11,9 +11,11 @@
 //   close: Software is freed at once; on the target it is terminated (Reason.Application) and
 //   freed when the target hands it back.
 //
-// Terminations the older HostStack paths start (pause, link down, target requests, low activity)
-// of these connections go through HostStack.send; it tells the engine (terminating/completed),
-// so the columns and metrics see every termination whichever path started it.
+// The engine builds block lists; HostStack carries them (one initiate path and one termination
+// path for everything the host does: src/host/stack.ts initiate/send). HostStack tells the engine what
+// happens to its objects (terminating, offloaded, initiateFailed, completed), so the columns and
+// metrics see every change whichever decision started it (policy, close, pause, link down, target
+// requests, low activity).
 
 import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
 import { OffloadError, invalid } from '../table/errors.js';
@@ -24,12 +26,12 @@ import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../t
 import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
-import { ParentRegistry, neighborKey, pathKey } from './parents.js';
+import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
-import { describe, type FaultReport } from './target-calls.js';
+import { describe } from './target-calls.js';
 import { HandleIndex } from '../target/handle-index.js';
-import { readResults, returnedState, type ReadResult } from './target-results.js';
+import type { ReturnedState } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
@@ -43,16 +45,10 @@ export interface EngineHost {
   interfaceBlocked(ifIndex: number): boolean;
   /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
   tableTraffic(): boolean;
-  /** Calls the target, guarded (a throw, a rejection or a timeout rejects with CallFailed); tracked for idle(). */
-  call<T>(what: string, invoke: () => Promise<T>): Promise<T>;
-  /** Remembers work in flight (applying an answer) until it settles, for idle(). */
-  track<T>(promise: Promise<T>): Promise<T>;
-  /** A target's fault as an `error` event. */
-  fault(f: FaultReport): void;
-  /** A failed call as an `error` event saying what the host did about it. */
-  failure(failure: unknown, consequence: string): void;
-  /** A connection's state did not come back. */
-  lost(): void;
+  /** Hands an initiate block list (parents first) to the target; its completion comes back through offloaded/initiateFailed. */
+  initiate(blocks: InitiateBlock[]): void;
+  /** Hands a termination batch to the target; its completion comes back through completed(). */
+  send(batch: TerminateBatch): void;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
   listening(name: keyof HostEvents): boolean;
 }
@@ -85,6 +81,8 @@ const SOFTWARE: number = ConnectionStatus.Software;
 const OFFLOADED: number = ConnectionStatus.Offloaded;
 const FREE: number = ConnectionStatus.Free;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
+/** 32-bit words of addresses per slot (next hop, source, destination: four each). */
+const WORDS_PER_SLOT = ADDRESS_BYTES / 4;
 
 export class ConnectionEngine {
   readonly columns = new ConnectionStore();
@@ -149,18 +147,33 @@ export class ConnectionEngine {
     const c = this.columns;
     const ids = new Float64Array(n);
     const now = this.host.now();
+    // Addresses move as 32-bit words when the caller's arrays allow it (4-byte aligned views).
+    const hop32 = words(nextHop as Uint8Array, n);
+    const src32 = words(source as Uint8Array, n);
+    const dst32 = words(destination as Uint8Array, n);
     for (let i = 0; i < n; i++) {
       const slot = c.allocate(now);
       c.ifIndex[slot] = ifx[i]!;
       c.localPort[slot] = ports[i]!;
       c.remotePort[slot] = remote[i]!;
       c.priority[slot] = prio[i]!;
-      const at = slot * ADDRESS_BYTES;
-      const address = c.address;
-      for (let b = 0; b < 16; b++) {
-        address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
-        address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
-        address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+      if (hop32 && src32 && dst32) {
+        const address = c.address32;
+        const at = slot * WORDS_PER_SLOT;
+        const from = 4 * i;
+        for (let w = 0; w < 4; w++) {
+          address[at + w] = hop32[from + w]!;
+          address[at + 4 + w] = src32[from + w]!;
+          address[at + 8 + w] = dst32[from + w]!;
+        }
+      } else {
+        const address = c.address;
+        const at = slot * ADDRESS_BYTES;
+        for (let b = 0; b < 16; b++) {
+          address[at + b] = (nextHop as Uint8Array)[16 * i + b]!;
+          address[at + 16 + b] = (source as Uint8Array)[16 * i + b]!;
+          address[at + 32 + b] = (destination as Uint8Array)[16 * i + b]!;
+        }
       }
       ids[i] = c.id[slot]!;
     }
@@ -182,10 +195,18 @@ export class ConnectionEngine {
     const idv = s.f64c;
     const c = this.columns;
     const length = c.length;
-    // The hottest code of a lab run. Pass 1 reads every entry once and checks what needs no
-    // column. The entries are then sorted by slot (a counting sort over buckets of 64 slots), so
-    // that the passes over the columns read them nearly in order: a caller's order is random with
-    // respect to slots, and one cache miss per entry and column is what this avoids.
+    // The hottest code of a lab run. Pass 1 reads every entry once, checks what needs no column,
+    // and counts entries per bucket of 64 slots. The entries are then sorted by bucket (a counting
+    // sort) into one array of records, so that the passes over the columns read them nearly in
+    // order: a caller's order is random with respect to slots, and one cache miss per entry and
+    // column is what this avoids. One interleaved array, not one per field, keeps the sort's
+    // scattered writes to one cache line per entry.
+    //
+    //   records  [ slot | sent | received | id ][ slot | sent | ... ]   4 numbers per entry, bucket order
+    const buckets = (length >>> 6) + 2;
+    if (this.bucketCounts.length < buckets) this.bucketCounts = new Uint32Array(buckets * 2);
+    const counts = this.bucketCounts;
+    counts.fill(0, 0, buckets);
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const a = sent[i]!;
@@ -200,39 +221,53 @@ export class ConnectionEngine {
       slots[i] = slot;
       snd[i] = a;
       rcv[i] = b;
+      counts[(slot >>> 6) + 1]!++;
     }
-    this.sortBySlot(n, length);
-    const sSlot = s.sortedSlot;
-    const sIndex = s.sortedIndex;
-    const sA = s.sortedA;
-    const sB = s.sortedB;
-    const sId = s.sortedId;
+    for (let k = 1; k < buckets; k++) counts[k]! += counts[k - 1]!;
+    const records = s.records;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      const r = 4 * counts[slot >>> 6]!++;
+      records[r] = slot;
+      records[r + 1] = snd[i]!;
+      records[r + 2] = rcv[i]!;
+      records[r + 3] = idv[i]!;
+    }
     // Pass 2: every id names an open connection (a closed one still on the target is Offloading or
-    // Terminating, so only those need the closed column); the first bad entry in the caller's order is named.
+    // Terminating, so only those need the closed column).
     const idColumn = c.id;
     const closed = c.closed;
     const status = c.status;
-    let bad = n;
-    for (let j = 0; j < n; j++) {
-      const slot = sSlot[j]!;
-      if (idColumn[slot] !== sId[j] || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) if (sIndex[j]! < bad) bad = sIndex[j]!;
+    let ok = true;
+    for (let r = 0; r < 4 * n; r += 4) {
+      const slot = records[r]! | 0;
+      if (idColumn[slot] !== records[r + 3] || (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot])) ok = false;
     }
-    if (bad < n) badId(op, bad, idv[bad], idColumn[slots[bad]!] === idv[bad]);
+    if (!ok) {
+      // Name the first bad entry in the caller's order.
+      for (let i = 0; i < n; i++) {
+        const slot = slots[i]!;
+        if (idColumn[slot] !== idv[i]) badId(op, i, idv[i], false);
+        if (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot]) badId(op, i, idv[i], true);
+      }
+    }
     // Everything checked. Offloaded connections' bytes go to the target, and to the table when
     // its low-activity tick needs them (the arrays of pass 1 are free again: they take that list).
     const m = this.metricsCounters;
     const bytesColumn = c.bytes;
     const sentColumn = c.sent;
     const tickBytes = c.tickBytes;
+    const offloadedColumn = c.offloadedBytes;
+    const handleColumn = c.handle;
     const active = c.active;
     const handles = idv;
     let k = 0;
     let software = 0;
     let offloaded = 0;
-    for (let j = 0; j < n; j++) {
-      const slot = sSlot[j]!;
-      const a = sA[j]!;
-      const b = sB[j]!;
+    for (let r = 0; r < 4 * n; r += 4) {
+      const slot = records[r]! | 0;
+      const a = records[r + 1]!;
+      const b = records[r + 2]!;
       const bytes = a + b;
       if (bytes === 0) continue;
       bytesColumn[slot]! += bytes;
@@ -242,8 +277,8 @@ export class ConnectionEngine {
       sentColumn[slot]! += a;
       if (status[slot] === OFFLOADED) {
         offloaded += bytes;
-        c.offloadedBytes[slot]! += bytes;
-        handles[k] = c.handle[slot]!;
+        offloadedColumn[slot]! += bytes;
+        handles[k] = handleColumn[slot]!;
         snd[k] = a;
         rcv[k] = b;
         k++;
@@ -254,7 +289,8 @@ export class ConnectionEngine {
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      const counted = new Float64Array(k);
+      // The records are free again: they take the byte counts.
+      const counted = records.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
         this.host.table.recordTrafficBatch(onTarget, counted);
@@ -269,38 +305,6 @@ export class ConnectionEngine {
       else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
     } catch (error) {
       this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
-    }
-  }
-
-  /**
-   * Copies entries 0..n-1 of pass 1 into the scratch's sorted arrays in slot order (buckets of 64
-   * slots; within a bucket, the caller's order): a counting sort, sequential but for its scatter.
-   */
-  private sortBySlot(n: number, length: number): void {
-    const s = this.scratch;
-    const buckets = (length >>> 6) + 2;
-    if (this.bucketCounts.length < buckets) this.bucketCounts = new Uint32Array(buckets * 2);
-    const counts = this.bucketCounts;
-    counts.fill(0, 0, buckets);
-    const slots = s.u32;
-    for (let i = 0; i < n; i++) counts[(slots[i]! >>> 6) + 1]!++;
-    for (let b = 1; b < buckets; b++) counts[b]! += counts[b - 1]!;
-    const sSlot = s.sortedSlot;
-    const sIndex = s.sortedIndex;
-    const sA = s.sortedA;
-    const sB = s.sortedB;
-    const sId = s.sortedId;
-    const a = s.f64a;
-    const b = s.f64b;
-    const id = s.f64c;
-    for (let i = 0; i < n; i++) {
-      const slot = slots[i]!;
-      const j = counts[slot >>> 6]!++;
-      sSlot[j] = slot;
-      sIndex[j] = i;
-      sA[j] = a[i]!;
-      sB[j] = b[i]!;
-      sId[j] = id[i]!;
     }
   }
 
@@ -352,9 +356,11 @@ export class ConnectionEngine {
     const elapsed = this.lastTick === undefined ? 0 : now - this.lastTick;
     this.lastTick = now;
     const arrived = c.arrived.view();
-    for (let i = 0; i < arrived.length; i++) c.openedAt[arrived[i]!] = now;
+    const openedAt = c.openedAt;
+    for (let i = 0, m = arrived.length; i < m; i++) openedAt[arrived[i]!] = now;
     const active = c.active.view();
-    for (let i = 0; i < active.length; i++) c.lastActiveAt[active[i]!] = now;
+    const lastActiveAt = c.lastActiveAt;
+    for (let i = 0, m = active.length; i < m; i++) lastActiveAt[active[i]!] = now;
     // One pass over the slots in order: the rate column, and `live` rebuilt in slot order, so that
     // this pass and a policy's passes over `live` read the columns sequentially.
     const alpha = elapsed > 0 ? 1 - Math.exp(-elapsed / this.options.rateWindowMs) : 0;
@@ -365,7 +371,7 @@ export class ConnectionEngine {
     const live = c.live;
     const position = c.livePosition;
     let n = 0;
-    for (let slot = 0; slot < c.length; slot++) {
+    for (let slot = 0, length = c.length; slot < length; slot++) {
       if (status[slot] === FREE) continue;
       live[n] = slot;
       position[slot] = n++;
@@ -395,8 +401,10 @@ export class ConnectionEngine {
         error,
       });
     }
-    if (decision !== undefined && decision !== null) this.carryOut(decision, now);
-    for (let i = 0; i < active.length; i++) c.tickBytes[active[i]!] = 0;
+    if (decision !== undefined && decision !== null) this.carryOut(decision);
+    // The policy may have opened connections (the columns grow into new arrays): read the column again.
+    const spent = c.tickBytes;
+    for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;
     c.active.clear();
     c.arrived.clear();
     this.tickNumber++;
@@ -408,7 +416,7 @@ export class ConnectionEngine {
     return this.host.table.count(Kind.Connection);
   }
 
-  private carryOut(decision: PolicyDecision, now: number): void {
+  private carryOut(decision: PolicyDecision): void {
     const name = this.options.policy.name;
     if (typeof decision !== 'object') {
       this.host.emit('error', { message: `the offload policy '${name}' returned ${typeName(decision)}, not a decision object; ignored` });
@@ -466,13 +474,13 @@ export class ConnectionEngine {
       chosen.push(slot);
     }
     if (bad) this.host.emit('error', { message: `the offload policy '${name}' asked to offload ${bad} slot(s) that hold no connection; those were ignored` });
-    if (chosen.length) this.offload(chosen, now);
+    if (chosen.length) this.offload(chosen);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
 
   /** Offloads Software slots: missing parents first, all in one table batch and one target call. */
-  private offload(slots: number[], now: number): void {
+  private offload(slots: number[]): void {
     const c = this.columns;
     const table = this.host.table;
     const p = this.parents;
@@ -481,24 +489,18 @@ export class ConnectionEngine {
     const fresh: number[] = []; // registry entries created by this call
     const kept: number[] = [];
     const pathOf: number[] = [];
+    const words = c.address32;
     for (const slot of slots) {
       const at = slot * ADDRESS_BYTES;
-      const pk = pathKey(c.address, at + 16);
-      let path = p.find(pk);
+      const w = slot * WORDS_PER_SLOT;
+      let path = p.findPath(words, w + 4);
       if (path >= 0 && !this.usable(path, call)) continue;
       if (path < 0) {
         const ifIndex = c.ifIndex[slot]!;
-        const nk = neighborKey(ifIndex, c.address, at);
-        let neighbor = p.find(nk);
+        let neighbor = p.findNeighbor(ifIndex, words, w);
         if (neighbor >= 0 && !this.usable(neighbor, call)) continue;
         if (neighbor < 0) {
-          neighbor = this.createParent(
-            nk,
-            Kind.Neighbor,
-            call,
-            () => table.offloadNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
-            () => table.findNeighbor({ ifIndex, address: c.address.subarray(at, at + 16) }),
-          );
+          neighbor = this.createParent(Kind.Neighbor, slot, call, 0);
           if (neighbor < 0) continue;
           if (p.state[neighbor] === State.Offloading) {
             fresh.push(neighbor);
@@ -512,14 +514,7 @@ export class ConnectionEngine {
           }
         }
         const neighborHandle = p.handle[neighbor]!;
-        const key = { source: c.address.subarray(at + 16, at + 32), destination: c.address.subarray(at + 32, at + 48) };
-        path = this.createParent(
-          pk,
-          Kind.Path,
-          call,
-          () => table.offloadPath(key, neighborHandle),
-          () => table.findPath(key),
-        );
+        path = this.createParent(Kind.Path, slot, call, neighborHandle);
         if (path < 0) continue;
         if (p.state[path] === State.Offloading) {
           fresh.push(path);
@@ -579,21 +574,7 @@ export class ConnectionEngine {
     }
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
-    void now;
-    const target = this.host.target;
-    const asked = blocks.map((b) => b.handle);
-    void this.host.track(
-      this.host
-        .call('initiate', () => target.initiate(blocks.map((b) => ({ ...b }))))
-        .then(
-          (answer) => this.initiated(blocks, readResults('initiate', asked, answer, (f) => this.host.fault(f)) ?? new Map()),
-          (failure) => {
-            this.host.failure(failure, `the initiate of ${blocks.length} object(s) failed; the connections stay in software`);
-            this.initiated(blocks, new Map());
-          },
-        )
-        .catch((error) => this.host.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error })),
-    );
+    this.host.initiate(blocks);
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -602,10 +583,20 @@ export class ConnectionEngine {
     return s === State.Offloaded || (s === State.Offloading && this.parents.call[e] === call);
   }
 
-  /** Creates a parent in the table; adopts one the table has already (made by offload()) if it is Offloaded. -1: not now. */
-  private createParent(key: string, kind: Kind, call: number, create: () => number, find: () => number): number {
+  /**
+   * Creates the neighbor (or the path, under `neighborHandle`) of the connection in `slot` in the
+   * table; adopts one the table has already (made by offload()) if it is Offloaded. -1: not now.
+   */
+  private createParent(kind: Kind, slot: number, call: number, neighborHandle: number): number {
+    const table = this.host.table;
+    const address = this.columns.address;
+    const at = slot * ADDRESS_BYTES;
+    const ifIndex = this.columns.ifIndex[slot]!;
+    const neighbor = () => ({ ifIndex, address: address.subarray(at, at + 16) });
+    const path = () => ({ source: address.subarray(at + 16, at + 32), destination: address.subarray(at + 32, at + 48) });
+    let handle: number;
     try {
-      return this.parents.add(key, kind, create(), call);
+      handle = kind === Kind.Neighbor ? table.offloadNeighbor(neighbor()) : table.offloadPath(path(), neighborHandle);
     } catch (error) {
       // A parent with a termination pending (it waits for a dependent still in flight) takes no
       // new dependents: not a fault, the connection stays in software and the policy asks again.
@@ -614,12 +605,21 @@ export class ConnectionEngine {
         this.host.emit('error', { message: `offloading a ${Kind[kind].toLowerCase()} failed: ${String(error)}`, error });
         return -1;
       }
-      const h = find();
-      if (!h || this.host.table.state(h) !== State.Offloaded || this.host.table.pending(h)) return -1;
-      const e = this.parents.add(key, kind, h, call);
+      const h = kind === Kind.Neighbor ? table.findNeighbor(neighbor()) : table.findPath(path());
+      if (!h || table.state(h) !== State.Offloaded || table.pending(h)) return -1;
+      const e = this.register(kind, slot, h, call);
       this.parents.state[e] = State.Offloaded;
       return e;
     }
+    return this.register(kind, slot, handle, call);
+  }
+
+  private register(kind: Kind, slot: number, handle: number, call: number): number {
+    const w = slot * WORDS_PER_SLOT;
+    const words = this.columns.address32;
+    return kind === Kind.Neighbor
+      ? this.parents.addNeighbor(this.columns.ifIndex[slot]!, words, w, handle, call)
+      : this.parents.addPath(words, w + 4, handle, call);
   }
 
   /** table.offloadConnections, leaving out entries the table refuses (a duplicate key, a parent leaving). */
@@ -660,102 +660,6 @@ export class ConnectionEngine {
     return out;
   }
 
-  /** Applies an initiate's completion: Offloaded, or back in software. */
-  private initiated(blocks: InitiateBlock[], results: Map<number, ReadResult>): void {
-    const c = this.columns;
-    const p = this.parents;
-    const ok = new Set<number>();
-    for (const [h, r] of results) if (r.ok) ok.add(h);
-    const good: number[] = [];
-    const bad: number[] = [];
-    const failedParents = new Set<number>();
-    for (const b of blocks) {
-      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      // A block whose parent in this call failed fails too (the table cannot hold it below a failed one).
-      let success = ok.has(b.handle) && !failedParents.has(parent);
-      if (b.kind === Kind.Connection) {
-        const slot = this.slotByHandle.get(b.handle);
-        if (slot < 0 || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {
-          this.host.emit('error', {
-            message: `an initiate completed for connection ${b.handle}, which is not being offloaded`,
-            handle: b.handle,
-            fault: 'gone',
-          });
-          continue;
-        }
-      } else {
-        const e = p.entryOf(b.handle);
-        if (e < 0 || p.state[e] !== State.Offloading) {
-          this.host.emit('error', {
-            message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`,
-            handle: b.handle,
-            fault: 'gone',
-          });
-          continue;
-        }
-        if (!success) failedParents.add(b.handle);
-      }
-      (success ? good : bad).push(b.handle);
-    }
-    let pending: TerminateBatch | undefined;
-    try {
-      pending = this.host.table.completeOffload(good, true);
-    } catch (error) {
-      this.host.emit('error', { message: `completeOffload was refused by the table: ${String(error)}`, error });
-      return;
-    }
-    const now = this.host.now();
-    const m = this.metricsCounters;
-    for (const h of good) {
-      const slot = this.slotByHandle.get(h);
-      if (slot < 0) {
-        p.state[p.entryOf(h)] = State.Offloaded;
-        continue;
-      }
-      c.status[slot] = ConnectionStatus.Offloaded;
-      this.offloadedCount++;
-      c.offloadedAt[slot] = now;
-      c.episodeSent[slot] = c.sent[slot]!;
-      c.episodeBytes[slot] = c.bytes[slot]!;
-      if (!c.everOffloaded[slot]) {
-        c.everOffloaded[slot] = 1;
-        m.timeToOffload(now - c.openedAt[slot]!);
-      }
-    }
-    if (bad.length) {
-      try {
-        this.host.table.completeOffload(bad, false);
-      } catch (error) {
-        this.host.emit('error', { message: `completeOffload (failed) was refused by the table: ${String(error)}`, error });
-      }
-      for (const h of bad) {
-        const slot = this.slotByHandle.get(h);
-        if (slot < 0) {
-          p.remove(p.entryOf(h));
-          continue;
-        }
-        m.initiateFailures++;
-        this.slotByHandle.delete(h);
-        this.toSoftware(slot);
-      }
-      // A parent left with no dependent by failed initiates serves no purpose: it goes (pruning
-      // does not, since no dependent was terminated): parents made in this call and parents of
-      // what failed.
-      const parentsOfBad = blocks
-        .filter((b) => bad.includes(b.handle) && b.kind !== Kind.Neighbor)
-        .map((b) => (b.kind === Kind.Path ? b.neighbor : (b as { path: number }).path));
-      const idle = [...new Set([...good.filter((h) => !(this.slotByHandle.get(h) >= 0)), ...parentsOfBad])].filter((h) => {
-        const e = p.entryOf(h);
-        return e >= 0 && p.state[e] === State.Offloaded && this.host.table.refCount(h) === 0;
-      });
-      if (idle.length) this.terminate(idle, Reason.Orphaned);
-    }
-    if (this.host.listening('offloaded')) {
-      for (const h of good) this.host.emit('offloaded', { handle: h, kind: this.host.table.kind(h), key: this.host.table.describe(h).key });
-    }
-    if (pending.length) this.send(pending);
-  }
-
   // ---- terminate -------------------------------------------------------------------------------
 
   private terminate(handles: number[], reason: number): void {
@@ -766,101 +670,68 @@ export class ConnectionEngine {
       this.host.emit('error', { message: `terminating ${handles.length} connections failed: ${String(error)}`, error });
       return;
     }
-    this.send(batch);
+    this.host.send(batch);
   }
 
-  /** Hands a termination batch to the target; its completion frees the objects and sends orphans. */
-  send(batch: TerminateBatch): void {
-    if (batch.length === 0) return;
-    this.terminating(batch);
-    const blocks: TerminateBlock[] = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const h = batch.handles[i]!;
-      blocks[i] = { handle: h, kind: this.kindOf(h), reason: batch.reasons[i]! };
-    }
-    const keys = this.host.listening('terminated') ? blocks.map((b) => this.host.table.describe(b.handle).key) : undefined;
-    const target = this.host.target;
-    const handles = blocks.map((b) => b.handle);
-    void this.host.track(
-      this.host
-        .call('terminate', () => target.terminate(blocks.map((b) => ({ ...b }))))
-        .then(
-          (answer) => this.terminated(blocks, readResults('terminate', handles, answer, (f) => this.host.fault(f)) ?? new Map(), keys),
-          (failure) => {
-            this.host.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-            this.terminated(blocks, new Map(), keys);
-          },
-        )
-        .catch((error) => this.host.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error })),
-    );
-  }
+  // ---- what HostStack tells the engine ---------------------------------------------------------
 
-  private kindOf(handle: number): Kind {
+  /** The kind of a live table object (the engine's own without a table call). */
+  kindOf(handle: number): Kind {
     if (this.slotByHandle.get(handle) >= 0) return Kind.Connection;
     const e = this.parents.entryOf(handle);
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
 
-  private terminated(blocks: TerminateBlock[], results: Map<number, ReadResult>, keys: HostEvents['terminated']['key'][] | undefined): void {
-    const live: number[] = [];
-    const done: TerminateBlock[] = [];
-    const events: HostEvents['terminated'][] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      if (!this.isTerminating(b.handle)) {
-        this.host.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
-        continue;
+  /** The table state of `handle` (the engine's own objects without a table call); undefined if it is not a live object. */
+  stateOf(handle: number): State | undefined {
+    if (handle > 0) {
+      const slot = this.slotByHandle.get(handle);
+      if (slot >= 0) {
+        const status = this.columns.status[slot];
+        return status === ConnectionStatus.Offloading ? State.Offloading : status === ConnectionStatus.Offloaded ? State.Offloaded : State.Terminating;
       }
-      const r = results.get(b.handle);
-      if (r && !r.ok)
-        this.host.emit('error', {
-          message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
-          handle: b.handle,
-          fault: 'failed',
-        });
-      if (b.kind === Kind.Connection && !returnedState(r)) {
-        this.host.lost();
-        if (r?.ok)
-          this.host.emit('error', {
-            message: `the target terminated connection ${b.handle} without valid delegated state and data: they are lost`,
-            handle: b.handle,
-            fault: 'lost',
-          });
-      }
-      if (keys) {
-        const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys[i]!, reason: b.reason };
-        if (b.kind === Kind.Connection) Object.assign(event, returnedState(r) ?? { lost: true });
-        events.push(event);
-      }
-      live.push(b.handle);
-      done.push(b);
+      const e = this.parents.entryOf(handle);
+      if (e >= 0) return this.parents.state[e] as State;
     }
-    let orphans: TerminateBatch;
     try {
-      orphans = this.host.table.completeTerminate(live);
-    } catch (error) {
-      this.host.emit('error', { message: `completeTerminate was refused by the table: ${describe(error)}`, error });
+      return this.host.table.state(handle);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The initiate of `handle` completed (the table has it Offloaded now). */
+  offloaded(handle: number): void {
+    const slot = this.slotByHandle.get(handle);
+    if (slot < 0) {
+      const e = this.parents.entryOf(handle);
+      if (e >= 0) this.parents.state[e] = State.Offloaded;
       return;
     }
-    for (const b of done) this.completed(b, results.get(b.handle));
-    // Free first, send what that orphans, then tell (as HostStack does).
-    this.send(orphans);
-    for (const event of events) this.host.emit('terminated', event);
-  }
-
-  private isTerminating(handle: number): boolean {
-    const slot = this.slotByHandle.get(handle);
-    if (slot >= 0) return this.columns.status[slot] === ConnectionStatus.Terminating;
-    const e = this.parents.entryOf(handle);
-    if (e >= 0) return this.parents.state[e] === State.Terminating;
-    try {
-      return this.host.table.state(handle) === State.Terminating;
-    } catch {
-      return false;
+    const c = this.columns;
+    const now = this.host.now();
+    c.status[slot] = ConnectionStatus.Offloaded;
+    this.offloadedCount++;
+    c.offloadedAt[slot] = now;
+    c.episodeSent[slot] = c.sent[slot]!;
+    c.episodeBytes[slot] = c.bytes[slot]!;
+    if (!c.everOffloaded[slot]) {
+      c.everOffloaded[slot] = 1;
+      this.metricsCounters.timeToOffload(now - c.openedAt[slot]!);
     }
   }
 
-  // ---- what HostStack tells the engine ---------------------------------------------------------
+  /** The initiate of `handle` failed (the table freed it): a connection is in software again. */
+  initiateFailed(handle: number): void {
+    const slot = this.slotByHandle.get(handle);
+    if (slot < 0) {
+      this.parents.remove(this.parents.entryOf(handle));
+      return;
+    }
+    this.metricsCounters.initiateFailures++;
+    this.slotByHandle.delete(handle);
+    this.toSoftware(slot);
+  }
 
   /** A termination batch is about to go to the target: its connections and parents are leaving. */
   terminating(batch: TerminateBatch): void {
@@ -883,8 +754,11 @@ export class ConnectionEngine {
     }
   }
 
-  /** An object of a termination batch was handed back (result undefined: the target gave nothing back). */
-  completed(block: TerminateBlock, result: ReadResult | undefined): void {
+  /**
+   * An object of a termination batch was handed back, and freed: `state` is what a connection
+   * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
+   */
+  completed(block: TerminateBlock, state: ReturnedState | undefined, why?: string): void {
     const slot = this.slotByHandle.get(block.handle);
     const m = this.metricsCounters;
     if (slot < 0) {
@@ -898,15 +772,22 @@ export class ConnectionEngine {
     if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
     m.terminated(Kind.Connection, block.reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
-    this.checkNothingLost(slot, result);
+    this.checkNothingLost(slot, state, why);
     this.slotByHandle.delete(block.handle);
     this.toSoftware(slot);
   }
 
-  /** Received data of an offloaded connection reached the host. */
-  delivered(handle: number, bytes: number): void {
+  /**
+   * Received data of a connection on the target reached the host. True if `handle` is one of this
+   * engine's connections (then it is a live connection of the table: no table call needed).
+   */
+  delivered(handle: unknown, bytes: number): boolean {
+    // 0 marks an empty entry of the handle index: it is never looked up.
+    if (typeof handle !== 'number' || !(handle > 0)) return false;
     const slot = this.slotByHandle.get(handle);
-    if (slot >= 0 && typeof bytes === 'number' && bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+    if (slot < 0) return false;
+    if (bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
+    return true;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -927,16 +808,15 @@ export class ConnectionEngine {
    * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
    * contiguous and in order up to the sequence numbers it reports.
    */
-  private checkNothingLost(slot: number, result: ReadResult | undefined): void {
+  private checkNothingLost(slot: number, r: ReturnedState | undefined, why: string | undefined): void {
     const c = this.columns;
     const m = this.metricsCounters;
     m.checked++;
-    const who = `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
-    const r = returnedState(result);
     if (!r) {
-      m.fail(`${who}: the target handed back no valid TCP state${result?.error ? ` (${result.error})` : ''}`);
+      m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
+    const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
     const d = r.delegated;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
@@ -944,12 +824,12 @@ export class ConnectionEngine {
     const rcv = c.initialRcvNxt[slot]!;
     const unacked = contiguous(r.unacknowledged, d.sndUna);
     const buffered = contiguous(r.received, undefined);
-    if (unacked < 0 || buffered < 0) m.fail(`${who}: handed-back data is not contiguous and in order`);
+    if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
-      m.fail(`${who}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+      m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
-      m.fail(`${who}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who}: buffered received data does not end at RcvNxt`);
+      m.fail(`${who()}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
+    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -968,6 +848,11 @@ export class ConnectionEngine {
 function badId(op: string, i: number, id: unknown, closed: boolean): never {
   if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
   invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
+}
+
+/** The first 16·n bytes of `a` as 32-bit words, if `a` is 4-byte aligned (else undefined: copy bytes). */
+function words(a: Uint8Array, n: number): Uint32Array | undefined {
+  return a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4 * n) : undefined;
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {

@@ -11,12 +11,8 @@ export class Scratch {
   f64b = new Float64Array(1024);
   f64c = new Float64Array(1024);
   u32 = new Uint32Array(1024);
-  /** The batch sorted by slot (traffic): slot, caller's index, and the values. */
-  sortedSlot = new Uint32Array(1024);
-  sortedIndex = new Uint32Array(1024);
-  sortedA = new Float64Array(1024);
-  sortedB = new Float64Array(1024);
-  sortedId = new Float64Array(1024);
+  /** The batch sorted by slot (traffic): 4 numbers per entry (slot, sent, received, id). */
+  records = new Float64Array(4 * 1024);
 
   ensure(n: number): void {
     if (n <= this.f64a.length) return;
@@ -26,11 +22,7 @@ export class Scratch {
     this.f64b = new Float64Array(size);
     this.f64c = new Float64Array(size);
     this.u32 = new Uint32Array(size);
-    this.sortedSlot = new Uint32Array(size);
-    this.sortedIndex = new Uint32Array(size);
-    this.sortedA = new Float64Array(size);
-    this.sortedB = new Float64Array(size);
-    this.sortedId = new Float64Array(size);
+    this.records = new Float64Array(4 * size);
   }
 }
 

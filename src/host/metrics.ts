@@ -55,9 +55,13 @@ export class MetricsCounters {
    */
   private readonly offloadTimes = new Map<number, number>();
   private offloadTimeCount = 0;
+  /** The distinct times, sorted; undefined once a new one arrives (sorted again at the next snapshot). */
+  private sortedTimes: number[] | undefined = [];
 
   timeToOffload(ms: number): void {
-    this.offloadTimes.set(ms, (this.offloadTimes.get(ms) ?? 0) + 1);
+    const n = this.offloadTimes.get(ms);
+    if (n === undefined) this.sortedTimes = undefined;
+    this.offloadTimes.set(ms, (n ?? 0) + 1);
     this.offloadTimeCount++;
   }
 
@@ -65,7 +69,7 @@ export class MetricsCounters {
   private offloadPercentiles(ps: number[]): number[] {
     const n = this.offloadTimeCount;
     if (n === 0) return ps.map(() => 0);
-    const values = [...this.offloadTimes.keys()].sort((a, b) => a - b);
+    const values = (this.sortedTimes ??= [...this.offloadTimes.keys()].sort((a, b) => a - b));
     return ps.map((p) => {
       const rank = Math.min(n, Math.max(1, Math.ceil(p * n)));
       let seen = 0;

@@ -16,10 +16,12 @@ import { ManualClock, isClock, type Clock } from '../target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
 import { readResults, returnedState, type ReadResult } from './target-results.js';
 import { readOnce, snapshot } from './read-once.js';
+import { isArrayLike } from './input.js';
 import { nextTurn } from './next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from '../table/types.js';
 import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from '../target/offload-target.js';
 import { ConnectionEngine, type OpenedColumns } from './engine.js';
+import { InFlight } from './in-flight.js';
 import { readOffloadPolicy, eager } from './policies/index.js';
 import type { ConnectionColumns, OffloadPolicy } from './policy.js';
 import type { HostMetrics } from './metrics.js';
@@ -157,9 +159,9 @@ export class HostStack extends Emitter<HostEvents> {
   /** Interfaces whose link is down, with the time their objects go (Infinity: already gone). */
   private readonly linkDown = new Map<number, number>();
   /** Initiates in flight by handle: an offload below an object still Offloading waits for it. */
-  private readonly initiating = new Map<number, Promise<void>>();
+  private readonly initiating = new InFlight();
   /** Terminations in flight by handle: an offload waits for its victim, or for a parent leaving. */
-  private readonly terminating = new Map<number, Promise<void>>();
+  private readonly terminating = new InFlight();
   /** Every call to the target, guarded: sync throws, rejections, timeouts and late answers become faults. */
   private readonly calls: TargetCalls;
   /** Connections reported terminated with `lost: true`. */
@@ -194,11 +196,8 @@ export class HostStack extends Emitter<HostEvents> {
         canOffload: () => !this.paused && !this.targetPaused,
         interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
         tableTraffic: () => this.policy.lowActivity !== false,
-        call: (what, invoke) => this.calls.run(what, this.now, invoke),
-        track: (promise) => this.calls.track(promise),
-        fault: (f) => this.fault(f),
-        failure: (failure, consequence) => this.failure(failure, consequence),
-        lost: () => void this.lost++,
+        initiate: (blocks) => void this.initiate(blocks),
+        send: (batch) => void this.send(batch),
         emit: (name, event) => this.emit(name, event),
         listening: (name) => this.listening(name),
       },
@@ -359,9 +358,14 @@ export class HostStack extends Emitter<HostEvents> {
     if (empty.length) void this.send(this.table.terminate(empty, Reason.Orphaned));
   }
 
-  /** Hands a block list to the target and applies its completion; resolves when applied. */
+  /**
+   * Hands an initiate block list (parents before their dependents) to the target and applies its
+   * completion; resolves when applied. The one initiate path: offload() and the connection
+   * engine's batches (src/host/engine.ts) both come through here.
+   */
   private initiate(blocks: InitiateBlock[]): Promise<void> {
     const handles = blocks.map((b) => b.handle);
+    let id = 0;
     const done = this.calls
       .run(
         'initiate',
@@ -370,17 +374,15 @@ export class HostStack extends Emitter<HostEvents> {
         (late) => this.reclaim(blocks, late),
       )
       .then(
-        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
           this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
-          this.initiated(blocks, new Map());
+          this.initiated(blocks, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
-      .finally(() => {
-        for (const h of handles) this.initiating.delete(h);
-      });
-    for (const h of handles) this.initiating.set(h, done);
+      .finally(() => this.initiating.finish(id, handles));
+    id = this.initiating.add(handles, done);
     return this.calls.track(done);
   }
 
@@ -396,7 +398,7 @@ export class HostStack extends Emitter<HostEvents> {
       () => undefined,
     );
     const held = blocks
-      .filter((b) => results?.get(b.handle)?.ok)
+      .filter((_, i) => results?.[i]?.ok)
       .reverse()
       .map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
     if (!held.length) return;
@@ -405,33 +407,50 @@ export class HostStack extends Emitter<HostEvents> {
       .catch((failure) => this.failure(failure, 'the target may still hold them'));
   }
 
-  private initiated(blocks: InitiateBlock[], results: Map<number, { ok: boolean }>): void {
-    // A block whose parent failed fails too (the target must fail it; a target that did not is
-    // corrected here), since the table cannot hold an object below a failed one.
-    const ok = new Set<number>();
-    for (const b of blocks) {
-      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      const parentFailed = parent !== 0 && blocks.some((x) => x.handle === parent) && !ok.has(parent);
-      if (results.get(b.handle)?.ok && !parentFailed) ok.add(b.handle);
-    }
+  private initiated(blocks: InitiateBlock[], results: (ReadResult | undefined)[]): void {
+    // A block whose parent in this call failed fails too (the target must fail it; a target that
+    // did not is corrected here), since the table cannot hold an object below a failed one.
+    const failed = new Set<number>(); // blocks of this call that failed
     const good: number[] = [];
     const bad: number[] = [];
+    // Parents that may be left with nothing below them: those this call offloaded, and those of failed blocks.
+    const offloadedParents: number[] = [];
     const parents: number[] = [];
-    for (const b of blocks) {
-      if (this.stateOf(b.handle) !== State.Offloading) {
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
+      const success = results[i]?.ok === true && !(failed.size > 0 && failed.has(parent));
+      if (this.engine.stateOf(b.handle) !== State.Offloading) {
         this.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
+        if (!success) failed.add(b.handle);
         continue;
       }
-      (ok.has(b.handle) ? good : bad).push(b.handle);
-      if (!ok.has(b.handle) && b.kind !== Kind.Neighbor) parents.push(b.kind === Kind.Path ? b.neighbor : b.path);
+      if (success) {
+        good.push(b.handle);
+        if (b.kind !== Kind.Connection) offloadedParents.push(b.handle);
+      } else {
+        failed.add(b.handle);
+        bad.push(b.handle);
+        if (parent !== 0) parents.push(parent);
+      }
     }
-    const infos = good.map((h) => ({ handle: h, kind: this.table.kind(h), key: this.table.describe(h).key }));
-    this.applyCompletion(() => this.table.completeOffload(good, true), 'completeOffload');
-    if (bad.length) this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
-    for (const info of infos) this.emit('offloaded', info);
-    // A parent left with nothing below it by a failed initiate goes (paths before their neighbors).
-    const grandparents = parents.filter((h) => this.stateOf(h) !== undefined && this.table.kind(h) === Kind.Path).map((h) => this.table.parent(h));
-    this.pruneEmpty([...new Set([...parents, ...grandparents])]);
+    let pending: TerminateBatch;
+    try {
+      pending = this.table.completeOffload(good, true);
+    } catch (error) {
+      this.emit('error', { message: `completeOffload was refused by the table: ${describe(error)}`, error });
+      return;
+    }
+    for (const h of good) this.engine.offloaded(h);
+    if (bad.length) {
+      this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
+      for (const h of bad) this.engine.initiateFailed(h);
+      // A parent left with nothing below it by a failed initiate goes (paths before their neighbors).
+      const grandparents = parents.filter((h) => this.stateOf(h) !== undefined && this.table.kind(h) === Kind.Path).map((h) => this.table.parent(h));
+      this.pruneEmpty([...new Set([...offloadedParents, ...parents, ...grandparents])]);
+    }
+    if (this.listening('offloaded')) for (const h of good) this.emit('offloaded', { handle: h, kind: this.table.kind(h), key: this.table.describe(h).key });
+    void this.send(pending);
   }
 
   // ---- terminate -------------------------------------------------------------------------------
@@ -458,59 +477,64 @@ export class HostStack extends Emitter<HostEvents> {
   /**
    * Hands a termination batch to the target; its completion frees the objects and sends orphans.
    * Whatever the target does, the objects are freed once the call ends: a connection whose state
-   * did not come back is reported with `lost: true`.
+   * did not come back is reported with `lost: true`. The one termination path: HostStack's own
+   * decisions, the table's orphans and pending terminations, and the connection engine's policy
+   * and close() all come through here.
    */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
     this.engine.terminating(batch);
-    const blocks: TerminateBlock[] = [];
-    const infos = new Map<number, ObjectInfo>();
-    for (let i = 0; i < batch.length; i++) {
+    const n = batch.length;
+    const blocks: TerminateBlock[] = new Array(n);
+    const handles: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
       const h = batch.handles[i]!;
-      const info = this.table.describe(h);
-      infos.set(h, info);
-      blocks.push({ handle: h, kind: info.kind, reason: batch.reasons[i]! });
+      handles[i] = h;
+      blocks[i] = { handle: h, kind: this.engine.kindOf(h), reason: batch.reasons[i]! };
     }
-    const handles = blocks.map((b) => b.handle);
+    // Keys for the 'terminated' events, read now if someone listens (else at completion, if someone listens by then).
+    const keys = this.listening('terminated') ? handles.map((h) => this.table.describe(h).key) : undefined;
+    let id = 0;
     const done = this.calls
       .run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b }))))
       .then(
-        (answer) => this.terminated(blocks, infos, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? new Map()),
+        (answer) => this.terminated(blocks, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
           this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-          return this.terminated(blocks, infos, new Map());
+          return this.terminated(blocks, keys, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
-      .finally(() => {
-        for (const h of handles) if (this.terminating.get(h) === done) this.terminating.delete(h);
-      });
-    for (const h of handles) this.terminating.set(h, done);
+      .finally(() => this.terminating.finish(id, handles));
+    id = this.terminating.add(handles, done);
     return this.calls.track(done);
   }
 
-  private terminated(blocks: TerminateBlock[], infos: Map<number, ObjectInfo>, results: Map<number, ReadResult>): Promise<void> {
-    // Only objects still Terminating can be freed; a completion for one already gone is reported.
-    const live = blocks.filter((b) => {
-      if (this.stateOf(b.handle) === State.Terminating) return true;
-      this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
-      return false;
-    });
+  private terminated(blocks: TerminateBlock[], keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
+    const tell = this.listening('terminated');
+    const live: number[] = [];
+    const done: TerminateBlock[] = [];
+    const states: ReturnType<typeof returnedState>[] = [];
+    const errors: (string | undefined)[] = [];
     const events: HostEvents['terminated'][] = [];
-    for (const b of live) {
-      const r = results.get(b.handle);
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      // Only objects still Terminating can be freed; a completion for one already gone is reported.
+      if (this.engine.stateOf(b.handle) !== State.Terminating) {
+        this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
+        continue;
+      }
+      const r = results[i];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target reported a failed termination of ${Kind[b.kind]} ${b.handle} (${r.error ?? 'no reason'}); the host takes it back anyway`,
           handle: b.handle,
           fault: 'failed',
         });
-      const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: infos.get(b.handle)!.key, reason: b.reason };
+      let state: ReturnType<typeof returnedState>;
       if (b.kind === Kind.Connection) {
-        const state = returnedState(r);
-        if (state) Object.assign(event, state);
-        else {
-          event.lost = true;
+        state = returnedState(r);
+        if (!state) {
           this.lost++;
           if (r?.ok)
             this.emit('error', {
@@ -520,16 +544,20 @@ export class HostStack extends Emitter<HostEvents> {
             });
         }
       }
-      events.push(event);
+      if (tell) {
+        const event: HostEvents['terminated'] = { handle: b.handle, kind: b.kind, key: keys?.[i] ?? this.table.describe(b.handle).key, reason: b.reason };
+        if (b.kind === Kind.Connection) Object.assign(event, state ?? { lost: true });
+        events.push(event);
+      }
+      live.push(b.handle);
+      done.push(b);
+      states.push(state);
+      errors.push(r?.error);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
-    const next = this.applyCompletion(
-      () => this.table.completeTerminate(live.map((b) => b.handle)),
-      'completeTerminate',
-      live.map((b) => b.handle),
-    );
-    for (const b of live) this.engine.completed(b, results.get(b.handle));
+    const next = this.applyCompletion(() => this.table.completeTerminate(live), 'completeTerminate', live);
+    for (let i = 0; i < done.length; i++) this.engine.completed(done[i]!, states[i], errors[i]);
     for (const event of events) this.emit('terminated', event);
     return next;
   }
@@ -671,7 +699,7 @@ export class HostStack extends Emitter<HostEvents> {
     const batch = this.table.terminate([handle], Reason.Invalidated);
     try {
       const answer = await this.calls.run('invalidate', this.now, () => this.target.invalidate([{ handle, kind, reason: Reason.Invalidated }]));
-      const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.get(handle);
+      const r = readResults('invalidate', [handle], answer, (f) => this.fault(f))?.[0];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target refused to invalidate ${Kind[kind]} ${handle} (${r.error ?? 'no reason'}); it is terminated anyway`,
@@ -717,7 +745,7 @@ export class HostStack extends Emitter<HostEvents> {
   private async update(block: UpdateBlock): Promise<void> {
     try {
       const answer = await this.calls.run('update', this.now, () => this.target.update([{ ...block }]));
-      const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.get(block.handle);
+      const r = readResults('update', [block.handle], answer, (f) => this.fault(f))?.[0];
       if (r && !r.ok)
         this.emit('error', {
           message: `the target refused an update of ${Kind[block.kind]} ${block.handle}: ${r.error ?? 'no reason'}`,
@@ -738,7 +766,7 @@ export class HostStack extends Emitter<HostEvents> {
     let why = 'no result';
     try {
       const answer = await this.calls.run('query', this.now, () => this.target.query([handle]));
-      const r = readResults('query', [handle], answer, (f) => this.fault(f))?.get(handle);
+      const r = readResults('query', [handle], answer, (f) => this.fault(f))?.[0];
       state = returnedState(r && { ...r, received: undefined, unacknowledged: undefined })?.delegated;
       if (r && !state) why = r.ok ? 'its delegated state is not valid' : (r.error ?? 'it failed');
     } catch (failure) {
@@ -827,36 +855,52 @@ export class HostStack extends Emitter<HostEvents> {
         if (!isCount(connections)) return bad('capacity', `${typeName(connections)} is not a number of connections`);
         this.capacity = connections;
       }),
-      delivered: guard('delivered', (handle: unknown, bytes: unknown) => {
-        if (!isCount(bytes)) return bad('delivered', `${typeName(bytes)} is not a number of bytes`, typeof handle === 'number' ? handle : undefined);
-        if (!this.isConnection(handle)) {
-          return bad('delivered', `${typeName(handle)} is not an offloaded connection`, typeof handle === 'number' ? handle : undefined);
+      // The busiest indication (a simulated target delivers for every offloaded connection at every
+      // tick): no rest-argument wrapper, and deliveredBatch for a whole tick's deliveries at once.
+      delivered: (handle: unknown, bytes: unknown): void => {
+        try {
+          this.deliveredOne(handle, bytes, this.listening('delivered'));
+        } catch (error) {
+          this.emit('error', { message: `handling the target's delivered indication failed: ${describe(error)}`, fault: 'indication', error });
         }
-        this.engine.delivered(handle, bytes);
-        this.emit('delivered', { handle, bytes });
-      }),
-      // delivered() for each entry, in order, from a target that reports a whole clock step at once
-      // (SimulatedTarget): no call, boxed number or event object per delivery unless someone listens.
-      deliveredBatch: guard('deliveredBatch', (handles: unknown, bytes: unknown, count: unknown) => {
-        if (!(handles instanceof Float64Array) || !(bytes instanceof Float64Array) || !isCount(count) || count > handles.length || count > bytes.length) {
-          return bad(
-            'deliveredBatch',
-            `expected two Float64Arrays of at least count entries and a count, got ${typeName(handles)}, ${typeName(bytes)}, ${typeName(count)}`,
-          );
-        }
-        const emit = this.listening('delivered');
-        for (let i = 0; i < count; i++) {
-          const handle = handles[i]!;
-          const n = bytes[i]!;
-          if (!isCount(n)) bad('delivered', `${typeName(n)} is not a number of bytes`, handle);
-          else if (!this.isConnection(handle)) bad('delivered', `${typeName(handle)} is not an offloaded connection`, handle);
-          else {
-            this.engine.delivered(handle, n);
-            if (emit) this.emit('delivered', { handle, bytes: n });
+      },
+      deliveredBatch: (handles: unknown, bytes: unknown, count?: unknown): void => {
+        try {
+          if (!isArrayLike(handles) || !isArrayLike(bytes)) {
+            bad('deliveredBatch', `handles and bytes must be arrays or typed arrays, got ${typeName(handles)} and ${typeName(bytes)}`);
+            return;
           }
+          const most = Math.min(handles.length, bytes.length);
+          if (count === undefined ? handles.length !== bytes.length : !(Number.isInteger(count) && (count as number) >= 0 && (count as number) <= most)) {
+            bad('deliveredBatch', `count must be an integer 0..${most} (or omitted, with arrays of one length), got ${typeName(count)}`);
+            return;
+          }
+          const n = count === undefined ? most : (count as number);
+          const tell = this.listening('delivered');
+          for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], tell);
+        } catch (error) {
+          this.emit('error', { message: `handling the target's deliveredBatch indication failed: ${describe(error)}`, fault: 'indication', error });
         }
-      }),
+      },
     };
+  }
+
+  /**
+   * Received data reached the host: the engine's own connections are known without a table call,
+   * and no event object is made unless someone listens (`tell`).
+   */
+  private deliveredOne(handle: unknown, bytes: unknown, tell: boolean): void {
+    let why: string;
+    if (!(typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0)) why = `${typeName(bytes)} is not a number of bytes`;
+    else if (this.engine.delivered(handle, bytes) || this.isConnection(handle)) {
+      if (tell) this.emit('delivered', { handle: handle as number, bytes });
+      return;
+    } else why = `${typeName(handle)} is not an offloaded connection`;
+    this.emit('error', {
+      message: `the target's delivered indication was ignored: ${why}`,
+      fault: 'indication',
+      ...(typeof handle === 'number' ? { handle } : {}),
+    });
   }
 
   /** A target fault as an `error` event. */

@@ -16,15 +16,16 @@ export interface ReadResult {
 }
 
 /**
- * The results of a call for `handles`, by handle; undefined (reported as malformed) when the
- * answer is not a list. `what` names the call in messages.
+ * The results of a call for `handles` (distinct), by position: entry i is the result for
+ * handles[i], undefined if the target gave none. Undefined (reported as malformed) when the answer
+ * is not a list. `what` names the call in messages.
  */
 export function readResults(
   what: string,
   handles: ArrayLike<number>,
   answer: unknown,
   reportAll: (f: FaultReport) => void,
-): Map<number, ReadResult> | undefined {
+): (ReadResult | undefined)[] | undefined {
   // A target that gets a whole answer wrong gets a few precise reports and a count, not a flood.
   const seen = new Map<string, number>();
   const report = (f: FaultReport) => {
@@ -32,7 +33,9 @@ export function readResults(
     seen.set(f.fault, n);
     if (n <= REPORTS_PER_FAULT) reportAll(f);
   };
-  const summarize = () => {
+  try {
+    return readAll(what, handles, answer, report);
+  } finally {
     for (const [fault, n] of seen) {
       if (n > REPORTS_PER_FAULT)
         reportAll({
@@ -40,60 +43,61 @@ export function readResults(
           message: `the target's ${what} answer had ${n - REPORTS_PER_FAULT} more faults like the ones above (${fault})`,
         });
     }
-  };
-  try {
-    return readAll(what, handles, answer, report);
-  } finally {
-    summarize();
   }
 }
 
 /** Reports per fault kind and call before the rest are only counted. */
 const REPORTS_PER_FAULT = 5;
 
-function readAll(what: string, handles: ArrayLike<number>, answer: unknown, report: (f: FaultReport) => void): Map<number, ReadResult> | undefined {
-  const byHandle = new Map<number, ReadResult>();
-  const asked = new Set<number>();
-  for (let i = 0; i < handles.length; i++) asked.add(handles[i]!);
+function readAll(what: string, handles: ArrayLike<number>, answer: unknown, report: (f: FaultReport) => void): (ReadResult | undefined)[] | undefined {
+  const n = handles.length;
+  const out: (ReadResult | undefined)[] = new Array(n).fill(undefined);
+  // Targets answer in the order of the call: entry i is matched to handles[i] without a lookup;
+  // an answer in another order is matched through a map of positions, made when first needed.
+  let positions: Map<number, number> | undefined;
   try {
     if (!Array.isArray(answer)) {
       report({ fault: 'malformed', message: `the target's ${what} answered ${describe(answer)}, not a list of results` });
       return undefined;
     }
-    const n = answer.length;
-    for (let i = 0; i < n; i++) {
+    const m = answer.length;
+    for (let i = 0; i < m; i++) {
       const entry: unknown = answer[i];
       const handle = entry !== null && typeof entry === 'object' ? (entry as { handle?: unknown }).handle : undefined;
       if (typeof handle !== 'number') {
         report({ fault: 'malformed', message: `the target's ${what} answered entry ${i} (${describe(entry)}) without a handle; ignored` });
         continue;
       }
-      if (!asked.has(handle)) {
+      let at = i < n && handles[i] === handle ? i : -1;
+      if (at < 0) {
+        if (!positions) {
+          positions = new Map();
+          for (let j = n - 1; j >= 0; j--) positions.set(handles[j]!, j);
+        }
+        at = positions.get(handle) ?? -1;
+      }
+      if (at < 0) {
         report({ fault: 'unknown', handle, message: `the target's ${what} answered for handle ${handle}, which was not in the call; ignored` });
         continue;
       }
-      if (byHandle.has(handle)) {
+      if (out[at]) {
         report({ fault: 'duplicate', handle, message: `the target's ${what} answered twice for handle ${handle}; the first answer counts` });
         continue;
       }
       const r = entry as TerminateResult;
       const error = r.error;
-      byHandle.set(handle, {
-        ok: r.ok === true,
-        ...(error !== undefined ? { error: String(error) } : {}),
-        delegated: r.delegated,
-        received: r.received,
-        unacknowledged: r.unacknowledged,
-      });
+      const result: ReadResult = { ok: r.ok === true, delegated: r.delegated, received: r.received, unacknowledged: r.unacknowledged };
+      if (error !== undefined) result.error = String(error);
+      out[at] = result;
     }
   } catch (error) {
     report({ fault: 'malformed', message: `the target's ${what} answer could not be read: ${describe(error)}`, error });
     return undefined;
   }
-  for (const h of asked) {
-    if (!byHandle.has(h)) report({ fault: 'missing', handle: h, message: `the target's ${what} answered nothing for handle ${h}` });
+  for (let i = 0; i < n; i++) {
+    if (!out[i]) report({ fault: 'missing', handle: handles[i]!, message: `the target's ${what} answered nothing for handle ${handles[i]}` });
   }
-  return byHandle;
+  return out;
 }
 
 const DELEGATED_NUMBERS = ['sndUna', 'sndNxt', 'rcvNxt', 'sndWnd', 'cWnd', 'ssThresh', 'sRtt', 'rttVar'] as const;
@@ -102,7 +106,14 @@ const DELEGATED_NUMBERS = ['sndUna', 'sndNxt', 'rcvNxt', 'sndWnd', 'cWnd', 'ssTh
  * What a terminated connection handed back, checked and copied; undefined when it did not come
  * back (no successful result, or delegated state or data that are not what the interface says).
  */
-export function returnedState(r: ReadResult | undefined): { delegated: DelegatedState; received: Segment[]; unacknowledged: Segment[] } | undefined {
+/** What a terminated connection handed back, checked and copied. */
+export interface ReturnedState {
+  delegated: DelegatedState;
+  received: Segment[];
+  unacknowledged: Segment[];
+}
+
+export function returnedState(r: ReadResult | undefined): ReturnedState | undefined {
   if (!r?.ok) return undefined;
   try {
     const d = r.delegated as Record<string, unknown> | null | undefined;

@@ -105,12 +105,11 @@ export interface TargetEvents {
   /** Received data of an offloaded connection was delivered to the host. */
   delivered(handle: number, bytes: number): void;
   /**
-   * Optional: received data of many offloaded connections was delivered, handles[i] got bytes[i]
-   * for i < count (the arrays may be longer and are reused after the call). A target that moves
-   * many connections at once (SimulatedTarget at every clock step) calls this once instead of
-   * delivered() per connection when the host provides it.
+   * Received data of many offloaded connections was delivered to the host: the same as
+   * delivered(handles[i], bytes[i]) for i < count (default: handles.length), in one call. A target
+   * that delivers for thousands of connections at a time calls this, when the host has it.
    */
-  deliveredBatch?(handles: Float64Array, bytes: Float64Array, count: number): void;
+  deliveredBatch?(handles: ArrayLike<number>, bytes: ArrayLike<number>, count?: number): void;
 }
 
 export interface OffloadTarget {

@@ -16,6 +16,7 @@ import {
   type TerminateResult,
   type InitiateBlock,
   type BlockStatus,
+  type TargetEvents,
 } from '../../src/index.js';
 import { throwsCode } from '../helpers.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
@@ -54,6 +55,73 @@ test('regression: a new path under a neighbor whose termination waits (pending) 
   );
   await drain(l);
   l.host.table.check();
+});
+
+test('regression: offload() of a connection under a parent the engine is offloading waits for it (one initiate path) and succeeds', async () => {
+  const l = await lab({ capacity: 10, latencyMs: 50 });
+  const refused: string[] = [];
+  l.host.on('refused', (e) => refused.push(e.why));
+  l.host.open(opened([{ path: 1 }]));
+  await step(l, 10); // the engine's initiate (neighbor, path, connection) is in flight
+  const path = l.host.table.findPath({ source: '10.0.0.200', destination: '192.0.0.1' });
+  assert.ok(path, 'the engine offloads the path');
+  const offloading = l.host.offload({ ifIndex: 1, nextHop: '10.0.0.1', source: '10.0.0.200', destination: '192.0.0.1', localPort: 61000, remotePort: 443 });
+  await step(l, 100);
+  await drain(l);
+  const handle = await offloading;
+  assert.equal(refused, [], 'not refused as a parent in flight "outside this host stack"');
+  assert.ok(handle, 'offloaded once the parent completed');
+  assert.is(l.host.table.parent(handle), path);
+  assert.equal(l.errors, []);
+  l.host.table.check();
+});
+
+test('a target that delivers received data with deliveredBatch: the same figures as one delivered() per connection, nothing lost', async () => {
+  /** Hands each tick's deliveries to the host in one deliveredBatch (flushed when its clock moves on). */
+  class Batching extends SimulatedTarget {
+    override attach(events: TargetEvents): void {
+      const handles: number[] = [];
+      const bytes: number[] = [];
+      const flush = () => {
+        if (handles.length) events.deliveredBatch!(handles.splice(0), bytes.splice(0));
+      };
+      super.attach({
+        ...events,
+        delivered: (h, b) => {
+          if (!handles.length) queueMicrotask(flush);
+          handles.push(h);
+          bytes.push(b);
+        },
+      });
+    }
+  }
+  const run = async (target: SimulatedTarget) => {
+    const host = await HostStack.create({ target, policy: { lowActivity: false } });
+    let delivered = 0;
+    host.on('delivered', (e) => void (delivered += e.bytes));
+    const errors: string[] = [];
+    host.on('error', (e) => errors.push(e.message));
+    const ids = host.open(opened(Array.from({ length: 40 }, (_, i) => ({ path: i % 7 }))));
+    for (let t = 1; t <= 30; t++) {
+      const open = t <= 20 ? ids : ids.subarray(20);
+      host.traffic(open, fill(open.length, 100 * t), fill(open.length, 1000 * t));
+      if (t === 20) host.close(ids.subarray(0, 20));
+      host.tick(t * 100);
+      await host.settle();
+    }
+    host.close(ids.subarray(20));
+    for (let i = 0; i < 10; i++) {
+      target.flush();
+      await host.settle();
+    }
+    return { metrics: host.metrics(), delivered, errors };
+  };
+  const one = await run(new SimulatedTarget({ capacity: 25, latencyMs: { min: 1, max: 40 }, seed: 3 }));
+  const batched = await run(new Batching({ capacity: 25, latencyMs: { min: 1, max: 40 }, seed: 3 }));
+  assert.ok(one.delivered > 0, 'the target delivered data');
+  assert.equal(batched, one);
+  assert.is(batched.metrics.nothingLost.failures, 0);
+  assert.ok(batched.metrics.nothingLost.checked >= 40);
 });
 
 test('regression: a target whose trafficBatch throws: traffic() still counts the bytes and reports the fault', async () => {

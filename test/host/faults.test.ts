@@ -263,6 +263,9 @@ test('malformed indications are error events; none throws into the target; tick(
     ['capacity(NaN)', () => w.target.host.capacity(NaN)],
     ['delivered(c, -5)', () => w.target.host.delivered(c, -5)],
     ['delivered(12345, 5)', () => w.target.host.delivered(12345, 5)],
+    // 0 marks an empty entry of the engine's handle index: it must never look like a connection.
+    ['delivered(0, 5)', () => w.target.host.delivered(0, 5)],
+    ['delivered(NaN, 5)', () => w.target.host.delivered(NaN, 5)],
   ];
   for (const [what, call] of bad) {
     const before = w.events.error.length;
@@ -275,6 +278,41 @@ test('malformed indications are error events; none throws into the target; tick(
   assert.is(w.host.table.state(c), State.Offloaded);
   w.host.tick(10);
   assert.ok(await w.host.offload(request(2)));
+  nothingStuck(w);
+});
+
+test('deliveredBatch is delivered() for each entry: events in order, bad entries and bad arrays are error events', async () => {
+  const w = await world();
+  const c = await offloadOne(w);
+  const events = w.target.host;
+  assert.type(events.deliveredBatch, 'function', 'HostStack offers the batch indication');
+  events.deliveredBatch!([c, c, c], [5, 7, 9], 2);
+  assert.equal(
+    w.events.delivered.map((e) => [e.handle, e.bytes]),
+    [
+      [c, 5],
+      [c, 7],
+    ],
+  );
+  assert.equal(w.events.error, []);
+  const bad: [string, () => void, number][] = [
+    ['bad entries', () => events.deliveredBatch!([c, 12345, 0, c], [1, 2, 3, -4]), 3],
+    ['not arrays', () => events.deliveredBatch!('x' as never, [1]), 1],
+    ['lengths differ', () => events.deliveredBatch!([c, c], [1]), 1],
+    ['count too large', () => events.deliveredBatch!([c], [1], 2), 1],
+    ['count not an integer', () => events.deliveredBatch!([c], [1], 0.5), 1],
+  ];
+  for (const [what, call, errors] of bad) {
+    const before = w.events.error.length;
+    call(); // must not throw
+    assert.is(w.events.error.length, before + errors, what);
+    for (const e of w.events.error.slice(before)) assert.is(e.fault, 'indication', what);
+  }
+  assert.equal(
+    w.events.delivered.map((e) => e.bytes),
+    [5, 7, 1],
+    'the good entry of a batch with bad ones is delivered',
+  );
   nothingStuck(w);
 });
 

@@ -17,13 +17,32 @@ test('results by handle; unknown, duplicate, missing and malformed entries repor
   const r = read([1, 2, 3], [{ handle: 2, ok: true }, { handle: 9, ok: true }, { handle: 2, ok: false }, 'junk', { handle: 1, ok: 'yes' }]);
   assert.equal(r.faults, ['unknown:9', 'duplicate:2', 'malformed', 'missing:3']);
   assert.equal(
-    [...r.results!.entries()].map(([h, x]) => [h, x.ok]),
-    [
-      [2, true],
-      [1, false],
-    ],
-    'ok must be true, not truthy',
+    r.results!.map((x) => x?.ok),
+    [false, true, undefined],
+    'by position in the call; ok must be true, not truthy',
   );
+});
+
+test('an answer in the order of the call, or in any other order, gives the same results', () => {
+  const answer = [
+    { handle: 7, ok: true, error: 'x' },
+    { handle: 8, ok: false },
+    { handle: 9, ok: true },
+  ];
+  const inOrder = read([7, 8, 9], answer);
+  const reversed = read([7, 8, 9], [...answer].reverse());
+  assert.equal(inOrder.faults, []);
+  assert.equal(reversed.faults, []);
+  assert.equal(reversed.results, inOrder.results);
+  assert.equal(
+    inOrder.results!.map((x) => [x?.ok, x?.error]),
+    [
+      [true, 'x'],
+      [false, undefined],
+      [true, undefined],
+    ],
+  );
+  assert.not.ok('error' in inOrder.results![1]!, 'no error field unless the target gave one');
 });
 
 test('an answer that is not a list, or that throws when read, is malformed', () => {

@@ -6,15 +6,22 @@
 //
 // Work per tick: one pass over the candidates; at capacity, when a candidate outranks an
 // Offloaded connection, one pass over the live slots and a k-best selection of the victims.
+// Everything is typed arrays reused across ticks, including the candidates waiting for a victim:
+//
+//   waiting   Float64Array, 4 numbers per entry, oldest first: [ slot | id | victim slot | victim id ]
+//   seen      Uint32Array by slot: tick stamp of the slots listed this tick (dedupe)
+//   blocked   Uint32Array by slot: tick stamp of the waiting slots whose victim is still leaving
 
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
 import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
 
 export class Admission {
-  /** Candidates that preempted a victim: the candidate's and the victim's slot and id. */
-  private waiting: { slot: number; id: number; victim: number; victimId: number }[] = [];
+  /** Candidates that preempted a victim: the candidate's and the victim's slot and id (layout above). */
+  private waiting: Float64Array = new Float64Array(4 * 64);
+  private waitingCount = 0;
   private seen: Uint32Array = new Uint32Array(0);
+  private blocked: Uint32Array = new Uint32Array(0);
   private stamp = 0;
   private list = new Uint32Array(1024);
   private sorted = new Uint32Array(1024);
@@ -25,8 +32,11 @@ export class Admission {
     const c = ctx.columns;
     const status = c.status;
     const priority = c.priority;
-    if (this.seen.length < c.length) this.seen = grown(this.seen, c.length);
-    const size = count + this.waiting.length;
+    if (this.seen.length < c.length) {
+      this.seen = grown(this.seen, c.length);
+      this.blocked = grown(this.blocked, c.length);
+    }
+    const size = count + this.waitingCount;
     if (this.list.length < size) {
       this.list = new Uint32Array(size * 2);
       this.sorted = new Uint32Array(size * 2);
@@ -36,15 +46,19 @@ export class Admission {
     let list = this.list;
     let n = 0;
     // Still waiting: Software, same connection. Its victim still leaving: it preempts nothing more.
-    let blocked: Set<number> | undefined;
-    if (this.waiting.length) {
-      this.waiting = this.waiting.filter((w) => c.id[w.slot] === w.id && status[w.slot] === ConnectionStatus.Software);
-      for (const w of this.waiting) {
-        if (c.id[w.victim] === w.victimId && status[w.victim] === ConnectionStatus.Terminating) (blocked ??= new Set()).add(w.slot);
-        seen[w.slot] = stamp;
-        list[n++] = w.slot;
-      }
+    const blocked = this.blocked;
+    const waiting = this.waiting;
+    let kept = 0;
+    for (let w = 0; w < 4 * this.waitingCount; w += 4) {
+      const slot = waiting[w]!;
+      if (c.id[slot] !== waiting[w + 1] || status[slot] !== ConnectionStatus.Software) continue;
+      const victim = waiting[w + 2]!;
+      if (c.id[victim] === waiting[w + 3] && status[victim] === ConnectionStatus.Terminating) blocked[slot] = stamp;
+      seen[slot] = stamp;
+      list[n++] = slot;
+      waiting.copyWithin(4 * kept++, w, w + 4);
     }
+    this.waitingCount = kept;
     let top = -1;
     let mixed = n > 0;
     for (let i = 0; i < count; i++) {
@@ -82,7 +96,7 @@ export class Admission {
     if (v === 0) return { offload };
     // Victims are needed only for the overflow that outranks the lowest of them, and is not already waiting.
     let want = 0;
-    for (let i = room; i < n && priority[list[i]!]! > lowest; i++) if (!blocked?.has(list[i]!)) want++;
+    for (let i = room; i < n && priority[list[i]!]! > lowest; i++) if (blocked[list[i]!] !== stamp) want++;
     const victims = best(
       lower,
       v,
@@ -93,14 +107,30 @@ export class Admission {
     let next = 0;
     for (let i = room; i < n && next < victims.length; i++) {
       const w = list[i]!;
-      if (blocked?.has(w)) continue;
+      if (blocked[w] === stamp) continue;
       if (priority[victims[next]!]! >= priority[w]!) break;
       const victim = victims[next++]!;
       terminate.push(victim);
-      this.waiting.push({ slot: w, id: c.id[w]!, victim, victimId: c.id[victim]! });
+      this.wait(w, c.id[w]!, victim, c.id[victim]!);
     }
     return { terminate, terminateReason: Reason.HigherPriority, offload };
   }
+
+  private wait(slot: number, id: number, victim: number, victimId: number): void {
+    if (4 * (this.waitingCount + 1) > this.waiting.length) this.waiting = growWaiting(this.waiting);
+    const at = 4 * this.waitingCount++;
+    this.waiting[at] = slot;
+    this.waiting[at + 1] = id;
+    this.waiting[at + 2] = victim;
+    this.waiting[at + 3] = victimId;
+  }
+}
+
+/** The waiting list, twice as long. */
+function growWaiting(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function grown(a: Uint32Array, n: number): Uint32Array {
