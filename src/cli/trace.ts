@@ -134,6 +134,11 @@ export async function traceCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  if (cdf && summary.flowSizeCdf.length < 2) {
+    // A CDF needs two points; a trace whose flows all moved 0 bytes (or has none) has one.
+    process.stderr.write(`chimney-host trace: no flow moved any bytes, so there is no flow-size CDF to write; ${cdf} was not written\n`);
+    return 2;
+  }
   if (cdf) {
     try {
       writeFileSync(cdf, formatCdf(summary.flowSizeCdf));

@@ -26,9 +26,11 @@ test('points are increasing, end at 100, and name sizes that occurred', () => {
         const share = (100 * sizes.filter((s) => s <= cdf[i]![0]).length) / sizes.length;
         assert.ok(share >= cdf[i]![1] - 0.01, `${share} >= ${cdf[i]![1]}`);
       }
-      assert.equal(parseCdf(formatCdf(cdf)), cdf);
+      // Flows of 0 bytes only give one point, which is no CDF: the trace command refuses to write it.
+      if (Math.max(...sizes) === 0) assert.equal(cdf, [[0, 100]]);
+      else assert.equal(parseCdf(formatCdf(cdf)), cdf);
     }),
-    { numRuns: 200 },
+    { numRuns: 200, examples: [[[0]], [[0, 0, 0]]] },
   );
 });
 
