@@ -62,28 +62,72 @@ function parseIPv6(text: string, out: Uint8Array, at: number): boolean {
 }
 
 /**
+ * An address given as bytes, its entries read once into a private copy (`entries` is null when the
+ * length is not 16: nothing else was read). Validation happens later, when it is written.
+ */
+class CopiedBytes {
+  constructor(
+    readonly length: unknown,
+    readonly entries: unknown[] | null,
+  ) {}
+}
+
+/** An address as taken from a caller: text, bytes copied, or anything else (refused when written). */
+export type TakenAddress = string | CopiedBytes | { readonly other: unknown };
+
+/**
+ * Reads an address argument once, running any code of the caller's (a getter, a Proxy) now, so
+ * that writing it later (writeTaken) runs none. Text is kept as it is; bytes are copied.
+ */
+export function takeAddress(address: unknown): TakenAddress {
+  if (typeof address === 'string') return address;
+  if (address instanceof Uint8Array || Array.isArray(address)) {
+    const bytes = address as ArrayLike<unknown>;
+    const length = bytes.length;
+    if (length !== 16) return new CopiedBytes(length, null);
+    const entries = new Array<unknown>(16);
+    for (let i = 0; i < 16; i++) entries[i] = bytes[i];
+    return new CopiedBytes(16, entries);
+  }
+  return { other: address };
+}
+
+/**
+ * Writes an address taken by takeAddress as 16 bytes at out[at..at+16], running no code of the
+ * caller's. Throws InvalidArgument naming `field` (and `index` inside a batch) when it is not an
+ * IPv4 or IPv6 address; nothing is written then.
+ */
+export function writeTaken(taken: TakenAddress, out: Uint8Array, at: number, field: string, index?: number): void {
+  if (typeof taken === 'string') {
+    if (taken.length <= 45 && (parseIPv4(taken, out, at) || parseIPv6(taken, out, at))) return;
+    invalid(`${field}: ${JSON.stringify(taken.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
+  }
+  if (taken instanceof CopiedBytes) {
+    const entries = taken.entries;
+    if (entries === null) {
+      invalid(
+        `${field}: an address given as bytes must have 16 of them (IPv4-mapped for IPv4), got ${typeof taken.length === 'number' ? taken.length : typeName(taken.length)}`,
+        index,
+      );
+    }
+    for (let i = 0; i < 16; i++) {
+      const b = entries[i];
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+        invalid(`${field}: byte ${i} of the address is ${typeName(b)}, not an integer 0..255`, index);
+      }
+    }
+    for (let i = 0; i < 16; i++) out[at + i] = entries[i] as number;
+    return;
+  }
+  invalid(`${field}: expected an IPv4 or IPv6 address as a string or 16 bytes, got ${typeName(taken.other)}`, index);
+}
+
+/**
  * Writes `address` as 16 bytes at out[at..at+16]. Throws InvalidArgument naming `field`
  * (and `index` inside a batch) when it is not an IPv4 or IPv6 address.
  */
 export function writeAddress(address: unknown, out: Uint8Array, at: number, field: string, index?: number): void {
-  if (typeof address === 'string') {
-    if (address.length <= 45 && (parseIPv4(address, out, at) || parseIPv6(address, out, at))) return;
-    invalid(`${field}: ${JSON.stringify(address.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
-  }
-  if (address instanceof Uint8Array || Array.isArray(address)) {
-    if (address.length !== 16) {
-      invalid(`${field}: an address given as bytes must have 16 of them (IPv4-mapped for IPv4), got ${address.length}`, index);
-    }
-    for (let i = 0; i < 16; i++) {
-      const b = (address as ArrayLike<unknown>)[i];
-      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
-        invalid(`${field}: byte ${i} of the address is ${String(b)}, not an integer 0..255`, index);
-      }
-      out[at + i] = b;
-    }
-    return;
-  }
-  invalid(`${field}: expected an IPv4 or IPv6 address as a string or 16 bytes, got ${typeName(address)}`, index);
+  writeTaken(takeAddress(address), out, at, field, index);
 }
 
 /** Parses an address into a new 16-byte array. */
@@ -142,12 +186,13 @@ export function parseLinkLayerAddress(value: unknown, field = 'linkLayerAddress'
   } else {
     invalid(`${field}: expected 'aa:bb:cc:dd:ee:ff' or 6 bytes, got ${typeName(value)}`);
   }
-  if (bytes.length !== 6) invalid(`${field}: a link-layer address has 6 bytes, got ${bytes.length}`);
+  const length = bytes.length;
+  if (length !== 6) invalid(`${field}: a link-layer address has 6 bytes, got ${typeof length === 'number' ? length : typeName(length)}`);
   let result = 0;
   for (let i = 0; i < 6; i++) {
     const b = bytes[i];
     if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
-      invalid(`${field}: byte ${i} is ${String(b)}, not an integer 0..255`);
+      invalid(`${field}: byte ${i} is ${typeName(b)}, not an integer 0..255`);
     }
     result = result * 256 + b;
   }
@@ -161,10 +206,36 @@ export function formatLinkLayerAddress(value: number): string {
   return parts.join(':');
 }
 
-/** A short name of a value's type for messages. */
+/**
+ * A value as a message shows it: "number 70000", "the string \"x\"", "undefined", "null",
+ * "an array", "a Uint8Array", "a function". Never runs code of the value's (no toString, no getter).
+ */
 export function typeName(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return `the string ${JSON.stringify(value.slice(0, 40))}${value.length > 40 ? ' (cut)' : ''}`;
+    case 'number':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'bigint':
+      return `bigint ${String(value)}n`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value} ${String(value)}`;
+  // The prototype's constructor, read without calling a getter (a Proxy's trap may still run: its answer is only named).
+  let name = '';
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    const ctor = proto ? Object.getOwnPropertyDescriptor(proto, 'constructor')?.value : undefined;
+    if (typeof ctor === 'function' && typeof ctor.name === 'string') name = ctor.name;
+  } catch {
+    // A Proxy whose getPrototypeOf throws: it stays "an object".
+  }
+  if (name === '' || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }

@@ -18,6 +18,10 @@ export const MAX_MEMORY_BYTES = 65535 * 65536;
 export const SLOT_LIMIT = 2 ** 26;
 /** Largest handle: handles are safe integers (kind, generation and slot in 53 bits). */
 export const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
+/** Smallest handle: the kind (1..3) sits above bit 51, so every handle is at least 2^51 (assembly/slab.ts). */
+export const MIN_HANDLE = 2 ** 51;
+/** What a handle is, for messages. */
+const A_HANDLE = 'a handle (a number that an offload call returned; 0 means none)';
 /** Most entries in one batch argument (2^27 = 134,217,728: more objects than one table can hold). */
 export const MAX_BATCH = 2 ** 27;
 const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
@@ -61,17 +65,23 @@ export function requireU32(value: unknown, what: string): number {
   return requireInt(value, 0, 0xffffffff, what);
 }
 
-/** True if `value` has the form of a handle: an integer 1..2^53-1. */
+/**
+ * True if `value` has the form of a handle: an integer 2^51..2^53-1, with kind bits (whether it
+ * names a live object is the table's to say: StaleHandle, WrongKind).
+ */
 export function isHandleForm(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_HANDLE;
+  return typeof value === 'number' && Number.isInteger(value) && value >= MIN_HANDLE && value <= MAX_HANDLE;
 }
 
-/** A handle: an integer 1..2^53-1 (whether it names a live object is the table's to say). */
+/** A handle (see isHandleForm), or InvalidArgument naming `what`. */
 export function requireHandle(value: unknown, what: string, index?: number): number {
-  if (!isHandleForm(value)) {
-    invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
-  }
+  if (!isHandleForm(value)) notHandle(what, value, index);
   return value;
+}
+
+/** InvalidArgument for a value that is not a handle. */
+export function notHandle(what: string, value: unknown, index?: number): never {
+  invalid(`${what} must be ${A_HANDLE}, got ${typeName(value)}`, index);
 }
 
 export function requireKind(kind: unknown, op: string): Kind {
@@ -161,14 +171,7 @@ export function readHandleList(value: unknown, what: string): HandleList {
 
 /** InvalidArgument for entry i of a handle list that is not a handle. */
 export function notAHandle(list: HandleList, i: number, what: string): never {
-  invalid(`${what}[${i}] must be a handle (a non-zero number returned by an offload call), got ${list.describe(i)}`, i);
-}
-
-export function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
-  const at = index === undefined ? '' : `[${index}]`;
-  const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
-  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
-  return ((lp << 16) | rp) >>> 0;
+  invalid(`${what}[${i}] must be ${A_HANDLE}, got ${list.describe(i)}`, i);
 }
 
 /** A byte count for recordTraffic: an integer 0..2^32-1. */
@@ -232,11 +235,7 @@ export function readConnectionBatch(op: string, paths: unknown, localPorts: unkn
   const prios = priorities === undefined ? undefined : sameLength(n, priorities, `${op}: priorities`);
   const p = copyNumbers(paths as ArrayLike<unknown>, n);
   for (let i = 0; i < n; i++) {
-    if (!isHandleForm(p.values[i]))
-      invalid(
-        `${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`,
-        i,
-      );
+    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be ${A_HANDLE}, got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`, i);
   }
   const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
@@ -269,8 +268,8 @@ function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<un
   for (let i = 0; i < n; i++) {
     const lp = l.values[i]!;
     const rp = r.values[i]!;
-    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
-    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    if (!isPort(lp)) invalid(`${op}: localPorts[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePorts[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
     ports[i] = ((lp << 16) | rp) >>> 0;
   }
   return ports;

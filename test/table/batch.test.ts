@@ -58,7 +58,7 @@ test('a key repeated inside a small batch: DuplicateKey at the second entry, not
   const { parents, local, remote } = batch(ctx.paths, 1000);
   local[700] = local[20]!;
   parents[700] = parents[20]!;
-  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /earlier in the same batch/);
+  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /repeats entry 20 of the same batch/);
   assert.is(e.index, 700);
   assertTwins(ctx);
 });
@@ -67,7 +67,7 @@ test('a key repeated across chunks of a large batch: earlier chunks are undone',
   const { parents, local, remote } = batch(ctx.paths, 150_000);
   local[140_001] = local[3]!;
   parents[140_001] = parents[3]!;
-  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey);
+  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /repeats entry 3 of the same batch/);
   assert.is(e.index, 140_001);
   assertTwins(ctx);
 });

@@ -141,6 +141,34 @@ for (const [name, create] of implementations) {
     drain(t);
   });
 
+  test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
+    // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
+    // enough to grow linear memory. The key buffer was written field by field, so the lookup
+    // overwrote the source already written, and a view fetched before the growth was detached.
+    const t = create({ initialMemoryBytes: 65536 });
+    const tree = offloadedTree(t, 1, 2, 0);
+    let calls = 0;
+    const destination = new Proxy([...Array(10).fill(0), 0xff, 0xff, 10, 9, 9, 9], {
+      get(target, key, receiver) {
+        if (key === '0' && calls++ === 0) {
+          t.findPath({ source: '1.1.1.1', destination: '2.2.2.2' });
+          const n = 20_000;
+          t.offloadConnections(
+            new Float64Array(n).fill(tree.paths[1]!),
+            Uint16Array.from({ length: n }, (_, i) => i),
+            new Uint16Array(n).fill(1),
+          );
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const p = t.offloadPath({ source: '10.8.0.1', destination: destination as unknown as number[] }, tree.neighbor);
+    assert.is(calls, 1, 'the address was read once');
+    assert.equal(t.describe(p).key, { source: '10.8.0.1', destination: '10.9.9.9', mtu: 1500 });
+    assert.is(t.findPath({ source: '10.8.0.1', destination: '10.9.9.9' }), p);
+    t.check();
+  });
+
   test.run();
 }
 
