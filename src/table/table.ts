@@ -57,8 +57,8 @@ export class OffloadTable implements api.OffloadTableApi {
   readonly maxMemoryBytes: number;
   private readonly limitsOf: { maxNeighbors: number; maxPaths: number; maxConnections: number };
 
-  private constructor(module: WebAssembly.Module, options: api.TableOptions | undefined) {
-    const o = readOptions(options);
+  /** `o`: the options as readOptions returned them (read once, by create). */
+  private constructor(module: WebAssembly.Module, o: Required<api.TableOptions>) {
     this.maxMemoryBytes = o.maxMemoryBytes;
     this.limitsOf = { maxNeighbors: o.maxNeighbors, maxPaths: o.maxPaths, maxConnections: o.maxConnections };
     this.core = new Core(module, o.initialMemoryBytes, o.maxMemoryBytes, [o.maxNeighbors, o.maxPaths, o.maxConnections]);
@@ -68,14 +68,13 @@ export class OffloadTable implements api.OffloadTableApi {
 
   /** A new, empty table (compiles the core on first use, asynchronously). */
   static async create(options?: api.TableOptions): Promise<OffloadTable> {
-    readOptions(options);
-    return new OffloadTable(await compileCore(), options);
+    const o = readOptions(options);
+    return new OffloadTable(await compileCore(), o);
   }
 
   /** A new, empty table, compiled synchronously on first use (fine in Node and workers). */
   static createSync(options?: api.TableOptions): OffloadTable {
-    readOptions(options);
-    return new OffloadTable(compileCoreSync(), options);
+    return new OffloadTable(compileCoreSync(), readOptions(options));
   }
 
   // ---- offload ---------------------------------------------------------------------------------

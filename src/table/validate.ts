@@ -34,17 +34,18 @@ export function readOptions(options: TableOptions | undefined): Required<TableOp
   for (const name of Object.keys(o)) {
     if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
   }
+  // Each option read once (a getter answers once).
+  const { maxNeighbors, maxPaths, maxConnections, maxMemoryBytes: maxMemory, initialMemoryBytes: initialMemory } = o;
   const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
-  const maxMemoryBytes =
-    o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
+  const maxMemoryBytes = maxMemory === undefined ? MAX_MEMORY_BYTES : requireInt(maxMemory, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
   const initialMemoryBytes =
-    o.initialMemoryBytes === undefined
+    initialMemory === undefined
       ? Math.min(1 << 20, maxMemoryBytes)
-      : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
+      : requireInt(initialMemory, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
   return {
-    maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
-    maxPaths: limit(o.maxPaths, 'maxPaths'),
-    maxConnections: limit(o.maxConnections, 'maxConnections'),
+    maxNeighbors: limit(maxNeighbors, 'maxNeighbors'),
+    maxPaths: limit(maxPaths, 'maxPaths'),
+    maxConnections: limit(maxConnections, 'maxConnections'),
     maxMemoryBytes,
     initialMemoryBytes,
   };
@@ -99,9 +100,10 @@ export function readPrune(options: TerminateOptions | undefined, op: string): nu
   if (options === undefined) return 1;
   if (options === null || typeof options !== 'object') invalid(`${op}: options must be an object, got ${typeName(options)}`);
   for (const name of Object.keys(options)) if (name !== 'prune') invalid(`${op}: unknown option '${name}' (known: prune)`);
-  if (options.prune === undefined) return 1;
-  if (typeof options.prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(options.prune)}`);
-  return options.prune ? 1 : 0;
+  const prune = options.prune; // read once
+  if (prune === undefined) return 1;
+  if (typeof prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(prune)}`);
+  return prune ? 1 : 0;
 }
 
 export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
@@ -115,7 +117,7 @@ export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
 export function batchLength(value: unknown, what: string): number {
   const n = requireArray(value, what).length;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_BATCH) {
-    invalid(`${what} has ${String(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
+    invalid(`${what} has ${typeof n === 'number' ? n : typeName(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
   }
   return n;
 }
@@ -294,7 +296,9 @@ export function readConnectionKeys(op: string, keys: ConnectionKeys): KeyBatch {
   for (const field of ['sources', 'destinations'] as const) {
     const a = keys[field];
     if (!(a instanceof Uint8Array) || a.length !== n * 16) {
-      invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
+      invalid(
+        `${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}), got ${a instanceof Uint8Array ? `${a.length} bytes` : typeName(a)}; encodeAddresses() makes one`,
+      );
     }
     // Not copied: any 16 bytes are an address, so there is nothing to validate, and each byte is
     // read once, when its chunk is copied into the core.
