@@ -106,16 +106,30 @@ export function readPrune(options: TerminateOptions | undefined, op: string): nu
   return prune ? 1 : 0;
 }
 
+// The built-in getters of typed arrays. Called on a value they answer from its internal slots, so
+// neither a subclass (a `length` getter that lies, a prototype swapped for another) nor a Proxy
+// that claims to be a Uint8Array can make a check see one thing and a copy read another.
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const builtin = (key: PropertyKey) => Object.getOwnPropertyDescriptor(TYPED_ARRAY, key)!.get! as (this: unknown) => unknown;
+const TYPE_OF = builtin(Symbol.toStringTag);
+const LENGTH_OF = builtin('length') as (this: unknown) => number;
+const BUFFER_OF = builtin('buffer') as (this: unknown) => ArrayBufferLike;
+const OFFSET_OF = builtin('byteOffset') as (this: unknown) => number;
+
+/** "Uint16Array", "Float64Array", ... for a real typed array; undefined for anything else (a Proxy, a DataView). */
+export function typedArrayType(value: unknown): string | undefined {
+  return TYPE_OF.call(value) as string | undefined;
+}
+
 export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
-  if (!(Array.isArray(value) || ArrayBuffer.isView(value)) || value instanceof DataView) {
-    invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
-  }
+  if (!Array.isArray(value) && typedArrayType(value) === undefined) invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
   return value as ArrayLike<unknown>;
 }
 
-/** The length of a batch argument, read once, checked to be at most MAX_BATCH. */
+/** The length of a batch argument, read once (a typed array's from its slot), checked to be at most MAX_BATCH. */
 export function batchLength(value: unknown, what: string): number {
-  const n = requireArray(value, what).length;
+  requireArray(value, what);
+  const n = typedArrayType(value) === undefined ? (value as ArrayLike<unknown>).length : LENGTH_OF.call(value);
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_BATCH) {
     invalid(`${what} has ${typeof n === 'number' ? n : typeName(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
   }
@@ -138,8 +152,9 @@ function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Arr
   const values = new Float64Array(n);
   let firstOther = -1;
   let otherType = '';
-  if (ArrayBuffer.isView(value) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array)) {
-    values.set(value as unknown as ArrayLike<number>); // one read per entry
+  const type = typedArrayType(value);
+  if (type !== undefined && type !== 'BigInt64Array' && type !== 'BigUint64Array') {
+    values.set(value as unknown as ArrayLike<number>); // one read per entry, from the typed array's own memory
   } else {
     for (let i = 0; i < n; i++) {
       const v = value[i];
@@ -241,8 +256,8 @@ export function readConnectionBatch(op: string, paths: unknown, localPorts: unkn
   }
   const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
-  if (prios instanceof Uint8Array)
-    prio.set(prios); // one read each; every value is a priority
+  if (typedArrayType(prios) === 'Uint8Array')
+    prio.set(prios as Uint8Array); // one read each; every value is a priority
   else if (prios !== undefined) {
     const q = copyNumbers(prios, n);
     for (let i = 0; i < n; i++) {
@@ -260,9 +275,11 @@ const isPort = (v: number) => Number.isInteger(v) && v >= 0 && v <= 65535;
 /** Local and remote ports read once each and packed (local << 16 | remote). */
 function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<unknown>, n: number): Uint32Array {
   const ports = new Uint32Array(n);
-  if (locals instanceof Uint16Array && remotes instanceof Uint16Array) {
+  if (typedArrayType(locals) === 'Uint16Array' && typedArrayType(remotes) === 'Uint16Array') {
     // Every Uint16 is a port: read each once, nothing to check.
-    for (let i = 0; i < n; i++) ports[i] = ((locals[i]! << 16) | remotes[i]!) >>> 0;
+    const l = locals as Uint16Array;
+    const r = remotes as Uint16Array;
+    for (let i = 0; i < n; i++) ports[i] = ((l[i]! << 16) | r[i]!) >>> 0;
     return ports;
   }
   const l = copyNumbers(locals, n);
@@ -295,14 +312,16 @@ export function readConnectionKeys(op: string, keys: ConnectionKeys): KeyBatch {
   const addresses: Uint8Array[] = [];
   for (const field of ['sources', 'destinations'] as const) {
     const a = keys[field];
-    if (!(a instanceof Uint8Array) || a.length !== n * 16) {
+    const real = typedArrayType(a) === 'Uint8Array';
+    if (!real || LENGTH_OF.call(a) !== n * 16) {
       invalid(
-        `${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}), got ${a instanceof Uint8Array ? `${a.length} bytes` : typeName(a)}; encodeAddresses() makes one`,
+        `${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}), got ${real ? `${LENGTH_OF.call(a)} bytes` : typeName(a)}; encodeAddresses() makes one`,
       );
     }
     // Not copied: any 16 bytes are an address, so there is nothing to validate, and each byte is
-    // read once, when its chunk is copied into the core.
-    addresses.push(a);
+    // read once, when its chunk is copied into the core. A view of our own over the same memory:
+    // the caller's object (a subclass) has no say in how it is read.
+    addresses.push(new Uint8Array(BUFFER_OF.call(a), OFFSET_OF.call(a), n * 16));
   }
   return { n, sources: addresses[0]!, destinations: addresses[1]!, ports: readPorts(op, localPorts, remotePorts, n) };
 }

@@ -141,6 +141,37 @@ for (const [name, create] of implementations) {
     drain(t);
   });
 
+  test('typed arrays are what their slots say: a Proxy or a subclass cannot skip the checks or throw a TypeError', () => {
+    const t = create();
+    const tree = offloadedTree(t, 1, 1, 2);
+    const p = tree.paths[0]!;
+    const before = snapshot(t);
+    // A Proxy passes `instanceof Uint16Array`: its entries (70000, 'abc') skipped the port and priority checks.
+    const lying = <T extends object>(target: T, entry: unknown) =>
+      new Proxy(target, { get: (o, key) => (typeof key === 'string' && /^\d+$/.test(key) ? entry : Reflect.get(o, key)) });
+    const ports = new Uint16Array([1, 2]);
+    throwsCode(() => t.offloadConnections([p, p], lying(ports, 70000), ports), ErrorCode.InvalidArgument, /localPorts must be an array or typed array/);
+    throwsCode(() => t.offloadConnections([p, p], ports, ports, lying(new Uint8Array(2), 'abc')), ErrorCode.InvalidArgument, /priorities must be/);
+    // A Proxy of a Uint8Array as lookup keys threw a TypeError from subarray().
+    throwsCode(
+      () => t.findConnections({ sources: lying(new Uint8Array(16), 1), destinations: new Uint8Array(16), localPorts: [1], remotePorts: [1] }),
+      ErrorCode.InvalidArgument,
+      /sources must be a Uint8Array/,
+    );
+    // A subclass whose length lies made set() throw a RangeError; its real entries are what counts.
+    class Short extends Float64Array {
+      override get length() {
+        return 1;
+      }
+    }
+    const [c0, c1] = tree.connections[0] as [number, number];
+    const batch = t.terminate(Short.from([c0, c1]), Reason.Application, { prune: false });
+    assert.equal([...batch.handles].sort(), [c0, c1].sort(), 'both entries, by the real length');
+    t.completeTerminate(batch.handles);
+    assert.is.not(snapshot(t), before);
+    t.check();
+  });
+
   test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
     // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
     // enough to grow linear memory. The key buffer was written field by field, so the lookup
