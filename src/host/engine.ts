@@ -672,7 +672,7 @@ export class ConnectionEngine {
     for (const b of blocks) {
       const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
       // A block whose parent in this call failed fails too (the table cannot hold it below a failed one).
-      let success = ok.has(b.handle) && !failedParents.has(parent);
+      const success = ok.has(b.handle) && !failedParents.has(parent);
       if (b.kind === Kind.Connection) {
         const slot = this.slotByHandle.get(b.handle);
         if (slot < 0 || c.status[slot] !== ConnectionStatus.Offloading || c.handle[slot] !== b.handle) {

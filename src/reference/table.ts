@@ -591,7 +591,7 @@ export class ReferenceTable implements api.OffloadTableApi {
   private resolveAll(handles: ArrayLike<number>, op: string, state?: State): Entry[] {
     // Read once into a copy; then each entry in order: a handle, live, in `state` (as the core).
     const list = readHandleList(handles, `${op}: handles`);
-    const n = list.values.length;
+    const n = list.length;
     const out: Entry[] = [];
     for (let i = 0; i < n; i++) {
       const h = list.values[i]!;

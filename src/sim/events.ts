@@ -12,7 +12,7 @@ import type { HostStack } from '../host/stack.js';
 import type { SimulatedTarget } from '../target/simulated-target.js';
 import type { OffloadTable } from '../table/table.js';
 import { State, UploadReason } from '../table/enums.js';
-import { Problems, show } from './fields.js';
+import { type Problems, show } from './fields.js';
 
 /** What a host event may act on. */
 export interface HostControl {

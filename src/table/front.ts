@@ -17,6 +17,8 @@ import {
   requireInt,
   requireU32,
   requireHandle,
+  isHandleForm,
+  notHandle,
   requireKind,
   requireReason,
   readPrune,
@@ -135,7 +137,8 @@ export function readConnectionKey(key: unknown, sink: KeySink, op = 'findConnect
 
 /** The handle of a one-object call (state, describe, ...). */
 export function readHandle(op: string, handle: unknown): number {
-  return requireHandle(handle, `${op}: handle`);
+  if (!isHandleForm(handle)) notHandle(`${op}: handle`, handle); // the message is built only when it is needed
+  return handle;
 }
 
 /** count(kind), handles(kind), retiredSlots(kind). */
@@ -210,10 +213,12 @@ export class TickClock {
 
 /** Local and remote port, checked in that order, packed local << 16 | remote. */
 export function packPorts(localPort: unknown, remotePort: unknown, op: string): number {
-  const lp = requireInt(localPort, 0, 65535, `${op}: localPort`);
-  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort`);
-  return ((lp << 16) | rp) >>> 0;
+  if (!isPort(localPort)) requireInt(localPort, 0, 65535, `${op}: localPort`); // throws with the message
+  if (!isPort(remotePort)) requireInt(remotePort, 0, 65535, `${op}: remotePort`);
+  return (((localPort as number) << 16) | (remotePort as number)) >>> 0;
 }
+
+const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
 
 /** Source then destination, each checked, written to the sink (both read already: no caller code runs here). */
 function writePair(source: ReturnType<typeof takeAddress>, destination: ReturnType<typeof takeAddress>, sink: KeySink, op: string): void {

@@ -15,6 +15,7 @@ import {
   readTrafficBatch,
   readHandleList,
   notAHandle,
+  type HandleList,
   notHandle,
   readOptions,
   requireInt,
@@ -52,8 +53,17 @@ const OFFLOAD_PATH: Expect = { kind: Kind.Neighbor, role: 'parent', adds: Kind.P
 const OFFLOAD_CONNECTION: Expect = { kind: Kind.Path, role: 'parent', adds: Kind.Connection, adding: 1 };
 const NOTHING: Expect = {};
 
+/** Handle lists of at most this many entries are read into a table's own buffer (no allocation). */
+const SMALL_LIST = 16;
+/** An empty batch's arrays: empty and frozen, so one pair serves every call that returns nothing. */
+const NO_HANDLES = Object.freeze(new Float64Array(0)) as Float64Array;
+const NO_REASONS = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
 export class OffloadTable implements api.OffloadTableApi {
   private readonly core: Core;
+  /** The buffer short handle lists are read into (see stageHandles), and whether a call holds it. */
+  private readonly small = new Float64Array(SMALL_LIST);
+  private smallBusy = false;
   readonly maxMemoryBytes: number;
   private readonly limitsOf: { maxNeighbors: number; maxPaths: number; maxConnections: number };
 
@@ -166,7 +176,7 @@ export class OffloadTable implements api.OffloadTableApi {
    */
   completeOffload(handles: ArrayLike<number>, ok = true, options?: api.TerminateOptions): api.TerminateBatch {
     const a = front.readCompleteOffload(ok, options);
-    const n = this.stageHandles(handles, 'completeOffload', State.Offloading);
+    const n = this.stageHandles(handles, 'completeOffload', 'completeOffload: handles', State.Offloading);
     return this.batchResult(this.core.exports.completeOffload(n, a.ok ? 1 : 0, a.prune ? 1 : 0), 'completeOffload');
   }
 
@@ -180,7 +190,7 @@ export class OffloadTable implements api.OffloadTableApi {
    */
   terminate(handles: ArrayLike<number>, reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
     const a = front.readTerminate('terminate', reason, options);
-    const n = this.stageHandles(handles, 'terminate', ANY_STATE);
+    const n = this.stageHandles(handles, 'terminate', 'terminate: handles', ANY_STATE);
     return this.batchResult(this.core.exports.terminate(n, a.reason, a.prune ? 1 : 0), 'terminate');
   }
 
@@ -204,7 +214,7 @@ export class OffloadTable implements api.OffloadTableApi {
    */
   completeTerminate(handles: ArrayLike<number>, options?: api.TerminateOptions): api.TerminateBatch {
     const prune = front.readCompleteTerminate(options);
-    const n = this.stageHandles(handles, 'completeTerminate', State.Terminating);
+    const n = this.stageHandles(handles, 'completeTerminate', 'completeTerminate: handles', State.Terminating);
     return this.batchResult(this.core.exports.completeTerminate(n, prune ? 1 : 0), 'completeTerminate');
   }
 
@@ -503,16 +513,29 @@ export class OffloadTable implements api.OffloadTableApi {
    * The core checks each entry in order (a handle, live, in state `want` unless ANY_STATE) and
    * fails at the first bad one. Returns how many were staged.
    */
-  private stageHandles(handles: ArrayLike<number>, op: string, want: number): number {
-    const list = readHandleList(handles, `${op}: handles`);
-    const n = list.values.length;
+  private stageHandles(handles: ArrayLike<number>, op: string, what: string, want: number): number {
+    // A short list is read into this table's own buffer rather than a new array, unless a call
+    // that is still reading one (its argument's getter called this table) has lent it.
+    const lend = !this.smallBusy;
+    this.smallBusy = true;
+    let list: HandleList;
+    try {
+      list = readHandleList(handles, what, lend ? this.small : undefined);
+    } finally {
+      if (lend) this.smallBusy = false;
+    }
+    const n = list.length;
+    const values = list.values;
     const chunk = this.core.chunk(8);
     for (let from = 0; from < n; from += chunk) {
       const m = Math.min(chunk, n - from);
-      this.core.f64.set(list.values.subarray(from, from + m), this.core.io >>> 3);
+      const f64 = this.core.f64;
+      const at = this.core.io >>> 3;
+      if (m <= SMALL_LIST) for (let i = 0; i < m; i++) f64[at + i] = values[from + i]!;
+      else f64.set(values.subarray(from, from + m), at);
       const r = this.core.exports.stageHandles(m, from, want);
       if (r < 0) {
-        if (-r === 1) notAHandle(list, this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0, `${op}: handles`);
+        if (-r === 1) notAHandle(list, this.core.u32[(this.core.header + H_ERR_INDEX) >>> 2]! | 0, what);
         this.fail(-r, op, want === ANY_STATE ? NOTHING : { state: want });
       }
     }
@@ -548,6 +571,7 @@ export class OffloadTable implements api.OffloadTableApi {
   /** A termination batch of `r` entries: handles and reasons through the I/O window (see widen). */
   private batchResult(r: number, op: string): api.TerminateBatch {
     if (r < 0) this.fail(-r, op, NOTHING);
+    if (r === 0) return { handles: NO_HANDLES, reasons: NO_REASONS, length: 0 };
     const handles = new Float64Array(r);
     const reasons = new Uint8Array(r);
     const chunk = this.core.chunk(9);
@@ -555,8 +579,18 @@ export class OffloadTable implements api.OffloadTableApi {
       const m = Math.min(chunk, r - from);
       this.core.exports.widen(from, m, 1);
       const at = this.core.io;
-      handles.set(this.core.f64.subarray(at >>> 3, (at >>> 3) + m), from);
-      reasons.set(this.core.u8.subarray(at + 8 * m, at + 9 * m), from);
+      const f64 = this.core.f64;
+      const u8 = this.core.u8;
+      if (m <= SMALL_LIST) {
+        // A few entries: copied one by one (two subarray views would cost more than the copy).
+        for (let i = 0; i < m; i++) {
+          handles[from + i] = f64[(at >>> 3) + i]!;
+          reasons[from + i] = u8[at + 8 * m + i]!;
+        }
+      } else {
+        handles.set(f64.subarray(at >>> 3, (at >>> 3) + m), from);
+        reasons.set(u8.subarray(at + 8 * m, at + 9 * m), from);
+      }
     }
     return { handles, reasons, length: r };
   }

@@ -93,7 +93,10 @@ export function requireKind(kind: unknown, op: string): Kind {
 }
 
 export function requireReason(reason: unknown, op: string): number {
-  return requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`);
+  if (typeof reason !== 'number' || !Number.isInteger(reason) || reason < 1 || reason > 255) {
+    requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`); // throws with the message
+  }
+  return reason as number;
 }
 
 export function readPrune(options: TerminateOptions | undefined, op: string): number {
@@ -144,46 +147,56 @@ export function sameLength(n: number, value: unknown, what: string): ArrayLike<u
 }
 
 /**
- * Copies `n` entries of a batch argument, reading each at most once. The first entry that is not a
- * number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or before it, so
- * a huge sparse array or Proxy costs no more reads than its first bad entry.
+ * Entries of a batch argument read once into a private copy: `values[0..length)`. The first entry
+ * that is not a number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or
+ * before it, so a huge sparse array or Proxy costs no more reads than its first bad entry.
+ * describe(i) names what entry i was, for the message of its error.
  */
-function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Array; firstOther: number; otherType: string } {
-  const values = new Float64Array(n);
-  let firstOther = -1;
-  let otherType = '';
-  const type = typedArrayType(value);
-  if (type !== undefined && type !== 'BigInt64Array' && type !== 'BigUint64Array') {
-    values.set(value as unknown as ArrayLike<number>); // one read per entry, from the typed array's own memory
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = value[i];
-      if (typeof v === 'number') values[i] = v;
-      else {
-        firstOther = i;
-        otherType = typeName(v);
-        values.fill(NaN, i);
-        break;
-      }
-    }
+export class Numbers {
+  constructor(
+    readonly values: Float64Array,
+    readonly length: number,
+    private readonly firstOther: number,
+    private readonly otherType: string,
+  ) {}
+
+  describe(i: number): string {
+    return i === this.firstOther ? this.otherType : typeName(this.values[i]);
   }
-  return { values, firstOther, otherType };
 }
 
 /**
- * A list of handles read once into a private copy. Entries that are not numbers are NaN there;
- * describe(i) names what entry i was, for the message of its error.
+ * Copies `n` entries of a batch argument (see Numbers), into `into` when it is given and long
+ * enough (a buffer of the caller's, reused: no allocation), else into a new array.
  */
-export interface HandleList {
-  readonly values: Float64Array;
-  describe(i: number): string;
+function copyNumbers(value: ArrayLike<unknown>, n: number, into?: Float64Array): Numbers {
+  const values = into !== undefined && n <= into.length ? into : new Float64Array(n);
+  const type = typedArrayType(value);
+  if (type !== undefined && type !== 'BigInt64Array' && type !== 'BigUint64Array') {
+    if (n === 1) values[0] = (value as unknown as Float64Array)[0]!;
+    else values.set(value as unknown as ArrayLike<number>); // one read per entry, from the typed array's own memory
+    return new Numbers(values, n, -1, '');
+  }
+  for (let i = 0; i < n; i++) {
+    const v = value[i];
+    if (typeof v === 'number') values[i] = v;
+    else {
+      values.fill(NaN, i, n);
+      return new Numbers(values, n, i, typeName(v));
+    }
+  }
+  return new Numbers(values, n, -1, '');
 }
 
-/** Reads a batch of handles once (length, then every entry); the form of each is checked later, in order. */
-export function readHandleList(value: unknown, what: string): HandleList {
-  const n = batchLength(value, what);
-  const { values, firstOther, otherType } = copyNumbers(value as ArrayLike<unknown>, n);
-  return { values, describe: (i) => (i === firstOther ? otherType : typeName(values[i])) };
+/** A list of handles read once (see Numbers); the form of each entry is checked later, in order. */
+export type HandleList = Numbers;
+
+/**
+ * Reads a batch of handles once (length, then every entry). `into`: a buffer of the caller's to
+ * read a short list into (the caller must not lend it to a call that runs while this one reads).
+ */
+export function readHandleList(value: unknown, what: string, into?: Float64Array): HandleList {
+  return copyNumbers(value as ArrayLike<unknown>, batchLength(value, what), into);
 }
 
 /** InvalidArgument for entry i of a handle list that is not a handle. */
@@ -252,7 +265,7 @@ export function readConnectionBatch(op: string, paths: unknown, localPorts: unkn
   const prios = priorities === undefined ? undefined : sameLength(n, priorities, `${op}: priorities`);
   const p = copyNumbers(paths as ArrayLike<unknown>, n);
   for (let i = 0; i < n; i++) {
-    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be ${A_HANDLE}, got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`, i);
+    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be ${A_HANDLE}, got ${p.describe(i)}`, i);
   }
   const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
@@ -262,8 +275,7 @@ export function readConnectionBatch(op: string, paths: unknown, localPorts: unkn
     const q = copyNumbers(prios, n);
     for (let i = 0; i < n; i++) {
       const v = q.values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v > 255)
-        invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${i === q.firstOther ? q.otherType : typeName(v)}`, i);
+      if (!Number.isInteger(v) || v < 0 || v > 255) invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${q.describe(i)}`, i);
       prio[i] = v;
     }
   }
@@ -287,8 +299,8 @@ function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<un
   for (let i = 0; i < n; i++) {
     const lp = l.values[i]!;
     const rp = r.values[i]!;
-    if (!isPort(lp)) invalid(`${op}: localPorts[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
-    if (!isPort(rp)) invalid(`${op}: remotePorts[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    if (!isPort(lp)) invalid(`${op}: localPorts[${i}] must be an integer 0..65535, got ${l.describe(i)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePorts[${i}] must be an integer 0..65535, got ${r.describe(i)}`, i);
     ports[i] = ((lp << 16) | rp) >>> 0;
   }
   return ports;
@@ -336,19 +348,18 @@ export interface TrafficBatch {
 /** Reads and validates the arguments of recordTrafficBatch (each entry once, into copies). */
 export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknown, receivedBytes?: unknown): TrafficBatch {
   const list = readHandleList(handles, `${op}: handles`);
-  const n = list.values.length;
+  const n = list.length;
   const sent = copyNumbers(sameLength(n, sentBytes, `${op}: sentBytes`), n);
   const received = receivedBytes === undefined ? undefined : copyNumbers(sameLength(n, receivedBytes, `${op}: receivedBytes`), n);
   for (let i = 0; i < n; i++) if (!isHandleForm(list.values[i])) notAHandle(list, i, `${op}: handles`);
   const bytes = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const s = sent.values[i]!;
-    if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${i === sent.firstOther ? sent.otherType : typeName(s)}`, i);
+    if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${sent.describe(i)}`, i);
     let b = s;
     if (received) {
       const r = received.values[i]!;
-      if (!isBytes(r))
-        invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${i === received.firstOther ? received.otherType : typeName(r)}`, i);
+      if (!isBytes(r)) invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${received.describe(i)}`, i);
       b = Math.min(0xffffffff, s + r);
     }
     bytes[i] = b;
