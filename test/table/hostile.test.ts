@@ -172,6 +172,26 @@ for (const [name, create] of implementations) {
     t.check();
   });
 
+  test('a handle list whose reading calls the table with another list: each call reads its own', () => {
+    // Short lists are read into a buffer of the table's; a call that runs while another is still
+    // reading (from a getter) must not write into the one that call is reading into.
+    const t = create();
+    const tree = offloadedTree(t, 1, 1, 3);
+    const [c0, c1, c2] = tree.connections[0] as [number, number, number];
+    const list = new Proxy([c0, c1], {
+      get(target, key, receiver) {
+        if (key === '1') t.terminate([c2], Reason.Application, { prune: false });
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const batch = t.terminate(list, Reason.LowActivity, { prune: false });
+    assert.equal([...batch.handles].sort(), [c0, c1].sort());
+    for (const c of [c0, c1, c2]) assert.is(t.state(c), State.Terminating);
+    assert.is(t.reason(c0), Reason.LowActivity);
+    assert.is(t.reason(c2), Reason.Application);
+    t.check();
+  });
+
   test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
     // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
     // enough to grow linear memory. The key buffer was written field by field, so the lookup
