@@ -1,6 +1,8 @@
 // ReferenceTable: the offload table in plain TypeScript (objects, Maps, Sets), with the same
 // semantics, errors and batches as the Wasm OffloadTable. It is the oracle of the differential
-// tests and the baseline of the benchmarks: written to be clear and correct, not slow.
+// tests and the baseline of the benchmarks: written to be clear and correct, not slow. Its
+// arguments are read, and its refusals worded, by the front end it shares with OffloadTable
+// (src/table/front.ts, validate.ts, refusals.ts), so the two differ only in what they hold.
 //
 // Handles have the core's shape, kind above bit 51 (kind x 2^51), and a serial number below that
 // is never reused, so a freed object's handle is stale forever.

@@ -33,10 +33,14 @@ const ANY_STATE = 0;
 const FIRST_HANDLE = 2 ** 51;
 
 /**
- * What a call expects of the objects it names, so that a core refusal becomes the right message:
- * `kind` of a parent or target (WrongKind), `adds` the kind it creates, `state` that staged handles must be in (WrongState),
- * `role` of an object that must not be leaving, `adding` objects of `kind` (Capacity), `batch` its
- * connections (DuplicateKey inside a batch), `handle` of a one-object call.
+ * What a call expects of the objects it names, so that a core refusal (a code and the header's
+ * detail) becomes the message refusals.ts writes for the same refusal of the reference:
+ * - `kind`: what the parent or target must be (WrongKind); `relink`: relinkPath's two handles;
+ * - `state`: the state staged handles must be in (WrongState with a state number);
+ * - `role`: what the call wanted of an object that turned out to be leaving (WrongState, aux 0);
+ * - `adds`, `adding`: the kind and number of objects it creates (Capacity);
+ * - `batch`: offloadConnections' entries (a key repeated inside the batch);
+ * - `handle`: the handle of a one-object call (the core leaves no detail for those).
  */
 interface Expect {
   kind?: Kind;
