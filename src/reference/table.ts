@@ -161,12 +161,12 @@ export class ReferenceTable implements api.OffloadTableApi {
 
   offloadConnection(connection: api.ConnectionInit, path: number): number {
     const op = 'offloadConnection';
-    const a = front.readConnection(connection, path);
-    const parent = this.parentFor(a.path, Kind.Path, op);
-    const existing = parent.connections!.get(a.ports);
+    const { path: pathHandle, ports, priority } = front.readConnection(connection, path);
+    const parent = this.parentFor(pathHandle, Kind.Path, op);
+    const existing = parent.connections!.get(ports);
     if (existing) refuse.duplicateKey(op, existing.handle);
     this.checkLimit(Kind.Connection, 1, op, false);
-    return this.addConnection(parent, a.ports, a.priority).handle;
+    return this.addConnection(parent, ports, priority).handle;
   }
 
   offloadConnections(paths: ArrayLike<number>, localPorts: ArrayLike<number>, remotePorts: ArrayLike<number>, priorities?: ArrayLike<number>): Float64Array {

@@ -66,15 +66,30 @@ export function readPath(path: unknown, neighbor: unknown, sink: KeySink): { nei
   return { neighbor: parent, mtu };
 }
 
-/** offloadConnection({ localPort, remotePort, priority? }, path): ports packed local << 16 | remote. */
-export function readConnection(connection: unknown, path: unknown): { path: number; ports: number; priority: number } {
+/**
+ * offloadConnection({ localPort, remotePort, priority? }, path): ports packed local << 16 | remote.
+ * The hottest reader of all (one call per connection) answers in one record, reused: its fields
+ * are written after the last read of the caller's object, so take them (destructure) before
+ * running anything that could call a table again.
+ */
+export function readConnection(connection: unknown, path: unknown): Readonly<ConnectionArgs> {
   requireObject(connection, 'offloadConnection', 'connection');
   const parent = requireHandle(path, 'offloadConnection: path');
   const { localPort, remotePort, priority: p } = connection as Record<string, unknown>;
   const ports = packPorts(localPort, remotePort, 'offloadConnection');
   const priority = p === undefined ? 0 : requireInt(p, 0, 255, 'offloadConnection: priority');
-  return { path: parent, ports, priority };
+  CONNECTION.path = parent;
+  CONNECTION.ports = ports;
+  CONNECTION.priority = priority;
+  return CONNECTION;
 }
+
+interface ConnectionArgs {
+  path: number;
+  ports: number;
+  priority: number;
+}
+const CONNECTION: ConnectionArgs = { path: 0, ports: 0, priority: 0 };
 
 /** completeOffload(handles, ok = true, options): the handles are read by the table (see readHandleList). */
 export function readCompleteOffload(ok: unknown, options: unknown): { ok: boolean; prune: boolean } {

@@ -110,8 +110,8 @@ export class OffloadTable implements api.OffloadTableApi {
 
   /** Offloads a connection under `path` (which must not be Terminating). Returns its handle. */
   offloadConnection(connection: api.ConnectionInit, path: number): number {
-    const a = front.readConnection(connection, path);
-    return this.handleResult(this.core.exports.offloadConnection(a.path, a.ports, a.priority), 'offloadConnection', OFFLOAD_CONNECTION);
+    const { path: parent, ports, priority } = front.readConnection(connection, path);
+    return this.handleResult(this.core.exports.offloadConnection(parent, ports, priority), 'offloadConnection', OFFLOAD_CONNECTION);
   }
 
   /**

@@ -192,6 +192,28 @@ for (const [name, create] of implementations) {
     t.check();
   });
 
+  test('a connection whose getter offloads another connection: each gets its own ports and priority', () => {
+    const t = create();
+    const tree = offloadedTree(t, 1, 2, 0);
+    const [p0, p1] = tree.paths as [number, number];
+    let inner = 0;
+    const c = t.offloadConnection(
+      {
+        localPort: 1000,
+        remotePort: 80,
+        get priority() {
+          inner = t.offloadConnection({ localPort: 2000, remotePort: 90, priority: 1 }, p1);
+          return 7;
+        },
+      },
+      p0,
+    );
+    assert.equal(t.describe(c).key, { source: '10.0.1.2', destination: '172.16.1.1', localPort: 1000, remotePort: 80, priority: 7 });
+    assert.is(t.parent(inner), p1);
+    assert.equal((t.describe(inner).key as { localPort: number; priority: number }).localPort, 2000);
+    t.check();
+  });
+
   test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
     // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
     // enough to grow linear memory. The key buffer was written field by field, so the lookup
