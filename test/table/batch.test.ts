@@ -117,4 +117,18 @@ test('Capacity for a whole large batch is checked before any chunk is placed', (
   t.check();
 });
 
+test('empty batches share one frozen pair of arrays: nothing written to one reaches another', () => {
+  const t = OffloadTable.createSync();
+  const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
+  const a = t.completeOffload([n]);
+  assert.is(a.length, 0);
+  assert.ok(Object.isFrozen(a.handles) && Object.isFrozen(a.reasons));
+  assert.throws(() => {
+    (a.handles as unknown as { tag: number }).tag = 1;
+  });
+  const b = t.completeTerminate(t.terminate([n], Reason.Application).handles);
+  assert.is(b.length, 0);
+  assert.is((b.handles as unknown as { tag?: number }).tag, undefined);
+});
+
 test.run();
