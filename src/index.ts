@@ -15,7 +15,7 @@ export type {
   TerminateOptions,
   TableOptions,
   ObjectInfo,
-} from './table/table.js';
+} from './table/types.js';
 export { parseAddress, formatAddress, encodeAddresses } from './table/address.js';
 export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host/stack.js';
 export type { TargetFault } from './host/target-calls.js';

@@ -1,48 +1,19 @@
 // ReferenceTable: the offload table in plain TypeScript (objects, Maps, Sets), with the same
 // semantics, errors and batches as the Wasm OffloadTable. It is the oracle of the differential
-// tests and the baseline of the benchmarks: written to be clear and correct, not slow.
+// tests and the baseline of the benchmarks: written to be clear and correct, not slow. Its
+// arguments are read, and its refusals worded, by the front end it shares with OffloadTable
+// (src/table/front.ts, validate.ts, refusals.ts), so the two differ only in what they hold.
 //
 // Handles have the core's shape, kind above bit 51 (kind x 2^51), and a serial number below that
 // is never reused, so a freed object's handle is stale forever.
 
 import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
-import { OffloadError, describeHandle, invalid } from '../table/errors.js';
-import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
-import type {
-  NeighborInit,
-  NeighborKey,
-  PathInit,
-  PathKey,
-  ConnectionInit,
-  ConnectionKey,
-  ConnectionKeys,
-  TerminateBatch,
-  TerminateOptions,
-  TableOptions,
-  ObjectInfo,
-  OffloadTableApi,
-  ActivityPolicy,
-} from '../table/types.js';
-import {
-  readConnectionBatch,
-  readConnectionKeys,
-  readTrafficBatch,
-  readHandleList,
-  notAHandle,
-  isHandleForm,
-  requireBytes,
-  readActivityPolicy,
-  tickStep,
-  readOptions,
-  requireObject,
-  requireInt,
-  requireU32,
-  requireHandle,
-  requireKind,
-  requireReason,
-  readPrune,
-  packPorts,
-} from '../table/validate.js';
+import { OffloadError, describeHandle } from '../table/errors.js';
+import { formatAddress, formatLinkLayerAddress } from '../table/address.js';
+import type * as api from '../table/types.js';
+import { readConnectionBatch, readConnectionKeys, readTrafficBatch, readHandleList, notAHandle, isHandleForm, readOptions } from '../table/validate.js';
+import * as front from '../table/front.js';
+import * as refuse from '../table/refusals.js';
 
 interface Entry {
   readonly handle: number;
@@ -112,7 +83,7 @@ class Batch {
     for (let i = from; i < this.entries.length; i++) this.settle(this.entries[i]!.parent, orphans);
   }
   /** The batch in the design's order: connections, then paths, then neighbors (a post-order). */
-  result(): TerminateBatch {
+  result(): api.TerminateBatch {
     const order = this.entries.map((_, i) => i).sort((a, b) => this.entries[b]!.kind - this.entries[a]!.kind || a - b);
     return {
       handles: Float64Array.from(order, (i) => this.entries[i]!.handle),
@@ -122,87 +93,79 @@ class Batch {
   }
 }
 
-export class ReferenceTable implements OffloadTableApi {
+export class ReferenceTable implements api.OffloadTableApi {
   private readonly objects = new Map<number, Entry>();
   private readonly neighbors = new Map<string, Entry>();
   private readonly paths = new Map<string, Entry>();
   private readonly interfaces = new Map<number, Set<Entry>>();
   private readonly counts = [0, 0, 0, 0];
-  private readonly limits: number[];
+  private readonly limitsOf: refuse.Limits;
   private serial = 0;
   private readonly scratch = new Uint8Array(32);
+  /** Where the front end writes address keys. */
+  private readonly keys: front.KeySink = { bytes: () => this.scratch, src: 0, dst: 16 };
   /**
    * Victim order: per priority, the Offloaded, not pending connections, least recently active
    * first (a Set keeps insertion order; delete and add again moves one to the end).
    */
   private readonly victims: Set<Entry>[] = Array.from({ length: 256 }, () => new Set<Entry>());
-  private lastTick: number | undefined;
+  private readonly clock = new front.TickClock();
 
-  constructor(options?: TableOptions) {
+  constructor(options?: api.TableOptions) {
     const o = readOptions(options);
-    this.limits = [0, o.maxNeighbors, o.maxPaths, o.maxConnections];
+    this.limitsOf = { maxNeighbors: o.maxNeighbors, maxPaths: o.maxPaths, maxConnections: o.maxConnections };
   }
 
-  static async create(options?: TableOptions): Promise<ReferenceTable> {
+  static async create(options?: api.TableOptions): Promise<ReferenceTable> {
     return new ReferenceTable(options);
   }
 
-  static createSync(options?: TableOptions): ReferenceTable {
+  static createSync(options?: api.TableOptions): ReferenceTable {
     return new ReferenceTable(options);
   }
 
   // ---- offload ---------------------------------------------------------------------------------
 
-  offloadNeighbor(neighbor: NeighborInit): number {
+  offloadNeighbor(neighbor: api.NeighborInit): number {
     const op = 'offloadNeighbor';
-    requireObject(neighbor, op, 'neighbor');
-    const ifIndex = requireU32(neighbor.ifIndex, `${op}: ifIndex`);
-    const lladdr = neighbor.linkLayerAddress === undefined ? 0 : parseLinkLayerAddress(neighbor.linkLayerAddress, `${op}: linkLayerAddress`);
-    writeAddress(neighbor.address, this.scratch, 0, `${op}: address`);
-    const key = `${ifIndex}/${addressKey(this.scratch)}`;
+    const a = front.readNeighbor(neighbor, this.keys);
+    const key = `${a.ifIndex}/${addressKey(this.scratch)}`;
     const existing = this.neighbors.get(key);
-    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
-    this.checkLimit(Kind.Neighbor, 1, op);
-    const e = this.add(Kind.Neighbor, null, key, { ifIndex, address: this.scratch.slice(0, 16), linkLayerAddress: lladdr });
+    if (existing) refuse.duplicateKey(op, existing.handle);
+    this.checkLimit(Kind.Neighbor, 1, op, false);
+    const e = this.add(Kind.Neighbor, null, key, { ifIndex: a.ifIndex, address: this.scratch.slice(0, 16), linkLayerAddress: a.linkLayerAddress });
     this.neighbors.set(key, e);
-    let list = this.interfaces.get(ifIndex);
-    if (!list) this.interfaces.set(ifIndex, (list = new Set()));
+    let list = this.interfaces.get(a.ifIndex);
+    if (!list) this.interfaces.set(a.ifIndex, (list = new Set()));
     list.add(e);
     return e.handle;
   }
 
-  offloadPath(path: PathInit, neighbor: number): number {
+  offloadPath(path: api.PathInit, neighbor: number): number {
     const op = 'offloadPath';
-    requireObject(path, op, 'path');
-    const neighborHandle = requireHandle(neighbor, `${op}: neighbor`);
-    const mtu = path.mtu === undefined ? 1500 : requireInt(path.mtu, 68, 65535, `${op}: mtu`);
-    writeAddress(path.source, this.scratch, 0, `${op}: source`);
-    writeAddress(path.destination, this.scratch, 16, `${op}: destination`);
-    const parent = this.parentFor(neighborHandle, Kind.Neighbor, op);
+    const a = front.readPath(path, neighbor, this.keys);
+    const parent = this.parentFor(a.neighbor, Kind.Neighbor, op);
     const key = `${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`;
     const existing = this.paths.get(key);
-    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
-    this.checkLimit(Kind.Path, 1, op);
+    if (existing) refuse.duplicateKey(op, existing.handle);
+    this.checkLimit(Kind.Path, 1, op, false);
     const e = this.add(Kind.Path, parent, key, {
       address: this.scratch.slice(0, 16),
       destination: this.scratch.slice(16, 32),
-      mtu,
+      mtu: a.mtu,
       connections: new Map(),
     });
     this.paths.set(key, e);
     return e.handle;
   }
 
-  offloadConnection(connection: ConnectionInit, path: number): number {
+  offloadConnection(connection: api.ConnectionInit, path: number): number {
     const op = 'offloadConnection';
-    requireObject(connection, op, 'connection');
-    const pathHandle = requireHandle(path, `${op}: path`);
-    const ports = packPorts(connection.localPort, connection.remotePort, op);
-    const priority = connection.priority === undefined ? 0 : requireInt(connection.priority, 0, 255, `${op}: priority`);
+    const { path: pathHandle, ports, priority } = front.readConnection(connection, path);
     const parent = this.parentFor(pathHandle, Kind.Path, op);
     const existing = parent.connections!.get(ports);
-    if (existing) this.fail(ErrorCode.DuplicateKey, `${op}: an object with this key is already in the table: ${describeHandle(existing.handle)}`);
-    this.checkLimit(Kind.Connection, 1, op);
+    if (existing) refuse.duplicateKey(op, existing.handle);
+    this.checkLimit(Kind.Connection, 1, op, false);
     return this.addConnection(parent, ports, priority).handle;
   }
 
@@ -216,36 +179,28 @@ export class ReferenceTable implements OffloadTableApi {
     for (let i = 0; i < n; i++) {
       const parent = this.parentFor(batch.paths[i]!, Kind.Path, op, i);
       const existing = parent.connections!.get(ports[i]!);
-      if (existing)
-        this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): an object with this key is already in the table: ${describeHandle(existing.handle)}`, i);
+      if (existing) refuse.duplicateKey(op, existing.handle, i);
       parents.push(parent);
     }
-    this.checkLimit(Kind.Connection, n, op);
+    this.checkLimit(Kind.Connection, n, op, true);
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const key = `${parents[i]!.handle}/${ports[i]}`;
-      if (seen.has(key)) this.fail(ErrorCode.DuplicateKey, `${op} (entry ${i}): this key appears earlier in the same batch`, i);
+      if (seen.has(key)) refuse.repeatedKey(op, batch.paths, ports, i);
       seen.add(key);
     }
     return Float64Array.from(parents, (parent, i) => this.addConnection(parent, ports[i]!, prios[i]!).handle);
   }
 
-  completeOffload(handles: ArrayLike<number>, ok = true, options?: TerminateOptions): TerminateBatch {
+  completeOffload(handles: ArrayLike<number>, ok = true, options?: api.TerminateOptions): api.TerminateBatch {
     const op = 'completeOffload';
-    if (typeof ok !== 'boolean') invalid(`${op}: ok must be a boolean, got ${typeName(ok)}`);
-    const prune = readPrune(options, op) === 1;
+    const { ok: succeeded, prune } = front.readCompleteOffload(ok, options);
     const list = this.resolveAll(handles, op, State.Offloading);
     const set = new Set(list);
     const batch = new Batch(this.victims);
-    if (ok) {
+    if (succeeded) {
       list.forEach((e, i) => {
-        if (e.parent && e.parent.state === State.Offloading && !set.has(e.parent)) {
-          this.fail(
-            ErrorCode.WrongState,
-            `${op} (entry ${i}): ${describeHandle(e.handle)} cannot complete before its parent ${describeHandle(e.parent.handle)}, whose initiate is still in flight`,
-            i,
-          );
-        }
+        if (e.parent && e.parent.state === State.Offloading && !set.has(e.parent)) refuse.parentInFlight(op, e.handle, e.parent.handle, i);
       });
       for (const e of set) {
         e.state = State.Offloaded;
@@ -264,35 +219,28 @@ export class ReferenceTable implements OffloadTableApi {
 
   // ---- terminate -------------------------------------------------------------------------------
 
-  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminate';
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op) === 1;
-    return this.terminateEntries(this.resolveAll(handles, op), why, prune);
+  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminate('terminate', reason, options);
+    return this.terminateEntries(this.resolveAll(handles, 'terminate'), a.reason, a.prune);
   }
 
-  terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminateInterface';
-    const index = requireU32(ifIndex, `${op}: ifIndex`);
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op) === 1;
-    return this.terminateEntries([...(this.interfaces.get(index) ?? [])], why, prune);
+  terminateInterface(ifIndex: number, reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminateInterface(ifIndex, reason, options);
+    return this.terminateEntries([...(this.interfaces.get(a.ifIndex) ?? [])], a.reason, a.prune);
   }
 
-  terminateAll(reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminateAll';
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op) === 1;
+  terminateAll(reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminate('terminateAll', reason, options);
     return this.terminateEntries(
       [...this.objects.values()].filter((e) => e.kind === Kind.Neighbor),
-      why,
-      prune,
+      a.reason,
+      a.prune,
     );
   }
 
-  completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
+  completeTerminate(handles: ArrayLike<number>, options?: api.TerminateOptions): api.TerminateBatch {
     const op = 'completeTerminate';
-    const prune = readPrune(options, op) === 1;
+    const prune = front.readCompleteTerminate(options);
     const list = this.resolveAll(handles, op, State.Terminating);
     const set = new Set(list);
     this.requireDependentsIn(list, set, op);
@@ -304,33 +252,25 @@ export class ReferenceTable implements OffloadTableApi {
 
   // ---- lookups ---------------------------------------------------------------------------------
 
-  findNeighbor(key: NeighborKey): number {
-    const op = 'findNeighbor';
-    requireObject(key, op, 'key');
-    const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
-    writeAddress(key.address, this.scratch, 0, `${op}: address`);
+  findNeighbor(key: api.NeighborKey): number {
+    const ifIndex = front.readNeighborKey(key, this.keys);
     return this.neighbors.get(`${ifIndex}/${addressKey(this.scratch)}`)?.handle ?? 0;
   }
 
-  findPath(key: PathKey): number {
-    const op = 'findPath';
-    requireObject(key, op, 'key');
-    writeAddress(key.source, this.scratch, 0, `${op}: source`);
-    writeAddress(key.destination, this.scratch, 16, `${op}: destination`);
+  findPath(key: api.PathKey): number {
+    front.readPathKey(key, this.keys);
     return this.paths.get(`${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`)?.handle ?? 0;
   }
 
-  findConnection(key: ConnectionKey): number {
-    const op = 'findConnection';
-    requireObject(key, op, 'key');
-    const ports = packPorts(key.localPort, key.remotePort, op);
-    writeAddress(key.source, this.scratch, 0, `${op}: source`);
-    writeAddress(key.destination, this.scratch, 16, `${op}: destination`);
+  findConnection(key: api.ConnectionKey): number {
+    const ports = front.readConnectionKey(key, this.keys);
     const path = this.paths.get(`${addressKey(this.scratch)}/${addressKey(this.scratch, 16)}`);
     return path?.connections?.get(ports)?.handle ?? 0;
   }
 
-  findConnections(keys: ConnectionKeys): Float64Array {
+  // ---- lookups ---------------------------------------------------------------------------------
+
+  findConnections(keys: api.ConnectionKeys): Float64Array {
     const op = 'findConnections';
     const k = readConnectionKeys(op, keys);
     const out = new Float64Array(k.n);
@@ -371,9 +311,9 @@ export class ReferenceTable implements OffloadTableApi {
     return this.get(handle, 'reason').reason;
   }
 
-  describe(handle: number): ObjectInfo {
+  describe(handle: number): api.ObjectInfo {
     const e = this.get(handle, 'describe');
-    let key: ObjectInfo['key'];
+    let key: api.ObjectInfo['key'];
     if (e.kind === Kind.Neighbor) {
       key = { ifIndex: e.ifIndex, address: formatAddress(e.address), linkLayerAddress: formatLinkLayerAddress(e.linkLayerAddress) };
     } else if (e.kind === Kind.Path) {
@@ -403,11 +343,9 @@ export class ReferenceTable implements OffloadTableApi {
 
   // ---- traffic and victims ---------------------------------------------------------------------
 
-  recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
-    const op = 'recordTraffic';
-    const h = requireHandle(handle, `${op}: handle`);
-    const bytes = Math.min(0xffffffff, requireBytes(sentBytes, `${op}: sentBytes`) + requireBytes(receivedBytes, `${op}: receivedBytes`));
-    this.record(this.connection(h, op), bytes);
+  recordTraffic(handle: number, sentBytes: number, receivedBytes?: number): void {
+    const a = front.readTraffic(handle, sentBytes, receivedBytes);
+    this.record(this.connection(a.handle, 'recordTraffic'), a.bytes);
   }
 
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
@@ -418,11 +356,8 @@ export class ReferenceTable implements OffloadTableApi {
     entries.forEach((e, i) => this.record(e, batch.bytes[i]!));
   }
 
-  tick(now: number, policy?: ActivityPolicy): Float64Array {
-    const op = 'tick';
-    const p = readActivityPolicy(policy, op);
-    const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
-    this.lastTick = now;
+  tick(now: number, policy?: api.ActivityPolicy): Float64Array {
+    const { dt, dtWhole, alpha, policy: p } = this.clock.read(now, policy);
     if (dt === 0) return new Float64Array(0);
     const quiet: number[] = [];
     for (const e of this.objects.values()) {
@@ -443,9 +378,7 @@ export class ReferenceTable implements OffloadTableApi {
   }
 
   chooseVictims(count: number, priority: number): Float64Array {
-    const op = 'chooseVictims';
-    const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
-    const below = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
+    const { count: k, below } = front.readVictims(count, priority);
     const out: number[] = [];
     for (let p = 0; p < below && out.length < k; p++) {
       for (const e of this.victims[p]!) {
@@ -459,31 +392,24 @@ export class ReferenceTable implements OffloadTableApi {
   // ---- cached variables ------------------------------------------------------------------------
 
   updatePath(handle: number, update: { mtu: number }): void {
-    const op = 'updatePath';
-    const h = requireHandle(handle, `${op}: handle`);
-    requireObject(update, op, 'update');
-    const mtu = requireInt(update.mtu, 68, 65535, `${op}: mtu`);
-    this.openEntry(h, Kind.Path, op).mtu = mtu;
+    const a = front.readPathUpdate(handle, update);
+    this.openEntry(a.handle, Kind.Path, 'updatePath', 'update').mtu = a.mtu;
   }
 
   updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void {
-    const op = 'updateNeighbor';
-    const h = requireHandle(handle, `${op}: handle`);
-    requireObject(update, op, 'update');
-    const ll = parseLinkLayerAddress(update.linkLayerAddress, `${op}: linkLayerAddress`);
-    this.openEntry(h, Kind.Neighbor, op).linkLayerAddress = ll;
+    const a = front.readNeighborUpdate(handle, update);
+    this.openEntry(a.handle, Kind.Neighbor, 'updateNeighbor', 'update').linkLayerAddress = a.linkLayerAddress;
   }
 
   relinkPath(path: number, neighbor: number): void {
     const op = 'relinkPath';
-    const pathHandle = requireHandle(path, `${op}: path`);
-    const neighborHandle = requireHandle(neighbor, `${op}: neighbor`);
-    const p = this.openEntry(pathHandle, Kind.Path, op);
-    const n = this.openEntry(neighborHandle, Kind.Neighbor, op);
+    const a = front.readRelink(path, neighbor);
+    const p = this.openEntry(a.path, Kind.Path, op, 'relink');
+    const n = this.openEntry(a.neighbor, Kind.Neighbor, op, 'relink');
     const old = p.parent!;
-    if (p.state !== State.Offloaded) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(p.handle)} is ${State[p.state]}, expected Offloaded`);
-    if (n.state !== State.Offloaded) this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(n.handle)} is ${State[n.state]}, expected Offloaded`);
-    if (old.state === State.Terminating || old.pending) this.fail(ErrorCode.WrongState, `${op}: the path's neighbor ${describeHandle(old.handle)} is leaving`);
+    if (p.state !== State.Offloaded) refuse.wrongState(op, p.handle, p.state, State.Offloaded);
+    if (n.state !== State.Offloaded) refuse.wrongState(op, n.handle, n.state, State.Offloaded);
+    if (old.state === State.Terminating || old.pending) refuse.leaving(op, old.handle, old.state === State.Terminating, 'oldNeighbor');
     if (old === n) return;
     old.dependents.delete(p);
     n.dependents.add(p);
@@ -500,32 +426,31 @@ export class ReferenceTable implements OffloadTableApi {
   /** A live connection, or the error the core gives. */
   private connection(handle: number, op: string, index?: number): Entry {
     const e = this.lookup(handle, op, index);
-    if (e.kind !== Kind.Connection) this.fail(ErrorCode.WrongKind, `${op}: ${describeHandle(handle)} is not a connection`, index);
+    if (e.kind !== Kind.Connection) refuse.wrongKind(op, handle, Kind.Connection, index);
     return e;
   }
 
-  /** A live object of `kind` that is neither Terminating nor pending. */
-  private openEntry(handle: number, kind: Kind, op: string): Entry {
-    const e = this.lookup(handle, op);
-    if (e.kind !== kind) this.fail(ErrorCode.WrongKind, `${op}: ${describeHandle(handle)} is not a ${Kind[kind].toLowerCase()}`);
-    if (e.state === State.Terminating || e.pending)
-      this.fail(ErrorCode.WrongState, `${op}: ${describeHandle(handle)} is Terminating or has a termination pending`);
+  /** A live object of `kind` that is neither Terminating nor pending (what it is for: `role`). */
+  private openEntry(handle: number, kind: Kind, op: string, role: refuse.LeavingRole, index?: number): Entry {
+    const e = this.lookup(handle, op, index);
+    if (e.kind !== kind) refuse.wrongKind(op, handle, kind, index);
+    if (e.state === State.Terminating || e.pending) refuse.leaving(op, handle, e.state === State.Terminating, role, index);
     return e;
   }
 
   count(kind: Kind): number {
-    return this.counts[requireKind(kind, 'count')]!;
+    return this.counts[front.readKind('count', kind)]!;
   }
 
   handles(kind: Kind): Float64Array {
-    const k = requireKind(kind, 'handles');
+    const k = front.readKind('handles', kind);
     const out: number[] = [];
     for (const e of this.objects.values()) if (e.kind === k) out.push(e.handle);
     return Float64Array.from(out);
   }
 
   neighborsOn(ifIndex: number): Float64Array {
-    return Float64Array.from(this.interfaces.get(requireU32(ifIndex, 'neighborsOn: ifIndex')) ?? [], (e) => e.handle);
+    return Float64Array.from(this.interfaces.get(front.readIfIndex('neighborsOn', ifIndex)) ?? [], (e) => e.handle);
   }
 
   check(): void {
@@ -628,7 +553,7 @@ export class ReferenceTable implements OffloadTableApi {
   }
 
   /** The shared body of terminate, terminateInterface and terminateAll. */
-  private terminateEntries(named: Entry[], why: number, prune: boolean): TerminateBatch {
+  private terminateEntries(named: Entry[], why: number, prune: boolean): api.TerminateBatch {
     const batch = new Batch(this.victims);
     // Post-order walk: an object decides after all its dependents have. Terminating or pending
     // objects are skipped with their subtrees, which were handled when they were.
@@ -657,15 +582,10 @@ export class ReferenceTable implements OffloadTableApi {
   /** Refuses if a path or neighbor in `list` has a linked dependent outside `set`. */
   private requireDependentsIn(list: Entry[], set: Set<Entry>, op: string): void {
     list.forEach((e, i) => {
-      for (const d of e.dependents) {
-        if (!set.has(d)) {
-          this.fail(
-            ErrorCode.HasDependents,
-            `${op} (entry ${i}): ${describeHandle(e.handle)} still has a linked dependent (${describeHandle(d.handle)}) that this call does not free`,
-            i,
-          );
-        }
-      }
+      // Names the most recently linked one, as the core does (its dependent lists are newest first).
+      let named: Entry | undefined;
+      for (const d of e.dependents) if (!set.has(d)) named = d;
+      if (named) refuse.hasDependents(op, e.handle, named.handle, i);
     });
   }
 
@@ -673,51 +593,37 @@ export class ReferenceTable implements OffloadTableApi {
   private resolveAll(handles: ArrayLike<number>, op: string, state?: State): Entry[] {
     // Read once into a copy; then each entry in order: a handle, live, in `state` (as the core).
     const list = readHandleList(handles, `${op}: handles`);
-    const n = list.values.length;
+    const n = list.length;
     const out: Entry[] = [];
     for (let i = 0; i < n; i++) {
       const h = list.values[i]!;
       if (!isHandleForm(h)) notAHandle(list, i, `${op}: handles`);
       const e = this.lookup(h, op, i);
-      if (state !== undefined && e.state !== state) {
-        this.fail(ErrorCode.WrongState, `${op} (entry ${i}): ${describeHandle(e.handle)} is ${State[e.state]}, expected ${State[state]}`, i);
-      }
+      if (state !== undefined && e.state !== state) refuse.wrongState(op, e.handle, e.state, state, i);
       out.push(e);
     }
     return out;
   }
 
-  /** The live entry of a handle, or StaleHandle / InvalidArgument. */
+  /** The live entry of a handle (one of the form isHandleForm checks), or StaleHandle. */
   private lookup(handle: number, op: string, index?: number): Entry {
-    const at = index === undefined ? '' : ` (entry ${index})`;
-    if (handle < KIND_SHIFT) this.fail(ErrorCode.InvalidArgument, `${op}${at}: ${handle} is not a handle`, index);
     const e = this.objects.get(handle);
-    if (!e) this.fail(ErrorCode.StaleHandle, `${op}${at}: ${describeHandle(handle)} is stale: its object was freed, or it never belonged to this table`, index);
+    if (!e) refuse.staleHandle(op, handle, index);
     return e;
   }
 
   private get(handle: number, op: string): Entry {
-    return this.lookup(requireHandle(handle, `${op}: handle`), op);
+    return this.lookup(front.readHandle(op, handle), op);
   }
 
   /** A parent for a new object: live, of `kind`, neither Terminating nor pending. */
   private parentFor(handle: number, kind: Kind, op: string, index?: number): Entry {
-    const e = this.lookup(handle, op, index);
-    const at = index === undefined ? '' : ` (entry ${index})`;
-    if (e.kind !== kind) this.fail(ErrorCode.WrongKind, `${op}${at}: ${describeHandle(handle)} is not a ${Kind[kind].toLowerCase()}`, index);
-    if (e.state === State.Terminating || e.pending) {
-      this.fail(ErrorCode.WrongState, `${op}${at}: ${describeHandle(handle)} is Terminating or has a termination pending`, index);
-    }
-    return e;
+    return this.openEntry(handle, kind, op, 'parent', index);
   }
 
-  private checkLimit(kind: Kind, n: number, op: string): void {
-    if (this.counts[kind]! + n > this.limits[kind]!) {
-      this.fail(ErrorCode.Capacity, `${op}: the table holds its configured maximum of ${this.counts[kind]} objects of this kind`);
-    }
-  }
-
-  private fail(code: ErrorCode, message: string, index?: number): never {
-    throw new OffloadError(code, message, index);
+  /** Capacity when `n` more objects of `kind` would pass its limit (`batch`: offloadConnections). */
+  private checkLimit(kind: Kind, n: number, op: string, batch: boolean): void {
+    const limit = [0, this.limitsOf.maxNeighbors, this.limitsOf.maxPaths, this.limitsOf.maxConnections][kind]!;
+    if (this.counts[kind]! + n > limit) refuse.capacity(op, kind, this.counts[kind]!, n, this.limitsOf, batch);
   }
 }

@@ -5,20 +5,36 @@ import { invalid } from './errors.js';
 /** An IPv4 or IPv6 address: text, or 16 bytes (IPv4-mapped for IPv4). */
 export type Address = string | Uint8Array | readonly number[];
 
-const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
-/** Writes the IPv4 text `text` as IPv4-mapped at out[at..at+16]; false if it is not IPv4. */
+/**
+ * Writes the IPv4 text `text` as IPv4-mapped at out[at..at+16]; false if it is not IPv4: four
+ * decimal octets 0..255, no leading zeros ('01'), nothing else. Read by character codes, without
+ * split or a regular expression: a path offload parses two addresses, and this is most of the
+ * JS cost of the one-call path's text (BENCHMARKS.md, issue 12).
+ */
 function parseIPv4(text: string, out: Uint8Array, at: number): boolean {
-  const parts = text.split('.');
-  if (parts.length !== 4) return false;
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!DECIMAL_OCTET.test(part)) return false;
-    const value = Number(part);
-    if (value > 255) return false;
-    out[at + 12 + i] = value;
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || part === 3) return false;
+      out[at + 12 + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return false; // a leading zero
+      value = value * 10 + (c - 48);
+      digits++;
+      if (value > 255) return false; // also four digits or more, since none leads with 0
+    } else return false;
   }
+  if (part !== 3 || digits === 0) return false;
+  out[at + 15] = value;
   out.fill(0, at, at + 10);
   out[at + 10] = 0xff;
   out[at + 11] = 0xff;
@@ -62,28 +78,72 @@ function parseIPv6(text: string, out: Uint8Array, at: number): boolean {
 }
 
 /**
+ * An address given as bytes, its entries read once into a private copy (`entries` is null when the
+ * length is not 16: nothing else was read). Validation happens later, when it is written.
+ */
+class CopiedBytes {
+  constructor(
+    readonly length: unknown,
+    readonly entries: unknown[] | null,
+  ) {}
+}
+
+/** An address as taken from a caller: text, bytes copied, or anything else (refused when written). */
+export type TakenAddress = string | CopiedBytes | { readonly other: unknown };
+
+/**
+ * Reads an address argument once, running any code of the caller's (a getter, a Proxy) now, so
+ * that writing it later (writeTaken) runs none. Text is kept as it is; bytes are copied.
+ */
+export function takeAddress(address: unknown): TakenAddress {
+  if (typeof address === 'string') return address;
+  if (address instanceof Uint8Array || Array.isArray(address)) {
+    const bytes = address as ArrayLike<unknown>;
+    const length = bytes.length;
+    if (length !== 16) return new CopiedBytes(length, null);
+    const entries = new Array<unknown>(16);
+    for (let i = 0; i < 16; i++) entries[i] = bytes[i];
+    return new CopiedBytes(16, entries);
+  }
+  return { other: address };
+}
+
+/**
+ * Writes an address taken by takeAddress as 16 bytes at out[at..at+16], running no code of the
+ * caller's. Throws InvalidArgument naming `field` (and `index` inside a batch) when it is not an
+ * IPv4 or IPv6 address; nothing is written then.
+ */
+export function writeTaken(taken: TakenAddress, out: Uint8Array, at: number, field: string, index?: number): void {
+  if (typeof taken === 'string') {
+    if (taken.length <= 45 && (parseIPv4(taken, out, at) || parseIPv6(taken, out, at))) return;
+    invalid(`${field}: ${JSON.stringify(taken.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
+  }
+  if (taken instanceof CopiedBytes) {
+    const entries = taken.entries;
+    if (entries === null) {
+      invalid(
+        `${field}: an address given as bytes must have 16 of them (IPv4-mapped for IPv4), got ${typeof taken.length === 'number' ? taken.length : typeName(taken.length)}`,
+        index,
+      );
+    }
+    for (let i = 0; i < 16; i++) {
+      const b = entries[i];
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+        invalid(`${field}: byte ${i} of the address is ${typeName(b)}, not an integer 0..255`, index);
+      }
+    }
+    for (let i = 0; i < 16; i++) out[at + i] = entries[i] as number;
+    return;
+  }
+  invalid(`${field}: expected an IPv4 or IPv6 address as a string or 16 bytes, got ${typeName(taken.other)}`, index);
+}
+
+/**
  * Writes `address` as 16 bytes at out[at..at+16]. Throws InvalidArgument naming `field`
  * (and `index` inside a batch) when it is not an IPv4 or IPv6 address.
  */
 export function writeAddress(address: unknown, out: Uint8Array, at: number, field: string, index?: number): void {
-  if (typeof address === 'string') {
-    if (address.length <= 45 && (parseIPv4(address, out, at) || parseIPv6(address, out, at))) return;
-    invalid(`${field}: ${JSON.stringify(address.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
-  }
-  if (address instanceof Uint8Array || Array.isArray(address)) {
-    if (address.length !== 16) {
-      invalid(`${field}: an address given as bytes must have 16 of them (IPv4-mapped for IPv4), got ${address.length}`, index);
-    }
-    for (let i = 0; i < 16; i++) {
-      const b = (address as ArrayLike<unknown>)[i];
-      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
-        invalid(`${field}: byte ${i} of the address is ${String(b)}, not an integer 0..255`, index);
-      }
-      out[at + i] = b;
-    }
-    return;
-  }
-  invalid(`${field}: expected an IPv4 or IPv6 address as a string or 16 bytes, got ${typeName(address)}`, index);
+  writeTaken(takeAddress(address), out, at, field, index);
 }
 
 /** Parses an address into a new 16-byte array. */
@@ -142,12 +202,13 @@ export function parseLinkLayerAddress(value: unknown, field = 'linkLayerAddress'
   } else {
     invalid(`${field}: expected 'aa:bb:cc:dd:ee:ff' or 6 bytes, got ${typeName(value)}`);
   }
-  if (bytes.length !== 6) invalid(`${field}: a link-layer address has 6 bytes, got ${bytes.length}`);
+  const length = bytes.length;
+  if (length !== 6) invalid(`${field}: a link-layer address has 6 bytes, got ${typeof length === 'number' ? length : typeName(length)}`);
   let result = 0;
   for (let i = 0; i < 6; i++) {
     const b = bytes[i];
     if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
-      invalid(`${field}: byte ${i} is ${String(b)}, not an integer 0..255`);
+      invalid(`${field}: byte ${i} is ${typeName(b)}, not an integer 0..255`);
     }
     result = result * 256 + b;
   }
@@ -161,10 +222,36 @@ export function formatLinkLayerAddress(value: number): string {
   return parts.join(':');
 }
 
-/** A short name of a value's type for messages. */
+/**
+ * A value as a message shows it: "number 70000", "the string \"x\"", "undefined", "null",
+ * "an array", "a Uint8Array", "a function". Never runs code of the value's (no toString, no getter).
+ */
 export function typeName(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return `the string ${JSON.stringify(value.slice(0, 40))}${value.length > 40 ? ' (cut)' : ''}`;
+    case 'number':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'bigint':
+      return `bigint ${String(value)}n`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value} ${String(value)}`;
+  // The prototype's constructor, read without calling a getter (a Proxy's trap may still run: its answer is only named).
+  let name = '';
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    const ctor = proto ? Object.getOwnPropertyDescriptor(proto, 'constructor')?.value : undefined;
+    if (typeof ctor === 'function' && typeof ctor.name === 'string') name = ctor.name;
+  } catch {
+    // A Proxy whose getPrototypeOf throws: it stays "an object".
+  }
+  if (name === '' || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }

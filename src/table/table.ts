@@ -1,128 +1,117 @@
 // OffloadTable: the typed, synchronous API over the Wasm core (the contract of the design).
 //
-// Every method validates what JS can check (types, ranges, address syntax) before calling the
-// core; the core validates the rest (handles, states, keys, memory) before changing anything.
-// Either way a bad call throws OffloadError and leaves the table exactly as it was.
+// Every method reads its arguments through the front end (front.ts, validate.ts), which checks
+// what JS can (types, ranges, address syntax) before the core is called; the core checks the rest
+// (handles, states, keys, memory) before changing anything, and its refusals become the messages
+// of refusals.ts. Either way a bad call throws OffloadError and leaves the table exactly as it was.
 
-import { ErrorCode, Kind, Reason, State } from './enums.js';
-import { OffloadError, describeHandle, invalid, KIND_SPAN, GENERATION_SPAN } from './errors.js';
-import { writeAddress, formatAddress, parseLinkLayerAddress, formatLinkLayerAddress, typeName } from './address.js';
-import type {
-  NeighborInit,
-  NeighborKey,
-  PathInit,
-  PathKey,
-  ConnectionInit,
-  ConnectionKey,
-  ConnectionKeys,
-  TerminateBatch,
-  TerminateOptions,
-  TableOptions,
-  ObjectInfo,
-  OffloadTableApi,
-  ActivityPolicy,
-} from './types.js';
+import { ErrorCode, Kind, type Reason, State } from './enums.js';
+import { OffloadError, describeHandle, KIND_SPAN, GENERATION_SPAN } from './errors.js';
+import { formatAddress, formatLinkLayerAddress } from './address.js';
+import type * as api from './types.js';
 import {
   readConnectionBatch,
   readConnectionKeys,
   readTrafficBatch,
   readHandleList,
   notAHandle,
-  requireBytes,
-  readActivityPolicy,
-  tickStep,
+  type HandleList,
+  notHandle,
   readOptions,
-  requireObject,
   requireInt,
-  requireU32,
-  requireHandle,
-  requireKind,
-  requireReason,
-  readPrune,
-  packPorts,
   SLOT_LIMIT,
   MAX_BATCH,
-  MAX_MEMORY_BYTES,
+  type ConnectionBatch,
 } from './validate.js';
+import * as front from './front.js';
+import * as refuse from './refusals.js';
 import { Core, compileCore, compileCoreSync } from './core.js';
 
-export type {
-  Address,
-  NeighborKey,
-  NeighborInit,
-  PathKey,
-  PathInit,
-  ConnectionInit,
-  ConnectionKey,
-  TerminateBatch,
-  TerminateOptions,
-  ConnectionKeys,
-  TableOptions,
-  ObjectInfo,
-  OffloadTableApi,
-} from './types.js';
-
-/** For stageHandles: no state check (0 is no State; assembly/memory/slab.ts FREE). */
+/** Core state numbers (assembly/slab.ts) for stageHandles' state check; 0: any. */
 const ANY_STATE = 0;
-/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/ops/complete.ts). */
+/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/table.ts). */
 const FIRST_HANDLE = KIND_SPAN;
 
-export class OffloadTable implements OffloadTableApi {
+/**
+ * What a call expects of the objects it names, so that a core refusal (a code and the header's
+ * detail) becomes the message refusals.ts writes for the same refusal of the reference:
+ * - `kind`: what the parent or target must be (WrongKind); `relink`: relinkPath's two handles;
+ * - `state`: the state staged handles must be in (WrongState with a state number);
+ * - `role`: what the call wanted of an object that turned out to be leaving (WrongState, aux 0);
+ * - `adds`, `adding`: the kind and number of objects it creates (Capacity);
+ * - `batch`: offloadConnections' entries (a key repeated inside the batch);
+ * - `handle`: the handle of a one-object call (the core leaves no detail for those).
+ */
+interface Expect {
+  kind?: Kind;
+  adds?: Kind;
+  state?: State;
+  role?: refuse.LeavingRole;
+  adding?: number;
+  batch?: ConnectionBatch;
+  handle?: number;
+  relink?: { path: number; neighbor: number };
+}
+const OFFLOAD_NEIGHBOR: Expect = { adds: Kind.Neighbor, adding: 1 };
+const OFFLOAD_PATH: Expect = { kind: Kind.Neighbor, role: 'parent', adds: Kind.Path, adding: 1 };
+const OFFLOAD_CONNECTION: Expect = { kind: Kind.Path, role: 'parent', adds: Kind.Connection, adding: 1 };
+const NOTHING: Expect = {};
+
+/** Handle lists of at most this many entries are read into a table's own buffer (no allocation). */
+const SMALL_LIST = 16;
+/** An empty batch's arrays: empty and frozen, so one pair serves every call that returns nothing. */
+const NO_HANDLES = Object.freeze(new Float64Array(0)) as Float64Array;
+const NO_REASONS = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
+export class OffloadTable implements api.OffloadTableApi {
   private readonly core: Core;
+  /** The buffer short handle lists are read into (see stageHandles), and whether a call holds it. */
+  private readonly small = new Float64Array(SMALL_LIST);
+  private smallBusy = false;
   readonly maxMemoryBytes: number;
   private readonly limitsOf: { maxNeighbors: number; maxPaths: number; maxConnections: number };
 
-  private constructor(module: WebAssembly.Module, options: TableOptions | undefined) {
-    const o = readOptions(options);
+  /** `o`: the options as readOptions returned them (read once, by create). */
+  private constructor(module: WebAssembly.Module, o: Required<api.TableOptions>) {
     this.maxMemoryBytes = o.maxMemoryBytes;
     this.limitsOf = { maxNeighbors: o.maxNeighbors, maxPaths: o.maxPaths, maxConnections: o.maxConnections };
     this.core = new Core(module, o.initialMemoryBytes, o.maxMemoryBytes, [o.maxNeighbors, o.maxPaths, o.maxConnections]);
+    const core = this.core;
+    this.keys = { bytes: () => core.u8, src: core.keySource, dst: core.keyDestination };
   }
 
   /** A new, empty table (compiles the core on first use, asynchronously). */
-  static async create(options?: TableOptions): Promise<OffloadTable> {
-    readOptions(options);
-    return new OffloadTable(await compileCore(), options);
+  static async create(options?: api.TableOptions): Promise<OffloadTable> {
+    const o = readOptions(options);
+    return new OffloadTable(await compileCore(), o);
   }
 
   /** A new, empty table, compiled synchronously on first use (fine in Node and workers). */
-  static createSync(options?: TableOptions): OffloadTable {
-    readOptions(options);
-    return new OffloadTable(compileCoreSync(), options);
+  static createSync(options?: api.TableOptions): OffloadTable {
+    return new OffloadTable(compileCoreSync(), readOptions(options));
   }
 
   // ---- offload ---------------------------------------------------------------------------------
 
+  /** Where the front end writes address keys: the core's key scratch (assembly/buffers.ts). */
+  private readonly keys: front.KeySink;
+
   /** Offloads a neighbor (State.Offloading). Returns its handle. */
-  offloadNeighbor(neighbor: NeighborInit): number {
-    const op = 'offloadNeighbor';
-    requireObject(neighbor, op, 'neighbor');
-    const ifIndex = requireU32(neighbor.ifIndex, `${op}: ifIndex`);
-    const lladdr = neighbor.linkLayerAddress === undefined ? 0 : parseLinkLayerAddress(neighbor.linkLayerAddress, `${op}: linkLayerAddress`);
-    writeAddress(neighbor.address, this.core.u8, this.core.keySource, `${op}: address`);
-    return this.handleResult(this.core.exports.offloadNeighbor(ifIndex, BigInt(lladdr)), op);
+  offloadNeighbor(neighbor: api.NeighborInit): number {
+    const a = front.readNeighbor(neighbor, this.keys);
+    return this.handleResult(this.core.exports.offloadNeighbor(a.ifIndex, BigInt(a.linkLayerAddress)), 'offloadNeighbor', OFFLOAD_NEIGHBOR);
   }
 
   /** Offloads a path under `neighbor` (which must not be Terminating). Returns its handle. */
-  offloadPath(path: PathInit, neighbor: number): number {
-    const op = 'offloadPath';
-    requireObject(path, op, 'path');
-    const parent = requireHandle(neighbor, `${op}: neighbor`);
-    const mtu = path.mtu === undefined ? 1500 : requireInt(path.mtu, 68, 65535, `${op}: mtu`);
-    const u8 = this.core.u8;
-    writeAddress(path.source, u8, this.core.keySource, `${op}: source`);
-    writeAddress(path.destination, u8, this.core.keyDestination, `${op}: destination`);
-    return this.handleResult(this.core.exports.offloadPath(parent, mtu), op, Kind.Neighbor);
+  offloadPath(path: api.PathInit, neighbor: number): number {
+    const a = front.readPath(path, neighbor, this.keys);
+    return this.handleResult(this.core.exports.offloadPath(a.neighbor, a.mtu), 'offloadPath', OFFLOAD_PATH);
   }
 
   /** Offloads a connection under `path` (which must not be Terminating). Returns its handle. */
-  offloadConnection(connection: ConnectionInit, path: number): number {
-    const op = 'offloadConnection';
-    requireObject(connection, op, 'connection');
-    const parent = requireHandle(path, `${op}: path`);
-    const ports = packPorts(connection.localPort, connection.remotePort, op);
-    const priority = connection.priority === undefined ? 0 : requireInt(connection.priority, 0, 255, `${op}: priority`);
-    return this.handleResult(this.core.exports.offloadConnection(parent, ports, priority), op, Kind.Path);
+  offloadConnection(connection: api.ConnectionInit, path: number): number {
+    const { path: parent, ports, priority } = front.readConnection(connection, path);
+    return this.handleResult(this.core.exports.offloadConnection(parent, ports, priority), 'offloadConnection', OFFLOAD_CONNECTION);
   }
 
   /**
@@ -133,6 +122,7 @@ export class OffloadTable implements OffloadTableApi {
     const op = 'offloadConnections';
     const batch = readConnectionBatch(op, paths, localPorts, remotePorts, priorities);
     const n = batch.n;
+    const expect: Expect = { kind: Kind.Path, role: 'parent', adds: Kind.Connection, adding: n, batch };
     const core = this.core.exports;
     // A chunk through the I/O window: [ path f64 x m | ports u32 x m | priority u8 x m ].
     const chunk = this.core.chunk(13);
@@ -151,17 +141,17 @@ export class OffloadTable implements OffloadTableApi {
     };
     if (n <= chunk) {
       const r = core.offloadConnections(stageChunk(0, n));
-      if (r < 0) this.fail(-r, op, Kind.Path);
+      if (r < 0) this.fail(-r, op, expect);
       collect(0, n);
       return out;
     }
-    // A large batch goes in chunks; see assembly/ops/offload.ts.
+    // A large batch goes in chunks; see assembly/table.ts.
     for (let from = 0; from < n; from += chunk) {
       const r = core.validateConnections(stageChunk(from, Math.min(n, from + chunk)), from);
-      if (r < 0) this.fail(-r, op, Kind.Path);
+      if (r < 0) this.fail(-r, op, expect);
     }
     const reserved = core.reserveConnections(n);
-    if (reserved < 0) this.fail(-reserved, op);
+    if (reserved < 0) this.fail(-reserved, op, expect);
     for (let from = 0; from < n; from += chunk) {
       const m = stageChunk(from, Math.min(n, from + chunk));
       const r = core.placeConnections(m, from);
@@ -175,7 +165,7 @@ export class OffloadTable implements OffloadTableApi {
           for (let i = 0; i < end - start; i++) f64[w + i] = out[end - 1 - i]!;
           core.unplaceConnections(end - start);
         }
-        this.fail(-r, op, Kind.Path);
+        this.fail(-r, op, expect);
       }
       collect(from, m);
     }
@@ -188,12 +178,10 @@ export class OffloadTable implements OffloadTableApi {
    * are freed (every linked dependent must fail in the same call). Returns the objects whose
    * termination was requested meanwhile and that enter Terminating now (usually none).
    */
-  completeOffload(handles: ArrayLike<number>, ok = true, options?: TerminateOptions): TerminateBatch {
-    const op = 'completeOffload';
-    if (typeof ok !== 'boolean') invalid(`${op}: ok must be a boolean, got ${typeName(ok)}`);
-    const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op, State.Offloading);
-    return this.batchResult(this.core.exports.completeOffload(n, ok ? 1 : 0, prune), op);
+  completeOffload(handles: ArrayLike<number>, ok = true, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readCompleteOffload(ok, options);
+    const n = this.stageHandles(handles, 'completeOffload', 'completeOffload: handles', State.Offloading);
+    return this.batchResult(this.core.exports.completeOffload(n, a.ok ? 1 : 0, a.prune ? 1 : 0), 'completeOffload');
   }
 
   // ---- terminate -------------------------------------------------------------------------------
@@ -204,29 +192,22 @@ export class OffloadTable implements OffloadTableApi {
    * duplicates are skipped; objects that cannot go yet (an initiate in flight, dependents from an
    * earlier batch) are marked pending and come back from a later completion.
    */
-  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminate';
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op, ANY_STATE);
-    return this.batchResult(this.core.exports.terminate(n, why, prune), op);
+  terminate(handles: ArrayLike<number>, reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminate('terminate', reason, options);
+    const n = this.stageHandles(handles, 'terminate', 'terminate: handles', ANY_STATE);
+    return this.batchResult(this.core.exports.terminate(n, a.reason, a.prune ? 1 : 0), 'terminate');
   }
 
   /** Terminates every object on one interface (all its neighbors and what hangs below them). */
-  terminateInterface(ifIndex: number, reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminateInterface';
-    const index = requireU32(ifIndex, `${op}: ifIndex`);
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op);
-    return this.batchResult(this.core.exports.terminateInterface(index, why, prune), op);
+  terminateInterface(ifIndex: number, reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminateInterface(ifIndex, reason, options);
+    return this.batchResult(this.core.exports.terminateInterface(a.ifIndex, a.reason, a.prune ? 1 : 0), 'terminateInterface');
   }
 
   /** Terminates every object in the table. */
-  terminateAll(reason: Reason | number, options?: TerminateOptions): TerminateBatch {
-    const op = 'terminateAll';
-    const why = requireReason(reason, op);
-    const prune = readPrune(options, op);
-    return this.batchResult(this.core.exports.terminateAll(why, prune), op);
+  terminateAll(reason: Reason | number, options?: api.TerminateOptions): api.TerminateBatch {
+    const a = front.readTerminate('terminateAll', reason, options);
+    return this.batchResult(this.core.exports.terminateAll(a.reason, a.prune ? 1 : 0), 'terminateAll');
   }
 
   /**
@@ -235,25 +216,21 @@ export class OffloadTable implements OffloadTableApi {
    * Returns the parents that can go now: pending ones with their reason, and with `prune` (the
    * default) those whose last dependent was just freed, with Reason.Orphaned; all now Terminating.
    */
-  completeTerminate(handles: ArrayLike<number>, options?: TerminateOptions): TerminateBatch {
-    const op = 'completeTerminate';
-    const prune = readPrune(options, op);
-    const n = this.stageHandles(handles, op, State.Terminating);
-    return this.batchResult(this.core.exports.completeTerminate(n, prune), op);
+  completeTerminate(handles: ArrayLike<number>, options?: api.TerminateOptions): api.TerminateBatch {
+    const prune = front.readCompleteTerminate(options);
+    const n = this.stageHandles(handles, 'completeTerminate', 'completeTerminate: handles', State.Terminating);
+    return this.batchResult(this.core.exports.completeTerminate(n, prune ? 1 : 0), 'completeTerminate');
   }
 
   // ---- traffic and victims ---------------------------------------------------------------------
 
   /** Records traffic on a connection (for the low-activity policy and the victim order). */
-  recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
-    const op = 'recordTraffic';
-    const h = requireHandle(handle, `${op}: handle`);
-    const bytes = Math.min(0xffffffff, requireBytes(sentBytes, `${op}: sentBytes`) + requireBytes(receivedBytes, `${op}: receivedBytes`));
-    const r = this.core.exports.recordTraffic(h, bytes);
-    if (r < 0) this.fail(-r, op, Kind.Connection, h);
+  recordTraffic(handle: number, sentBytes: number, receivedBytes?: number): void {
+    const a = front.readTraffic(handle, sentBytes, receivedBytes);
+    const r = this.core.exports.recordTraffic(a.handle, a.bytes);
+    if (r < 0) this.fail(-r, 'recordTraffic', { kind: Kind.Connection, handle: a.handle });
   }
 
-  /** Records traffic on many connections in one call, all or none. */
   /**
    * Records traffic on many connections in one call, all or none. It never needs memory: the batch
    * goes through the core's I/O window in chunks, all checked before any is applied.
@@ -273,7 +250,7 @@ export class OffloadTable implements OffloadTableApi {
       const m = Math.min(chunk, n - from);
       put(from, m, false);
       const r = core.checkTraffic(m, from);
-      if (r < 0) this.fail(-r, op, Kind.Connection);
+      if (r < 0) this.fail(-r, op, { kind: Kind.Connection });
     }
     for (let from = 0; from < n; from += chunk) {
       const m = Math.min(chunk, n - from);
@@ -282,20 +259,17 @@ export class OffloadTable implements OffloadTableApi {
     }
   }
 
-  private lastTick: number | undefined;
+  private readonly clock = new front.TickClock();
 
   /**
    * Folds the traffic recorded since the previous tick into each Offloaded connection's moving
    * average, in one pass, and returns the connections quiet for at least `policy.quietMs` (slot
    * order). The first tick only starts the clock. `now` is in ms and must not go back.
    */
-  tick(now: number, policy?: ActivityPolicy): Float64Array {
-    const op = 'tick';
-    const p = readActivityPolicy(policy, op);
-    const { dt, dtWhole, alpha } = tickStep(now, this.lastTick, p, op);
-    this.lastTick = now;
-    if (dt === 0) return new Float64Array(0);
-    return this.widenAll(this.core.exports.tick(dt, dtWhole, alpha, p.threshold, p.quietMs), op);
+  tick(now: number, policy?: api.ActivityPolicy): Float64Array {
+    const a = this.clock.read(now, policy);
+    if (a.dt === 0) return new Float64Array(0);
+    return this.widenAll(this.core.exports.tick(a.dt, a.dtWhole, a.alpha, a.policy.threshold, a.policy.quietMs), 'tick', NOTHING);
   }
 
   /**
@@ -303,77 +277,53 @@ export class OffloadTable implements OffloadTableApi {
    * strictly lower priority, lowest priority first, least recently active first.
    */
   chooseVictims(count: number, priority: number): Float64Array {
-    const op = 'chooseVictims';
-    const k = requireInt(count, 0, 0xffffffff, `${op}: count`);
-    const p = requireInt(priority, 0, 256, `${op}: priority (0..255, or 256 for any connection)`);
-    return this.widenAll(this.core.exports.chooseVictims(k, p), op);
+    const a = front.readVictims(count, priority);
+    return this.widenAll(this.core.exports.chooseVictims(a.count, a.below), 'chooseVictims', NOTHING);
   }
 
   // ---- cached variables ------------------------------------------------------------------------
 
   /** Sets a path's cached MTU (the host owns it; push it to the target with an update). */
   updatePath(handle: number, update: { mtu: number }): void {
-    const op = 'updatePath';
-    const h = requireHandle(handle, `${op}: handle`);
-    requireObject(update, op, 'update');
-    const mtu = requireInt(update.mtu, 68, 65535, `${op}: mtu`);
-    const r = this.core.exports.setMtu(h, mtu);
-    if (r < 0) this.fail(-r, op, Kind.Path, h);
+    const a = front.readPathUpdate(handle, update);
+    const r = this.core.exports.setMtu(a.handle, a.mtu);
+    if (r < 0) this.fail(-r, 'updatePath', { kind: Kind.Path, role: 'update', handle: a.handle });
   }
 
   /** Sets a neighbor's cached link-layer address. */
   updateNeighbor(handle: number, update: { linkLayerAddress: string | Uint8Array | readonly number[] }): void {
-    const op = 'updateNeighbor';
-    const h = requireHandle(handle, `${op}: handle`);
-    requireObject(update, op, 'update');
-    const ll = parseLinkLayerAddress(update.linkLayerAddress, `${op}: linkLayerAddress`);
-    const r = this.core.exports.setLinkLayerAddress(h, BigInt(ll));
-    if (r < 0) this.fail(-r, op, Kind.Neighbor, h);
+    const a = front.readNeighborUpdate(handle, update);
+    const r = this.core.exports.setLinkLayerAddress(a.handle, BigInt(a.linkLayerAddress));
+    if (r < 0) this.fail(-r, 'updateNeighbor', { kind: Kind.Neighbor, role: 'update', handle: a.handle });
   }
 
   /** Moves an Offloaded path, with its connections, under another Offloaded neighbor. */
   relinkPath(path: number, neighbor: number): void {
-    const op = 'relinkPath';
-    const h = requireHandle(path, `${op}: path`);
-    const n = requireHandle(neighbor, `${op}: neighbor`);
-    const r = this.core.exports.relinkPath(h, n);
-    if (r < 0) this.fail(-r, op, this.core.errorHandle() === n ? Kind.Neighbor : Kind.Path, this.core.errorHandle());
+    const a = front.readRelink(path, neighbor);
+    const r = this.core.exports.relinkPath(a.path, a.neighbor);
+    if (r < 0) this.fail(-r, 'relinkPath', { role: 'relink', relink: a });
   }
 
   // ---- lookups ---------------------------------------------------------------------------------
 
-  findNeighbor(key: NeighborKey): number {
-    const op = 'findNeighbor';
-    requireObject(key, op, 'key');
-    const ifIndex = requireU32(key.ifIndex, `${op}: ifIndex`);
-    writeAddress(key.address, this.core.u8, this.core.keySource, `${op}: address`);
-    return this.core.exports.findNeighbor(ifIndex);
+  findNeighbor(key: api.NeighborKey): number {
+    return this.core.exports.findNeighbor(front.readNeighborKey(key, this.keys));
   }
 
-  findPath(key: PathKey): number {
-    const op = 'findPath';
-    requireObject(key, op, 'key');
-    const u8 = this.core.u8;
-    writeAddress(key.source, u8, this.core.keySource, `${op}: source`);
-    writeAddress(key.destination, u8, this.core.keyDestination, `${op}: destination`);
+  findPath(key: api.PathKey): number {
+    front.readPathKey(key, this.keys);
     return this.core.exports.findPath();
   }
 
-  findConnection(key: ConnectionKey): number {
-    const op = 'findConnection';
-    requireObject(key, op, 'key');
-    const ports = packPorts(key.localPort, key.remotePort, op);
-    const u8 = this.core.u8;
-    writeAddress(key.source, u8, this.core.keySource, `${op}: source`);
-    writeAddress(key.destination, u8, this.core.keyDestination, `${op}: destination`);
-    return this.core.exports.findConnection(ports);
+  findConnection(key: api.ConnectionKey): number {
+    return this.core.exports.findConnection(front.readConnectionKey(key, this.keys));
   }
 
   /**
    * Looks up many connections; 0 where there is none. It never needs memory: keys and results go
    * through the core's I/O window in chunks.
    */
-  findConnections(keys: ConnectionKeys): Float64Array {
+  findConnections(keys: api.ConnectionKeys): Float64Array {
     const op = 'findConnections';
     const k = readConnectionKeys(op, keys);
     const n = k.n;
@@ -397,52 +347,56 @@ export class OffloadTable implements OffloadTableApi {
   // ---- queries ---------------------------------------------------------------------------------
 
   kind(handle: number): Kind {
-    return this.getter(this.core.exports.kindOf(requireHandle(handle, 'kind: handle')), 'kind', handle);
+    const h = front.readHandle('kind', handle);
+    return this.getter(this.core.exports.kindOf(h), 'kind', h);
   }
 
   state(handle: number): State {
-    return this.getter(this.core.exports.stateOf(requireHandle(handle, 'state: handle')), 'state', handle);
+    const h = front.readHandle('state', handle);
+    return this.getter(this.core.exports.stateOf(h), 'state', h);
   }
 
   /** Parent handle (path of a connection, neighbor of a path), 0 for a neighbor. */
   parent(handle: number): number {
-    const r = this.core.exports.parentOf(requireHandle(handle, 'parent: handle'));
-    if (r < 0) this.fail(-r, 'parent', undefined, handle);
-    return r;
+    const h = front.readHandle('parent', handle);
+    return this.getter(this.core.exports.parentOf(h), 'parent', h);
   }
 
   /** Dependents linked to a neighbor or path (0 for a connection). */
   refCount(handle: number): number {
-    return this.getter(this.core.exports.refCountOf(requireHandle(handle, 'refCount: handle')), 'refCount', handle);
+    const h = front.readHandle('refCount', handle);
+    return this.getter(this.core.exports.refCountOf(h), 'refCount', h);
   }
 
   /** Handles of the dependents linked to a neighbor or path (none for a connection). */
   dependents(handle: number): Float64Array {
-    const h = requireHandle(handle, 'dependents: handle');
-    return this.listing((from) => this.core.exports.dependentsOf(h, from), 'dependents', h);
+    const h = front.readHandle('dependents', handle);
+    return this.listing((from) => this.core.exports.dependentsOf(h, from), 'dependents', { handle: h });
   }
 
   /** True if termination was requested and waits (see terminate). */
   pending(handle: number): boolean {
-    return (this.getter(this.core.exports.statusOf(requireHandle(handle, 'pending: handle')), 'pending', handle) & 1) === 1;
+    const h = front.readHandle('pending', handle);
+    return (this.getter(this.core.exports.statusOf(h), 'pending', h) & 1) === 1;
   }
 
   /** The termination reason, actual or pending; 0 if none was requested. */
   reason(handle: number): Reason | 0 {
-    return this.getter(this.core.exports.statusOf(requireHandle(handle, 'reason: handle')), 'reason', handle) >>> 8;
+    const h = front.readHandle('reason', handle);
+    return this.getter(this.core.exports.statusOf(h), 'reason', h) >>> 8;
   }
 
   /** Everything about one object: state, links, key and cached variables. */
-  describe(handle: number): ObjectInfo {
-    const h = requireHandle(handle, 'describe: handle');
+  describe(handle: number): api.ObjectInfo {
+    const h = front.readHandle('describe', handle);
     const kind = this.getter(this.core.exports.keyOf(h), 'describe', h) as Kind;
     const u8 = this.core.u8;
     // The key scratch (assembly/memory/buffers.ts, Key), at the offsets the core exports.
     const at = this.core.contract.key;
     const scratch = new DataView(u8.buffer, this.core.header);
     const source = formatAddress(u8, this.core.keySource);
-    let key: ObjectInfo['key'];
-    let traffic: ObjectInfo['traffic'];
+    let key: api.ObjectInfo['key'];
+    let traffic: api.ObjectInfo['traffic'];
     if (kind === Kind.Neighbor) {
       key = {
         ifIndex: scratch.getUint32(at.ifIndex, true),
@@ -478,19 +432,19 @@ export class OffloadTable implements OffloadTableApi {
 
   /** Live objects of one kind. */
   count(kind: Kind): number {
-    return this.core.exports.count(requireKind(kind, 'count'));
+    return this.core.exports.count(front.readKind('count', kind));
   }
 
   /** Handles of every live object of one kind, in slot order. */
   handles(kind: Kind): Float64Array {
-    const k = requireKind(kind, 'handles');
-    return this.listing((from) => this.core.exports.listAll(k, from), 'handles');
+    const k = front.readKind('handles', kind);
+    return this.listing((from) => this.core.exports.listAll(k, from), 'handles', NOTHING);
   }
 
   /** Handles of the neighbors on one interface. */
   neighborsOn(ifIndex: number): Float64Array {
-    const index = requireU32(ifIndex, 'neighborsOn: ifIndex');
-    return this.listing((from) => this.core.exports.listInterface(index, from), 'neighborsOn');
+    const index = front.readIfIndex('neighborsOn', ifIndex);
+    return this.listing((from) => this.core.exports.listInterface(index, from), 'neighborsOn', NOTHING);
   }
 
   /** Verifies every invariant of the table from scratch; throws InvariantBroken if one fails. */
@@ -521,7 +475,7 @@ export class OffloadTable implements OffloadTableApi {
 
   /** Slots of `kind` retired because 2^25 objects have used each of them (see README). */
   retiredSlots(kind: Kind): number {
-    return this.core.exports.retired(requireKind(kind, 'retiredSlots'));
+    return this.core.exports.retired(front.readKind('retiredSlots', kind));
   }
 
   /**
@@ -529,7 +483,7 @@ export class OffloadTable implements OffloadTableApi {
    * test reaches slot retirement without 2^25 reuses. The object's handle changes: returns the new one.
    */
   debugSetGeneration(handle: number, generation: number): number {
-    const h = requireHandle(handle, 'debugSetGeneration: handle');
+    const h = front.readHandle('debugSetGeneration', handle);
     const g = requireInt(generation, 0, GENERATION_SPAN - 1, 'debugSetGeneration: generation');
     const kind = this.kind(h);
     const slot = h % SLOT_LIMIT;
@@ -539,14 +493,14 @@ export class OffloadTable implements OffloadTableApi {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** Collects a chunked listing of the core (see assembly/ops/query.ts, listings). */
-  private listing(call: (from: number) => number, op: string, handle?: number): Float64Array {
+  /** Collects a chunked listing of the core (see assembly/table.ts, dependentsOf). */
+  private listing(call: (from: number) => number, op: string, expect: Expect): Float64Array {
     const chunks: Float64Array[] = [];
     let from = 0;
     do {
       const n = call(from);
-      if (n < 0) this.fail(-n, op, undefined, handle);
-      chunks.push(this.widenAll(n, op));
+      if (n < 0) this.fail(-n, op, expect);
+      chunks.push(this.widenAll(n, op, expect));
       from = this.core.cursor();
     } while (from !== this.core.contract.listDone);
     if (chunks.length === 1) return chunks[0]!;
@@ -564,25 +518,38 @@ export class OffloadTable implements OffloadTableApi {
    * The core checks each entry in order (a handle, live, in state `want` unless ANY_STATE) and
    * fails at the first bad one. Returns how many were staged.
    */
-  private stageHandles(handles: ArrayLike<number>, op: string, want: number): number {
-    const list = readHandleList(handles, `${op}: handles`);
-    const n = list.values.length;
+  private stageHandles(handles: ArrayLike<number>, op: string, what: string, want: number): number {
+    // A short list is read into this table's own buffer rather than a new array, unless a call
+    // that is still reading one (its argument's getter called this table) has lent it.
+    const lend = !this.smallBusy;
+    this.smallBusy = true;
+    let list: HandleList;
+    try {
+      list = readHandleList(handles, what, lend ? this.small : undefined);
+    } finally {
+      if (lend) this.smallBusy = false;
+    }
+    const n = list.length;
+    const values = list.values;
     const chunk = this.core.chunk(8);
     for (let from = 0; from < n; from += chunk) {
       const m = Math.min(chunk, n - from);
-      this.core.f64.set(list.values.subarray(from, from + m), this.core.io >>> 3);
+      const f64 = this.core.f64;
+      const at = this.core.io >>> 3;
+      if (m <= SMALL_LIST) for (let i = 0; i < m; i++) f64[at + i] = values[from + i]!;
+      else f64.set(values.subarray(from, from + m), at);
       const r = this.core.exports.stageHandles(m, from, want);
       if (r < 0) {
-        if (-r === 1) notAHandle(list, this.core.errorIndex(), `${op}: handles`);
-        this.fail(-r, op);
+        if (-r === 1) notAHandle(list, this.core.errorIndex(), what);
+        this.fail(-r, op, want === ANY_STATE ? NOTHING : { state: want });
       }
     }
     return n;
   }
 
   /** Reads the core's `n` output entries as handles, through the I/O window (see widen). */
-  private widenAll(n: number, op: string): Float64Array {
-    if (n < 0) this.fail(-n, op);
+  private widenAll(n: number, op: string, expect: Expect): Float64Array {
+    if (n < 0) this.fail(-n, op, expect);
     const out = new Float64Array(n);
     const chunk = this.core.chunk(8);
     for (let from = 0; from < n; from += chunk) {
@@ -595,19 +562,21 @@ export class OffloadTable implements OffloadTableApi {
   }
 
   /** A handle returned by an offload call, or throw for the error code it holds. */
-  private handleResult(r: number, op: string, parentKind?: Kind): number {
-    if (r < 0) this.fail(-r, op, parentKind);
+  private handleResult(r: number, op: string, expect: Expect): number {
+    if (r < 0) this.fail(-r, op, expect);
     return r;
   }
 
+  /** The answer of a one-object query, or throw for the error code it holds. */
   private getter(r: number, op: string, handle: number): number {
-    if (r < 0) this.fail(-r, op, undefined, handle);
+    if (r < 0) this.fail(-r, op, { handle });
     return r;
   }
 
   /** A termination batch of `r` entries: handles and reasons through the I/O window (see widen). */
-  private batchResult(r: number, op: string): TerminateBatch {
-    if (r < 0) this.fail(-r, op);
+  private batchResult(r: number, op: string): api.TerminateBatch {
+    if (r < 0) this.fail(-r, op, NOTHING);
+    if (r === 0) return { handles: NO_HANDLES, reasons: NO_REASONS, length: 0 };
     const handles = new Float64Array(r);
     const reasons = new Uint8Array(r);
     const chunk = this.core.chunk(9);
@@ -615,61 +584,77 @@ export class OffloadTable implements OffloadTableApi {
       const m = Math.min(chunk, r - from);
       this.core.exports.widen(from, m, 1);
       const at = this.core.io;
-      handles.set(this.core.f64.subarray(at >>> 3, (at >>> 3) + m), from);
-      reasons.set(this.core.u8.subarray(at + 8 * m, at + 9 * m), from);
+      const f64 = this.core.f64;
+      const u8 = this.core.u8;
+      if (m <= SMALL_LIST) {
+        // A few entries: copied one by one (two subarray views would cost more than the copy).
+        for (let i = 0; i < m; i++) {
+          handles[from + i] = f64[(at >>> 3) + i]!;
+          reasons[from + i] = u8[at + 8 * m + i]!;
+        }
+      } else {
+        handles.set(f64.subarray(at >>> 3, (at >>> 3) + m), from);
+        reasons.set(u8.subarray(at + 8 * m, at + 9 * m), from);
+      }
     }
     return { handles, reasons, length: r };
   }
 
-  /** Throws the OffloadError for core error `code`, with a message built from the header detail. */
-  private fail(code: number, op: string, parentKind?: Kind, handle?: number): never {
+  /**
+   * Throws the refusal of core error `code` (refusals.ts), from the detail the core left in the
+   * header (the entry, the handle it is about, and an aux value) and what the call expected.
+   */
+  private fail(code: number, op: string, expect: Expect): never {
     const errorCode = this.core.errorCode(code);
-    // A handle passed in means a getter: the error is about that handle, never a batch entry.
-    const index = handle === undefined ? this.core.errorIndex() : -1;
-    const subject = handle ?? this.core.errorHandle();
+    // A one-object call names its handle itself: the core left no detail in the header.
+    const rawIndex = expect.handle === undefined ? this.core.errorIndex() : -1;
+    const index = rawIndex >= 0 ? rawIndex : undefined;
+    const subject = expect.handle ?? this.core.errorHandle();
     const aux = this.core.errorAux();
-    const at = index >= 0 ? ` (entry ${index})` : '';
-    const who = subject ? describeHandle(subject) : 'handle';
-    let message: string;
     switch (errorCode) {
       case ErrorCode.InvalidArgument:
-        message = `${op}${at}: ${subject} is not a handle (0 means none; handles come from offload calls)`;
-        break;
+        return notHandle(`${op}: handle`, subject, index);
       case ErrorCode.StaleHandle:
-        message = `${op}${at}: ${who} is stale: its object was freed, or it never belonged to this table`;
-        break;
+        return refuse.staleHandle(op, subject, index);
       case ErrorCode.WrongKind:
-        message = `${op}${at}: ${who} is not a ${Kind[parentKind ?? 0]?.toLowerCase() ?? 'valid parent'}`;
-        break;
+        return refuse.wrongKind(op, subject, this.expectedKind(expect, subject), index);
       case ErrorCode.WrongState:
-        if (aux >= FIRST_HANDLE)
-          message = `${op}${at}: ${who} cannot complete before its parent ${describeHandle(aux)}, whose initiate is still in flight; complete them in the same call or the parent first`;
-        else if (aux !== 0) message = `${op}${at}: ${who} is ${State[aux]}, expected ${op === 'completeOffload' ? 'Offloading' : 'Terminating'}`;
-        else message = `${op}${at}: ${who} is Terminating or has a termination pending; nothing new can be offloaded under it`;
-        break;
+        return this.failState(op, expect, subject, aux, index);
       case ErrorCode.DuplicateKey:
-        message = subject
-          ? `${op}${at}: an object with this key is already in the table: ${describeHandle(subject)}`
-          : `${op}${at}: this key appears earlier in the same batch`;
-        break;
+        if (subject) return refuse.duplicateKey(op, subject, index);
+        return refuse.repeatedKey(op, expect.batch!.paths, expect.batch!.ports, index!);
       case ErrorCode.HasDependents:
-        message = `${op}${at}: ${who} still has a linked dependent${aux ? ` (${describeHandle(aux)})` : ''} that this call does not free; include its dependents in the same call, or complete them first`;
-        break;
+        return refuse.hasDependents(op, subject, aux, index);
       case ErrorCode.Capacity:
-        message =
-          `${op}: the table holds its configured maximum of ${aux} objects of this kind ` +
-          `(limits: ${this.limitsOf.maxNeighbors} neighbors, ${this.limitsOf.maxPaths} paths, ${this.limitsOf.maxConnections} connections; ` +
-          `at most ${SLOT_LIMIT} each); terminate some or raise the limit in OffloadTable.create()`;
-        break;
+        return refuse.capacity(op, expect.adds!, aux, expect.adding!, this.limitsOf, expect.batch !== undefined);
       case ErrorCode.OutOfMemory:
-        message =
-          `${op}: linear memory is exhausted (cap ${this.maxMemoryBytes} bytes, in use ${this.core.memory.buffer.byteLength}; ` +
-          `live: ${this.count(Kind.Neighbor)} neighbors, ${this.count(Kind.Path)} paths, ${this.count(Kind.Connection)} connections); ` +
-          `the table is unchanged. Terminate objects or raise maxMemoryBytes (at most ${MAX_MEMORY_BYTES}, WebAssembly's 4 GiB less a page)`;
-        break;
+        return refuse.outOfMemory(op, this.maxMemoryBytes, this.core.memory.buffer.byteLength, [
+          this.count(Kind.Neighbor),
+          this.count(Kind.Path),
+          this.count(Kind.Connection),
+        ]);
       default:
-        message = `${op}: unexpected core error ${code}`;
+        throw new OffloadError(ErrorCode.InvariantBroken, `${op}: unexpected core error ${code}. This is a bug in chimney-host; please report it.`);
     }
-    throw new OffloadError(errorCode, message, index >= 0 ? index : undefined, subject || undefined);
+  }
+
+  /** The kind a call needed of `subject`: relinkPath names two objects, a path and a neighbor. */
+  private expectedKind(expect: Expect, subject: number): Kind {
+    // The core checks the path first: a path argument that is no path is the one refused.
+    if (expect.relink) return subject === expect.relink.path && Math.floor(subject / FIRST_HANDLE) !== Kind.Path ? Kind.Path : Kind.Neighbor;
+    return expect.kind!;
+  }
+
+  /**
+   * WrongState, from the core's aux: a parent handle (a child completed before its parent), a
+   * state number (an object not in the state the call needs), or 0 (an object that is leaving).
+   */
+  private failState(op: string, expect: Expect, subject: number, aux: number, index: number | undefined): never {
+    if (aux >= FIRST_HANDLE) return refuse.parentInFlight(op, subject, aux, index);
+    if (aux !== 0) return refuse.wrongState(op, subject, aux as State, expect.state ?? State.Offloaded, index);
+    const terminating = this.core.exports.stateOf(subject) === State.Terminating;
+    const relink = expect.relink;
+    const role = relink && subject !== relink.path && subject !== relink.neighbor ? 'oldNeighbor' : expect.role!;
+    return refuse.leaving(op, subject, terminating, role, index);
   }
 }

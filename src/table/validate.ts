@@ -18,6 +18,10 @@ export const MAX_MEMORY_BYTES = 65535 * 65536;
 export const SLOT_LIMIT = 2 ** 26;
 /** Largest handle: handles are safe integers (kind, generation and slot in 53 bits). */
 export const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
+/** Smallest handle: the kind (1..3) sits above bit 51, so every handle is at least 2^51 (assembly/slab.ts). */
+export const MIN_HANDLE = 2 ** 51;
+/** What a handle is, for messages. */
+const A_HANDLE = 'a handle (a number that an offload call returned; 0 means none)';
 /** Most entries in one batch argument (2^27 = 134,217,728: more objects than one table can hold). */
 export const MAX_BATCH = 2 ** 27;
 const OPTION_NAMES = new Set(['maxNeighbors', 'maxPaths', 'maxConnections', 'maxMemoryBytes', 'initialMemoryBytes']);
@@ -30,17 +34,18 @@ export function readOptions(options: TableOptions | undefined): Required<TableOp
   for (const name of Object.keys(o)) {
     if (!OPTION_NAMES.has(name)) invalid(`OffloadTable options: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
   }
+  // Each option read once (a getter answers once).
+  const { maxNeighbors, maxPaths, maxConnections, maxMemoryBytes: maxMemory, initialMemoryBytes: initialMemory } = o;
   const limit = (v: number | undefined, name: string) => (v === undefined ? SLOT_LIMIT : requireInt(v, 0, SLOT_LIMIT, `OffloadTable options: ${name}`));
-  const maxMemoryBytes =
-    o.maxMemoryBytes === undefined ? MAX_MEMORY_BYTES : requireInt(o.maxMemoryBytes, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
+  const maxMemoryBytes = maxMemory === undefined ? MAX_MEMORY_BYTES : requireInt(maxMemory, 1 << 20, MAX_MEMORY_BYTES, 'OffloadTable options: maxMemoryBytes');
   const initialMemoryBytes =
-    o.initialMemoryBytes === undefined
+    initialMemory === undefined
       ? Math.min(1 << 20, maxMemoryBytes)
-      : requireInt(o.initialMemoryBytes, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
+      : requireInt(initialMemory, 65536, maxMemoryBytes, 'OffloadTable options: initialMemoryBytes (at most maxMemoryBytes)');
   return {
-    maxNeighbors: limit(o.maxNeighbors, 'maxNeighbors'),
-    maxPaths: limit(o.maxPaths, 'maxPaths'),
-    maxConnections: limit(o.maxConnections, 'maxConnections'),
+    maxNeighbors: limit(maxNeighbors, 'maxNeighbors'),
+    maxPaths: limit(maxPaths, 'maxPaths'),
+    maxConnections: limit(maxConnections, 'maxConnections'),
     maxMemoryBytes,
     initialMemoryBytes,
   };
@@ -61,17 +66,23 @@ export function requireU32(value: unknown, what: string): number {
   return requireInt(value, 0, 0xffffffff, what);
 }
 
-/** True if `value` has the form of a handle: an integer 1..2^53-1. */
+/**
+ * True if `value` has the form of a handle: an integer 2^51..2^53-1, with kind bits (whether it
+ * names a live object is the table's to say: StaleHandle, WrongKind).
+ */
 export function isHandleForm(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_HANDLE;
+  return typeof value === 'number' && Number.isInteger(value) && value >= MIN_HANDLE && value <= MAX_HANDLE;
 }
 
-/** A handle: an integer 1..2^53-1 (whether it names a live object is the table's to say). */
+/** A handle (see isHandleForm), or InvalidArgument naming `what`. */
 export function requireHandle(value: unknown, what: string, index?: number): number {
-  if (!isHandleForm(value)) {
-    invalid(`${what} must be a handle (a non-zero number returned by an offload call), got ${typeName(value)}`, index);
-  }
+  if (!isHandleForm(value)) notHandle(what, value, index);
   return value;
+}
+
+/** InvalidArgument for a value that is not a handle. */
+export function notHandle(what: string, value: unknown, index?: number): never {
+  invalid(`${what} must be ${A_HANDLE}, got ${typeName(value)}`, index);
 }
 
 export function requireKind(kind: unknown, op: string): Kind {
@@ -82,30 +93,48 @@ export function requireKind(kind: unknown, op: string): Kind {
 }
 
 export function requireReason(reason: unknown, op: string): number {
-  return requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`);
+  if (typeof reason !== 'number' || !Number.isInteger(reason) || reason < 1 || reason > 255) {
+    requireInt(reason, 1, 255, `${op}: reason (a Reason, or 64..255 for your own)`); // throws with the message
+  }
+  return reason as number;
 }
 
 export function readPrune(options: TerminateOptions | undefined, op: string): number {
   if (options === undefined) return 1;
   if (options === null || typeof options !== 'object') invalid(`${op}: options must be an object, got ${typeName(options)}`);
   for (const name of Object.keys(options)) if (name !== 'prune') invalid(`${op}: unknown option '${name}' (known: prune)`);
-  if (options.prune === undefined) return 1;
-  if (typeof options.prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(options.prune)}`);
-  return options.prune ? 1 : 0;
+  const prune = options.prune; // read once
+  if (prune === undefined) return 1;
+  if (typeof prune !== 'boolean') invalid(`${op}: prune must be a boolean, got ${typeName(prune)}`);
+  return prune ? 1 : 0;
+}
+
+// The built-in getters of typed arrays. Called on a value they answer from its internal slots, so
+// neither a subclass (a `length` getter that lies, a prototype swapped for another) nor a Proxy
+// that claims to be a Uint8Array can make a check see one thing and a copy read another.
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const builtin = (key: PropertyKey) => Object.getOwnPropertyDescriptor(TYPED_ARRAY, key)!.get! as (this: unknown) => unknown;
+const TYPE_OF = builtin(Symbol.toStringTag);
+const LENGTH_OF = builtin('length') as (this: unknown) => number;
+const BUFFER_OF = builtin('buffer') as (this: unknown) => ArrayBufferLike;
+const OFFSET_OF = builtin('byteOffset') as (this: unknown) => number;
+
+/** "Uint16Array", "Float64Array", ... for a real typed array; undefined for anything else (a Proxy, a DataView). */
+export function typedArrayType(value: unknown): string | undefined {
+  return TYPE_OF.call(value) as string | undefined;
 }
 
 export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
-  if (!(Array.isArray(value) || ArrayBuffer.isView(value)) || value instanceof DataView) {
-    invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
-  }
+  if (!Array.isArray(value) && typedArrayType(value) === undefined) invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
   return value as ArrayLike<unknown>;
 }
 
-/** The length of a batch argument, read once, checked to be at most MAX_BATCH. */
+/** The length of a batch argument, read once (a typed array's from its slot), checked to be at most MAX_BATCH. */
 export function batchLength(value: unknown, what: string): number {
-  const n = requireArray(value, what).length;
+  requireArray(value, what);
+  const n = typedArrayType(value) === undefined ? (value as ArrayLike<unknown>).length : LENGTH_OF.call(value);
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_BATCH) {
-    invalid(`${what} has ${String(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
+    invalid(`${what} has ${typeof n === 'number' ? n : typeName(n)} entries; a batch holds at most ${MAX_BATCH.toLocaleString('en-US')} (split it)`);
   }
   return n;
 }
@@ -118,57 +147,61 @@ export function sameLength(n: number, value: unknown, what: string): ArrayLike<u
 }
 
 /**
- * Copies `n` entries of a batch argument, reading each at most once. The first entry that is not a
- * number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or before it, so
- * a huge sparse array or Proxy costs no more reads than its first bad entry.
+ * Entries of a batch argument read once into a private copy: `values[0..length)`. The first entry
+ * that is not a number becomes NaN and ends the copy (the rest stay NaN): every caller fails at or
+ * before it, so a huge sparse array or Proxy costs no more reads than its first bad entry.
+ * describe(i) names what entry i was, for the message of its error.
  */
-function copyNumbers(value: ArrayLike<unknown>, n: number): { values: Float64Array; firstOther: number; otherType: string } {
-  const values = new Float64Array(n);
-  let firstOther = -1;
-  let otherType = '';
-  if (ArrayBuffer.isView(value) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array)) {
-    values.set(value as unknown as ArrayLike<number>); // one read per entry
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = value[i];
-      if (typeof v === 'number') values[i] = v;
-      else {
-        firstOther = i;
-        otherType = typeName(v);
-        values.fill(NaN, i);
-        break;
-      }
-    }
+export class Numbers {
+  constructor(
+    readonly values: Float64Array,
+    readonly length: number,
+    private readonly firstOther: number,
+    private readonly otherType: string,
+  ) {}
+
+  describe(i: number): string {
+    return i === this.firstOther ? this.otherType : typeName(this.values[i]);
   }
-  return { values, firstOther, otherType };
 }
 
 /**
- * A list of handles read once into a private copy. Entries that are not numbers are NaN there;
- * describe(i) names what entry i was, for the message of its error.
+ * Copies `n` entries of a batch argument (see Numbers), into `into` when it is given and long
+ * enough (a buffer of the caller's, reused: no allocation), else into a new array.
  */
-export interface HandleList {
-  readonly values: Float64Array;
-  describe(i: number): string;
+function copyNumbers(value: ArrayLike<unknown>, n: number, into?: Float64Array): Numbers {
+  const values = into !== undefined && n <= into.length ? into : new Float64Array(n);
+  const type = typedArrayType(value);
+  if (type !== undefined && type !== 'BigInt64Array' && type !== 'BigUint64Array') {
+    if (n === 1) values[0] = (value as unknown as Float64Array)[0]!;
+    else values.set(value as unknown as ArrayLike<number>); // one read per entry, from the typed array's own memory
+    return new Numbers(values, n, -1, '');
+  }
+  for (let i = 0; i < n; i++) {
+    const v = value[i];
+    if (typeof v === 'number') values[i] = v;
+    else {
+      values.fill(NaN, i, n);
+      return new Numbers(values, n, i, typeName(v));
+    }
+  }
+  return new Numbers(values, n, -1, '');
 }
 
-/** Reads a batch of handles once (length, then every entry); the form of each is checked later, in order. */
-export function readHandleList(value: unknown, what: string): HandleList {
-  const n = batchLength(value, what);
-  const { values, firstOther, otherType } = copyNumbers(value as ArrayLike<unknown>, n);
-  return { values, describe: (i) => (i === firstOther ? otherType : typeName(values[i])) };
+/** A list of handles read once (see Numbers); the form of each entry is checked later, in order. */
+export type HandleList = Numbers;
+
+/**
+ * Reads a batch of handles once (length, then every entry). `into`: a buffer of the caller's to
+ * read a short list into (the caller must not lend it to a call that runs while this one reads).
+ */
+export function readHandleList(value: unknown, what: string, into?: Float64Array): HandleList {
+  return copyNumbers(value as ArrayLike<unknown>, batchLength(value, what), into);
 }
 
 /** InvalidArgument for entry i of a handle list that is not a handle. */
 export function notAHandle(list: HandleList, i: number, what: string): never {
-  invalid(`${what}[${i}] must be a handle (a non-zero number returned by an offload call), got ${list.describe(i)}`, i);
-}
-
-export function packPorts(localPort: unknown, remotePort: unknown, op: string, index?: number): number {
-  const at = index === undefined ? '' : `[${index}]`;
-  const lp = requireInt(localPort, 0, 65535, `${op}: localPort${at}`, index);
-  const rp = requireInt(remotePort, 0, 65535, `${op}: remotePort${at}`, index);
-  return ((lp << 16) | rp) >>> 0;
+  invalid(`${what}[${i}] must be ${A_HANDLE}, got ${list.describe(i)}`, i);
 }
 
 /** A byte count for recordTraffic: an integer 0..2^32-1. */
@@ -232,22 +265,17 @@ export function readConnectionBatch(op: string, paths: unknown, localPorts: unkn
   const prios = priorities === undefined ? undefined : sameLength(n, priorities, `${op}: priorities`);
   const p = copyNumbers(paths as ArrayLike<unknown>, n);
   for (let i = 0; i < n; i++) {
-    if (!isHandleForm(p.values[i]))
-      invalid(
-        `${op}: paths[${i}] must be a handle (a non-zero number returned by an offload call), got ${i === p.firstOther ? p.otherType : typeName(p.values[i])}`,
-        i,
-      );
+    if (!isHandleForm(p.values[i])) invalid(`${op}: paths[${i}] must be ${A_HANDLE}, got ${p.describe(i)}`, i);
   }
   const ports = readPorts(op, locals, remotes, n);
   const prio = new Uint8Array(n);
-  if (prios instanceof Uint8Array)
-    prio.set(prios); // one read each; every value is a priority
+  if (typedArrayType(prios) === 'Uint8Array')
+    prio.set(prios as Uint8Array); // one read each; every value is a priority
   else if (prios !== undefined) {
     const q = copyNumbers(prios, n);
     for (let i = 0; i < n; i++) {
       const v = q.values[i]!;
-      if (!Number.isInteger(v) || v < 0 || v > 255)
-        invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${i === q.firstOther ? q.otherType : typeName(v)}`, i);
+      if (!Number.isInteger(v) || v < 0 || v > 255) invalid(`${op}: priorities[${i}] must be an integer 0..255, got ${q.describe(i)}`, i);
       prio[i] = v;
     }
   }
@@ -259,9 +287,11 @@ const isPort = (v: number) => Number.isInteger(v) && v >= 0 && v <= 65535;
 /** Local and remote ports read once each and packed (local << 16 | remote). */
 function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<unknown>, n: number): Uint32Array {
   const ports = new Uint32Array(n);
-  if (locals instanceof Uint16Array && remotes instanceof Uint16Array) {
+  if (typedArrayType(locals) === 'Uint16Array' && typedArrayType(remotes) === 'Uint16Array') {
     // Every Uint16 is a port: read each once, nothing to check.
-    for (let i = 0; i < n; i++) ports[i] = ((locals[i]! << 16) | remotes[i]!) >>> 0;
+    const l = locals as Uint16Array;
+    const r = remotes as Uint16Array;
+    for (let i = 0; i < n; i++) ports[i] = ((l[i]! << 16) | r[i]!) >>> 0;
     return ports;
   }
   const l = copyNumbers(locals, n);
@@ -269,8 +299,8 @@ function readPorts(op: string, locals: ArrayLike<unknown>, remotes: ArrayLike<un
   for (let i = 0; i < n; i++) {
     const lp = l.values[i]!;
     const rp = r.values[i]!;
-    if (!isPort(lp)) invalid(`${op}: localPort[${i}] must be an integer 0..65535, got ${i === l.firstOther ? l.otherType : typeName(lp)}`, i);
-    if (!isPort(rp)) invalid(`${op}: remotePort[${i}] must be an integer 0..65535, got ${i === r.firstOther ? r.otherType : typeName(rp)}`, i);
+    if (!isPort(lp)) invalid(`${op}: localPorts[${i}] must be an integer 0..65535, got ${l.describe(i)}`, i);
+    if (!isPort(rp)) invalid(`${op}: remotePorts[${i}] must be an integer 0..65535, got ${r.describe(i)}`, i);
     ports[i] = ((lp << 16) | rp) >>> 0;
   }
   return ports;
@@ -294,12 +324,16 @@ export function readConnectionKeys(op: string, keys: ConnectionKeys): KeyBatch {
   const addresses: Uint8Array[] = [];
   for (const field of ['sources', 'destinations'] as const) {
     const a = keys[field];
-    if (!(a instanceof Uint8Array) || a.length !== n * 16) {
-      invalid(`${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}); encodeAddresses() makes one`);
+    const real = typedArrayType(a) === 'Uint8Array';
+    if (!real || LENGTH_OF.call(a) !== n * 16) {
+      invalid(
+        `${op}: ${field} must be a Uint8Array of 16 bytes per key (${n * 16}), got ${real ? `${LENGTH_OF.call(a)} bytes` : typeName(a)}; encodeAddresses() makes one`,
+      );
     }
     // Not copied: any 16 bytes are an address, so there is nothing to validate, and each byte is
-    // read once, when its chunk is copied into the core.
-    addresses.push(a);
+    // read once, when its chunk is copied into the core. A view of our own over the same memory:
+    // the caller's object (a subclass) has no say in how it is read.
+    addresses.push(new Uint8Array(BUFFER_OF.call(a), OFFSET_OF.call(a), n * 16));
   }
   return { n, sources: addresses[0]!, destinations: addresses[1]!, ports: readPorts(op, localPorts, remotePorts, n) };
 }
@@ -314,19 +348,18 @@ export interface TrafficBatch {
 /** Reads and validates the arguments of recordTrafficBatch (each entry once, into copies). */
 export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknown, receivedBytes?: unknown): TrafficBatch {
   const list = readHandleList(handles, `${op}: handles`);
-  const n = list.values.length;
+  const n = list.length;
   const sent = copyNumbers(sameLength(n, sentBytes, `${op}: sentBytes`), n);
   const received = receivedBytes === undefined ? undefined : copyNumbers(sameLength(n, receivedBytes, `${op}: receivedBytes`), n);
   for (let i = 0; i < n; i++) if (!isHandleForm(list.values[i])) notAHandle(list, i, `${op}: handles`);
   const bytes = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const s = sent.values[i]!;
-    if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${i === sent.firstOther ? sent.otherType : typeName(s)}`, i);
+    if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${sent.describe(i)}`, i);
     let b = s;
     if (received) {
       const r = received.values[i]!;
-      if (!isBytes(r))
-        invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${i === received.firstOther ? received.otherType : typeName(r)}`, i);
+      if (!isBytes(r)) invalid(`${op}: receivedBytes[${i}] must be an integer 0..4294967295, got ${received.describe(i)}`, i);
       b = Math.min(0xffffffff, s + r);
     }
     bytes[i] = b;

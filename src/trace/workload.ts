@@ -6,7 +6,7 @@
 
 import type { TickBatch, WorkloadSource } from '../sim/source.js';
 import { at, TraceError } from './errors.js';
-import { FlowAssembler, TraceStats, type FlowOptions } from './flows.js';
+import { FlowAssembler, type TraceStats, type FlowOptions } from './flows.js';
 import { ByteInput } from './input.js';
 import { STOPPED, type CaptureParser } from './parser.js';
 import { isPcapMagic, PcapParser, PCAP_HEADER } from './pcap.js';

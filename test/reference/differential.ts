@@ -1,6 +1,6 @@
 // Differential model: random sequences of table operations (good and bad) run against the Wasm
-// core and the reference side by side. After every step results, error codes and all observable
-// state must agree, and check() must hold on both. Used by differential.test.ts (a fast run in
+// core and the reference side by side. After every step results, error codes, indexes and messages
+// (handles in them mapped) and all observable state must agree, and check() must hold on both. Used by differential.test.ts (a fast run in
 // `npm test`) and fuzz.ts (`npm run fuzz`, the long run).
 import fc from 'fast-check';
 import { OffloadTable, OffloadError, ErrorCode, Kind, State, type TableOptions, type TerminateBatch } from '../../src/index.js';
@@ -119,7 +119,11 @@ export function opArbitrary(big: boolean): fc.Arbitrary<Op> {
   return fc.oneof(...ops);
 }
 
-type Outcome = { value: unknown } | { error: ErrorCode; index: number | undefined };
+type Outcome = { value: unknown } | { error: ErrorCode; index: number | undefined; message: string };
+
+/** A forged handle (no such slot) in the core, and what stands for it in the reference. */
+const FORGED = 3 * 2 ** 51 + 4_000_000;
+const FORGED_REFERENCE = 3 * 2 ** 51 + 2 ** 50;
 
 /** Both tables and what the run has seen: handles issued (core and reference side by side), batches. */
 export class Pair {
@@ -191,8 +195,7 @@ export class Pair {
       default:
         core = [];
     }
-    const forged = 3 * 2 ** 51 + 4_000_000;
-    return { core, reference: core.map((h) => (h === forged ? 3 * 2 ** 51 + 2 ** 50 : h === 12345 ? h : this.mapped(h))) };
+    return { core, reference: core.map((h) => (h === FORGED ? FORGED_REFERENCE : h === 12345 ? h : this.mapped(h))) };
   }
 
   /** Runs one operation on both tables and compares everything. Throws a description on divergence. */
@@ -204,9 +207,11 @@ export class Pair {
     // reference, which has no cap, skips the operation and the state comparison below proves it.
     const r = 'error' in c && c.error === ErrorCode.OutOfMemory ? c : this.apply(o, this.reference, bound.reference);
     if ('error' in c || 'error' in r) {
-      const ce = 'error' in c ? `${c.error}@${c.index}` : 'ok';
-      const re = 'error' in r ? `${r.error}@${r.index}` : 'ok';
-      if (ce !== re) throw new Error(`step ${this.steps} ${JSON.stringify(o).slice(0, 300)}: core ${ce}, reference ${re}`);
+      // The same code, entry and words; handles in the core's message are named as the reference's.
+      const ce =
+        'error' in c ? `${c.error}@${c.index}: ${c.message.replace(HANDLE_IN_MESSAGE, (_, kind, h) => `${kind} ${this.referenceOf(Number(h))}`)}` : 'ok';
+      const re = 'error' in r ? `${r.error}@${r.index}: ${r.message.replace(HANDLE_IN_MESSAGE, (_, kind, h) => `${kind} ${h}`)}` : 'ok';
+      if (ce !== re) throw new Error(`step ${this.steps} ${JSON.stringify(o).slice(0, 300)}:\n core      ${ce}\n reference ${re}`);
     } else {
       this.compareValues(o, c.value, r.value);
     }
@@ -218,7 +223,7 @@ export class Pair {
       return { value: this.run(o, t, hs) };
     } catch (e) {
       if (!(e instanceof OffloadError)) throw e;
-      return { error: e.code, index: e.index };
+      return { error: e.code, index: e.index, message: e.message };
     }
   }
 
@@ -280,6 +285,11 @@ export class Pair {
       case 'relink':
         return t.relinkPath(hs[0]!, hs[1]!);
     }
+  }
+
+  /** The reference's handle for a core handle in a message (a forged one, or a number that is no handle, as given). */
+  private referenceOf(h: number): number {
+    return h === FORGED ? FORGED_REFERENCE : (this.toReference.get(h) ?? h);
   }
 
   /** Maps a core handle to the reference's (0 stays 0). */
@@ -357,6 +367,9 @@ export class Pair {
     }
   }
 }
+
+/** A handle as describeHandle writes it: "connection #17 (handle 6755399441055761)". */
+const HANDLE_IN_MESSAGE = /(neighbor|path|connection|object) #\d+ \(handle (\d+)\)/g;
 
 function describe(t: OffloadTableApi, h: number) {
   try {

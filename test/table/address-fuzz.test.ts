@@ -75,4 +75,16 @@ test("regression: an IPv4 part before '::' is refused ('1.2.3.4::1.2.3.4')", () 
   assert.is(formatAddress(parseAddress('::1.2.3.4')), '::102:304');
 });
 
+test('dotted text of digits and dots: accepted exactly when net.isIPv4 accepts it (the IPv4 parser reads char codes)', () => {
+  const dotted = fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', '.', '.'), maxLength: 17 });
+  fc.assert(
+    fc.property(dotted, (t) => {
+      const bytes = tryParse(t);
+      if (isIPv4(t)) assert.equal([...bytes!.subarray(12)], t.split('.').map(Number), t);
+      else if (!isIPv6(t)) assert.is(bytes, undefined, `${JSON.stringify(t)} is not an address`);
+    }),
+    { seed, numRuns: runs * 4 },
+  );
+});
+
 test.run();

@@ -58,7 +58,7 @@ test('a key repeated inside a small batch: DuplicateKey at the second entry, not
   const { parents, local, remote } = batch(ctx.paths, 1000);
   local[700] = local[20]!;
   parents[700] = parents[20]!;
-  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /earlier in the same batch/);
+  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /repeats entry 20 of the same batch/);
   assert.is(e.index, 700);
   assertTwins(ctx);
 });
@@ -67,7 +67,7 @@ test('a key repeated across chunks of a large batch: earlier chunks are undone',
   const { parents, local, remote } = batch(ctx.paths, 150_000);
   local[140_001] = local[3]!;
   parents[140_001] = parents[3]!;
-  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey);
+  const e = throwsCode(() => ctx.a.offloadConnections(parents, local, remote), ErrorCode.DuplicateKey, /repeats entry 3 of the same batch/);
   assert.is(e.index, 140_001);
   assertTwins(ctx);
 });
@@ -115,6 +115,20 @@ test('Capacity for a whole large batch is checked before any chunk is placed', (
   );
   assert.is(snapshot(t), before);
   t.check();
+});
+
+test('empty batches share one frozen pair of arrays: nothing written to one reaches another', () => {
+  const t = OffloadTable.createSync();
+  const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
+  const a = t.completeOffload([n]);
+  assert.is(a.length, 0);
+  assert.ok(Object.isFrozen(a.handles) && Object.isFrozen(a.reasons));
+  assert.throws(() => {
+    (a.handles as unknown as { tag: number }).tag = 1;
+  });
+  const b = t.completeTerminate(t.terminate([n], Reason.Application).handles);
+  assert.is(b.length, 0);
+  assert.is((b.handles as unknown as { tag?: number }).tag, undefined);
 });
 
 test.run();

@@ -77,7 +77,7 @@ for (const [name, create] of implementations) {
       throwsCode(() => t.state(h as number), ErrorCode.InvalidArgument, /handle/);
       throwsCode(() => t.offloadPath({ source: '1.1.1.1', destination: '2.2.2.2' }, h as number), ErrorCode.InvalidArgument);
     }
-    throwsCode(() => t.state(12345), ErrorCode.InvalidArgument, /not a handle/); // no kind bits
+    throwsCode(() => t.state(12345), ErrorCode.InvalidArgument, /state: handle must be a handle .*, got number 12345/); // no kind bits
     throwsCode(() => t.terminate([tree.neighbor, 7], Reason.Application), ErrorCode.InvalidArgument);
     const forged = 3 * 2 ** 51 + 999_999;
     throwsCode(() => t.state(forged), ErrorCode.StaleHandle);
@@ -112,13 +112,17 @@ for (const [name, create] of implementations) {
     const stale = 2 * 2 ** 51 + 4000;
     let e = throwsCode(() => t.offloadConnections([p0, p1, stale, p0], [1, 2, 3, 4], [1, 1, 1, 1]), ErrorCode.StaleHandle);
     assert.is(e.index, 2);
-    e = throwsCode(() => t.offloadConnections(Float64Array.from([p0, p1, p0]), [1, 2, 1], [1, 1, 1]), ErrorCode.DuplicateKey, /earlier in the same batch/);
+    e = throwsCode(
+      () => t.offloadConnections(Float64Array.from([p0, p1, p0]), [1, 2, 1], [1, 1, 1]),
+      ErrorCode.DuplicateKey,
+      /repeats entry 0 of the same batch/,
+    );
     assert.is(e.index, 2);
     e = throwsCode(() => t.offloadConnections([p0, p1], [5, 1000], [5, 80]), ErrorCode.DuplicateKey, /already/);
     assert.is(e.index, 1);
     e = throwsCode(() => t.offloadConnections([p0, tree.neighbor], [5, 6], [5, 6]), ErrorCode.WrongKind);
     assert.is(e.index, 1);
-    e = throwsCode(() => t.offloadConnections([p0, p1], [5, 70000], [5, 6]), ErrorCode.InvalidArgument, /localPort\[1\]/);
+    e = throwsCode(() => t.offloadConnections([p0, p1], [5, 70000], [5, 6]), ErrorCode.InvalidArgument, /localPorts\[1\]/);
     assert.is(e.index, 1);
     throwsCode(() => t.offloadConnections([p0, p1], [5], [5, 6]), ErrorCode.InvalidArgument, /localPorts has 1 entries, expected 2/);
     throwsCode(() => t.offloadConnections([p0], [5], [5], [300]), ErrorCode.InvalidArgument, /priorities/);
@@ -152,11 +156,77 @@ for (const [name, create] of implementations) {
     const t = create({ maxConnections: 3, maxPaths: 1 });
     const tree = offloadedTree(t, 1, 1, 2);
     const before = snapshot(t);
-    throwsCode(() => t.offloadConnections([tree.paths[0]!, tree.paths[0]!], [7, 8], [7, 8]), ErrorCode.Capacity, /maximum of 2/);
-    throwsCode(() => t.offloadPath({ source: '1.1.1.1', destination: '2.2.2.2' }, tree.neighbor), ErrorCode.Capacity);
+    let e = throwsCode(
+      () => t.offloadConnections([tree.paths[0]!, tree.paths[0]!], [7, 8], [7, 8]),
+      ErrorCode.Capacity,
+      /^offloadConnections \(entry 1\): 2 new connections would exceed maxConnections \(3\): the table holds 2\./,
+    );
+    assert.is(e.index, 1, 'the first entry that does not fit');
+    throwsCode(
+      () => t.offloadPath({ source: '1.1.1.1', destination: '2.2.2.2' }, tree.neighbor),
+      ErrorCode.Capacity,
+      /^offloadPath: a new path would exceed maxPaths \(1\): the table holds 1\./,
+    );
     assert.is(snapshot(t), before);
     t.offloadConnection({ localPort: 9, remotePort: 9 }, tree.paths[0]!);
-    throwsCode(() => t.offloadConnection({ localPort: 10, remotePort: 9 }, tree.paths[0]!), ErrorCode.Capacity);
+    e = throwsCode(() => t.offloadConnection({ localPort: 10, remotePort: 9 }, tree.paths[0]!), ErrorCode.Capacity, /maxConnections \(3\): the table holds 3/);
+    assert.is(e.index, undefined, 'one object: no entry');
+    t.check();
+  });
+
+  test('regression: a batch past maxConnections in an empty table names the limit, what it holds and the entry', () => {
+    // It said "the table holds its configured maximum of 0 objects of this kind", and no index.
+    const t = create({ maxConnections: 2 });
+    const tree = offloadedTree(t, 1, 1, 0);
+    const p = tree.paths[0]!;
+    const e = throwsCode(
+      () => t.offloadConnections([p, p, p], [1, 2, 3], [1, 1, 1]),
+      ErrorCode.Capacity,
+      /^offloadConnections \(entry 2\): 3 new connections would exceed maxConnections \(2\): the table holds 0\. Terminate some, or raise the limit/,
+    );
+    assert.is(e.index, 2);
+    assert.is(t.count(Kind.Connection), 0);
+  });
+
+  test('regression: no message says "undefined undefined" or prints a function', ({ t, tree }) => {
+    // typeName(undefined) gave "undefined undefined"; a function printed its whole source.
+    const cases: [() => unknown, RegExp][] = [
+      [() => t.offloadConnection({ localPort: undefined as never, remotePort: 1 }, tree.paths[0]!), /localPort must be an integer 0\.\.65535, got undefined$/],
+      [
+        () => t.offloadNeighbor({ ifIndex: 1, address: undefined as never }),
+        /address: expected an IPv4 or IPv6 address as a string or 16 bytes, got undefined$/,
+      ],
+      [() => t.state(undefined as never), /state: handle must be a handle .*, got undefined$/],
+      [() => t.terminate([undefined as never], Reason.Application), /terminate: handles\[0\] must be a handle .*, got undefined$/],
+      [() => t.offloadConnections([tree.paths[0]!], [() => 1] as never, [1]), /localPorts\[0\] must be an integer 0\.\.65535, got a function$/],
+      [() => t.offloadNeighbor({ ifIndex: 1, address: [...Array(15).fill(0), Symbol('x')] as never }), /byte 15 of the address is a symbol, not/],
+      [() => t.updateNeighbor(tree.neighbor, { linkLayerAddress: [1, 2, 3, 4, 5, 10n] as never }), /byte 5 is bigint 10n, not an integer/],
+      [() => t.chooseVictims({} as never, 1), /count must be an integer .*, got an object$/],
+    ];
+    for (const [call, message] of cases) {
+      const e = throwsCode(call, ErrorCode.InvalidArgument, message);
+      assert.not.match(e.message, /undefined undefined|=>/);
+    }
+  });
+
+  test('regression: relinkPath and updates say what they could not do, not what an offload would', () => {
+    const t = create();
+    const tree = offloadedTree(t, 1, 2, 3);
+    // updatePath of a Terminating path said "nothing new can be offloaded under it"; relinkPath
+    // of a neighbor whose initiate is in flight said "is Offloading, expected Terminating".
+    const fresh = t.offloadNeighbor({ ifIndex: 7, address: '10.7.0.1' });
+    throwsCode(() => t.relinkPath(tree.paths[0]!, fresh), ErrorCode.WrongState, /^relinkPath: neighbor #\d+ \(handle \d+\) is Offloading, expected Offloaded$/);
+    throwsCode(() => t.relinkPath(fresh, tree.neighbor), ErrorCode.WrongKind, /^relinkPath: neighbor #\d+ \(handle \d+\) is not a path$/);
+    t.completeOffload([fresh], false);
+    const batch = t.terminate([tree.paths[0]!], Reason.Application);
+    throwsCode(() => t.updatePath(tree.paths[0]!, { mtu: 1400 }), ErrorCode.WrongState, /is Terminating: its cached variables can no longer change$/);
+    throwsCode(() => t.relinkPath(tree.paths[0]!, tree.neighbor), ErrorCode.WrongState, /is Terminating: it cannot take part in a relink$/);
+    throwsCode(
+      () => t.offloadConnection({ localPort: 5, remotePort: 5 }, tree.paths[0]!),
+      ErrorCode.WrongState,
+      /is Terminating: nothing new can be offloaded under it$/,
+    );
+    t.completeTerminate(batch.handles);
     t.check();
   });
 

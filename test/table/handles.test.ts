@@ -88,7 +88,11 @@ test('the limits are the documented ones and are named when reached', () => {
   const l = t.limits();
   assert.equal([l.maxNeighbors, l.maxPaths, l.maxConnections, l.maxBatch, l.slotReuses], [2 ** 26, 2 ** 26, 2, 2 ** 27, 2 ** 25]);
   const tree = offloadedTree(t, 1, 1, 2);
-  throwsCode(() => t.offloadConnection({ localPort: 9, remotePort: 9 }, tree.paths[0]!), ErrorCode.Capacity, /2 connections; at most 67108864 each/);
+  throwsCode(
+    () => t.offloadConnection({ localPort: 9, remotePort: 9 }, tree.paths[0]!),
+    ErrorCode.Capacity,
+    /at most 67108864 each; now 67108864 neighbors, 67108864 paths, 2 connections/,
+  );
   throwsCode(() => OffloadTable.createSync({ maxConnections: 2 ** 26 + 1 }), ErrorCode.InvalidArgument, /maxConnections/);
 });
 

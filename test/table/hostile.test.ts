@@ -141,6 +141,107 @@ for (const [name, create] of implementations) {
     drain(t);
   });
 
+  test('typed arrays are what their slots say: a Proxy or a subclass cannot skip the checks or throw a TypeError', () => {
+    const t = create();
+    const tree = offloadedTree(t, 1, 1, 2);
+    const p = tree.paths[0]!;
+    const before = snapshot(t);
+    // A Proxy passes `instanceof Uint16Array`: its entries (70000, 'abc') skipped the port and priority checks.
+    const lying = <T extends object>(target: T, entry: unknown) =>
+      new Proxy(target, { get: (o, key) => (typeof key === 'string' && /^\d+$/.test(key) ? entry : Reflect.get(o, key)) });
+    const ports = new Uint16Array([1, 2]);
+    throwsCode(() => t.offloadConnections([p, p], lying(ports, 70000), ports), ErrorCode.InvalidArgument, /localPorts must be an array or typed array/);
+    throwsCode(() => t.offloadConnections([p, p], ports, ports, lying(new Uint8Array(2), 'abc')), ErrorCode.InvalidArgument, /priorities must be/);
+    // A Proxy of a Uint8Array as lookup keys threw a TypeError from subarray().
+    throwsCode(
+      () => t.findConnections({ sources: lying(new Uint8Array(16), 1), destinations: new Uint8Array(16), localPorts: [1], remotePorts: [1] }),
+      ErrorCode.InvalidArgument,
+      /sources must be a Uint8Array/,
+    );
+    // A subclass whose length lies made set() throw a RangeError; its real entries are what counts.
+    class Short extends Float64Array {
+      override get length() {
+        return 1;
+      }
+    }
+    const [c0, c1] = tree.connections[0] as [number, number];
+    const batch = t.terminate(Short.from([c0, c1]), Reason.Application, { prune: false });
+    assert.equal([...batch.handles].sort(), [c0, c1].sort(), 'both entries, by the real length');
+    t.completeTerminate(batch.handles);
+    assert.is.not(snapshot(t), before);
+    t.check();
+  });
+
+  test('a handle list whose reading calls the table with another list: each call reads its own', () => {
+    // Short lists are read into a buffer of the table's; a call that runs while another is still
+    // reading (from a getter) must not write into the one that call is reading into.
+    const t = create();
+    const tree = offloadedTree(t, 1, 1, 3);
+    const [c0, c1, c2] = tree.connections[0] as [number, number, number];
+    const list = new Proxy([c0, c1], {
+      get(target, key, receiver) {
+        if (key === '1') t.terminate([c2], Reason.Application, { prune: false });
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const batch = t.terminate(list, Reason.LowActivity, { prune: false });
+    assert.equal([...batch.handles].sort(), [c0, c1].sort());
+    for (const c of [c0, c1, c2]) assert.is(t.state(c), State.Terminating);
+    assert.is(t.reason(c0), Reason.LowActivity);
+    assert.is(t.reason(c2), Reason.Application);
+    t.check();
+  });
+
+  test('a connection whose getter offloads another connection: each gets its own ports and priority', () => {
+    const t = create();
+    const tree = offloadedTree(t, 1, 2, 0);
+    const [p0, p1] = tree.paths as [number, number];
+    let inner = 0;
+    const c = t.offloadConnection(
+      {
+        localPort: 1000,
+        remotePort: 80,
+        get priority() {
+          inner = t.offloadConnection({ localPort: 2000, remotePort: 90, priority: 1 }, p1);
+          return 7;
+        },
+      },
+      p0,
+    );
+    assert.equal(t.describe(c).key, { source: '10.0.1.2', destination: '172.16.1.1', localPort: 1000, remotePort: 80, priority: 7 });
+    assert.is(t.parent(inner), p1);
+    assert.equal((t.describe(inner).key as { localPort: number; priority: number }).localPort, 2000);
+    t.check();
+  });
+
+  test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
+    // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
+    // enough to grow linear memory. The key buffer was written field by field, so the lookup
+    // overwrote the source already written, and a view fetched before the growth was detached.
+    const t = create({ initialMemoryBytes: 65536 });
+    const tree = offloadedTree(t, 1, 2, 0);
+    let calls = 0;
+    const destination = new Proxy([...Array(10).fill(0), 0xff, 0xff, 10, 9, 9, 9], {
+      get(target, key, receiver) {
+        if (key === '0' && calls++ === 0) {
+          t.findPath({ source: '1.1.1.1', destination: '2.2.2.2' });
+          const n = 20_000;
+          t.offloadConnections(
+            new Float64Array(n).fill(tree.paths[1]!),
+            Uint16Array.from({ length: n }, (_, i) => i),
+            new Uint16Array(n).fill(1),
+          );
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const p = t.offloadPath({ source: '10.8.0.1', destination: destination as unknown as number[] }, tree.neighbor);
+    assert.is(calls, 1, 'the address was read once');
+    assert.equal(t.describe(p).key, { source: '10.8.0.1', destination: '10.9.9.9', mtu: 1500 });
+    assert.is(t.findPath({ source: '10.8.0.1', destination: '10.9.9.9' }), p);
+    t.check();
+  });
+
   test.run();
 }
 
