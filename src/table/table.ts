@@ -27,9 +27,9 @@ import * as front from './front.js';
 import * as refuse from './refusals.js';
 import { Core, compileCore, compileCoreSync } from './core.js';
 
-/** Core state numbers (assembly/slab.ts) for stageHandles' state check; 0: any. */
+/** For stageHandles: no state check (0 is no State; assembly/memory/slab.ts FREE). */
 const ANY_STATE = 0;
-/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/table.ts). */
+/** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/ops/complete.ts). */
 const FIRST_HANDLE = KIND_SPAN;
 
 /**
@@ -93,7 +93,7 @@ export class OffloadTable implements api.OffloadTableApi {
 
   // ---- offload ---------------------------------------------------------------------------------
 
-  /** Where the front end writes address keys: the core's key scratch (assembly/buffers.ts). */
+  /** Where the front end writes address keys: the core's key scratch (assembly/memory/buffers.ts). */
   private readonly keys: front.KeySink;
 
   /** Offloads a neighbor (State.Offloading). Returns its handle. */
@@ -145,7 +145,7 @@ export class OffloadTable implements api.OffloadTableApi {
       collect(0, n);
       return out;
     }
-    // A large batch goes in chunks; see assembly/table.ts.
+    // A large batch goes in chunks; see assembly/ops/offload.ts.
     for (let from = 0; from < n; from += chunk) {
       const r = core.validateConnections(stageChunk(from, Math.min(n, from + chunk)), from);
       if (r < 0) this.fail(-r, op, expect);
@@ -493,7 +493,7 @@ export class OffloadTable implements api.OffloadTableApi {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** Collects a chunked listing of the core (see assembly/table.ts, dependentsOf). */
+  /** Collects a chunked listing of the core (see assembly/ops/query.ts, listings). */
   private listing(call: (from: number) => number, op: string, expect: Expect): Float64Array {
     const chunks: Float64Array[] = [];
     let from = 0;

@@ -18,7 +18,7 @@ export const MAX_MEMORY_BYTES = 65535 * 65536;
 export const SLOT_LIMIT = 2 ** 26;
 /** Largest handle: handles are safe integers (kind, generation and slot in 53 bits). */
 export const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
-/** Smallest handle: the kind (1..3) sits above bit 51, so every handle is at least 2^51 (assembly/slab.ts). */
+/** Smallest handle: the kind (1..3) sits above bit 51, so every handle is at least 2^51 (assembly/memory/slab.ts). */
 export const MIN_HANDLE = 2 ** 51;
 /** What a handle is, for messages. */
 const A_HANDLE = 'a handle (a number that an offload call returned; 0 means none)';
