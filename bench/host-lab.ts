@@ -24,6 +24,7 @@ import {
   type OffloadPolicy,
 } from '../src/index.js';
 import { HandleIndex } from '../src/target/handle-index.js';
+import { sampleCdf } from '../src/sim/cdf.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -121,18 +122,6 @@ class NullTarget implements OffloadTarget {
       }
     }
   }
-}
-
-function sampleCdf(cdf: [number, number][], u: number): number {
-  const p = u * 100;
-  for (let i = 1; i < cdf.length; i++) {
-    const [x1, y1] = cdf[i]!;
-    if (p <= y1) {
-      const [x0, y0] = cdf[i - 1]!;
-      return Math.max(1, Math.round(y1 === y0 ? x1 : x0 + ((x1 - x0) * (p - y0)) / (y1 - y0)));
-    }
-  }
-  return cdf[cdf.length - 1]![0];
 }
 
 /** Adds each method's time and calls to `stats` (and per method to `stats.by`). */

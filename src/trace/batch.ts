@@ -1,29 +1,8 @@
 // TickBatch columns that grow: a source appends entries with these and never checks sizes itself.
+// The batch itself is made where every source makes it (src/sim/tick-batch.ts).
 import type { TickBatch } from '../sim/source.js';
 
-export function createTickBatch(capacity = 1024): TickBatch {
-  return {
-    opened: {
-      count: 0,
-      id: new Uint32Array(capacity),
-      ifIndex: new Uint32Array(capacity),
-      nextHop: new Uint8Array(capacity * 16),
-      source: new Uint8Array(capacity * 16),
-      destination: new Uint8Array(capacity * 16),
-      localPort: new Uint16Array(capacity),
-      remotePort: new Uint16Array(capacity),
-      priority: new Uint8Array(capacity),
-    },
-    traffic: { count: 0, id: new Uint32Array(capacity), sent: new Float64Array(capacity), received: new Float64Array(capacity) },
-    closed: { count: 0, id: new Uint32Array(capacity) },
-  };
-}
-
-export function resetTickBatch(b: TickBatch): void {
-  b.opened.count = 0;
-  b.traffic.count = 0;
-  b.closed.count = 0;
-}
+export { createTickBatch } from '../sim/tick-batch.js';
 
 function grow<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, size: number): T {
   const out = new (a.constructor as new (n: number) => T)(size);
