@@ -85,6 +85,20 @@ export interface HostEvents extends Record<string, unknown> {
   error: { message: string; handle?: number; fault?: TargetFault | 'listener'; error?: unknown };
 }
 
+/**
+ * Runs a table lookup that checks a public call's input, so that a refusal names the call the
+ * user made ('offload: localPort ...', 'offload: nextHop ...'), not the lookup.
+ */
+function asCall<T>(op: string, lookup: () => T): T {
+  try {
+    return lookup();
+  } catch (error) {
+    if (!(error instanceof OffloadError) || !/^find(Connection|Neighbor): /.test(error.message)) throw error;
+    const message = error.message.replace(/^findNeighbor: address: /, `${op}: nextHop: `).replace(/^find(Connection|Neighbor): /, `${op}: `);
+    throw new OffloadError(error.code, message, error.index, error.handle);
+  }
+}
+
 /** The events a HostStack emits, for checking `on` at the call rather than at the first event. */
 const HOST_EVENTS: readonly (keyof HostEvents)[] = ['offloaded', 'refused', 'terminated', 'link', 'delivered', 'error'];
 
@@ -275,10 +289,10 @@ export class HostStack extends Emitter<HostEvents> {
     request.tcp = initial;
     const key = { source: request.source, destination: request.destination, localPort: request.localPort, remotePort: request.remotePort };
     // Validates addresses and ports, and refuses a connection the table already has.
-    if (this.table.findConnection(key)) {
+    if (asCall(op, () => this.table.findConnection(key))) {
       throw new OffloadError(ErrorCode.DuplicateKey, `${op}: this connection is already offloaded (or being offloaded)`);
     }
-    this.table.findNeighbor({ ifIndex, address: request.nextHop });
+    asCall(op, () => this.table.findNeighbor({ ifIndex, address: request.nextHop }));
     /** Parents this call offloaded: if it ends without a connection below them, they go. */
     const created: number[] = [];
     const refuse = (why: string) => {

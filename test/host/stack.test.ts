@@ -530,4 +530,22 @@ test('on() refuses an unknown event and a listener that is not a function, at th
   off();
 });
 
+test("offload's refusals of bad keys name offload and its field, not the table lookup behind them", async () => {
+  const { host } = await world();
+  const good = { ifIndex: 1, nextHop: '10.0.0.1', source: '10.0.0.2', destination: '10.0.0.3', localPort: 7, remotePort: 80 };
+  for (const [request, message] of [
+    [{ ...good, localPort: 70000 }, /^offload: localPort must be an integer 0\.\.65535, got number 70000$/],
+    [{ ...good, nextHop: 'bad' }, /^offload: nextHop: "bad" is not an IPv4 or IPv6 address/],
+    [{ ...good, source: '1.2.3' }, /^offload: /],
+  ] as [object, RegExp][]) {
+    try {
+      await host.offload(request as never);
+      assert.unreachable(String(message));
+    } catch (e) {
+      assert.is((e as Error).name, 'OffloadError');
+      assert.match((e as Error).message, message);
+    }
+  }
+});
+
 test.run();
