@@ -10,7 +10,8 @@ import { ErrorCode, Kind, Reason, State, UploadReason } from '../table/enums.js'
 import { OffloadError, invalid } from '../table/errors.js';
 import { Emitter } from '../util/emitter.js';
 import { OffloadTable } from '../table/table.js';
-import { typeName } from '../table/address.js';
+import { typeName, writeAddress } from '../table/address.js';
+import { readConnectionKey, type KeySink } from '../table/front.js';
 import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from '../table/validate.js';
 import { ManualClock, isClock, type Clock } from '../target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
@@ -85,19 +86,9 @@ export interface HostEvents extends Record<string, unknown> {
   error: { message: string; handle?: number; fault?: TargetFault | 'listener'; error?: unknown };
 }
 
-/**
- * Runs a table lookup that checks a public call's input, so that a refusal names the call the
- * user made ('offload: localPort ...', 'offload: nextHop ...'), not the lookup.
- */
-function asCall<T>(op: string, lookup: () => T): T {
-  try {
-    return lookup();
-  } catch (error) {
-    if (!(error instanceof OffloadError) || !/^find(Connection|Neighbor): /.test(error.message)) throw error;
-    const message = error.message.replace(/^findNeighbor: address: /, `${op}: nextHop: `).replace(/^find(Connection|Neighbor): /, `${op}: `);
-    throw new OffloadError(error.code, message, error.index, error.handle);
-  }
-}
+/** Where offload() checks a key's addresses in its own words (the bytes are not used). */
+const KEY_CHECK = new Uint8Array(48);
+const KEY_CHECK_SINK: KeySink = { bytes: () => KEY_CHECK, src: 0, dst: 16 };
 
 /** The events a HostStack emits, for checking `on` at the call rather than at the first event. */
 const HOST_EVENTS: readonly (keyof HostEvents)[] = ['offloaded', 'refused', 'terminated', 'link', 'delivered', 'error'];
@@ -288,11 +279,12 @@ export class HostStack extends Emitter<HostEvents> {
     const initial = { sndUna: seq(sndUna, 'sndUna'), sndNxt: seq(sndNxt ?? sndUna, 'sndNxt'), rcvNxt: seq(rcvNxt, 'rcvNxt') };
     request.tcp = initial;
     const key = { source: request.source, destination: request.destination, localPort: request.localPort, remotePort: request.remotePort };
-    // Validates addresses and ports, and refuses a connection the table already has.
-    if (asCall(op, () => this.table.findConnection(key))) {
+    // Ports and addresses are checked in this call's words; then the table refuses a connection it has.
+    readConnectionKey(key, KEY_CHECK_SINK, op);
+    writeAddress(request.nextHop, KEY_CHECK, 32, `${op}: nextHop`);
+    if (this.table.findConnection(key)) {
       throw new OffloadError(ErrorCode.DuplicateKey, `${op}: this connection is already offloaded (or being offloaded)`);
     }
-    asCall(op, () => this.table.findNeighbor({ ifIndex, address: request.nextHop }));
     /** Parents this call offloaded: if it ends without a connection below them, they go. */
     const created: number[] = [];
     const refuse = (why: string) => {
