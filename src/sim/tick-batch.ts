@@ -2,6 +2,7 @@
 // grows it when a tick needs more room, so memory follows the busiest tick, not the run.
 
 import type { TickBatch } from './source.js';
+import { grown } from '../util/grown.js';
 
 /** An empty batch with room for `room` entries in each part. */
 export function createTickBatch(room = 1024): TickBatch {
@@ -25,13 +26,6 @@ export function createTickBatch(room = 1024): TickBatch {
 /** Sets every count to 0. */
 export function resetTickBatch(b: TickBatch): void {
   b.opened.count = b.traffic.count = b.closed.count = 0;
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, length: number): T {
-  if (a.length >= length) return a;
-  const out = new (a.constructor as new (n: number) => T)(Math.max(length, a.length * 2));
-  out.set(a);
-  return out;
 }
 
 /** Makes room for `n` more opened entries. */

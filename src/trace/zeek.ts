@@ -20,6 +20,7 @@ import type { Readable } from 'node:stream';
 import type { TickBatch } from '../sim/source.js';
 import { writeAddress } from '../table/address.js';
 import { addClosed, addOpened, addTraffic } from './batch.js';
+import { grown } from '../util/grown.js';
 import { TraceError } from './errors.js';
 import { TraceStats } from './flows.js';
 import { IdPool } from './ids.js';
@@ -39,18 +40,13 @@ class Records {
   add(): number {
     if (this.count === this.start.length) {
       const n = this.count * 2;
-      const g = <T extends Float64Array | Uint16Array | Uint8Array>(a: T, size: number): T => {
-        const out = new (a.constructor as new (n: number) => T)(size);
-        out.set(a);
-        return out;
-      };
-      this.start = g(this.start, n);
-      this.duration = g(this.duration, n);
-      this.orig = g(this.orig, n);
-      this.resp = g(this.resp, n);
-      this.origPort = g(this.origPort, n);
-      this.respPort = g(this.respPort, n);
-      this.addresses = g(this.addresses, n * 32);
+      this.start = grown(this.start, n);
+      this.duration = grown(this.duration, n);
+      this.orig = grown(this.orig, n);
+      this.resp = grown(this.resp, n);
+      this.origPort = grown(this.origPort, n);
+      this.respPort = grown(this.respPort, n);
+      this.addresses = grown(this.addresses, n * 32);
     }
     return this.count++;
   }
