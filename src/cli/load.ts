@@ -87,28 +87,36 @@ export function loadScenario(file: string | undefined, seed?: number): Loaded | 
 
 /** Whether `--report FILE` can be written, checked before the run rather than after it. */
 export function reportProblem(file: string): string | undefined {
-  if (file === '') return '--report needs a file name, got an empty one';
+  return outputProblem('--report', file, 'an HTML report', 'report.html', (head) => /^\s*<!doctype html/i.test(head));
+}
+
+/**
+ * Whether an output file named by `option` can be written, checked before a long run rather than
+ * after it. An earlier output of ours (`ours` recognises its first bytes; empty files count) may
+ * be replaced; anything else (the scenario itself, a capture) never is.
+ */
+export function outputProblem(option: string, file: string, what: string, example: string, ours: (head: string) => boolean): string | undefined {
+  if (file === '') return `${option} needs a file name, got an empty one`;
   try {
     const existing = statSync(file, { throwIfNoEntry: false });
-    if (existing?.isDirectory()) return `--report: ${file} is a directory; name a file such as ${resolve(file, 'report.html')}`;
-    // An earlier report may be replaced; anything else (the scenario itself, a capture) never is.
-    if (existing && !looksLikeReport(file))
-      return `--report: ${file} exists and is not an HTML report: it would be overwritten. Name a new file, or delete it first if it is yours to lose`;
+    if (existing?.isDirectory()) return `${option}: ${file} is a directory; name a file such as ${resolve(file, example)}`;
+    if (existing && existing.size > 0 && !ours(firstBytes(file)))
+      return `${option}: ${file} exists and is not ${what}: it would be overwritten. Name a new file, or delete it first if it is yours to lose`;
     accessSync(existing ? file : dirname(resolve(file)), constants.W_OK);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return `--report: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))})`;
+    return `${option}: cannot write ${file} (${code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))})`;
   }
 }
 
-/** Does an existing file begin as our reports do (an HTML document)? Empty files count. */
-function looksLikeReport(file: string): boolean {
+/** The first 64 bytes of a file as text ('' for an empty file). */
+function firstBytes(file: string): string {
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(64);
     const n = readSync(fd, head, 0, 64, 0);
-    return n === 0 || /^\s*<!doctype html/i.test(head.subarray(0, n).toString('utf8'));
+    return n === 0 ? '' : head.subarray(0, n).toString('utf8');
   } finally {
     closeSync(fd);
   }

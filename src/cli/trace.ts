@@ -3,6 +3,8 @@
 // Exit codes: 0 read (perhaps with warnings); 2 bad arguments or a file this reader cannot read.
 
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { outputProblem } from './load.js';
 import { TraceError } from '../trace/errors.js';
 import { formatCdf } from '../trace/sizes.js';
 import { summarizeTrace, type TraceSummary } from '../trace/summary.js';
@@ -105,6 +107,15 @@ export async function traceCommand(argv: string[]): Promise<number> {
     else file = a;
   }
   if (!file) return usage('which file? Give a pcap, pcapng or Zeek conn.log');
+  // The output is checked before the trace is read (that can take minutes), never after.
+  if (cdf !== undefined) {
+    if (resolve(cdf) === resolve(file)) return usage(`--cdf ${cdf} is the trace being read; name a new file for the CDF`);
+    const problem = outputProblem('--cdf', cdf, 'a flow-size CDF', 'flows.cdf', (head) => /^\d+(\.\d+)? \d+(\.\d+)?\n/.test(head));
+    if (problem) {
+      process.stderr.write(`chimney-host trace: ${problem}\nNothing was read.\n`);
+      return 2;
+    }
+  }
 
   const tty = process.stderr.isTTY === true;
   let summary: TraceSummary;

@@ -56,6 +56,13 @@ function checkOptions(options: TraceOptions): Required<TraceOptions> {
   return o;
 }
 
+/** Why fewer than 4 bytes came out of `input`, in the words that fit a plain or a gzip file. */
+function tooShort(input: ByteInput): string {
+  if (!input.gzip) return input.end === 0 ? 'the file is empty' : `the file is only ${input.end} bytes long`;
+  const held = input.end === 0 ? 'no bytes' : `only ${input.end} byte${input.end === 1 ? '' : 's'}`;
+  return input.truncatedGzip ? `the gzip stream is cut off after ${held} (a truncated .gz?)` : `the gzip stream holds ${held}`;
+}
+
 /**
  * Opens `file` as a workload. Throws TraceError (with a byte offset) when the file is not a trace
  * this reader knows; errors found later, deep in the file, are thrown by `next`.
@@ -65,11 +72,7 @@ export async function openTraceWorkload(file: string, options: TraceOptions = {}
   const input = new ByteInput(file);
   try {
     if (!(await input.need(4))) {
-      throw new TraceError(
-        input.end === 0 ? 'BadMagic' : 'BadLength',
-        `${file}: ${input.end === 0 ? 'the file is empty' : `the file is only ${input.end} bytes long`}: not a pcap, pcapng or Zeek conn.log`,
-        input.end,
-      );
+      throw new TraceError(input.end === 0 ? 'BadMagic' : 'BadLength', `${file}: ${tooShort(input)}: not a pcap, pcapng or Zeek conn.log`, input.end);
     }
     const m = input.view.getUint32(0, false);
     if (isPcapMagic(m)) {

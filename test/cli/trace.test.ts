@@ -51,6 +51,28 @@ test('the summary for people, and --cdf writes a CDF a scenario can use', () => 
   for (let i = 1; i < cdf.length; i++) assert.ok(cdf[i]![0] > cdf[i - 1]![0] && cdf[i]![1] >= cdf[i - 1]![1], `point ${i} increases`);
 });
 
+test('--cdf is checked before the trace is read: a missing folder, the trace itself, a file that is not a CDF', () => {
+  // Regression: an unwritable --cdf was found only after the whole trace had been read.
+  const missing = run('trace', capture, '--cdf', join(dir, 'no-such-folder', 'flows.cdf'));
+  assert.is(missing.code, 2);
+  assert.match(missing.err, /--cdf: cannot write .*flows\.cdf \(its directory does not exist\)\nNothing was read\./);
+  const before = readFileSync(capture);
+  const self = run('trace', capture, '--cdf', capture);
+  assert.is(self.code, 2);
+  assert.match(self.err, /--cdf .* is the trace being read/);
+  assert.ok(readFileSync(capture).equals(before), 'the capture is untouched');
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'my notes\n');
+  const other = run('trace', capture, '--cdf', notes);
+  assert.is(other.code, 2);
+  assert.match(other.err, /--cdf: .*notes\.txt exists and is not a flow-size CDF: it would be overwritten/);
+  assert.is(readFileSync(notes, 'utf8'), 'my notes\n');
+  // An earlier CDF is replaced.
+  const again = join(dir, 'again.cdf');
+  assert.is(run('trace', capture, '--cdf', again).code, 0);
+  assert.is(run('trace', capture, '--cdf', again).code, 0);
+});
+
 test('a damaged file: exit 2, the byte offset, nothing on stdout', () => {
   const bytes = readFileSync(capture);
   bytes.writeUInt32LE(13, 28 + 4); // the interface block's length: not a multiple of 4

@@ -58,6 +58,14 @@ test('not a trace: an empty file, random bytes, a too-short pcap header', async 
   await fails(write(Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0])), 'BadLength', 8, /inside the 24-byte pcap header/);
 });
 
+test('a gzip file too short to be a trace says so in gzip words, not "the file is empty"', async () => {
+  // Regression: a 20-byte .gz of nothing was reported as an empty file.
+  await fails(write(gzipSync(Buffer.alloc(0))), 'BadMagic', 0, /the gzip stream holds no bytes: not a pcap/);
+  await fails(write(gzipSync(Buffer.from([0xd4, 0xc3]))), 'BadLength', 2, /the gzip stream holds only 2 bytes: not a pcap/);
+  // The first 10 bytes of a gzip file: a header and no stream.
+  await fails(write(gzipSync(Buffer.from('#fields ts')).subarray(0, 10)), 'BadMagic', 0, /the gzip stream is cut off after no bytes \(a truncated \.gz\?\)/);
+});
+
 test('pcap: an absurd snap length, an unknown link type, a record longer than the snap length allows', async () => {
   const { bytes } = capture({ format: 'pcap' });
   const snap = Buffer.from(bytes);
