@@ -10,6 +10,9 @@
 // of connections it already holds, and a connection it holds that moves nothing keeps its slot
 // while nobody needs it. A held connection that closes counts as a termination, as for a policy.
 //
+// "Batch order" below is the order of TrafficByTick's list of the tick (src/sim/standing.ts): the
+// batch's one-off entries and its standing rates, connection by connection.
+//
 // It is pure: a function of the tick batches and the capacities, nothing else, and it sees every
 // capacity in one pass, so `compare` computes it once for all capacities.
 //
@@ -27,6 +30,7 @@
 import type { TickBatch, WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
 import { TopSelector } from './top-select.js';
+import { TrafficByTick, type TickTraffic } from './standing.js';
 
 export interface OracleResult {
   capacity: number;
@@ -64,6 +68,7 @@ export class Oracle {
   private readonly terminations: number[];
   private bytes = new Float64Array(1024);
   private readonly select = new TopSelector();
+  private readonly perTick = new TrafficByTick();
   private totalBytes = 0;
   private opened = 0;
   private alive = 0;
@@ -84,11 +89,12 @@ export class Oracle {
     this.terminations = this.caps.map(() => 0);
   }
 
-  /** Takes one tick of the workload. */
+  /** Takes one tick of the workload (its one-off traffic and standing rates: TrafficByTick). */
   observe(batch: TickBatch): void {
     if (this.ticks >= 0xfffffffe) throw new RangeError('oracle: a workload of more than 4,294,967,293 ticks is more than the oracle counts');
     this.ticks++;
-    const { opened, traffic, closed } = batch;
+    const { opened, closed } = batch;
+    const traffic = this.perTick.read(batch);
     this.opened += opened.count;
     this.alive += opened.count;
     if (this.alive > this.peakAlive) this.peakAlive = this.alive;
@@ -116,20 +122,19 @@ export class Oracle {
         f.set(this.chosenAt[k]!);
         this.chosenAt[k] = f;
       }
-      this.choose(k, batch);
+      this.choose(k, traffic, closed);
     }
     this.alive -= closed.count;
   }
 
   /** Capacity number k's choice in this tick. */
-  private choose(k: number, batch: TickBatch): void {
+  private choose(k: number, traffic: TickTraffic, closed: TickBatch['closed']): void {
     const c = this.caps[k]!;
     if (c === 0) return;
     // Tick numbers from 2, so that "chosen in the previous tick" (>= 1) is never 0 ("never").
     const now = this.ticks + 1;
     const before = now - 1;
     const at = this.chosenAt[k]!;
-    const { traffic, closed } = batch;
     const a = traffic.count;
     const ids = traffic.id;
     const tb = this.bytes;

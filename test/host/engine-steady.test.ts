@@ -196,7 +196,7 @@ test('property: steady() rates are byte for byte the same as traffic() with thos
         const p = plain.host.connections as unknown as Record<string, ArrayLike<number>>;
         assert.is(fed.host.connections.length, plain.host.connections.length);
         for (const name of COLUMNS)
-          assert.equal([...f[name]!].slice(0, fed.host.connections.length), [...p[name]!].slice(0, plain.host.connections.length), name);
+          assert.equal(Array.from(f[name]!).slice(0, fed.host.connections.length), Array.from(p[name]!).slice(0, plain.host.connections.length), name);
         assert.equal(
           fed.errors.map((e) => e.message),
           plain.errors.map((e) => e.message),
