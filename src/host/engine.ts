@@ -255,7 +255,7 @@ export class ConnectionEngine {
         if (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot]) badId(op, i, idv[i], true);
       }
     }
-    this.count(records, n, false);
+    this.count(records, n);
   }
 
   /**
@@ -301,18 +301,39 @@ export class ConnectionEngine {
     const standingReceived = c.standingReceived;
     const s = this.scratch;
     s.ensure(this.standingCount);
-    const records = s.records;
-    let r = 0;
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const handles = s.f64c;
+    const status = c.status;
+    const bytesColumn = c.bytes;
+    const sentColumn = c.sent;
+    const tickBytes = c.tickBytes;
+    const offloadedColumn = c.offloadedBytes;
+    const handleColumn = c.handle;
+    let k = 0;
+    let software = 0;
+    let offloaded = 0;
+    // count()'s loop, reading the standing columns in place (no records to write and read back).
     for (let slot = 0, length = c.length; slot < length; slot++) {
       const a = standingSent[slot]!;
       const b = standingReceived[slot]!;
-      if (a + b === 0) continue;
-      records[r] = slot;
-      records[r + 1] = a;
-      records[r + 2] = b;
-      r += 4;
+      const bytes = a + b;
+      if (bytes === 0) continue;
+      bytesColumn[slot]! += bytes;
+      tickBytes[slot]! += bytes;
+      sentColumn[slot]! += a;
+      if (status[slot] === OFFLOADED) {
+        offloaded += bytes;
+        offloadedColumn[slot]! += bytes;
+        handles[k] = handleColumn[slot]!;
+        snd[k] = a;
+        rcv[k] = b;
+        k++;
+      } else software += bytes;
     }
-    this.count(records, r / 4, true);
+    this.metricsCounters.offloadedBytes += offloaded;
+    this.metricsCounters.softwareBytes += software;
+    this.passOn(k, true);
   }
 
   /**
@@ -320,7 +341,7 @@ export class ConnectionEngine {
    * nearly in slot order. Offloaded connections' bytes go to the target, and to the table when its
    * low-activity tick needs them (the scratch arrays f64a/b/c take that list: free by now).
    */
-  private count(records: Float64Array, n: number, standing: boolean): void {
+  private count(records: Float64Array, n: number): void {
     const c = this.columns;
     const s = this.scratch;
     const snd = s.f64a;
@@ -357,11 +378,24 @@ export class ConnectionEngine {
     }
     m.offloadedBytes += offloaded;
     m.softwareBytes += software;
+    this.passOn(k, false);
+  }
+
+  /**
+   * Passes the k offloaded entries counted (scratch f64c: handles, f64a: sent, f64b: received) to
+   * the table's traffic counters, when its low-activity tick needs them, and to the target.
+   */
+  private passOn(k: number, standing: boolean): void {
+    const s = this.scratch;
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const handles = s.f64c;
+    if (standing) this.standingOnTarget = k;
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      // The records are free again: they take the byte counts.
-      const counted = records.subarray(0, k);
+      // The records are free by now: they take the byte counts.
+      const counted = s.records.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
         this.host.table.recordTrafficBatch(onTarget, counted);
@@ -376,7 +410,6 @@ export class ConnectionEngine {
     // the order of the one before (SimulatedTarget's TCP columns look there first), and a small
     // batch in between would make the large one miss every time.
     const fewOneOffs = !standing && target.traffic !== undefined && k * 4 < this.standingOnTarget;
-    if (standing) this.standingOnTarget = k;
     // The bytes are counted already: a target that throws here is reported, never the caller's problem.
     try {
       if (target.trafficBatch && !fewOneOffs) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
