@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ErrorCode, type HostPolicy } from '../../src/index.js';
+import { ErrorCode, HostStack, SimulatedTarget, type HostPolicy } from '../../src/index.js';
 import { throwsCode } from '../helpers.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
 
@@ -76,6 +76,31 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing (no
   await step(l);
   assert.is(l.host.metrics().softwareBytes, 7);
   assert.is(l.host.connections.bytes[slotOf(l, ids[1]!)], 0);
+});
+
+test('a target whose trafficBatch throws: standing bytes still count, the fault is reported, and the tick goes on', async () => {
+  class Throwing extends SimulatedTarget {
+    override trafficBatch(): void {
+      throw new Error('boom');
+    }
+  }
+  const target = new Throwing({ capacity: 10 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const faults: string[] = [];
+  host.on('error', (e) => faults.push(`${e.fault}: ${e.message}`));
+  const ids = host.open(opened([{ path: 1 }, { path: 2 }]));
+  host.tick(100);
+  for (let i = 0; i < 3; i++) await host.settle();
+  host.steady(ids, [100, 1], [50, 1]);
+  host.tick(200);
+  host.tick(300);
+  const m = host.metrics();
+  assert.is(m.offloadedBytes + m.softwareBytes, 2 * 152);
+  assert.ok(m.offloadedBytes > 0);
+  assert.ok(
+    faults.some((f) => f.startsWith('threw') && f.includes('boom')),
+    faults.join('; '),
+  );
 });
 
 // A run of opens, standing-rate changes, one-off bytes and closes, as generated below.
