@@ -1,4 +1,4 @@
-// The connection engine behind HostStack.open/traffic/close/tick: every connection lives in the
+// The connection engine behind HostStack.open/traffic/steady/close/tick: every connection lives in the
 // host (src/host/connections.ts) from open() to close(), offloaded or in software; once per tick an
 // OffloadPolicy (src/host/policy.ts) ranks the columns and decides; the engine carries the decision
 // out in batches: one table call and one target call per tick for the offloads (parents first),
@@ -112,7 +112,7 @@ export class ConnectionEngine {
     return this.options.policy;
   }
 
-  // ---- open / traffic / close ------------------------------------------------------------------
+  // ---- open / traffic / steady / close ---------------------------------------------------------
 
   open(opened: OpenedColumns): Float64Array {
     const op = 'open';
