@@ -66,7 +66,6 @@ export class Oracle {
   private readonly offloaded: number[];
   private readonly initiates: number[];
   private readonly terminations: number[];
-  private bytes = new Float64Array(1024);
   private readonly select = new TopSelector();
   private readonly perTick = new TrafficByTick();
   private totalBytes = 0;
@@ -100,22 +99,10 @@ export class Oracle {
     if (this.alive > this.peakAlive) this.peakAlive = this.alive;
     const a = traffic.count;
     if (a > this.peakActive) this.peakActive = a;
-    if (this.bytes.length < a) this.bytes = new Float64Array(a * 2);
-    const bytes = this.bytes;
-    const sent = traffic.sent;
-    const received = traffic.received;
-    const ids = traffic.id;
-    let maxId = 0;
-    let total = 0;
-    for (let i = 0; i < a; i++) {
-      const b = sent[i]! + received[i]!;
-      bytes[i] = b;
-      total += b;
-      if (ids[i]! > maxId) maxId = ids[i]!;
-    }
-    this.totalBytes += total;
-    for (let i = 0; i < closed.count; i++) if (closed.id[i]! > maxId) maxId = closed.id[i]!;
-    this.select.select(bytes, a, this.caps);
+    this.totalBytes += traffic.total;
+    // Every id of the tick (traffic and closed) is below TrafficByTick's bound.
+    const maxId = this.perTick.idBound - 1;
+    this.select.select(traffic.bytes, a, this.caps);
     for (let k = 0; k < this.caps.length; k++) {
       if (this.chosenAt[k]!.length <= maxId) {
         const f = new Uint32Array(Math.max(maxId + 1, this.chosenAt[k]!.length * 2));
@@ -137,7 +124,7 @@ export class Oracle {
     const at = this.chosenAt[k]!;
     const a = traffic.count;
     const ids = traffic.id;
-    const tb = this.bytes;
+    const tb = traffic.bytes;
     const held = this.held[k]!;
     const heldCount = this.heldCount[k]!;
     // The new list goes to the spare buffer (the old one is still being read), then they swap.

@@ -36,6 +36,10 @@ export interface TickTraffic {
   id: Uint32Array;
   sent: Float64Array;
   received: Float64Array;
+  /** sent + received, entry by entry. */
+  bytes: Float64Array;
+  /** The sum of `bytes`. */
+  total: number;
 }
 
 export class TrafficByTick {
@@ -51,11 +55,23 @@ export class TrafficByTick {
   /** By entry of the batch's traffic: 1 if a standing entry took it. */
   private taken = new Uint8Array(1024);
   private stamp = 0;
-  private readonly out: TickTraffic = { count: 0, id: new Uint32Array(1024), sent: new Float64Array(1024), received: new Float64Array(1024) };
+  private readonly out: TickTraffic = {
+    count: 0,
+    id: new Uint32Array(1024),
+    sent: new Float64Array(1024),
+    received: new Float64Array(1024),
+    bytes: new Float64Array(1024),
+    total: 0,
+  };
 
   /** Connections with a standing rate now. */
   get standing(): number {
     return this.listed;
+  }
+
+  /** Every connection id read so far is below this. */
+  get idBound(): number {
+    return this.pos.length;
   }
 
   /** The traffic of the batch's tick (valid until the next call). Batches must come in tick order. */
@@ -89,8 +105,10 @@ export class TrafficByTick {
       out.id = grown(out.id, room);
       out.sent = grown(out.sent, room);
       out.received = grown(out.received, room);
+      out.bytes = grown(out.bytes, room);
     }
-    const { id: oId, sent: oSent, received: oReceived } = out;
+    const { id: oId, sent: oSent, received: oReceived, bytes: oBytes } = out;
+    let total = 0;
     const { lId, lSent, lReceived, lOneSent, lOneReceived, lFlag } = this;
     let n = 0;
     let i = 0;
@@ -98,14 +116,22 @@ export class TrafficByTick {
       const flag = lFlag[i]!;
       oId[n] = lId[i]!;
       if (flag === 0) {
-        oSent[n] = lSent[i]!;
-        oReceived[n++] = lReceived[i]!;
+        const a = lSent[i]!;
+        const b = lReceived[i]!;
+        oSent[n] = a;
+        oReceived[n] = b;
+        oBytes[n++] = a + b;
+        total += a + b;
         i++;
         continue;
       }
       const last = flag & LAST;
-      oSent[n] = (last ? 0 : lSent[i]!) + lOneSent[i]!;
-      oReceived[n++] = (last ? 0 : lReceived[i]!) + lOneReceived[i]!;
+      const a = (last ? 0 : lSent[i]!) + lOneSent[i]!;
+      const b = (last ? 0 : lReceived[i]!) + lOneReceived[i]!;
+      oSent[n] = a;
+      oReceived[n] = b;
+      oBytes[n++] = a + b;
+      total += a + b;
       lOneSent[i] = lOneReceived[i] = 0;
       lFlag[i] = 0;
       if (last) this.remove(i);
@@ -113,11 +139,16 @@ export class TrafficByTick {
     }
     for (let k = 0; k < traffic.count; k++) {
       if (taken[k]) continue;
+      const a = traffic.sent[k]!;
+      const b = traffic.received[k]!;
       oId[n] = traffic.id[k]!;
-      oSent[n] = traffic.sent[k]!;
-      oReceived[n++] = traffic.received[k]!;
+      oSent[n] = a;
+      oReceived[n] = b;
+      oBytes[n++] = a + b;
+      total += a + b;
     }
     out.count = n;
+    out.total = total;
     return out;
   }
 
