@@ -14,7 +14,8 @@
 // connection can never name a new one. Ids stay below 2^53 (safe integers).
 //
 // `live` lists the slots in use (dense; a slot knows its position, so removal is a swap with the
-// last); `arrived` and `active` list the slots opened / moving bytes since the previous tick.
+// last); `arrived` lists the slots opened since the previous tick, and `active` (rebuilt by the
+// engine's tick in slot order) those that moved bytes in it.
 
 import { ConnectionStatus, type ConnectionColumns } from './policy.js';
 
@@ -58,6 +59,9 @@ export class ConnectionStore implements ConnectionColumns {
    */
   episodeSent = new Float64Array(0);
   episodeBytes = new Float64Array(0);
+  /** Standing traffic (HostStack.steady): bytes sent and received at every tick until changed. */
+  standingSent = new Float64Array(0);
+  standingReceived = new Float64Array(0);
   /** Received bytes the target delivered to the host during this offload. */
   episodeDelivered = new Float64Array(0);
   /** The TCP state handed to the target at this offload. */
@@ -78,7 +82,7 @@ export class ConnectionStore implements ConnectionColumns {
   liveCount = 0;
   /** Slots opened since the previous tick (some may have closed since). */
   readonly arrived = new SlotList();
-  /** Slots that moved bytes since the previous tick (some may have closed since). */
+  /** Slots that moved bytes in the tick just counted, in slot order (the engine's tick lists them). */
   readonly active = new SlotList();
 
   /** Freed slots ready for reuse (a stack). */
@@ -118,6 +122,8 @@ export class ConnectionStore implements ConnectionColumns {
     this.handle[slot] = 0;
     this.offloadedAt[slot] = 0;
     this.sent[slot] = 0;
+    this.standingSent[slot] = 0;
+    this.standingReceived[slot] = 0;
     this.everOffloaded[slot] = 0;
     this.path[slot] = -1;
     this.closed[slot] = 0;
@@ -171,6 +177,8 @@ export class ConnectionStore implements ConnectionColumns {
     this.localPort = copy(new Uint16Array(capacity), this.localPort);
     this.remotePort = copy(new Uint16Array(capacity), this.remotePort);
     this.sent = f64(this.sent);
+    this.standingSent = f64(this.standingSent);
+    this.standingReceived = f64(this.standingReceived);
     this.episodeSent = f64(this.episodeSent);
     this.episodeBytes = f64(this.episodeBytes);
     this.episodeDelivered = f64(this.episodeDelivered);

@@ -1,4 +1,4 @@
-// The connection engine behind HostStack.open/traffic/close/tick: every connection lives in the
+// The connection engine behind HostStack.open/traffic/steady/close/tick: every connection lives in the
 // host (src/host/connections.ts) from open() to close(), offloaded or in software; once per tick an
 // OffloadPolicy (src/host/policy.ts) ranks the columns and decides; the engine carries the decision
 // out in batches: one table call and one target call per tick for the offloads (parents first),
@@ -98,6 +98,10 @@ export class ConnectionEngine {
   private callNumber = 0;
   private lastTick: number | undefined;
   private offloadedCount = 0;
+  /** Slots whose standing traffic is not (0, 0). */
+  private standingCount = 0;
+  /** Entries of the last tick's standing batch to the target. */
+  private standingOnTarget = 0;
 
   constructor(
     private readonly host: EngineHost,
@@ -108,7 +112,7 @@ export class ConnectionEngine {
     return this.options.policy;
   }
 
-  // ---- open / traffic / close ------------------------------------------------------------------
+  // ---- open / traffic / steady / close ---------------------------------------------------------
 
   open(opened: OpenedColumns): Float64Array {
     const op = 'open';
@@ -251,16 +255,105 @@ export class ConnectionEngine {
         if (status[slot]! !== OFFLOADED && status[slot]! !== SOFTWARE && closed[slot]) badId(op, i, idv[i], true);
       }
     }
-    // Everything checked. Offloaded connections' bytes go to the target, and to the table when
-    // its low-activity tick needs them (the arrays of pass 1 are free again: they take that list).
+    this.count(records, n);
+  }
+
+  /**
+   * Standing traffic (HostStack.steady): from now on every tick() counts sent[i]/received[i] bytes
+   * for ids[i], as if traffic() had been called with them just before it; (0, 0) stops it, and so
+   * does close(). Entries apply in order (an id given twice keeps its last rate). All or none.
+   */
+  steady(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    const op = 'steady';
+    const n = batchCount(op, count, [
+      ['ids', ids],
+      ['sent', sent],
+      ['received', received],
+    ]);
+    const s = this.scratch;
+    s.ensure(n);
+    this.readSlots(op, ids, n, s.u32, false);
+    readIntegers(op, 'sent', sent, n, s.f64a, 0, MAX_BYTES);
+    readIntegers(op, 'received', received, n, s.f64b, 0, MAX_BYTES);
+    // Everything checked: nothing below throws.
+    for (let i = 0; i < n; i++) this.setStanding(s.u32[i]!, s.f64a[i]!, s.f64b[i]!);
+  }
+
+  private setStanding(slot: number, sent: number, received: number): void {
+    const c = this.columns;
+    const was = c.standingSent[slot]! + c.standingReceived[slot]! > 0;
+    const is = sent + received > 0;
+    c.standingSent[slot] = sent;
+    c.standingReceived[slot] = received;
+    this.standingCount += +is - +was;
+  }
+
+  /**
+   * Counts every connection's standing bytes as this tick's traffic, in slot order: HostStack.tick
+   * calls it first, so they reach the table and the target before the clock moves, exactly where
+   * traffic() just before tick() would have put them. One pass over the slots (standing bytes are
+   * the common case in a lab run: most connections move the same bytes every tick).
+   */
+  applyStanding(): void {
+    if (this.standingCount === 0) return;
+    const c = this.columns;
+    const standingSent = c.standingSent;
+    const standingReceived = c.standingReceived;
+    const s = this.scratch;
+    s.ensure(this.standingCount);
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const handles = s.f64c;
+    const status = c.status;
+    const bytesColumn = c.bytes;
+    const sentColumn = c.sent;
+    const tickBytes = c.tickBytes;
+    const offloadedColumn = c.offloadedBytes;
+    const handleColumn = c.handle;
+    let k = 0;
+    let software = 0;
+    let offloaded = 0;
+    // count()'s loop, reading the standing columns in place (no records to write and read back).
+    for (let slot = 0, length = c.length; slot < length; slot++) {
+      const a = standingSent[slot]!;
+      const b = standingReceived[slot]!;
+      const bytes = a + b;
+      if (bytes === 0) continue;
+      bytesColumn[slot]! += bytes;
+      tickBytes[slot]! += bytes;
+      sentColumn[slot]! += a;
+      if (status[slot] === OFFLOADED) {
+        offloaded += bytes;
+        offloadedColumn[slot]! += bytes;
+        handles[k] = handleColumn[slot]!;
+        snd[k] = a;
+        rcv[k] = b;
+        k++;
+      } else software += bytes;
+    }
+    this.metricsCounters.offloadedBytes += offloaded;
+    this.metricsCounters.softwareBytes += software;
+    this.passOn(k, true);
+  }
+
+  /**
+   * Counts checked bytes: `records` holds n entries of 4 numbers [ slot | sent | received | - ],
+   * nearly in slot order. Offloaded connections' bytes go to the target, and to the table when its
+   * low-activity tick needs them (the scratch arrays f64a/b/c take that list: free by now).
+   */
+  private count(records: Float64Array, n: number): void {
+    const c = this.columns;
+    const s = this.scratch;
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const handles = s.f64c;
+    const status = c.status;
     const m = this.metricsCounters;
     const bytesColumn = c.bytes;
     const sentColumn = c.sent;
     const tickBytes = c.tickBytes;
     const offloadedColumn = c.offloadedBytes;
     const handleColumn = c.handle;
-    const active = c.active;
-    const handles = idv;
     let k = 0;
     let software = 0;
     let offloaded = 0;
@@ -271,8 +364,7 @@ export class ConnectionEngine {
       const bytes = a + b;
       if (bytes === 0) continue;
       bytesColumn[slot]! += bytes;
-      // First bytes since the previous tick: the slot is active (tickBytes is reset at every tick).
-      if (tickBytes[slot] === 0) active.push(slot);
+      // tickBytes is reset at every tick; tick() lists the slots it finds above 0 as `active`.
       tickBytes[slot]! += bytes;
       sentColumn[slot]! += a;
       if (status[slot] === OFFLOADED) {
@@ -286,11 +378,24 @@ export class ConnectionEngine {
     }
     m.offloadedBytes += offloaded;
     m.softwareBytes += software;
+    this.passOn(k, false);
+  }
+
+  /**
+   * Passes the k offloaded entries counted (scratch f64c: handles, f64a: sent, f64b: received) to
+   * the table's traffic counters, when its low-activity tick needs them, and to the target.
+   */
+  private passOn(k: number, standing: boolean): void {
+    const s = this.scratch;
+    const snd = s.f64a;
+    const rcv = s.f64b;
+    const handles = s.f64c;
+    if (standing) this.standingOnTarget = k;
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      // The records are free again: they take the byte counts.
-      const counted = records.subarray(0, k);
+      // The records are free by now: they take the byte counts.
+      const counted = s.records.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
         this.host.table.recordTrafficBatch(onTarget, counted);
@@ -299,9 +404,15 @@ export class ConnectionEngine {
       }
     }
     const target = this.host.target;
+    // With standing traffic the target gets one large batch per tick, in slot order, and between
+    // ticks the one-off bytes of traffic(), usually a few (a lab's last ticks of transfers). Those
+    // go entry by entry when the target can take them so: a target may expect each batch call in
+    // the order of the one before (SimulatedTarget's TCP columns look there first), and a small
+    // batch in between would make the large one miss every time.
+    const fewOneOffs = !standing && target.traffic !== undefined && k * 4 < this.standingOnTarget;
     // The bytes are counted already: a target that throws here is reported, never the caller's problem.
     try {
-      if (target.trafficBatch) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
+      if (target.trafficBatch && !fewOneOffs) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
       else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
     } catch (error) {
       this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
@@ -320,6 +431,8 @@ export class ConnectionEngine {
     for (let i = 0; i < n; i++) {
       const slot = slots[i]!;
       const status = c.status[slot];
+      // No more standing bytes after close, on the target or not.
+      if (c.standingSent[slot]! + c.standingReceived[slot]! > 0) this.setStanding(slot, 0, 0);
       if (status === ConnectionStatus.Software) {
         c.release(slot);
         continue;
@@ -358,11 +471,11 @@ export class ConnectionEngine {
     const arrived = c.arrived.view();
     const openedAt = c.openedAt;
     for (let i = 0, m = arrived.length; i < m; i++) openedAt[arrived[i]!] = now;
-    const active = c.active.view();
     const lastActiveAt = c.lastActiveAt;
-    for (let i = 0, m = active.length; i < m; i++) lastActiveAt[active[i]!] = now;
-    // One pass over the slots in order: the rate column, and `live` rebuilt in slot order, so that
-    // this pass and a policy's passes over `live` read the columns sequentially.
+    // One pass over the slots in order: the rate column, and `live` and `active` rebuilt in slot
+    // order, so that this pass and a policy's passes over them read the columns sequentially, and
+    // so that what a policy sees never depends on the order or the calls (traffic() or standing
+    // bytes) that brought the bytes.
     const alpha = elapsed > 0 ? 1 - Math.exp(-elapsed / this.options.rateWindowMs) : 0;
     const perSecond = elapsed > 0 ? 1000 / elapsed : 0;
     const status = c.status;
@@ -370,17 +483,26 @@ export class ConnectionEngine {
     const tickBytes = c.tickBytes;
     const live = c.live;
     const position = c.livePosition;
+    if (c.active.items.length < c.liveCount) c.active.items = new Uint32Array(c.liveCount * 2);
+    const activeSlots = c.active.items;
     let n = 0;
+    let moved = 0;
     for (let slot = 0, length = c.length; slot < length; slot++) {
       if (status[slot] === FREE) continue;
       live[n] = slot;
       position[slot] = n++;
       const r = rate[slot]!;
       const b = tickBytes[slot]!;
+      if (b > 0) {
+        activeSlots[moved++] = slot;
+        lastActiveAt[slot] = now;
+      }
       if ((r === 0 && b === 0) || alpha === 0) continue;
       const next = r + alpha * (b * perSecond - r);
       rate[slot] = next < 1e-3 ? 0 : next;
     }
+    c.active.count = moved;
+    const active = c.active.view();
     const context: PolicyContext = {
       now,
       elapsedMs: elapsed,

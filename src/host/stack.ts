@@ -657,6 +657,8 @@ export class HostStack extends Emitter<HostEvents> {
       invalid(`tick: now must be a finite time in ms, not before the previous tick (${this.now}), got ${typeName(now)}`);
     }
     this.now = now;
+    // Standing traffic (steady()) counts first: as if traffic() had been called just before tick().
+    this.engine.applyStanding();
     try {
       this.clock.advance(now);
     } catch (error) {
@@ -988,6 +990,18 @@ export class HostStack extends Emitter<HostEvents> {
    */
   traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
     this.engine.traffic(ids, sent, received, count);
+  }
+
+  /**
+   * Standing traffic: from now on every tick() counts `sent[i]` and `received[i]` bytes on
+   * connection `ids[i]`, exactly as if traffic() had been called with them just before that tick(),
+   * until changed by another steady() call. (0, 0) stops it; close() stops it too. Entries apply in
+   * order (an id given twice keeps its last rate). For a connection that moves the same bytes
+   * every tick, one call replaces a traffic() entry per tick; traffic() still adds one-off bytes on
+   * top. All or none: a bad entry throws OffloadError(InvalidArgument) and changes nothing.
+   */
+  steady(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    this.engine.steady(ids, sent, received, count);
   }
 
   /**

@@ -5,6 +5,8 @@ export { EVENTS, EVENT_TYPES } from './events.js';
 export type { EventType, HostControl, WorkloadControl } from './events.js';
 export type { WorkloadSource, TickBatch } from './source.js';
 export { createTickBatch } from './tick-batch.js';
+export { TrafficByTick } from './standing.js';
+export type { TickTraffic } from './standing.js';
 export { SyntheticWorkload, totalConnections } from './workload.js';
 export { parseCdf, sampleCdf } from './cdf.js';
 export { Oracle, runOracle } from './oracle.js';

@@ -10,6 +10,9 @@
 // of connections it already holds, and a connection it holds that moves nothing keeps its slot
 // while nobody needs it. A held connection that closes counts as a termination, as for a policy.
 //
+// "Batch order" below is the order of TrafficByTick's list of the tick (src/sim/standing.ts): the
+// batch's one-off entries and its standing rates, connection by connection.
+//
 // It is pure: a function of the tick batches and the capacities, nothing else, and it sees every
 // capacity in one pass, so `compare` computes it once for all capacities.
 //
@@ -27,6 +30,7 @@
 import type { TickBatch, WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
 import { TopSelector } from './top-select.js';
+import { TrafficByTick, type TickTraffic } from './standing.js';
 
 export interface OracleResult {
   capacity: number;
@@ -62,8 +66,8 @@ export class Oracle {
   private readonly offloaded: number[];
   private readonly initiates: number[];
   private readonly terminations: number[];
-  private bytes = new Float64Array(1024);
   private readonly select = new TopSelector();
+  private readonly perTick = new TrafficByTick();
   private totalBytes = 0;
   private opened = 0;
   private alive = 0;
@@ -84,55 +88,43 @@ export class Oracle {
     this.terminations = this.caps.map(() => 0);
   }
 
-  /** Takes one tick of the workload. */
+  /** Takes one tick of the workload (its one-off traffic and standing rates: TrafficByTick). */
   observe(batch: TickBatch): void {
     if (this.ticks >= 0xfffffffe) throw new RangeError('oracle: a workload of more than 4,294,967,293 ticks is more than the oracle counts');
     this.ticks++;
-    const { opened, traffic, closed } = batch;
+    const { opened, closed } = batch;
+    const traffic = this.perTick.read(batch);
     this.opened += opened.count;
     this.alive += opened.count;
     if (this.alive > this.peakAlive) this.peakAlive = this.alive;
     const a = traffic.count;
     if (a > this.peakActive) this.peakActive = a;
-    if (this.bytes.length < a) this.bytes = new Float64Array(a * 2);
-    const bytes = this.bytes;
-    const sent = traffic.sent;
-    const received = traffic.received;
-    const ids = traffic.id;
-    let maxId = 0;
-    let total = 0;
-    for (let i = 0; i < a; i++) {
-      const b = sent[i]! + received[i]!;
-      bytes[i] = b;
-      total += b;
-      if (ids[i]! > maxId) maxId = ids[i]!;
-    }
-    this.totalBytes += total;
-    for (let i = 0; i < closed.count; i++) if (closed.id[i]! > maxId) maxId = closed.id[i]!;
-    this.select.select(bytes, a, this.caps);
+    this.totalBytes += traffic.total;
+    // Every id of the tick (traffic and closed) is below TrafficByTick's bound.
+    const maxId = this.perTick.idBound - 1;
+    this.select.select(traffic.bytes, a, this.caps);
     for (let k = 0; k < this.caps.length; k++) {
       if (this.chosenAt[k]!.length <= maxId) {
         const f = new Uint32Array(Math.max(maxId + 1, this.chosenAt[k]!.length * 2));
         f.set(this.chosenAt[k]!);
         this.chosenAt[k] = f;
       }
-      this.choose(k, batch);
+      this.choose(k, traffic, closed);
     }
     this.alive -= closed.count;
   }
 
   /** Capacity number k's choice in this tick. */
-  private choose(k: number, batch: TickBatch): void {
+  private choose(k: number, traffic: TickTraffic, closed: TickBatch['closed']): void {
     const c = this.caps[k]!;
     if (c === 0) return;
     // Tick numbers from 2, so that "chosen in the previous tick" (>= 1) is never 0 ("never").
     const now = this.ticks + 1;
     const before = now - 1;
     const at = this.chosenAt[k]!;
-    const { traffic, closed } = batch;
     const a = traffic.count;
     const ids = traffic.id;
-    const tb = this.bytes;
+    const tb = traffic.bytes;
     const held = this.held[k]!;
     const heldCount = this.heldCount[k]!;
     // The new list goes to the spare buffer (the old one is still being read), then they swap.

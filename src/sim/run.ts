@@ -4,7 +4,8 @@
 // runs it in the page).
 //
 // A tick, in order:  host events due (link, pause, upload requests...)  ->  open(arrivals)
-//   -> traffic(bytes of this tick)  ->  close(connections that end)  ->  tick(end of the tick)
+//   -> traffic(one-off bytes of this tick)  ->  steady(rate changes)  ->  close(connections that end)
+//   -> tick(end of the tick; it counts the standing rates first)
 // so a connection opened in a tick moves its first bytes in software (no policy sees it before
 // the host's tick); the oracle, with its instant installs, counts them offloaded.
 
@@ -95,6 +96,9 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   let hostIds: Float64Array = new Float64Array(1024);
   const tagging = typeof source.tag === 'function';
   let ids: Float64Array = new Float64Array(1024);
+  // Standing bytes per tick of each source id, and their sum: what the rates add to totalBytes.
+  let standing: Float64Array = new Float64Array(1024);
+  let standingPerTick = 0;
   let totalBytes = 0;
   let connections = 0;
   let lastProgress = 0;
@@ -145,6 +149,25 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
         totalBytes += bytes;
         host.traffic(ids, traffic.sent, traffic.received, traffic.count);
       }
+      const rates = batch.rates!;
+      if (rates.count) {
+        if (ids.length < rates.count) ids = new Float64Array(rates.count * 2);
+        for (let i = 0; i < rates.count; i++) {
+          const id = rates.id[i]!;
+          const h = hostIds[id];
+          if (!h) throw new Error(`workload ${source.name}, tick ${tick}: a rate for connection ${id}, which is not open (a bug in the workload source)`);
+          ids[i] = h;
+        }
+        host.steady(ids, rates.sent, rates.received, rates.count);
+        // Only once the host took them (it checks the bytes).
+        for (let i = 0; i < rates.count; i++) {
+          const id = rates.id[i]!;
+          if (id >= standing.length) standing = grow(standing, id + 1);
+          const b = rates.sent[i]! + rates.received[i]!;
+          standingPerTick += b - standing[id]!;
+          standing[id] = b;
+        }
+      }
       oracle?.observe(batch);
       if (closed.count) {
         if (ids.length < closed.count) ids = new Float64Array(closed.count * 2);
@@ -155,7 +178,16 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
           hostIds[closed.id[i]!] = 0;
         }
         host.close(ids, closed.count);
+        // A close stops a rate.
+        for (let i = 0; i < closed.count; i++) {
+          const id = closed.id[i]!;
+          if (id < standing.length && standing[id]) {
+            standingPerTick -= standing[id]!;
+            standing[id] = 0;
+          }
+        }
       }
+      totalBytes += standingPerTick;
       host.tick(end);
       // The target completed what was due at `end`; its completions reach the host's columns now.
       await host.settle();

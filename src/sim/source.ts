@@ -37,6 +37,22 @@ export interface TickBatch {
      */
     tag?: Float64Array;
   };
+  /**
+   * Standing rates: changes in this tick, in the order they apply. From this tick on, connection
+   * id[i] moves sent[i] and received[i] bytes in every tick, on top of its `traffic` entries,
+   * until a later change; (0, 0) stops it, and so does its close (it moves no standing bytes in
+   * the tick it closes, nor in the tick of a stop). A connection that moves the same bytes tick
+   * after tick is one change instead of an entry per tick, down the whole chain (runLab passes it
+   * to HostStack.steady). A reader that wants each tick's bytes connection by connection reads the
+   * batch through TrafficByTick (src/sim/standing.ts). Present in every batch of createTickBatch;
+   * a source that writes rates requires it.
+   */
+  rates?: {
+    count: number;
+    id: Uint32Array;
+    sent: Float64Array;
+    received: Float64Array;
+  };
   /** Connections that close at the end of this tick (after their traffic of this tick). */
   closed: {
     count: number;

@@ -19,6 +19,7 @@ export function createTickBatch(room = 1024): TickBatch {
       priority: new Uint8Array(room),
     },
     traffic: { count: 0, id: new Uint32Array(room), sent: new Float64Array(room), received: new Float64Array(room), tag: new Float64Array(room) },
+    rates: { count: 0, id: new Uint32Array(room), sent: new Float64Array(room), received: new Float64Array(room) },
     closed: { count: 0, id: new Uint32Array(room) },
   };
 }
@@ -26,6 +27,7 @@ export function createTickBatch(room = 1024): TickBatch {
 /** Sets every count to 0. */
 export function resetTickBatch(b: TickBatch): void {
   b.opened.count = b.traffic.count = b.closed.count = 0;
+  if (b.rates) b.rates.count = 0;
 }
 
 /** Makes room for `n` more opened entries. */
@@ -57,4 +59,14 @@ export function roomForTraffic(b: TickBatch, n: number): void {
 /** Makes room for `n` more closed entries. */
 export function roomToClose(b: TickBatch, n: number): void {
   if (b.closed.id.length < b.closed.count + n) b.closed.id = grown(b.closed.id, b.closed.count + n);
+}
+
+/** Makes room for `n` more rate changes (the batch must have a rates section). */
+export function roomForRates(b: TickBatch, n: number): void {
+  const r = b.rates!;
+  const need = r.count + n;
+  if (r.id.length >= need) return;
+  r.id = grown(r.id, need);
+  r.sent = grown(r.sent, need);
+  r.received = grown(r.received, need);
 }

@@ -13,15 +13,23 @@
 //   wake       Int32    next connection in the same wake-up slot (-1 ends the list)
 //   activePos, alivePos  Int32  where it is in the active and alive lists
 //
-// The connections transferring now are a packed list whose entries carry what the per-tick loop
-// needs (id, bytes left, bytes per tick) side by side, so that loop reads memory in order; a
-// loop indexing million-entry columns by id spends its time in cache misses (measured: 4x slower).
+// A transfer moves the same bytes every tick (perTick) but its last, so it is a standing rate
+// (TickBatch.rates): one change when it starts, and in its last tick the remaining bytes as a
+// one-off traffic entry plus the stop. Its last tick is known when it starts, so a tick touches
+// only the transfers that start or end in it, never the ones in between (the reader counts their
+// bytes: HostStack.steady, TrafficByTick).
 //
-//   active:  aId Uint32 | aRemaining Float64 | aPerTick Float64 | aTag Float64   (swap-remove in O(1))
+//   lastBytes  Float64  by id: bytes of the transfer's last tick (1..perTick)
+//   endHead    Int32    by tick: first transfer ending in that tick; endNext (by id) links the rest
+//   active     aId Uint32, activePos by id: the transfers under way, a swap-remove list
 //
-// aTag is the reader's tag (WorkloadSource.tag: the host's id for the connection), kept from
-// tags[id] once the reader sets it, so that reader needs no lookup by id per traffic entry. Both
-// columns exist only once a reader tags.
+// The active list is kept only for its order: transfers that end in the same tick finish in the
+// order a walk over the list would meet them (a finished one leaves as it is passed; the last
+// entry takes its place and is met next). That order decides which connection draws which idle
+// gap, closes first, and how TrafficByTick lists the tick (the oracle breaks ties by it): it is
+// the order of the per-tick loop this workload had before standing rates, so its ticks are the
+// same, byte for byte. finish() finds it by sorting the ending transfers' positions, O(e log e)
+// for e transfers ending in a tick.
 //
 // Idle connections wait in a timing wheel: one list head per tick, so a tick touches only the
 // connections that transfer or wake in it, never the ones sleeping.
@@ -31,7 +39,8 @@ import { dispatchWorkload, isWorkloadEvent, type ScenarioEvent, type WorkloadCon
 import type { Scenario } from './scenario.js';
 import type { TickBatch, WorkloadSource } from './source.js';
 import { sampleCdf } from './cdf.js';
-import { roomForTraffic, roomToClose, roomToOpen, resetTickBatch } from './tick-batch.js';
+import { roomForRates, roomForTraffic, roomToClose, roomToOpen, resetTickBatch } from './tick-batch.js';
+import { grown } from '../util/grown.js';
 
 const NOT_OPEN = 0;
 const TRANSFERRING = 1;
@@ -59,10 +68,13 @@ export class SyntheticWorkload implements WorkloadSource {
   private expectedTick = 0;
 
   private readonly perTick: Float64Array;
+  private readonly lastBytes: Float64Array;
+  private readonly endNext: Int32Array;
+  private readonly endHead: Int32Array;
+  /** 1 while a transfer is being finished in this tick (finish()). */
+  private readonly ending: Uint8Array;
+  private positions = new Uint32Array(1024);
   private readonly aId: Uint32Array;
-  private readonly aRemaining: Float64Array;
-  private readonly aPerTick: Float64Array;
-  private aTag: Float64Array | undefined;
   private tags: Float64Array | undefined;
   private readonly activePos: Int32Array;
   private readonly left: Uint32Array;
@@ -117,8 +129,10 @@ export class SyntheticWorkload implements WorkloadSource {
     const total = this.total;
     this.perTick = new Float64Array(total);
     this.aId = new Uint32Array(total);
-    this.aRemaining = new Float64Array(total);
-    this.aPerTick = new Float64Array(total);
+    this.lastBytes = new Float64Array(total);
+    this.endNext = new Int32Array(total);
+    this.endHead = new Int32Array(this.ticks + 1).fill(-1);
+    this.ending = new Uint8Array(total);
     this.activePos = new Int32Array(total);
     this.left = new Uint32Array(total);
     this.state = new Uint8Array(total);
@@ -147,6 +161,7 @@ export class SyntheticWorkload implements WorkloadSource {
 
   next(tick: number, batch: TickBatch): boolean {
     if (tick !== this.expectedTick) throw new Error(`the workload is read tick by tick from 0: expected tick ${this.expectedTick}, got ${tick}`);
+    if (!batch.rates) throw new Error('SyntheticWorkload: the batch has no rates section (make batches with createTickBatch)');
     this.expectedTick++;
     this.batch = batch;
     this.tick = tick;
@@ -159,7 +174,7 @@ export class SyntheticWorkload implements WorkloadSource {
     this.arrived += due;
     this.openMany(due, -1);
     this.wakeUp(tick);
-    this.transfer();
+    this.finish(tick);
     return tick + 1 < this.ticks;
   }
 
@@ -245,14 +260,34 @@ export class SyntheticWorkload implements WorkloadSource {
     return this.priorityValues[k]!;
   }
 
+  /** Starts a transfer now: its rate from this tick on, its end scheduled. */
   private startTransfer(id: number): void {
     const k = this.activeCount++;
     this.aId[k] = id;
-    this.aRemaining[k] = sampleCdf(this.cdf, this.random());
-    this.aPerTick[k] = this.perTick[id]!;
-    if (this.aTag) this.aTag[k] = this.tags![id]!;
     this.activePos[id] = k;
     this.state[id] = TRANSFERRING;
+    const size = sampleCdf(this.cdf, this.random());
+    const perTick = this.perTick[id]!;
+    // Sizes and perTick are integers below 2^53: the division is exact enough for ceil.
+    const ticks = Math.ceil(size / perTick);
+    this.lastBytes[id] = size - (ticks - 1) * perTick;
+    const end = this.tick + ticks - 1;
+    if (end < this.ticks) {
+      this.endNext[id] = this.endHead[end]!;
+      this.endHead[end] = id;
+    }
+    const sent = Math.min(perTick, Math.ceil(perTick * this.sentShare));
+    this.rate(id, sent, perTick - sent);
+  }
+
+  /** Appends a rate change. */
+  private rate(id: number, sent: number, received: number): void {
+    roomForRates(this.batch, 1);
+    const r = this.batch.rates!;
+    const i = r.count++;
+    r.id[i] = id;
+    r.sent[i] = sent;
+    r.received[i] = received;
   }
 
   private idleGapMs(): number {
@@ -285,56 +320,53 @@ export class SyntheticWorkload implements WorkloadSource {
     this.wakeHead[tick] = -1;
   }
 
-  private transfer(): void {
-    roomForTraffic(this.batch, this.activeCount);
-    const t = this.batch.traffic;
-    const tid = t.id,
-      tsent = t.sent,
-      treceived = t.received;
-    const aId = this.aId,
-      aRemaining = this.aRemaining,
-      aPerTick = this.aPerTick;
-    const share = this.sentShare;
-    const aTag = this.aTag;
-    const ttag = aTag ? t.tag : undefined;
-    let k = t.count;
-    let i = 0;
-    while (i < this.activeCount) {
-      const id = aId[i]!;
-      const remaining = aRemaining[i]!;
-      const bytes = remaining < aPerTick[i]! ? remaining : aPerTick[i]!;
-      const sent = Math.min(bytes, Math.ceil(bytes * share));
-      tid[k] = id;
-      tsent[k] = sent;
-      treceived[k] = bytes - sent;
-      if (ttag) ttag[k] = aTag![i]!;
-      k++;
-      if (remaining > bytes) {
-        aRemaining[i] = remaining - bytes;
-        i++;
-        continue;
-      }
-      this.removeActive(i);
-      this.state[id] = IDLE;
-      if (this.left[id]! > 0) this.sleep(id, this.idleGapMs());
-      else if (this.scenario.connections.keepAliveMs > 0) this.sleep(id, this.scenario.connections.keepAliveMs);
-      else this.closeConnection(id);
+  /** Finishes the transfers whose last tick this is, in list-walk order (see the top of the file). */
+  private finish(tick: number): void {
+    let m = 0;
+    for (let id = this.endHead[tick]!; id >= 0; id = this.endNext[id]!) {
+      if (this.state[id] !== TRANSFERRING) continue; // closed by an event before its end
+      if (m === this.positions.length) this.positions = grown(this.positions, m + 1);
+      this.positions[m++] = this.activePos[id]!;
+      this.ending[id] = 1;
     }
-    t.count = k;
+    this.endHead[tick] = -1;
+    if (m === 0) return;
+    const positions = this.positions.subarray(0, m).sort();
+    roomForTraffic(this.batch, m);
+    roomForRates(this.batch, m);
+    for (let j = 0; j < m; j++) {
+      // The walk meets position p; a finished entry's place takes the last entry, met next.
+      const p = positions[j]!;
+      while (p < this.activeCount && this.ending[this.aId[p]!]) this.finishTransfer(this.aId[p]!, p);
+    }
+  }
+
+  /** The last tick of the transfer at active position `p`: its last bytes, the stop, then idle or close. */
+  private finishTransfer(id: number, p: number): void {
+    this.ending[id] = 0;
+    const bytes = this.lastBytes[id]!;
+    const sent = Math.min(bytes, Math.ceil(bytes * this.sentShare));
+    const t = this.batch.traffic;
+    const k = t.count++;
+    t.id[k] = id;
+    t.sent[k] = sent;
+    t.received[k] = bytes - sent;
+    if (t.tag) t.tag[k] = this.tags ? this.tags[id]! : 0;
+    this.rate(id, 0, 0);
+    this.removeActive(p);
+    this.state[id] = IDLE;
+    if (this.left[id]! > 0) this.sleep(id, this.idleGapMs());
+    else if (this.scenario.connections.keepAliveMs > 0) this.sleep(id, this.scenario.connections.keepAliveMs);
+    else this.closeConnection(id);
   }
 
   tag(ids: ArrayLike<number>, tags: ArrayLike<number>, count: number): void {
-    if (!this.tags) {
-      this.tags = new Float64Array(this.total);
-      this.aTag = new Float64Array(this.total);
-    }
-    const aTag = this.aTag!;
+    if (!this.tags) this.tags = new Float64Array(this.total);
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
       if (!(Number.isInteger(id) && id >= 0 && id < this.opened)) throw new RangeError(`workload: tag for connection ${id}, which this workload never opened`);
       const v = tags[i]!;
       this.tags[id] = v;
-      if (this.state[id] === TRANSFERRING) aTag[this.activePos[id]!] = v;
     }
   }
 
@@ -344,15 +376,15 @@ export class SyntheticWorkload implements WorkloadSource {
     if (i !== last) {
       const moved = this.aId[last]!;
       this.aId[i] = moved;
-      this.aRemaining[i] = this.aRemaining[last]!;
-      this.aPerTick[i] = this.aPerTick[last]!;
-      if (this.aTag) this.aTag[i] = this.aTag[last]!;
       this.activePos[moved] = i;
     }
   }
 
   private closeConnection(id: number): void {
-    if (this.state[id] === TRANSFERRING) this.removeActive(this.activePos[id]!);
+    if (this.state[id] === TRANSFERRING) {
+      this.removeActive(this.activePos[id]!);
+      this.rate(id, 0, 0);
+    }
     this.state[id] = CLOSED;
     roomToClose(this.batch, 1);
     this.batch.closed.id[this.batch.closed.count++] = id;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readScenario, type Scenario } from '../../src/sim/scenario.js';
 import { parseCdf } from '../../src/sim/cdf.js';
 import { createTickBatch } from '../../src/sim/tick-batch.js';
+import { TrafficByTick } from '../../src/sim/standing.js';
 import type { WorkloadSource } from '../../src/sim/source.js';
 
 export const websearch = parseCdf(readFileSync(new URL('../../scenarios/websearch.cdf', import.meta.url), 'utf8'));
@@ -50,9 +51,10 @@ export interface RecordedTick {
   closed: number[];
 }
 
-/** Reads a whole workload into plain objects (small workloads only). */
+/** Reads a whole workload into plain objects, a tick's traffic as TrafficByTick lists it (small workloads only). */
 export async function record(source: WorkloadSource): Promise<RecordedTick[]> {
   const b = createTickBatch(4);
+  const perTick = new TrafficByTick();
   const out: RecordedTick[] = [];
   for (let tick = 0, more = true; more; tick++) {
     more = await source.next(tick, b);
@@ -66,7 +68,8 @@ export async function record(source: WorkloadSource): Promise<RecordedTick[]> {
         remotePort: o.remotePort[i]!,
         destination: Buffer.from(o.destination.subarray(i * 16, i * 16 + 16)).toString('hex'),
       })),
-      traffic: Array.from({ length: b.traffic.count }, (_, i) => ({ id: b.traffic.id[i]!, sent: b.traffic.sent[i]!, received: b.traffic.received[i]! })),
+      // Each tick's bytes connection by connection: one-off entries and standing rates.
+      traffic: ((t) => Array.from({ length: t.count }, (_, i) => ({ id: t.id[i]!, sent: t.sent[i]!, received: t.received[i]! })))(perTick.read(b)),
       closed: Array.from(b.closed.id.subarray(0, b.closed.count)),
     });
   }

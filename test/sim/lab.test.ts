@@ -10,6 +10,8 @@ import { policies } from '../../src/host/policies/index.js';
 import { ConnectionStatus, type OffloadPolicy } from '../../src/host/policy.js';
 import type { Scenario } from '../../src/sim/scenario.js';
 import type { WorkloadSource } from '../../src/sim/source.js';
+import { createTickBatch } from '../../src/sim/tick-batch.js';
+import { TrafficByTick } from '../../src/sim/standing.js';
 import { hadoop, smallScenario } from './helpers.js';
 
 const test = suite('sim/lab');
@@ -91,6 +93,39 @@ test('a source that hands back tags gives the same run as one that does not', as
   assert.ok(tagged.initiates > 0);
 });
 
+test('standing rates give the same run, byte for byte, as the same bytes sent as traffic every tick', async () => {
+  const strip = (x: Awaited<ReturnType<typeof run>>) => ({ ...x, wallMs: 0 });
+  for (const [name, capacity] of [
+    ['eager', 40],
+    ['threshold', 25],
+    ['rebalance', 40],
+  ] as const) {
+    const s = smallScenario();
+    const withRates = await run(s, policies[name]!.create(), capacity);
+    // The same workload with every tick's bytes as one-off traffic (TrafficByTick's list) and no rates.
+    const inner = new SyntheticWorkload(s, hadoop);
+    const innerBatch = createTickBatch();
+    const perTick = new TrafficByTick();
+    const plain: WorkloadSource = {
+      tickMs: inner.tickMs,
+      ticks: inner.ticks,
+      name: inner.name,
+      next(tick, b) {
+        const more = inner.next(tick, innerBatch);
+        const t = perTick.read(innerBatch);
+        b.opened = innerBatch.opened;
+        b.closed = innerBatch.closed;
+        b.rates!.count = 0;
+        b.traffic = { count: t.count, id: t.id, sent: t.sent, received: t.received };
+        return more;
+      },
+    };
+    const everyTick = await runLab({ source: plain, setup: s, policy: policies[name]!.create(), capacity, oracle: true });
+    assert.equal(strip(everyTick), strip(withRates), name);
+    assert.ok(withRates.initiates > 0 && withRates.softwareBytes > 0);
+  }
+});
+
 test('a policy written in code runs: it offloads what it picks and nothing else', async () => {
   const picked = new Set<number>();
   const evenIds: OffloadPolicy = {
@@ -128,14 +163,14 @@ test('bad runLab options are one OffloadError naming each, never a TypeError fro
   }
 });
 
-test('a workload source that sends traffic for a connection it never opened (or already closed) is named', async () => {
+test('a workload source that sends traffic or a rate for a connection it never opened (or already closed) is named', async () => {
   const s = smallScenario();
-  const bogus = (closeTwice: boolean): WorkloadSource => ({
+  const bogus = (mistake: 'traffic' | 'close' | 'rate'): WorkloadSource => ({
     name: 'bogus',
     tickMs: 100,
     ticks: 3,
     next(tick, b) {
-      b.opened.count = b.traffic.count = b.closed.count = 0;
+      b.opened.count = b.traffic.count = b.closed.count = b.rates!.count = 0;
       if (tick === 0) {
         b.opened.count = 1;
         b.opened.id[0] = 7;
@@ -146,9 +181,13 @@ test('a workload source that sends traffic for a connection it never opened (or 
         b.opened.destination[15] = 2;
         b.closed.count = 1;
         b.closed.id[0] = 7;
-      } else if (closeTwice) {
+      } else if (mistake === 'close') {
         b.closed.count = 1;
         b.closed.id[0] = 7;
+      } else if (mistake === 'rate') {
+        b.rates!.count = 1;
+        b.rates!.id[0] = 7;
+        b.rates!.sent[0] = 5;
       } else {
         b.traffic.count = 1;
         b.traffic.id[0] = 9;
@@ -157,12 +196,13 @@ test('a workload source that sends traffic for a connection it never opened (or 
       return tick < 2;
     },
   });
-  for (const [twice, message] of [
-    [false, /tick 1: traffic for connection 9, which is not open/],
-    [true, /tick 1: closes connection 7, which is not open/],
+  for (const [mistake, message] of [
+    ['traffic', /tick 1: traffic for connection 9, which is not open/],
+    ['close', /tick 1: closes connection 7, which is not open/],
+    ['rate', /tick 1: a rate for connection 7, which is not open/],
   ] as const) {
     try {
-      await runLab({ source: bogus(twice), setup: s, policy: policies.eager!.create() });
+      await runLab({ source: bogus(mistake), setup: s, policy: policies.eager!.create() });
       assert.unreachable();
     } catch (e) {
       assert.match(String(e), message);

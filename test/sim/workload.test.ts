@@ -192,6 +192,60 @@ test('a reader that tags connections gets its tags back with their traffic, and 
   assert.throws(() => new SyntheticWorkload(smallScenario(), hadoop).tag([0], [5], 1), /never opened/);
 });
 
+test('a transfer is one rate change, a stop and its last bytes, not an entry per tick; rates are well formed', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.boolean(), (seed, keepAlive) => {
+      const scenario = smallScenario((s) => {
+        s.seed = seed;
+        s.connections.rateBytesPerSecond = { min: 5000, max: 20_000 };
+        if (keepAlive) s.connections.keepAliveMs = 700;
+        s.events.push({ atMs: 9000, type: 'close', count: 40 });
+      });
+      const w = new SyntheticWorkload(scenario, hadoop);
+      const b = createTickBatch(2);
+      const rate = new Map<number, number>();
+      let starts = 0;
+      let raw = 0;
+      let perTickEntries = 0;
+      for (let tick = 0, more = true; more; tick++) {
+        more = w.next(tick, b);
+        const r = b.rates!;
+        const stopped = new Map<number, number>();
+        for (let i = 0; i < r.count; i++) {
+          const id = r.id[i]!;
+          const bytes = r.sent[i]! + r.received[i]!;
+          if (bytes > 0) {
+            assert.not.ok(rate.has(id), `tick ${tick}: a second rate for connection ${id} without a stop`);
+            assert.ok(Number.isInteger(r.sent[i]) && Number.isInteger(r.received[i]));
+            rate.set(id, bytes);
+            starts++;
+          } else {
+            assert.ok(rate.has(id), `tick ${tick}: a stop for connection ${id}, which has no rate`);
+            stopped.set(id, rate.get(id)!);
+            rate.delete(id);
+          }
+        }
+        // One-off bytes only in a transfer's last tick (its rate stops then), at most its rate.
+        for (let i = 0; i < b.traffic.count; i++) {
+          const id = b.traffic.id[i]!;
+          const bytes = b.traffic.sent[i]! + b.traffic.received[i]!;
+          assert.ok(stopped.has(id), `tick ${tick}: one-off bytes for connection ${id} whose rate goes on`);
+          assert.ok(bytes > 0 && bytes <= stopped.get(id)!, `tick ${tick}: last bytes ${bytes} of a rate of ${stopped.get(id)}`);
+        }
+        for (let i = 0; i < b.closed.count; i++) assert.not.ok(rate.has(b.closed.id[i]!), `tick ${tick}: connection ${b.closed.id[i]} closes with its rate on`);
+        raw += r.count + b.traffic.count;
+        perTickEntries += rate.size + b.traffic.count;
+      }
+      assert.ok(starts > 0);
+      // Each transfer: a rate, a stop and at most one one-off entry, whatever its length in ticks.
+      assert.ok(raw <= 3 * starts, `${raw} entries for ${starts} transfers`);
+      assert.ok(perTickEntries > 3 * raw, `per tick: ${perTickEntries} entries; as rates: ${raw}`);
+    }),
+    { numRuns: 20 },
+  );
+  assert.throws(() => new SyntheticWorkload(smallScenario(), hadoop).next(0, { ...createTickBatch(1), rates: undefined }), /no rates section/);
+});
+
 test('the workload is read in order, from tick 0', () => {
   const w = new SyntheticWorkload(smallScenario(), hadoop);
   assert.throws(() => w.next(3, { opened: {}, traffic: {}, closed: {} } as never), /expected tick 0, got 3/);
