@@ -897,7 +897,12 @@ export class HostStack extends Emitter<HostEvents> {
           }
           const n = count === undefined ? most : (count as number);
           const tell = this.listening('delivered');
-          for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], tell);
+          // The engine takes the run of entries it knows (its connections, a number of bytes) in
+          // one loop; anything else (another connection, a bad entry) goes through deliveredOne.
+          if (tell) for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], true);
+          else
+            for (let i = this.engine.deliveredBatch(handles, bytes, 0, n); i < n; i = this.engine.deliveredBatch(handles, bytes, i + 1, n))
+              this.deliveredOne(handles[i], bytes[i], false);
         } catch (error) {
           this.emit('error', { message: `handling the target's deliveredBatch indication failed: ${describe(error)}`, fault: 'indication', error });
         }

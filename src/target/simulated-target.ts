@@ -61,22 +61,6 @@ export class SimulatedTarget implements OffloadTarget {
   private readonly parents = new Map<number, number>();
   private readonly tcp = new TcpColumns();
   private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
-  /** A clock step's deliveries, for a host that takes them in one deliveredBatch call. */
-  private deliveredHandles = new Float64Array(1024);
-  private deliveredBytes = new Float64Array(1024);
-  private deliveries = 0;
-  private readonly collectDelivered = (handle: number, bytes: number) => {
-    if (this.deliveries === this.deliveredHandles.length) {
-      const h = new Float64Array(this.deliveries * 2);
-      const b = new Float64Array(this.deliveries * 2);
-      h.set(this.deliveredHandles);
-      b.set(this.deliveredBytes);
-      this.deliveredHandles = h;
-      this.deliveredBytes = b;
-    }
-    this.deliveredHandles[this.deliveries] = handle;
-    this.deliveredBytes[this.deliveries++] = bytes;
-  };
   private queue: Scheduled[] = [];
   private order = 0;
   private now: number;
@@ -219,9 +203,8 @@ export class SimulatedTarget implements OffloadTarget {
     const events = this.events;
     if (typeof events?.deliveredBatch === 'function') {
       // The same deliveries in the same order, told in one call after the step.
-      this.deliveries = 0;
-      t.step(random, this.deliverProbability, this.collectDelivered);
-      if (this.deliveries) events.deliveredBatch(this.deliveredHandles, this.deliveredBytes, this.deliveries);
+      t.step(random, this.deliverProbability);
+      if (t.stepDeliveries) events.deliveredBatch(t.stepHandles, t.stepBytes, t.stepDeliveries);
     } else t.step(random, this.deliverProbability, this.onDelivered);
     if (t.count && random() < this.faults.hardwareFailure) this.events?.uploadRequested(this.pick(), UploadReason.HardwareFailure);
     if (t.count && random() < this.faults.uploadRequests) {
