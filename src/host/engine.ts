@@ -83,8 +83,6 @@ const FREE: number = ConnectionStatus.Free;
 const LINK_LAYER_NONE = formatLinkLayerAddress(0);
 /** 32-bit words of addresses per slot (next hop, source, destination: four each). */
 const WORDS_PER_SLOT = ADDRESS_BYTES / 4;
-/** How far past the expected place deliveredBatch looks for a handle in the previous batch's list. */
-const LOOKAHEAD = 4;
 
 export class ConnectionEngine {
   readonly columns = new ConnectionStore();
@@ -100,13 +98,6 @@ export class ConnectionEngine {
   private callNumber = 0;
   private lastTick: number | undefined;
   private offloadedCount = 0;
-  /** The previous deliveredBatch's handles and the slots found for them, and a spare pair (see deliveredBatch). */
-  private deliverySeen = new Float64Array(0);
-  private deliverySeenSlot = new Int32Array(0);
-  private deliverySeenCount = 0;
-  private deliveryNext = new Float64Array(0);
-  private deliveryNextSlot = new Int32Array(0);
-  private deliveryCursor = 0;
 
   constructor(
     private readonly host: EngineHost,
@@ -808,63 +799,22 @@ export class ConnectionEngine {
 
   /**
    * deliveredBatch's entries from `from` on, up to `n`, while each is a delivery to one of this
-   * engine's connections (a handle it has on the target, a safe integer number of bytes >= 0).
-   * Returns the index of the first entry it did not take (n if it took them all): the caller
-   * checks that one on its own.
-   *
-   * A target delivers in much the same order at every step (its own row order), so each entry
-   * first tries the slot the previous batch found at the same place in its list, or a few places
-   * on (entries drop out as connections leave); the handle column confirms it (a slot holds
-   * handle h exactly while slotByHandle maps h to it). Only a miss costs a hash lookup.
+   * engine's connections (a handle it has on the target, a safe integer number of bytes >= 0):
+   * one loop, no call per entry. Returns the index of the first entry it did not take (n if it
+   * took them all): the caller checks that one on its own.
    */
   deliveredBatch(handles: ArrayLike<unknown>, bytes: ArrayLike<unknown>, from: number, n: number): number {
-    const c = this.columns;
-    const held = c.handle;
-    const got = c.episodeDelivered;
-    const seen = this.deliverySeen;
-    const seenSlot = this.deliverySeenSlot;
-    const seenCount = this.deliverySeenCount;
-    if (this.deliveryNext.length < n) {
-      this.deliveryNext = new Float64Array(n * 2);
-      this.deliveryNextSlot = new Int32Array(n * 2);
-    }
-    const next = this.deliveryNext;
-    const nextSlot = this.deliveryNextSlot;
-    // Entries before `from` were taken by an earlier call for this batch, except the one at from - 1.
-    let j = 0;
-    if (from > 0) {
-      j = this.deliveryCursor;
-      next[from - 1] = 0;
-    }
+    const got = this.columns.episodeDelivered;
+    const slotByHandle = this.slotByHandle;
     let i = from;
     for (; i < n; i++) {
       const h = handles[i];
       const b = bytes[i];
+      // 0 marks an empty entry of the handle index: it is never looked up.
       if (typeof h !== 'number' || !(h > 0) || typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES && Number.isInteger(b))) break;
-      let slot = -1;
-      for (let k = j, end = Math.min(seenCount, j + LOOKAHEAD); k < end; k++) {
-        if (seen[k] === h) {
-          slot = seenSlot[k]!;
-          j = k + 1;
-          break;
-        }
-      }
-      if (slot < 0 || held[slot] !== h) {
-        slot = this.slotByHandle.get(h);
-        if (slot < 0) break;
-      }
-      next[i] = h;
-      nextSlot[i] = slot;
+      const slot = slotByHandle.get(h);
+      if (slot < 0) break;
       got[slot]! += b;
-    }
-    this.deliveryCursor = j;
-    if (i >= n) {
-      // The batch is done: its list is the one the next batch tries first.
-      this.deliverySeen = next;
-      this.deliverySeenSlot = nextSlot;
-      this.deliveryNext = seen;
-      this.deliveryNextSlot = seenSlot;
-      this.deliverySeenCount = n;
     }
     return i;
   }
