@@ -54,7 +54,8 @@ export class TcpColumns {
 
   /** The row of a connection, or -1 if it is not held. */
   slot(handle: number): number {
-    return this.slotOf.get(handle);
+    // 0 marks an empty entry of the index: looked up, it would find an empty entry's stale row.
+    return handle > 0 ? this.slotOf.get(handle) : -1;
   }
 
   /** Adds a connection taking over at the host's sequence numbers; bytes in [sndUna, sndNxt) come along unacknowledged. */
