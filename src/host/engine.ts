@@ -22,7 +22,7 @@ import { OffloadError, invalid } from '../table/errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
 import type { OffloadTable } from '../table/table.js';
 import type { TerminateBatch } from '../table/types.js';
-import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target/offload-target.js';
+import type { OffloadTarget, InitiateBlock, Segment } from '../target/offload-target.js';
 import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
@@ -762,25 +762,25 @@ export class ConnectionEngine {
   }
 
   /**
-   * An object of a termination batch was handed back, and freed: `state` is what a connection
+   * An object of a termination batch (`handle`, terminated for `reason`) was handed back, and freed: `state` is what a connection
    * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
    */
-  completed(block: TerminateBlock, state: ReturnedState | undefined, why?: string): void {
-    const slot = this.slotByHandle.get(block.handle);
+  completed(handle: number, reason: number, state: ReturnedState | undefined, why?: string): void {
+    const slot = this.slotByHandle.get(handle);
     const m = this.metricsCounters;
     if (slot < 0) {
-      const e = this.parents.entryOf(block.handle);
+      const e = this.parents.entryOf(handle);
       if (e < 0) return;
-      m.terminated(this.parents.kind[e]!, block.reason);
+      m.terminated(this.parents.kind[e]!, reason);
       this.parents.remove(e);
       return;
     }
     const c = this.columns;
-    if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
-    m.terminated(Kind.Connection, block.reason);
+    if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== handle) return;
+    m.terminated(Kind.Connection, reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
     this.checkNothingLost(slot, state, why);
-    this.slotByHandle.delete(block.handle);
+    this.slotByHandle.delete(handle);
     this.toSoftware(slot);
   }
 

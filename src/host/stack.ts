@@ -152,6 +152,25 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
   };
 }
 
+/**
+ * The host's own record of a call's blocks, read once when it starts: the target gets the blocks
+ * themselves and may keep or change them; the completion is applied from this record.
+ */
+class CallRecord {
+  readonly handles: Float64Array;
+  readonly kinds: Uint8Array;
+  /** Initiate: each block's parent handle (0 for a neighbor). */
+  readonly parents: Float64Array;
+  /** Terminate: each block's reason. */
+  readonly reasons: Uint8Array;
+  constructor(n: number) {
+    this.handles = new Float64Array(n);
+    this.kinds = new Uint8Array(n);
+    this.parents = new Float64Array(n);
+    this.reasons = new Uint8Array(n);
+  }
+}
+
 export class HostStack extends Emitter<HostEvents> {
   /**
    * Calls `listener` for every `name` event; returns a function that removes it. An unknown event
@@ -384,20 +403,28 @@ export class HostStack extends Emitter<HostEvents> {
    * engine's batches (src/host/engine.ts) both come through here.
    */
   private initiate(blocks: InitiateBlock[]): Promise<void> {
-    const handles = blocks.map((b) => b.handle);
+    // The host's own record of the call: the blocks go to the target, which may keep or change them.
+    const call = new CallRecord(blocks.length);
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      call.handles[i] = b.handle;
+      call.kinds[i] = b.kind;
+      call.parents[i] = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
+    }
+    const handles = call.handles;
     let id = 0;
     const done = this.calls
       .run(
         'initiate',
         this.now,
-        () => this.target.initiate(blocks.map((b) => ({ ...b }))),
-        (late) => this.reclaim(blocks, late),
+        () => this.target.initiate(blocks),
+        (late) => this.reclaim(call, late),
       )
       .then(
-        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
+        (answer) => this.initiated(call, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
-          this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
-          this.initiated(blocks, []);
+          this.failure(failure, `the initiate of ${handles.length} object(s) failed; they stay in software`);
+          this.initiated(call, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
@@ -410,47 +437,42 @@ export class HostStack extends Emitter<HostEvents> {
    * An initiate the host gave up on (timeout) was answered after all: what the target says it now
    * holds, the host no longer has, so it is terminated again (children first) and its answer ignored.
    */
-  private reclaim(blocks: InitiateBlock[], late: unknown): void {
-    const results = readResults(
-      'late initiate',
-      blocks.map((b) => b.handle),
-      late,
-      () => undefined,
-    );
-    const held = blocks
-      .filter((_, i) => results?.[i]?.ok)
-      .reverse()
-      .map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
+  private reclaim(call: CallRecord, late: unknown): void {
+    const results = readResults('late initiate', call.handles, late, () => undefined);
+    const held: TerminateBlock[] = [];
+    for (let i = call.handles.length - 1; i >= 0; i--)
+      if (results?.[i]?.ok) held.push({ handle: call.handles[i]!, kind: call.kinds[i] as Kind, reason: Reason.Orphaned });
     if (!held.length) return;
     void this.calls
       .run('terminate (objects of an initiate the host gave up on)', this.now, () => this.target.terminate(held))
       .catch((failure) => this.failure(failure, 'the target may still hold them'));
   }
 
-  private initiated(blocks: InitiateBlock[], results: (ReadResult | undefined)[]): void {
+  private initiated(call: CallRecord, results: (ReadResult | undefined)[]): void {
     // A block whose parent in this call failed fails too (the target must fail it; a target that
     // did not is corrected here), since the table cannot hold an object below a failed one.
-    const failed = new Set<number>(); // blocks of this call that failed
+    let failed: Set<number> | undefined; // blocks of this call that failed (made at the first)
     const good: number[] = [];
     const bad: number[] = [];
     // Parents that may be left with nothing below them: those this call offloaded, and those of failed blocks.
     const offloadedParents: number[] = [];
     const parents: number[] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      const success = results[i]?.ok === true && !(failed.size > 0 && failed.has(parent));
-      if (this.engine.stateOf(b.handle) !== State.Offloading) {
-        this.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
-        if (!success) failed.add(b.handle);
+    for (let i = 0; i < call.handles.length; i++) {
+      const handle = call.handles[i]!;
+      const kind = call.kinds[i] as Kind;
+      const parent = call.parents[i]!;
+      const success = results[i]?.ok === true && !(failed !== undefined && failed.has(parent));
+      if (this.engine.stateOf(handle) !== State.Offloading) {
+        this.emit('error', { message: `an initiate completed for ${Kind[kind]} ${handle}, which is not being offloaded`, handle, fault: 'gone' });
+        if (!success) (failed ??= new Set()).add(handle);
         continue;
       }
       if (success) {
-        good.push(b.handle);
-        if (b.kind !== Kind.Connection) offloadedParents.push(b.handle);
+        good.push(handle);
+        if (kind !== Kind.Connection) offloadedParents.push(handle);
       } else {
-        failed.add(b.handle);
-        bad.push(b.handle);
+        (failed ??= new Set()).add(handle);
+        bad.push(handle);
         if (parent !== 0) parents.push(parent);
       }
     }
@@ -505,23 +527,29 @@ export class HostStack extends Emitter<HostEvents> {
     if (batch.length === 0) return Promise.resolve();
     this.engine.terminating(batch);
     const n = batch.length;
+    // The blocks go to the target (which may keep or change them); the host keeps its own record.
     const blocks: TerminateBlock[] = new Array(n);
-    const handles: number[] = new Array(n);
+    const call = new CallRecord(n);
+    const handles = call.handles;
     for (let i = 0; i < n; i++) {
       const h = batch.handles[i]!;
+      const kind = this.engine.kindOf(h);
+      const reason = batch.reasons[i]!;
       handles[i] = h;
-      blocks[i] = { handle: h, kind: this.engine.kindOf(h), reason: batch.reasons[i]! };
+      call.kinds[i] = kind;
+      call.reasons[i] = reason;
+      blocks[i] = { handle: h, kind, reason };
     }
     // Keys for the 'terminated' events, read now if someone listens (else at completion, if someone listens by then).
-    const keys = this.listening('terminated') ? handles.map((h) => this.table.describe(h).key) : undefined;
+    const keys = this.listening('terminated') ? Array.from(handles, (h) => this.table.describe(h).key) : undefined;
     let id = 0;
     const done = this.calls
-      .run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b }))))
+      .run('terminate', this.now, () => this.target.terminate(blocks))
       .then(
-        (answer) => this.terminated(blocks, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
+        (answer) => this.terminated(call, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
-          this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-          return this.terminated(blocks, keys, []);
+          this.failure(failure, `the termination of ${n} object(s) failed; the host takes them back, and connections' state is lost`);
+          return this.terminated(call, keys, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
@@ -530,15 +558,15 @@ export class HostStack extends Emitter<HostEvents> {
     return this.calls.track(done);
   }
 
-  private terminated(blocks: TerminateBlock[], keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
+  private terminated(call: CallRecord, keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
     const tell = this.listening('terminated');
     const live: number[] = [];
-    const done: TerminateBlock[] = [];
+    const reasons: number[] = [];
     const states: ReturnType<typeof returnedState>[] = [];
     const errors: (string | undefined)[] = [];
     const events: HostEvents['terminated'][] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
+    for (let i = 0; i < call.handles.length; i++) {
+      const b = { handle: call.handles[i]!, kind: call.kinds[i] as Kind, reason: call.reasons[i]! };
       // Only objects still Terminating can be freed; a completion for one already gone is reported.
       if (this.engine.stateOf(b.handle) !== State.Terminating) {
         this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
@@ -570,14 +598,14 @@ export class HostStack extends Emitter<HostEvents> {
         events.push(event);
       }
       live.push(b.handle);
-      done.push(b);
+      reasons.push(b.reason);
       states.push(state);
       errors.push(r?.error);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
     const next = this.applyCompletion(() => this.table.completeTerminate(live), 'completeTerminate', live);
-    for (let i = 0; i < done.length; i++) this.engine.completed(done[i]!, states[i], errors[i]);
+    for (let i = 0; i < live.length; i++) this.engine.completed(live[i]!, reasons[i]!, states[i], errors[i]);
     for (const event of events) this.emit('terminated', event);
     return next;
   }
