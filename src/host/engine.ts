@@ -98,6 +98,8 @@ export class ConnectionEngine {
   private callNumber = 0;
   private lastTick: number | undefined;
   private offloadedCount = 0;
+  /** A path's source is one of the host's few local addresses: its text is made once, not per path. */
+  private readonly sourceText = new AddressText();
 
   constructor(
     private readonly host: EngineHost,
@@ -529,7 +531,7 @@ export class ConnectionEngine {
             kind: Kind.Path,
             handle: p.handle[path]!,
             neighbor: neighborHandle,
-            source: formatAddress(c.address, at + 16),
+            source: this.sourceText.format(c.address, words, at + 16),
             destination: formatAddress(c.address, at + 32),
             mtu: 1500,
           });
@@ -882,6 +884,25 @@ function badId(op: string, i: number, id: unknown, closed: boolean): never {
 /** The first 16·n bytes of `a` as 32-bit words, if `a` is 4-byte aligned (else undefined: copy bytes). */
 function words(a: Uint8Array, n: number): Uint32Array | undefined {
   return a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4 * n) : undefined;
+}
+
+/** The text of the address formatted last, kept for the next call with the same 16 bytes. */
+class AddressText {
+  private readonly words = new Uint32Array(4);
+  private text = '';
+
+  /** formatAddress(bytes, at); `words` is `bytes` as 32-bit words (`at` a multiple of 4). */
+  format(bytes: Uint8Array, words: Uint32Array, at: number): string {
+    const w = at >> 2;
+    const own = this.words;
+    if (this.text !== '' && own[0] === words[w] && own[1] === words[w + 1] && own[2] === words[w + 2] && own[3] === words[w + 3]) return this.text;
+    own[0] = words[w]!;
+    own[1] = words[w + 1]!;
+    own[2] = words[w + 2]!;
+    own[3] = words[w + 3]!;
+    this.text = formatAddress(bytes, at);
+    return this.text;
+  }
 }
 
 function isList(v: unknown): v is ArrayLike<unknown> {
