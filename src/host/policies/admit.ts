@@ -91,11 +91,13 @@ export class Admission {
     // Over capacity: the overflow, highest priority first, may preempt lower-priority connections.
     const wantTop = priority[list[room]!]!;
     let v = 0;
-    if (this.lower.length < ctx.live.length) this.lower = new Uint32Array(ctx.live.length * 2);
+    const live = ctx.live;
+    const alive = live.length;
+    if (this.lower.length < alive) this.lower = new Uint32Array(alive * 2);
     const lower = this.lower;
     let lowest = 256;
-    for (let i = 0; i < ctx.live.length; i++) {
-      const slot = ctx.live[i]!;
+    for (let i = 0; i < alive; i++) {
+      const slot = live[i]!;
       const p = priority[slot]!;
       if (status[slot] === ConnectionStatus.Offloaded && p < wantTop) {
         lower[v++] = slot;
