@@ -22,7 +22,7 @@ import { OffloadError, invalid } from '../table/errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
 import type { OffloadTable } from '../table/table.js';
 import type { TerminateBatch } from '../table/types.js';
-import type { OffloadTarget, InitiateBlock, Segment } from '../target/offload-target.js';
+import type { OffloadTarget, InitiateBlock } from '../target/offload-target.js';
 import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
@@ -31,7 +31,7 @@ import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe } from './target-calls.js';
 import { HandleIndex } from '../target/handle-index.js';
-import type { ReturnedState } from './target-results.js';
+import type { ReturnedNumbers } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
@@ -767,7 +767,7 @@ export class ConnectionEngine {
    * An object of a termination batch (`handle`, terminated for `reason`) was handed back, and freed: `state` is what a connection
    * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
    */
-  completed(handle: number, reason: number, state: ReturnedState | undefined, why?: string): void {
+  completed(handle: number, reason: number, state: ReturnedNumbers | undefined, why?: string): void {
     const slot = this.slotByHandle.get(handle);
     const m = this.metricsCounters;
     if (slot < 0) {
@@ -839,28 +839,27 @@ export class ConnectionEngine {
    * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
    * contiguous and in order up to the sequence numbers it reports.
    */
-  private checkNothingLost(slot: number, r: ReturnedState | undefined, why: string | undefined): void {
+  private checkNothingLost(slot: number, d: ReturnedNumbers | undefined, why: string | undefined): void {
     const c = this.columns;
     const m = this.metricsCounters;
     m.checked++;
-    if (!r) {
+    if (!d) {
       m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
     const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
-    const d = r.delegated;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;
     const rcv = c.initialRcvNxt[slot]!;
-    const unacked = contiguous(r.unacknowledged, d.sndUna);
-    const buffered = contiguous(r.received, undefined);
+    const unacked = d.unacknowledged;
+    const buffered = d.buffered;
     if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
       m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
       m.fail(`${who()}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
+    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -907,22 +906,4 @@ class AddressText {
 
 function isList(v: unknown): v is ArrayLike<unknown> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-}
-
-/** Bytes in a queue of segments that follow each other without gap from `start` (if given); -1 if they do not. */
-function contiguous(queue: Segment[] | undefined, start: number | undefined): number {
-  if (!queue || queue.length === 0) return 0;
-  let next = start ?? queue[0]!.seq;
-  let total = 0;
-  for (const s of queue) {
-    if (!s || s.seq !== next || !(s.length > 0)) return -1;
-    next += s.length;
-    total += s.length;
-  }
-  return total;
-}
-
-function lastEnd(queue: Segment[] | undefined): number {
-  const last = queue?.[queue.length - 1];
-  return last ? last.seq + last.length : 0;
 }

@@ -15,7 +15,7 @@ import { readConnectionKey, type KeySink } from '../table/front.js';
 import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from '../table/validate.js';
 import { ManualClock, isClock, type Clock } from '../target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
-import { readResults, returnedState, type ReadResult } from './target-results.js';
+import { readResults, returnedState, returnedNumbers, type ReadResult, type ReturnedState, type ReturnedNumbers } from './target-results.js';
 import { readOnce, snapshot } from './read-once.js';
 import { isArrayLike } from './input.js';
 import { nextTurn } from './next-turn.js';
@@ -562,7 +562,7 @@ export class HostStack extends Emitter<HostEvents> {
     const tell = this.listening('terminated');
     const live: number[] = [];
     const reasons: number[] = [];
-    const states: ReturnType<typeof returnedState>[] = [];
+    const states: (ReturnedNumbers | undefined)[] = [];
     const errors: (string | undefined)[] = [];
     const events: HostEvents['terminated'][] = [];
     for (let i = 0; i < call.handles.length; i++) {
@@ -579,10 +579,16 @@ export class HostStack extends Emitter<HostEvents> {
           handle: b.handle,
           fault: 'failed',
         });
-      let state: ReturnType<typeof returnedState>;
+      // What came back, read once: copied for a 'terminated' event if someone listens, else only
+      // the numbers the nothing-lost check needs (no object per segment, per connection).
+      let state: ReturnedState | undefined;
+      let numbers: ReturnedNumbers | undefined;
       if (b.kind === Kind.Connection) {
-        state = returnedState(r);
-        if (!state) {
+        if (tell) {
+          state = returnedState(r);
+          numbers = state && returnedNumbers({ ok: true, ...state });
+        } else numbers = returnedNumbers(r);
+        if (!numbers) {
           this.lost++;
           if (r?.ok)
             this.emit('error', {
@@ -599,7 +605,7 @@ export class HostStack extends Emitter<HostEvents> {
       }
       live.push(b.handle);
       reasons.push(b.reason);
-      states.push(state);
+      states.push(numbers);
       errors.push(r?.error);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
