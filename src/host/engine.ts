@@ -691,10 +691,14 @@ export class ConnectionEngine {
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
 
-  /** The table state of `handle` (the engine's own objects without a table call); undefined if it is not a live object. */
-  stateOf(handle: number): State | undefined {
+  /**
+   * The table state of `handle` (the engine's own objects without a table call); undefined if it
+   * is not a live object. `hint`: the slot terminating() gave for it, if known (checked, so any
+   * hint is safe: a slot holds handle h exactly while the engine maps h to it).
+   */
+  stateOf(handle: number, hint = -1): State | undefined {
     if (handle > 0) {
-      const slot = this.slotByHandle.get(handle);
+      const slot = this.slotFor(handle, hint);
       if (slot >= 0) {
         const status = this.columns.status[slot];
         return status === ConnectionStatus.Offloading ? State.Offloading : status === ConnectionStatus.Offloaded ? State.Offloaded : State.Terminating;
@@ -742,13 +746,20 @@ export class ConnectionEngine {
     this.toSoftware(slot);
   }
 
-  /** A termination batch is about to go to the target: its connections and parents are leaving. */
-  terminating(batch: TerminateBatch): void {
+  /**
+   * A termination batch is about to go to the target: its connections and parents are leaving.
+   * Gives each object's kind (0 if it is not the engine's: ask the table) and slot (-1 if it is
+   * not a connection of the engine) in `kinds` and `slots`, so the call's completion finds them
+   * without looking them up again.
+   */
+  terminating(batch: TerminateBatch, kinds?: Uint8Array, slots?: Int32Array): void {
     const c = this.columns;
     for (let i = 0; i < batch.length; i++) {
       const h = batch.handles[i]!;
       const slot = this.slotByHandle.get(h);
+      if (slots) slots[i] = slot;
       if (slot >= 0) {
+        if (kinds) kinds[i] = Kind.Connection;
         if (c.status[slot] === ConnectionStatus.Offloaded) {
           // What it moved while Offloaded: from here on its bytes are software bytes.
           this.offloadedCount--;
@@ -759,16 +770,17 @@ export class ConnectionEngine {
         continue;
       }
       const e = this.parents.entryOf(h);
+      if (kinds) kinds[i] = e >= 0 ? this.parents.kind[e]! : 0;
       if (e >= 0) this.parents.state[e] = State.Terminating;
     }
   }
 
   /**
-   * An object of a termination batch (`handle`, terminated for `reason`) was handed back, and freed: `state` is what a connection
+   * An object of a termination batch (`handle`, terminated for `reason`; `hint` as for stateOf) was handed back, and freed: `state` is what a connection
    * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
    */
-  completed(handle: number, reason: number, state: ReturnedNumbers | undefined, why?: string): void {
-    const slot = this.slotByHandle.get(handle);
+  completed(handle: number, reason: number, state: ReturnedNumbers | undefined, why?: string, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     const m = this.metricsCounters;
     if (slot < 0) {
       const e = this.parents.entryOf(handle);
@@ -822,6 +834,11 @@ export class ConnectionEngine {
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
+
+  /** The slot of connection `handle` (-1 if it is not one of the engine's): `hint` if it holds it, else looked up. */
+  private slotFor(handle: number, hint: number): number {
+    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle);
+  }
 
   /** The connection is in software again (or gone, if it was closed). */
   private toSoftware(slot: number): void {

@@ -163,11 +163,14 @@ class CallRecord {
   readonly parents: Float64Array;
   /** Terminate: each block's reason. */
   readonly reasons: Uint8Array;
+  /** Terminate: each connection's slot in the engine (-1: not one of its connections), a hint for its completion. */
+  readonly slots: Int32Array;
   constructor(n: number) {
     this.handles = new Float64Array(n);
     this.kinds = new Uint8Array(n);
     this.parents = new Float64Array(n);
     this.reasons = new Uint8Array(n);
+    this.slots = new Int32Array(n);
   }
 }
 
@@ -525,15 +528,15 @@ export class HostStack extends Emitter<HostEvents> {
    */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
-    this.engine.terminating(batch);
     const n = batch.length;
     // The blocks go to the target (which may keep or change them); the host keeps its own record.
     const blocks: TerminateBlock[] = new Array(n);
     const call = new CallRecord(n);
     const handles = call.handles;
+    this.engine.terminating(batch, call.kinds, call.slots);
     for (let i = 0; i < n; i++) {
       const h = batch.handles[i]!;
-      const kind = this.engine.kindOf(h);
+      const kind = (call.kinds[i] as Kind) || this.engine.kindOf(h);
       const reason = batch.reasons[i]!;
       handles[i] = h;
       call.kinds[i] = kind;
@@ -564,11 +567,12 @@ export class HostStack extends Emitter<HostEvents> {
     const reasons: number[] = [];
     const states: (ReturnedNumbers | undefined)[] = [];
     const errors: (string | undefined)[] = [];
+    const hints: number[] = [];
     const events: HostEvents['terminated'][] = [];
     for (let i = 0; i < call.handles.length; i++) {
       const b = { handle: call.handles[i]!, kind: call.kinds[i] as Kind, reason: call.reasons[i]! };
       // Only objects still Terminating can be freed; a completion for one already gone is reported.
-      if (this.engine.stateOf(b.handle) !== State.Terminating) {
+      if (this.engine.stateOf(b.handle, call.slots[i]) !== State.Terminating) {
         this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
         continue;
       }
@@ -607,11 +611,12 @@ export class HostStack extends Emitter<HostEvents> {
       reasons.push(b.reason);
       states.push(numbers);
       errors.push(r?.error);
+      hints.push(call.slots[i]!);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
     const next = this.applyCompletion(() => this.table.completeTerminate(live), 'completeTerminate', live);
-    for (let i = 0; i < live.length; i++) this.engine.completed(live[i]!, reasons[i]!, states[i], errors[i]);
+    for (let i = 0; i < live.length; i++) this.engine.completed(live[i]!, reasons[i]!, states[i], errors[i], hints[i]);
     for (const event of events) this.emit('terminated', event);
     return next;
   }

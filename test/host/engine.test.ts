@@ -274,6 +274,26 @@ test('regression: a target whose trafficBatch throws: traffic() still counts the
   );
 });
 
+test('a slot hint never changes an answer: the engine checks that the slot holds the handle', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened(Array.from({ length: 6 }, (_, i) => ({ path: i }))));
+  await step(l);
+  await step(l);
+  const engine = (l.host as unknown as { engine: { stateOf(h: number, hint?: number): State | undefined } }).engine;
+  const c = l.host.connections;
+  const slots = [...ids].map((id) => [...c.id.subarray(0, c.length)].indexOf(id));
+  const gone = c.handle[slots[5]!]!;
+  l.host.close(ids.subarray(5));
+  await step(l);
+  await drain(l);
+  for (const slot of slots.slice(0, 5)) {
+    const h = c.handle[slot]!;
+    for (const hint of [-1, 0, slot, slots[(slots.indexOf(slot) + 1) % 5]!, 10_000]) assert.is(engine.stateOf(h, hint), State.Offloaded, `hint ${hint}`);
+  }
+  for (const hint of [-1, ...slots]) assert.is(engine.stateOf(gone, hint), undefined, 'a handle no longer live, whatever the hint');
+  assert.equal(l.errors, []);
+});
+
 test('open gives ids never reused; a closed id is refused', async () => {
   const l = await lab();
   const a = l.host.open(opened([{}, {}, {}]));
