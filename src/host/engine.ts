@@ -45,8 +45,11 @@ export interface EngineHost {
   interfaceBlocked(ifIndex: number): boolean;
   /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
   tableTraffic(): boolean;
-  /** Hands an initiate block list (parents first) to the target; its completion comes back through offloaded/initiateFailed. */
-  initiate(blocks: InitiateBlock[]): void;
+  /**
+   * Hands an initiate block list (parents first) to the target; its completion comes back through
+   * offloaded/initiateFailed. `slots`: each block's connection slot (-1 for a parent), as hints.
+   */
+  initiate(blocks: InitiateBlock[], slots?: Int32Array): void;
   /** Hands a termination batch to the target; its completion comes back through completed(). */
   send(batch: TerminateBatch): void;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
@@ -583,7 +586,9 @@ export class ConnectionEngine {
     }
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
-    this.host.initiate(blocks);
+    const hints = new Int32Array(blocks.length).fill(-1);
+    hints.set(connSlots, blocks.length - connSlots.length);
+    this.host.initiate(blocks, hints);
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -713,9 +718,9 @@ export class ConnectionEngine {
     }
   }
 
-  /** The initiate of `handle` completed (the table has it Offloaded now). */
-  offloaded(handle: number): void {
-    const slot = this.slotByHandle.get(handle);
+  /** The initiate of `handle` completed (the table has it Offloaded now); `hint` as for stateOf. */
+  offloaded(handle: number, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     if (slot < 0) {
       const e = this.parents.entryOf(handle);
       if (e >= 0) this.parents.state[e] = State.Offloaded;
@@ -734,9 +739,9 @@ export class ConnectionEngine {
     }
   }
 
-  /** The initiate of `handle` failed (the table freed it): a connection is in software again. */
-  initiateFailed(handle: number): void {
-    const slot = this.slotByHandle.get(handle);
+  /** The initiate of `handle` failed (the table freed it): a connection is in software again; `hint` as for stateOf. */
+  initiateFailed(handle: number, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     if (slot < 0) {
       this.parents.remove(this.parents.entryOf(handle));
       return;

@@ -163,7 +163,7 @@ class CallRecord {
   readonly parents: Float64Array;
   /** Terminate: each block's reason. */
   readonly reasons: Uint8Array;
-  /** Terminate: each connection's slot in the engine (-1: not one of its connections), a hint for its completion. */
+  /** Each connection's slot in the engine (-1: not one of its connections), a hint for the completion. */
   readonly slots: Int32Array;
   constructor(n: number) {
     this.handles = new Float64Array(n);
@@ -237,7 +237,7 @@ export class HostStack extends Emitter<HostEvents> {
         canOffload: () => !this.paused && !this.targetPaused,
         interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
         tableTraffic: () => this.policy.lowActivity !== false,
-        initiate: (blocks) => void this.initiate(blocks),
+        initiate: (blocks, slots) => void this.initiate(blocks, slots),
         send: (batch) => void this.send(batch),
         emit: (name, event) => this.emit(name, event),
         listening: (name) => this.listening(name),
@@ -405,9 +405,11 @@ export class HostStack extends Emitter<HostEvents> {
    * completion; resolves when applied. The one initiate path: offload() and the connection
    * engine's batches (src/host/engine.ts) both come through here.
    */
-  private initiate(blocks: InitiateBlock[]): Promise<void> {
+  private initiate(blocks: InitiateBlock[], slots?: Int32Array): Promise<void> {
     // The host's own record of the call: the blocks go to the target, which may keep or change them.
     const call = new CallRecord(blocks.length);
+    if (slots) call.slots.set(slots);
+    else call.slots.fill(-1);
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
       call.handles[i] = b.handle;
@@ -457,6 +459,8 @@ export class HostStack extends Emitter<HostEvents> {
     let failed: Set<number> | undefined; // blocks of this call that failed (made at the first)
     const good: number[] = [];
     const bad: number[] = [];
+    const goodHints: number[] = [];
+    const badHints: number[] = [];
     // Parents that may be left with nothing below them: those this call offloaded, and those of failed blocks.
     const offloadedParents: number[] = [];
     const parents: number[] = [];
@@ -465,17 +469,19 @@ export class HostStack extends Emitter<HostEvents> {
       const kind = call.kinds[i] as Kind;
       const parent = call.parents[i]!;
       const success = results[i]?.ok === true && !(failed !== undefined && failed.has(parent));
-      if (this.engine.stateOf(handle) !== State.Offloading) {
+      if (this.engine.stateOf(handle, call.slots[i]) !== State.Offloading) {
         this.emit('error', { message: `an initiate completed for ${Kind[kind]} ${handle}, which is not being offloaded`, handle, fault: 'gone' });
         if (!success) (failed ??= new Set()).add(handle);
         continue;
       }
       if (success) {
         good.push(handle);
+        goodHints.push(call.slots[i]!);
         if (kind !== Kind.Connection) offloadedParents.push(handle);
       } else {
         (failed ??= new Set()).add(handle);
         bad.push(handle);
+        badHints.push(call.slots[i]!);
         if (parent !== 0) parents.push(parent);
       }
     }
@@ -486,10 +492,10 @@ export class HostStack extends Emitter<HostEvents> {
       this.emit('error', { message: `completeOffload was refused by the table: ${describe(error)}`, error });
       return;
     }
-    for (const h of good) this.engine.offloaded(h);
+    for (let i = 0; i < good.length; i++) this.engine.offloaded(good[i]!, goodHints[i]);
     if (bad.length) {
       this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
-      for (const h of bad) this.engine.initiateFailed(h);
+      for (let i = 0; i < bad.length; i++) this.engine.initiateFailed(bad[i]!, badHints[i]);
       // A parent left with nothing below it by a failed initiate goes (paths before their neighbors).
       const grandparents = parents.filter((h) => this.stateOf(h) !== undefined && this.table.kind(h) === Kind.Path).map((h) => this.table.parent(h));
       this.pruneEmpty([...new Set([...offloadedParents, ...parents, ...grandparents])]);
