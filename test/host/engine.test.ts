@@ -169,7 +169,7 @@ test('deliveredBatch with nobody listening: entries in any order, mixed with bad
               this.bad++;
             }
           }
-          events.deliveredBatch!(hs, bs);
+          events.deliveredBatch!(hs as number[], bs as number[]);
         },
       });
     }
