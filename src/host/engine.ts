@@ -101,6 +101,9 @@ export class ConnectionEngine {
   private callNumber = 0;
   private lastTick: number | undefined;
   private offloadedCount = 0;
+  /** The entry deliveredBatch stopped at, as it read it. */
+  untakenHandle: unknown;
+  untakenBytes: unknown;
   /** A path's source is one of the host's few local addresses: its text is made once, not per path. */
   private readonly sourceText = new AddressText();
 
@@ -820,7 +823,8 @@ export class ConnectionEngine {
    * deliveredBatch's entries from `from` on, up to `n`, while each is a delivery to one of this
    * engine's connections (a handle it has on the target, a safe integer number of bytes >= 0):
    * one loop, no call per entry. Returns the index of the first entry it did not take (n if it
-   * took them all): the caller checks that one on its own.
+   * took them all): the caller checks that one on its own, from the values read here
+   * (`untakenHandle`, `untakenBytes`), so each entry is read once.
    */
   deliveredBatch(handles: ArrayLike<unknown>, bytes: ArrayLike<unknown>, from: number, n: number): number {
     const got = this.columns.episodeDelivered;
@@ -830,10 +834,14 @@ export class ConnectionEngine {
       const h = handles[i];
       const b = bytes[i];
       // 0 marks an empty entry of the handle index: it is never looked up.
-      if (typeof h !== 'number' || !(h > 0) || typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES && Number.isInteger(b))) break;
-      const slot = slotByHandle.get(h);
-      if (slot < 0) break;
-      got[slot]! += b;
+      let slot = -1;
+      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h);
+      if (slot < 0) {
+        this.untakenHandle = h;
+        this.untakenBytes = b;
+        break;
+      }
+      got[slot]! += b as number;
     }
     return i;
   }

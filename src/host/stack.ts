@@ -947,7 +947,7 @@ export class HostStack extends Emitter<HostEvents> {
           if (tell) for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], true);
           else
             for (let i = this.engine.deliveredBatch(handles, bytes, 0, n); i < n; i = this.engine.deliveredBatch(handles, bytes, i + 1, n))
-              this.deliveredOne(handles[i], bytes[i], false);
+              this.deliveredOne(this.engine.untakenHandle, this.engine.untakenBytes, false);
         } catch (error) {
           this.emit('error', { message: `handling the target's deliveredBatch indication failed: ${describe(error)}`, fault: 'indication', error });
         }

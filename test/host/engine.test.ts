@@ -274,6 +274,25 @@ test('regression: a target whose trafficBatch throws: traffic() still counts the
   );
 });
 
+test('regression: deliveredBatch reads each entry once, also the one the engine stops at (it was read again for the check)', async () => {
+  const l = await lab({ capacity: 10, deliverProbability: 0 });
+  const [id] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  await step(l);
+  const c = l.host.connections;
+  const h = c.handle[[...c.id.subarray(0, c.length)].indexOf(id!)]!;
+  assert.ok(h > 0, 'offloaded');
+  const events = (l.target as unknown as { events: TargetEvents }).events;
+  let reads = 0;
+  // An entry that is not a handle when first read, and a good one after.
+  const handles: unknown[] = [h, h, h];
+  Object.defineProperty(handles, 1, { get: () => (++reads === 1 ? 'x' : h), enumerable: true });
+  events.deliveredBatch!(handles as number[], [5, 6, 7]);
+  assert.is(reads, 1, 'read once');
+  assert.is(l.errors.length, 1, 'the entry as read (not a handle) is an error event');
+  assert.match(l.errors[0]!.message, /delivered indication was ignored: the string "x" is not/);
+});
+
 test('a slot hint never changes an answer: the engine checks that the slot holds the handle', async () => {
   const l = await lab({ capacity: 10 });
   const ids = l.host.open(opened(Array.from({ length: 6 }, (_, i) => ({ path: i }))));
