@@ -22,7 +22,7 @@ import { OffloadError, invalid } from '../table/errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
 import type { OffloadTable } from '../table/table.js';
 import type { TerminateBatch } from '../table/types.js';
-import type { OffloadTarget, InitiateBlock, TerminateBlock, Segment } from '../target/offload-target.js';
+import type { OffloadTarget, InitiateBlock } from '../target/offload-target.js';
 import type { HostEvents } from './stack.js';
 import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDecision } from './policy.js';
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
@@ -31,7 +31,7 @@ import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe } from './target-calls.js';
 import { HandleIndex } from '../target/handle-index.js';
-import type { ReturnedState } from './target-results.js';
+import type { ReturnedNumbers } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
@@ -45,8 +45,11 @@ export interface EngineHost {
   interfaceBlocked(ifIndex: number): boolean;
   /** True if the table's traffic counters are in use (the host's low-activity tick reads them). */
   tableTraffic(): boolean;
-  /** Hands an initiate block list (parents first) to the target; its completion comes back through offloaded/initiateFailed. */
-  initiate(blocks: InitiateBlock[]): void;
+  /**
+   * Hands an initiate block list (parents first) to the target; its completion comes back through
+   * offloaded/initiateFailed. `slots`: each block's connection slot (-1 for a parent), as hints.
+   */
+  initiate(blocks: InitiateBlock[], slots?: Int32Array): void;
   /** Hands a termination batch to the target; its completion comes back through completed(). */
   send(batch: TerminateBatch): void;
   emit<K extends keyof HostEvents>(name: K, event: HostEvents[K]): void;
@@ -102,6 +105,11 @@ export class ConnectionEngine {
   private standingCount = 0;
   /** Entries of the last tick's standing batch to the target. */
   private standingOnTarget = 0;
+  /** The entry deliveredBatch stopped at, as it read it. */
+  untakenHandle: unknown;
+  untakenBytes: unknown;
+  /** A path's source is one of the host's few local addresses: its text is made once, not per path. */
+  private readonly sourceText = new AddressText();
 
   constructor(
     private readonly host: EngineHost,
@@ -651,7 +659,7 @@ export class ConnectionEngine {
             kind: Kind.Path,
             handle: p.handle[path]!,
             neighbor: neighborHandle,
-            source: formatAddress(c.address, at + 16),
+            source: this.sourceText.format(c.address, words, at + 16),
             destination: formatAddress(c.address, at + 32),
             mtu: 1500,
           });
@@ -703,7 +711,9 @@ export class ConnectionEngine {
     }
     if (connSlots.length === 0) return;
     this.metricsCounters.initiates += connSlots.length;
-    this.host.initiate(blocks);
+    const hints = new Int32Array(blocks.length).fill(-1);
+    hints.set(connSlots, blocks.length - connSlots.length);
+    this.host.initiate(blocks, hints);
   }
 
   /** A registry entry may take a new connection in call `call`: Offloaded, or Offloading from this very call. */
@@ -811,10 +821,14 @@ export class ConnectionEngine {
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
 
-  /** The table state of `handle` (the engine's own objects without a table call); undefined if it is not a live object. */
-  stateOf(handle: number): State | undefined {
+  /**
+   * The table state of `handle` (the engine's own objects without a table call); undefined if it
+   * is not a live object. `hint`: the slot terminating() gave for it, if known (checked, so any
+   * hint is safe: a slot holds handle h exactly while the engine maps h to it).
+   */
+  stateOf(handle: number, hint = -1): State | undefined {
     if (handle > 0) {
-      const slot = this.slotByHandle.get(handle);
+      const slot = this.slotFor(handle, hint);
       if (slot >= 0) {
         const status = this.columns.status[slot];
         return status === ConnectionStatus.Offloading ? State.Offloading : status === ConnectionStatus.Offloaded ? State.Offloaded : State.Terminating;
@@ -829,9 +843,9 @@ export class ConnectionEngine {
     }
   }
 
-  /** The initiate of `handle` completed (the table has it Offloaded now). */
-  offloaded(handle: number): void {
-    const slot = this.slotByHandle.get(handle);
+  /** The initiate of `handle` completed (the table has it Offloaded now); `hint` as for stateOf. */
+  offloaded(handle: number, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     if (slot < 0) {
       const e = this.parents.entryOf(handle);
       if (e >= 0) this.parents.state[e] = State.Offloaded;
@@ -850,9 +864,9 @@ export class ConnectionEngine {
     }
   }
 
-  /** The initiate of `handle` failed (the table freed it): a connection is in software again. */
-  initiateFailed(handle: number): void {
-    const slot = this.slotByHandle.get(handle);
+  /** The initiate of `handle` failed (the table freed it): a connection is in software again; `hint` as for stateOf. */
+  initiateFailed(handle: number, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     if (slot < 0) {
       this.parents.remove(this.parents.entryOf(handle));
       return;
@@ -862,13 +876,20 @@ export class ConnectionEngine {
     this.toSoftware(slot);
   }
 
-  /** A termination batch is about to go to the target: its connections and parents are leaving. */
-  terminating(batch: TerminateBatch): void {
+  /**
+   * A termination batch is about to go to the target: its connections and parents are leaving.
+   * Gives each object's kind (0 if it is not the engine's: ask the table) and slot (-1 if it is
+   * not a connection of the engine) in `kinds` and `slots`, so the call's completion finds them
+   * without looking them up again.
+   */
+  terminating(batch: TerminateBatch, kinds?: Uint8Array, slots?: Int32Array): void {
     const c = this.columns;
     for (let i = 0; i < batch.length; i++) {
       const h = batch.handles[i]!;
       const slot = this.slotByHandle.get(h);
+      if (slots) slots[i] = slot;
       if (slot >= 0) {
+        if (kinds) kinds[i] = Kind.Connection;
         if (c.status[slot] === ConnectionStatus.Offloaded) {
           // What it moved while Offloaded: from here on its bytes are software bytes.
           this.offloadedCount--;
@@ -879,30 +900,31 @@ export class ConnectionEngine {
         continue;
       }
       const e = this.parents.entryOf(h);
+      if (kinds) kinds[i] = e >= 0 ? this.parents.kind[e]! : 0;
       if (e >= 0) this.parents.state[e] = State.Terminating;
     }
   }
 
   /**
-   * An object of a termination batch was handed back, and freed: `state` is what a connection
+   * An object of a termination batch (`handle`, terminated for `reason`; `hint` as for stateOf) was handed back, and freed: `state` is what a connection
    * handed back (undefined: nothing valid; `why` is the target's error, if it gave one).
    */
-  completed(block: TerminateBlock, state: ReturnedState | undefined, why?: string): void {
-    const slot = this.slotByHandle.get(block.handle);
+  completed(handle: number, reason: number, state: ReturnedNumbers | undefined, why?: string, hint = -1): void {
+    const slot = this.slotFor(handle, hint);
     const m = this.metricsCounters;
     if (slot < 0) {
-      const e = this.parents.entryOf(block.handle);
+      const e = this.parents.entryOf(handle);
       if (e < 0) return;
-      m.terminated(this.parents.kind[e]!, block.reason);
+      m.terminated(this.parents.kind[e]!, reason);
       this.parents.remove(e);
       return;
     }
     const c = this.columns;
-    if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== block.handle) return;
-    m.terminated(Kind.Connection, block.reason);
+    if (c.status[slot] !== ConnectionStatus.Terminating || c.handle[slot] !== handle) return;
+    m.terminated(Kind.Connection, reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
     this.checkNothingLost(slot, state, why);
-    this.slotByHandle.delete(block.handle);
+    this.slotByHandle.delete(handle);
     this.toSoftware(slot);
   }
 
@@ -919,7 +941,39 @@ export class ConnectionEngine {
     return true;
   }
 
+  /**
+   * deliveredBatch's entries from `from` on, up to `n`, while each is a delivery to one of this
+   * engine's connections (a handle it has on the target, a safe integer number of bytes >= 0):
+   * one loop, no call per entry. Returns the index of the first entry it did not take (n if it
+   * took them all): the caller checks that one on its own, from the values read here
+   * (`untakenHandle`, `untakenBytes`), so each entry is read once.
+   */
+  deliveredBatch(handles: ArrayLike<unknown>, bytes: ArrayLike<unknown>, from: number, n: number): number {
+    const got = this.columns.episodeDelivered;
+    const slotByHandle = this.slotByHandle;
+    let i = from;
+    for (; i < n; i++) {
+      const h = handles[i];
+      const b = bytes[i];
+      // 0 marks an empty entry of the handle index: it is never looked up.
+      let slot = -1;
+      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h);
+      if (slot < 0) {
+        this.untakenHandle = h;
+        this.untakenBytes = b;
+        break;
+      }
+      got[slot]! += b as number;
+    }
+    return i;
+  }
+
   // ---- plumbing --------------------------------------------------------------------------------
+
+  /** The slot of connection `handle` (-1 if it is not one of the engine's): `hint` if it holds it, else looked up. */
+  private slotFor(handle: number, hint: number): number {
+    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle);
+  }
 
   /** The connection is in software again (or gone, if it was closed). */
   private toSoftware(slot: number): void {
@@ -937,28 +991,27 @@ export class ConnectionEngine {
    * offloaded: acknowledged + unacknowledged = sent, delivered + buffered = received, both queues
    * contiguous and in order up to the sequence numbers it reports.
    */
-  private checkNothingLost(slot: number, r: ReturnedState | undefined, why: string | undefined): void {
+  private checkNothingLost(slot: number, d: ReturnedNumbers | undefined, why: string | undefined): void {
     const c = this.columns;
     const m = this.metricsCounters;
     m.checked++;
-    if (!r) {
+    if (!d) {
       m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
     const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
-    const d = r.delegated;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;
     const rcv = c.initialRcvNxt[slot]!;
-    const unacked = contiguous(r.unacknowledged, d.sndUna);
-    const buffered = contiguous(r.received, undefined);
+    const unacked = d.unacknowledged;
+    const buffered = d.buffered;
     if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
       m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
       m.fail(`${who()}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && lastEnd(r.received) !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
+    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -984,24 +1037,25 @@ function words(a: Uint8Array, n: number): Uint32Array | undefined {
   return a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4 * n) : undefined;
 }
 
+/** The text of the address formatted last, kept for the next call with the same 16 bytes. */
+class AddressText {
+  private readonly words = new Uint32Array(4);
+  private text = '';
+
+  /** formatAddress(bytes, at); `words` is `bytes` as 32-bit words (`at` a multiple of 4). */
+  format(bytes: Uint8Array, words: Uint32Array, at: number): string {
+    const w = at >> 2;
+    const own = this.words;
+    if (this.text !== '' && own[0] === words[w] && own[1] === words[w + 1] && own[2] === words[w + 2] && own[3] === words[w + 3]) return this.text;
+    own[0] = words[w]!;
+    own[1] = words[w + 1]!;
+    own[2] = words[w + 2]!;
+    own[3] = words[w + 3]!;
+    this.text = formatAddress(bytes, at);
+    return this.text;
+  }
+}
+
 function isList(v: unknown): v is ArrayLike<unknown> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-}
-
-/** Bytes in a queue of segments that follow each other without gap from `start` (if given); -1 if they do not. */
-function contiguous(queue: Segment[] | undefined, start: number | undefined): number {
-  if (!queue || queue.length === 0) return 0;
-  let next = start ?? queue[0]!.seq;
-  let total = 0;
-  for (const s of queue) {
-    if (!s || s.seq !== next || !(s.length > 0)) return -1;
-    next += s.length;
-    total += s.length;
-  }
-  return total;
-}
-
-function lastEnd(queue: Segment[] | undefined): number {
-  const last = queue?.[queue.length - 1];
-  return last ? last.seq + last.length : 0;
 }

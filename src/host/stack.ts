@@ -15,7 +15,7 @@ import { readConnectionKey, type KeySink } from '../table/front.js';
 import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from '../table/validate.js';
 import { ManualClock, isClock, type Clock } from '../target/clock.js';
 import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
-import { readResults, returnedState, type ReadResult } from './target-results.js';
+import { readResults, returnedState, returnedNumbers, type ReadResult, type ReturnedState, type ReturnedNumbers } from './target-results.js';
 import { readOnce, snapshot } from './read-once.js';
 import { isArrayLike } from './input.js';
 import { nextTurn } from './next-turn.js';
@@ -152,6 +152,28 @@ function readPolicy(policy: HostPolicy | undefined): ResolvedPolicy {
   };
 }
 
+/**
+ * The host's own record of a call's blocks, read once when it starts: the target gets the blocks
+ * themselves and may keep or change them; the completion is applied from this record.
+ */
+class CallRecord {
+  readonly handles: Float64Array;
+  readonly kinds: Uint8Array;
+  /** Initiate: each block's parent handle (0 for a neighbor). */
+  readonly parents: Float64Array;
+  /** Terminate: each block's reason. */
+  readonly reasons: Uint8Array;
+  /** Each connection's slot in the engine (-1: not one of its connections), a hint for the completion. */
+  readonly slots: Int32Array;
+  constructor(n: number) {
+    this.handles = new Float64Array(n);
+    this.kinds = new Uint8Array(n);
+    this.parents = new Float64Array(n);
+    this.reasons = new Uint8Array(n);
+    this.slots = new Int32Array(n);
+  }
+}
+
 export class HostStack extends Emitter<HostEvents> {
   /**
    * Calls `listener` for every `name` event; returns a function that removes it. An unknown event
@@ -215,7 +237,7 @@ export class HostStack extends Emitter<HostEvents> {
         canOffload: () => !this.paused && !this.targetPaused,
         interfaceBlocked: (ifIndex) => this.pausedInterfaces.has(ifIndex) || this.linkDown.has(ifIndex),
         tableTraffic: () => this.policy.lowActivity !== false,
-        initiate: (blocks) => void this.initiate(blocks),
+        initiate: (blocks, slots) => void this.initiate(blocks, slots),
         send: (batch) => void this.send(batch),
         emit: (name, event) => this.emit(name, event),
         listening: (name) => this.listening(name),
@@ -383,21 +405,31 @@ export class HostStack extends Emitter<HostEvents> {
    * completion; resolves when applied. The one initiate path: offload() and the connection
    * engine's batches (src/host/engine.ts) both come through here.
    */
-  private initiate(blocks: InitiateBlock[]): Promise<void> {
-    const handles = blocks.map((b) => b.handle);
+  private initiate(blocks: InitiateBlock[], slots?: Int32Array): Promise<void> {
+    // The host's own record of the call: the blocks go to the target, which may keep or change them.
+    const call = new CallRecord(blocks.length);
+    if (slots) call.slots.set(slots);
+    else call.slots.fill(-1);
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      call.handles[i] = b.handle;
+      call.kinds[i] = b.kind;
+      call.parents[i] = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
+    }
+    const handles = call.handles;
     let id = 0;
     const done = this.calls
       .run(
         'initiate',
         this.now,
-        () => this.target.initiate(blocks.map((b) => ({ ...b }))),
-        (late) => this.reclaim(blocks, late),
+        () => this.target.initiate(blocks),
+        (late) => this.reclaim(call, late),
       )
       .then(
-        (answer) => this.initiated(blocks, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
+        (answer) => this.initiated(call, readResults('initiate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
-          this.failure(failure, `the initiate of ${blocks.length} object(s) failed; they stay in software`);
-          this.initiated(blocks, []);
+          this.failure(failure, `the initiate of ${handles.length} object(s) failed; they stay in software`);
+          this.initiated(call, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying an initiate's completion failed: ${describe(error)}`, error }))
@@ -410,47 +442,46 @@ export class HostStack extends Emitter<HostEvents> {
    * An initiate the host gave up on (timeout) was answered after all: what the target says it now
    * holds, the host no longer has, so it is terminated again (children first) and its answer ignored.
    */
-  private reclaim(blocks: InitiateBlock[], late: unknown): void {
-    const results = readResults(
-      'late initiate',
-      blocks.map((b) => b.handle),
-      late,
-      () => undefined,
-    );
-    const held = blocks
-      .filter((_, i) => results?.[i]?.ok)
-      .reverse()
-      .map((b): TerminateBlock => ({ handle: b.handle, kind: b.kind, reason: Reason.Orphaned }));
+  private reclaim(call: CallRecord, late: unknown): void {
+    const results = readResults('late initiate', call.handles, late, () => undefined);
+    const held: TerminateBlock[] = [];
+    for (let i = call.handles.length - 1; i >= 0; i--)
+      if (results?.[i]?.ok) held.push({ handle: call.handles[i]!, kind: call.kinds[i] as Kind, reason: Reason.Orphaned });
     if (!held.length) return;
     void this.calls
       .run('terminate (objects of an initiate the host gave up on)', this.now, () => this.target.terminate(held))
       .catch((failure) => this.failure(failure, 'the target may still hold them'));
   }
 
-  private initiated(blocks: InitiateBlock[], results: (ReadResult | undefined)[]): void {
+  private initiated(call: CallRecord, results: (ReadResult | undefined)[]): void {
     // A block whose parent in this call failed fails too (the target must fail it; a target that
     // did not is corrected here), since the table cannot hold an object below a failed one.
-    const failed = new Set<number>(); // blocks of this call that failed
+    let failed: Set<number> | undefined; // blocks of this call that failed (made at the first)
     const good: number[] = [];
     const bad: number[] = [];
+    const goodHints: number[] = [];
+    const badHints: number[] = [];
     // Parents that may be left with nothing below them: those this call offloaded, and those of failed blocks.
     const offloadedParents: number[] = [];
     const parents: number[] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-      const success = results[i]?.ok === true && !(failed.size > 0 && failed.has(parent));
-      if (this.engine.stateOf(b.handle) !== State.Offloading) {
-        this.emit('error', { message: `an initiate completed for ${Kind[b.kind]} ${b.handle}, which is not being offloaded`, handle: b.handle, fault: 'gone' });
-        if (!success) failed.add(b.handle);
+    for (let i = 0; i < call.handles.length; i++) {
+      const handle = call.handles[i]!;
+      const kind = call.kinds[i] as Kind;
+      const parent = call.parents[i]!;
+      const success = results[i]?.ok === true && !(failed !== undefined && failed.has(parent));
+      if (this.engine.stateOf(handle, call.slots[i]) !== State.Offloading) {
+        this.emit('error', { message: `an initiate completed for ${Kind[kind]} ${handle}, which is not being offloaded`, handle, fault: 'gone' });
+        if (!success) (failed ??= new Set()).add(handle);
         continue;
       }
       if (success) {
-        good.push(b.handle);
-        if (b.kind !== Kind.Connection) offloadedParents.push(b.handle);
+        good.push(handle);
+        goodHints.push(call.slots[i]!);
+        if (kind !== Kind.Connection) offloadedParents.push(handle);
       } else {
-        failed.add(b.handle);
-        bad.push(b.handle);
+        (failed ??= new Set()).add(handle);
+        bad.push(handle);
+        badHints.push(call.slots[i]!);
         if (parent !== 0) parents.push(parent);
       }
     }
@@ -461,10 +492,10 @@ export class HostStack extends Emitter<HostEvents> {
       this.emit('error', { message: `completeOffload was refused by the table: ${describe(error)}`, error });
       return;
     }
-    for (const h of good) this.engine.offloaded(h);
+    for (let i = 0; i < good.length; i++) this.engine.offloaded(good[i]!, goodHints[i]);
     if (bad.length) {
       this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
-      for (const h of bad) this.engine.initiateFailed(h);
+      for (let i = 0; i < bad.length; i++) this.engine.initiateFailed(bad[i]!, badHints[i]);
       // A parent left with nothing below it by a failed initiate goes (paths before their neighbors).
       const grandparents = parents.filter((h) => this.stateOf(h) !== undefined && this.table.kind(h) === Kind.Path).map((h) => this.table.parent(h));
       this.pruneEmpty([...new Set([...offloadedParents, ...parents, ...grandparents])]);
@@ -503,25 +534,31 @@ export class HostStack extends Emitter<HostEvents> {
    */
   private send(batch: TerminateBatch): Promise<void> {
     if (batch.length === 0) return Promise.resolve();
-    this.engine.terminating(batch);
     const n = batch.length;
+    // The blocks go to the target (which may keep or change them); the host keeps its own record.
     const blocks: TerminateBlock[] = new Array(n);
-    const handles: number[] = new Array(n);
+    const call = new CallRecord(n);
+    const handles = call.handles;
+    this.engine.terminating(batch, call.kinds, call.slots);
     for (let i = 0; i < n; i++) {
       const h = batch.handles[i]!;
+      const kind = (call.kinds[i] as Kind) || this.engine.kindOf(h);
+      const reason = batch.reasons[i]!;
       handles[i] = h;
-      blocks[i] = { handle: h, kind: this.engine.kindOf(h), reason: batch.reasons[i]! };
+      call.kinds[i] = kind;
+      call.reasons[i] = reason;
+      blocks[i] = { handle: h, kind, reason };
     }
     // Keys for the 'terminated' events, read now if someone listens (else at completion, if someone listens by then).
-    const keys = this.listening('terminated') ? handles.map((h) => this.table.describe(h).key) : undefined;
+    const keys = this.listening('terminated') ? Array.from(handles, (h) => this.table.describe(h).key) : undefined;
     let id = 0;
     const done = this.calls
-      .run('terminate', this.now, () => this.target.terminate(blocks.map((b) => ({ ...b }))))
+      .run('terminate', this.now, () => this.target.terminate(blocks))
       .then(
-        (answer) => this.terminated(blocks, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
+        (answer) => this.terminated(call, keys, readResults('terminate', handles, answer, (f) => this.fault(f)) ?? []),
         (failure) => {
-          this.failure(failure, `the termination of ${blocks.length} object(s) failed; the host takes them back, and connections' state is lost`);
-          return this.terminated(blocks, keys, []);
+          this.failure(failure, `the termination of ${n} object(s) failed; the host takes them back, and connections' state is lost`);
+          return this.terminated(call, keys, []);
         },
       )
       .catch((error) => this.emit('error', { message: `applying a termination's completion failed: ${describe(error)}`, error }))
@@ -530,17 +567,18 @@ export class HostStack extends Emitter<HostEvents> {
     return this.calls.track(done);
   }
 
-  private terminated(blocks: TerminateBlock[], keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
+  private terminated(call: CallRecord, keys: ObjectInfo['key'][] | undefined, results: (ReadResult | undefined)[]): Promise<void> {
     const tell = this.listening('terminated');
     const live: number[] = [];
-    const done: TerminateBlock[] = [];
-    const states: ReturnType<typeof returnedState>[] = [];
+    const reasons: number[] = [];
+    const states: (ReturnedNumbers | undefined)[] = [];
     const errors: (string | undefined)[] = [];
+    const hints: number[] = [];
     const events: HostEvents['terminated'][] = [];
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
+    for (let i = 0; i < call.handles.length; i++) {
+      const b = { handle: call.handles[i]!, kind: call.kinds[i] as Kind, reason: call.reasons[i]! };
       // Only objects still Terminating can be freed; a completion for one already gone is reported.
-      if (this.engine.stateOf(b.handle) !== State.Terminating) {
+      if (this.engine.stateOf(b.handle, call.slots[i]) !== State.Terminating) {
         this.emit('error', { message: `a termination completed for ${Kind[b.kind]} ${b.handle}, which is already gone`, handle: b.handle, fault: 'gone' });
         continue;
       }
@@ -551,10 +589,16 @@ export class HostStack extends Emitter<HostEvents> {
           handle: b.handle,
           fault: 'failed',
         });
-      let state: ReturnType<typeof returnedState>;
+      // What came back, read once: copied for a 'terminated' event if someone listens, else only
+      // the numbers the nothing-lost check needs (no object per segment, per connection).
+      let state: ReturnedState | undefined;
+      let numbers: ReturnedNumbers | undefined;
       if (b.kind === Kind.Connection) {
-        state = returnedState(r);
-        if (!state) {
+        if (tell) {
+          state = returnedState(r);
+          numbers = state && returnedNumbers({ ok: true, ...state });
+        } else numbers = returnedNumbers(r);
+        if (!numbers) {
           this.lost++;
           if (r?.ok)
             this.emit('error', {
@@ -570,14 +614,15 @@ export class HostStack extends Emitter<HostEvents> {
         events.push(event);
       }
       live.push(b.handle);
-      done.push(b);
-      states.push(state);
+      reasons.push(b.reason);
+      states.push(numbers);
       errors.push(r?.error);
+      hints.push(call.slots[i]!);
     }
     // Free first, send what that orphans, then tell: inside a 'terminated' handler the object is
     // gone (its key can be offloaded again) and a parent leaving is already being terminated.
     const next = this.applyCompletion(() => this.table.completeTerminate(live), 'completeTerminate', live);
-    for (let i = 0; i < done.length; i++) this.engine.completed(done[i]!, states[i], errors[i]);
+    for (let i = 0; i < live.length; i++) this.engine.completed(live[i]!, reasons[i]!, states[i], errors[i], hints[i]);
     for (const event of events) this.emit('terminated', event);
     return next;
   }
@@ -899,7 +944,12 @@ export class HostStack extends Emitter<HostEvents> {
           }
           const n = count === undefined ? most : (count as number);
           const tell = this.listening('delivered');
-          for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], tell);
+          // The engine takes the run of entries it knows (its connections, a number of bytes) in
+          // one loop; anything else (another connection, a bad entry) goes through deliveredOne.
+          if (tell) for (let i = 0; i < n; i++) this.deliveredOne(handles[i], bytes[i], true);
+          else
+            for (let i = this.engine.deliveredBatch(handles, bytes, 0, n); i < n; i = this.engine.deliveredBatch(handles, bytes, i + 1, n))
+              this.deliveredOne(this.engine.untakenHandle, this.engine.untakenBytes, false);
         } catch (error) {
           this.emit('error', { message: `handling the target's deliveredBatch indication failed: ${describe(error)}`, fault: 'indication', error });
         }

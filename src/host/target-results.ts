@@ -102,10 +102,6 @@ function readAll(what: string, handles: ArrayLike<number>, answer: unknown, repo
 
 const DELEGATED_NUMBERS = ['sndUna', 'sndNxt', 'rcvNxt', 'sndWnd', 'cWnd', 'ssThresh', 'sRtt', 'rttVar'] as const;
 
-/**
- * What a terminated connection handed back, checked and copied; undefined when it did not come
- * back (no successful result, or delegated state or data that are not what the interface says).
- */
 /** What a terminated connection handed back, checked and copied. */
 export interface ReturnedState {
   delegated: DelegatedState;
@@ -113,6 +109,10 @@ export interface ReturnedState {
   unacknowledged: Segment[];
 }
 
+/**
+ * What a terminated connection handed back, checked and copied; undefined when it did not come
+ * back (no successful result, or delegated state or data that are not what the interface says).
+ */
 export function returnedState(r: ReadResult | undefined): ReturnedState | undefined {
   if (!r?.ok) return undefined;
   try {
@@ -151,4 +151,89 @@ function segments(value: unknown): Segment[] | undefined {
     out.push({ seq, length });
   }
   return out;
+}
+
+/**
+ * What the nothing-lost check reads of a handed-back connection (src/host/engine.ts): the sequence
+ * numbers and each queue's bytes, without a copy of the state or its segments.
+ */
+export interface ReturnedNumbers {
+  sndUna: number;
+  sndNxt: number;
+  rcvNxt: number;
+  /** Bytes of the unacknowledged queue, -1 if it does not run from sndUna without gap or empty segment. */
+  unacknowledged: number;
+  /** Bytes of the received queue, -1 if it has a gap or an empty segment. */
+  buffered: number;
+  /** Where the received queue ends (seq + length of its last segment), 0 if it is empty. */
+  receivedEnd: number;
+}
+
+/**
+ * The numbers of what a terminated connection handed back: undefined exactly when returnedState
+ * is (the same checks, each value read once, in the same order), but one small object instead of
+ * a copy of the state, its timers and its segments; this runs for every connection terminated.
+ */
+export function returnedNumbers(r: ReadResult | undefined): ReturnedNumbers | undefined {
+  if (!r?.ok) return undefined;
+  try {
+    const d = r.delegated as Record<string, unknown> | null | undefined;
+    if (d === null || typeof d !== 'object') return undefined;
+    let sndUna = 0;
+    let sndNxt = 0;
+    let rcvNxt = 0;
+    for (const name of DELEGATED_NUMBERS) {
+      const v = d[name];
+      if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+      if (name === 'sndUna') sndUna = v;
+      else if (name === 'sndNxt') sndNxt = v;
+      else if (name === 'rcvNxt') rcvNxt = v;
+    }
+    // Read as returnedState reads them (a getter that throws makes the state not come back).
+    const t = d.timers as Record<string, unknown> | null | undefined;
+    if (t !== null && typeof t === 'object') void (t.retransmit, t.keepalive, t.delayedAck);
+    const received = queueBytes(r.received, undefined);
+    if (received === undefined) return undefined;
+    const buffered = QUEUE.bytes;
+    const receivedEnd = QUEUE.end;
+    if (queueBytes(r.unacknowledged, sndUna) === undefined) return undefined;
+    return { sndUna, sndNxt, rcvNxt, unacknowledged: QUEUE.bytes, buffered, receivedEnd };
+  } catch {
+    return undefined;
+  }
+}
+
+/** queueBytes' answer (one reused object: no allocation per queue). */
+const QUEUE = { bytes: 0, end: 0 };
+
+/**
+ * Reads a queue of segments as segments() does (undefined if it is not one) and sets QUEUE: its
+ * bytes (-1 if they do not follow each other without gap from `start`, or the first segment's
+ * seq without a start, or a segment is empty) and where its last segment ends (0 if empty).
+ */
+function queueBytes(value: unknown, start: number | undefined): true | undefined {
+  QUEUE.bytes = 0;
+  QUEUE.end = 0;
+  if (value === undefined) return true;
+  if (!Array.isArray(value)) return undefined;
+  let next = start;
+  let total = 0;
+  let end = 0;
+  for (const s of value as unknown[]) {
+    const seq = (s as Segment | null)?.seq;
+    const length = (s as Segment | null)?.length;
+    if (typeof seq !== 'number' || typeof length !== 'number' || !Number.isFinite(seq) || !(length >= 0 && Number.isFinite(length))) return undefined;
+    if (next === undefined) next = seq;
+    if (total >= 0) {
+      if (seq !== next || !(length > 0)) total = -1;
+      else {
+        next += length;
+        total += length;
+      }
+    }
+    end = seq + length;
+  }
+  QUEUE.bytes = total;
+  QUEUE.end = end;
+  return true;
 }

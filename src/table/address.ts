@@ -165,27 +165,34 @@ export function formatAddress(bytes: Uint8Array, at = 0): string {
   let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (bytes[at + i] !== 0) mapped = false;
   if (mapped) return `${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!);
-  // Longest run of two or more zero words (the first of equals) becomes '::'.
+  // Longest run of two or more zero words (the first of equals) becomes '::'. No arrays: the lab
+  // formats a path's addresses for every path it offloads.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    if (bytes[at + 2 * i] !== 0 || bytes[at + 2 * i + 1] !== 0) {
+      runStart = -1;
       continue;
     }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
+    if (runStart < 0) runStart = i;
+    if (i - runStart + 1 > bestLength) {
+      bestStart = runStart;
+      bestLength = i - runStart + 1;
     }
-    i = j;
   }
-  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
-  if (bestStart < 0) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      // The word before it (if any) wrote its ':' already.
+      text += i === 0 ? '::' : ':';
+      i += bestLength - 1;
+      continue;
+    }
+    text += ((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!).toString(16);
+    if (i < 7) text += ':';
+  }
+  return text;
 }
 
 /** Parses a link-layer (MAC) address 'aa:bb:cc:dd:ee:ff' or 6 bytes into a number (48 bits). */

@@ -117,7 +117,9 @@ export interface OffloadTarget {
   readonly capacity: number;
   /** The host registers its handlers for the target's indications (once). */
   attach(events: TargetEvents): void;
+  /** The blocks are the target's to keep or change: the host applies the completion from its own record. */
   initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]>;
+  /** The blocks are the target's to keep or change, as for initiate. */
   terminate(blocks: TerminateBlock[]): Promise<TerminateResult[]>;
   update(blocks: UpdateBlock[]): Promise<BlockStatus[]>;
   query(handles: number[]): Promise<QueryResult[]>;

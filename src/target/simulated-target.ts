@@ -16,6 +16,7 @@ import { requireInt, requireObject } from '../table/validate.js';
 import { seededRandom } from '../util/random.js';
 import { ManualClock, isClock, type Clock } from './clock.js';
 import { TcpColumns } from './tcp-columns.js';
+import { HandleIndex } from './handle-index.js';
 import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './offload-target.js';
 
 export interface SimulatedTargetOptions {
@@ -57,26 +58,10 @@ export class SimulatedTarget implements OffloadTarget {
   private readonly latency: { min: number; max: number };
   private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
   private readonly deliverProbability: number;
-  /** Neighbors and paths it holds, with their parent (0 for a neighbor). */
-  private readonly parents = new Map<number, number>();
+  /** Neighbors and paths it holds (a set: handle -> 1), typed arrays with no boxed key per lookup. */
+  private readonly parents = new HandleIndex();
   private readonly tcp = new TcpColumns();
   private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
-  /** A clock step's deliveries, for a host that takes them in one deliveredBatch call. */
-  private deliveredHandles = new Float64Array(1024);
-  private deliveredBytes = new Float64Array(1024);
-  private deliveries = 0;
-  private readonly collectDelivered = (handle: number, bytes: number) => {
-    if (this.deliveries === this.deliveredHandles.length) {
-      const h = new Float64Array(this.deliveries * 2);
-      const b = new Float64Array(this.deliveries * 2);
-      h.set(this.deliveredHandles);
-      b.set(this.deliveredBytes);
-      this.deliveredHandles = h;
-      this.deliveredBytes = b;
-    }
-    this.deliveredHandles[this.deliveries] = handle;
-    this.deliveredBytes[this.deliveries++] = bytes;
-  };
   private queue: Scheduled[] = [];
   private order = 0;
   private now: number;
@@ -125,11 +110,11 @@ export class SimulatedTarget implements OffloadTarget {
   initiate(blocks: InitiateBlock[]): Promise<BlockStatus[]> {
     this.calls.initiate++;
     return this.later(() => {
-      const failed = new Set<number>();
+      let failed: Set<number> | undefined; // made at the first failure
       return blocks.map((b): BlockStatus => {
         const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
         const why =
-          parent && (failed.has(parent) || !this.parents.has(parent))
+          parent && (failed?.has(parent) || !this.holdsParent(parent))
             ? 'its parent is not offloaded'
             : this.holds(b.handle)
               ? 'offloaded here already'
@@ -139,11 +124,11 @@ export class SimulatedTarget implements OffloadTarget {
                   ? 'injected fault'
                   : undefined;
         if (why) {
-          failed.add(b.handle);
+          (failed ??= new Set()).add(b.handle);
           return { handle: b.handle, ok: false, error: why };
         }
         if (b.kind === Kind.Connection) this.tcp.add(b.handle, parent, b.tcp);
-        else this.parents.set(b.handle, parent);
+        else this.parents.set(b.handle, 1);
         return { handle: b.handle, ok: true };
       });
     });
@@ -161,7 +146,7 @@ export class SimulatedTarget implements OffloadTarget {
   /** Gives one object back: a connection with its delegated state and both queues. */
   private upload(handle: number): TerminateResult {
     const s = this.tcp.slot(handle);
-    if (s < 0) return this.parents.delete(handle) ? { handle, ok: true } : { handle, ok: false, error: 'not offloaded here' };
+    if (s < 0) return this.holdsParent(handle) && this.parents.delete(handle) ? { handle, ok: true } : { handle, ok: false, error: 'not offloaded here' };
     const result = { handle, ok: true, delegated: this.tcp.delegatedState(s), received: this.tcp.received(s), unacknowledged: this.tcp.unacknowledged(s) };
     this.tcp.remove(handle);
     return result;
@@ -172,7 +157,6 @@ export class SimulatedTarget implements OffloadTarget {
     return this.later(() =>
       blocks.map((b) => {
         if (!this.holds(b.handle)) return { handle: b.handle, ok: false, error: 'not offloaded here' };
-        if (b.neighbor !== undefined && this.parents.has(b.handle)) this.parents.set(b.handle, b.neighbor);
         return { handle: b.handle, ok: true };
       }),
     );
@@ -219,9 +203,8 @@ export class SimulatedTarget implements OffloadTarget {
     const events = this.events;
     if (typeof events?.deliveredBatch === 'function') {
       // The same deliveries in the same order, told in one call after the step.
-      this.deliveries = 0;
-      t.step(random, this.deliverProbability, this.collectDelivered);
-      if (this.deliveries) events.deliveredBatch(this.deliveredHandles, this.deliveredBytes, this.deliveries);
+      t.step(random, this.deliverProbability);
+      if (t.stepDeliveries) events.deliveredBatch(t.stepHandles, t.stepBytes, t.stepDeliveries);
     } else t.step(random, this.deliverProbability, this.onDelivered);
     if (t.count && random() < this.faults.hardwareFailure) this.events?.uploadRequested(this.pick(), UploadReason.HardwareFailure);
     if (t.count && random() < this.faults.uploadRequests) {
@@ -272,7 +255,12 @@ export class SimulatedTarget implements OffloadTarget {
   // ---- plumbing --------------------------------------------------------------------------------
 
   private holds(handle: number): boolean {
-    return this.parents.has(handle) || this.tcp.slot(handle) >= 0;
+    return this.tcp.slot(handle) >= 0 || this.holdsParent(handle);
+  }
+
+  /** True if it holds neighbor or path `handle` (0 and non-numbers are never handles: 0 marks an empty index entry). */
+  private holdsParent(handle: number): boolean {
+    return typeof handle === 'number' && handle > 0 && this.parents.get(handle) >= 0;
   }
 
   private attached(): TargetEvents {

@@ -125,6 +125,87 @@ test('a target that delivers received data with deliveredBatch: the same figures
   assert.ok(batched.metrics.nothingLost.checked >= 40);
 });
 
+test('deliveredBatch with nobody listening: entries in any order, mixed with bad ones, count exactly (nothing lost), bad ones are error events', async () => {
+  // The host takes a batch's known entries in one loop; bad entries break the run and are checked
+  // one by one, and the loop goes on after them.
+  const BAD: [unknown, unknown][] = [
+    [12345, 10],
+    [0, 10],
+    ['x', 10],
+    [null, 1],
+  ];
+  class Shuffling extends SimulatedTarget {
+    bad = 0;
+    constructor(
+      options: ConstructorParameters<typeof SimulatedTarget>[0],
+      private readonly mess: boolean,
+    ) {
+      super(options);
+    }
+    override attach(events: TargetEvents): void {
+      let r = 7;
+      const random = () => (r = (r * 1103515245 + 12345) % 2147483648) / 2147483648;
+      super.attach({
+        ...events,
+        deliveredBatch: (handles: ArrayLike<number>, bytes: ArrayLike<number>, count?: number) => {
+          const hs = Array.from(handles).slice(0, count) as unknown[];
+          const bs = Array.from(bytes).slice(0, count) as unknown[];
+          if (this.mess) {
+            for (let i = hs.length - 1; i > 0; i--) {
+              const j = Math.floor(random() * (i + 1));
+              [hs[i], hs[j]] = [hs[j], hs[i]];
+              [bs[i], bs[j]] = [bs[j], bs[i]];
+            }
+            for (const [h, b] of BAD) {
+              const at = Math.floor(random() * (hs.length + 1));
+              hs.splice(at, 0, h);
+              bs.splice(at, 0, b);
+              this.bad++;
+            }
+            // A bad byte count on a good handle, and one at the very end.
+            if (hs.length > 1) {
+              hs.push(hs[0]);
+              bs.push(-4);
+              this.bad++;
+            }
+          }
+          events.deliveredBatch!(hs as number[], bs as number[]);
+        },
+      });
+    }
+  }
+  const run = async (target: Shuffling) => {
+    const host = await HostStack.create({ target, policy: { lowActivity: false } });
+    const errors: string[] = [];
+    host.on('error', (e) => errors.push(e.message));
+    const ids = host.open(opened(Array.from({ length: 60 }, (_, i) => ({ path: i % 9 }))));
+    for (let t = 1; t <= 30; t++) {
+      const open = t <= 20 ? ids : ids.subarray(30);
+      host.traffic(open, fill(open.length, 100 * t), fill(open.length, 1000 * t));
+      if (t === 20) host.close(ids.subarray(0, 30));
+      host.tick(t * 100);
+      await host.settle();
+    }
+    host.close(ids.subarray(30));
+    for (let i = 0; i < 10; i++) {
+      target.flush();
+      await host.settle();
+    }
+    return { metrics: host.metrics(), errors };
+  };
+  const options = { capacity: 40, latencyMs: { min: 1, max: 40 }, seed: 5 };
+  const plain = await run(new Shuffling(options, false));
+  const messy = new Shuffling(options, true);
+  const shuffled = await run(messy);
+  assert.equal(plain.errors, []);
+  assert.ok(messy.bad > 0);
+  assert.is(shuffled.errors.length, messy.bad, 'one error event per bad entry');
+  assert.ok(shuffled.errors.every((m) => /delivered indication was ignored/.test(m)));
+  assert.equal(shuffled.metrics, plain.metrics);
+  assert.is(plain.metrics.nothingLost.failures, 0);
+  assert.ok(plain.metrics.nothingLost.checked >= 60);
+});
+
 test('regression: a failed initiate that releases a parent whose termination waited sends that parent to the target (it was left Terminating for ever)', async () => {
   /** Holds the next initiate and fails it when told. */
   class Failing extends SimulatedTarget {
@@ -191,6 +272,45 @@ test('regression: a target whose trafficBatch throws: traffic() still counts the
     faults.some((f) => f.startsWith('threw') && f.includes('boom')),
     faults.join('; '),
   );
+});
+
+test('regression: deliveredBatch reads each entry once, also the one the engine stops at (it was read again for the check)', async () => {
+  const l = await lab({ capacity: 10, deliverProbability: 0 });
+  const [id] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  await step(l);
+  const c = l.host.connections;
+  const h = c.handle[[...c.id.subarray(0, c.length)].indexOf(id!)]!;
+  assert.ok(h > 0, 'offloaded');
+  const events = (l.target as unknown as { events: TargetEvents }).events;
+  let reads = 0;
+  // An entry that is not a handle when first read, and a good one after.
+  const handles: unknown[] = [h, h, h];
+  Object.defineProperty(handles, 1, { get: () => (++reads === 1 ? 'x' : h), enumerable: true });
+  events.deliveredBatch!(handles as number[], [5, 6, 7]);
+  assert.is(reads, 1, 'read once');
+  assert.is(l.errors.length, 1, 'the entry as read (not a handle) is an error event');
+  assert.match(l.errors[0]!.message, /delivered indication was ignored: the string "x" is not/);
+});
+
+test('a slot hint never changes an answer: the engine checks that the slot holds the handle', async () => {
+  const l = await lab({ capacity: 10 });
+  const ids = l.host.open(opened(Array.from({ length: 6 }, (_, i) => ({ path: i }))));
+  await step(l);
+  await step(l);
+  const engine = (l.host as unknown as { engine: { stateOf(h: number, hint?: number): State | undefined } }).engine;
+  const c = l.host.connections;
+  const slots = [...ids].map((id) => [...c.id.subarray(0, c.length)].indexOf(id));
+  const gone = c.handle[slots[5]!]!;
+  l.host.close(ids.subarray(5));
+  await step(l);
+  await drain(l);
+  for (const slot of slots.slice(0, 5)) {
+    const h = c.handle[slot]!;
+    for (const hint of [-1, 0, slot, slots[(slots.indexOf(slot) + 1) % 5]!, 10_000]) assert.is(engine.stateOf(h, hint), State.Offloaded, `hint ${hint}`);
+  }
+  for (const hint of [-1, ...slots]) assert.is(engine.stateOf(gone, hint), undefined, 'a handle no longer live, whatever the hint');
+  assert.equal(l.errors, []);
 });
 
 test('open gives ids never reused; a closed id is refused', async () => {

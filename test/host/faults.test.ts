@@ -3,7 +3,20 @@
 // left Offloading or Terminating; a connection whose state did not come back is reported `lost`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HostStack, Kind, State, Reason, UploadReason, ErrorCode, type HostEvents, type OffloadRequest, type TargetFault } from '../../src/index.js';
+import {
+  HostStack,
+  SimulatedTarget,
+  Kind,
+  State,
+  Reason,
+  UploadReason,
+  ErrorCode,
+  type HostEvents,
+  type OffloadRequest,
+  type TargetFault,
+  type InitiateBlock,
+  type TerminateBlock,
+} from '../../src/index.js';
 import { FaultyTarget, type Call, type Mischief } from './faulty-target.js';
 
 interface World {
@@ -171,6 +184,44 @@ for (const m of ['throw', 'reject', 'malformed', 'fail', 'strip'] as const) {
     nothingStuck(w);
   });
 }
+
+test('a target that changes the blocks it was given: the host applies each completion from its own record', async () => {
+  /** Keeps a copy for itself, then scribbles over the host's blocks (handles, kinds, parents, reasons). */
+  class Scribbling extends SimulatedTarget {
+    override initiate(blocks: InitiateBlock[]) {
+      const own = blocks.map((b) => ({ ...b }));
+      for (const b of blocks as unknown as Record<string, unknown>[]) Object.assign(b, { handle: 7, kind: 99, path: 7, neighbor: 7 });
+      return super.initiate(own);
+    }
+    override terminate(blocks: TerminateBlock[]) {
+      const own = blocks.map((b) => ({ ...b }));
+      for (const b of blocks as unknown as Record<string, unknown>[]) Object.assign(b, { handle: 7, kind: 99, reason: 1 });
+      return super.terminate(own);
+    }
+  }
+  const target = new Scribbling();
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const errors: string[] = [];
+  const terminated: HostEvents['terminated'][] = [];
+  host.on('error', (e) => errors.push(e.message));
+  host.on('terminated', (e) => terminated.push(e));
+  const connections = await Promise.all([1, 2, 3].map((i) => host.offload(request(i))));
+  assert.ok(
+    connections.every((c) => c > 0),
+    'offloaded',
+  );
+  await host.terminate(connections, Reason.Pause);
+  await host.idle();
+  assert.equal(errors, []);
+  const mine = terminated.filter((e) => e.kind === Kind.Connection);
+  assert.is(mine.length, 3);
+  assert.ok(
+    mine.every((e) => e.reason === Reason.Pause && !e.lost && e.delegated),
+    'each with its own reason and state',
+  );
+  assert.is(host.table.count(Kind.Connection) + host.table.count(Kind.Path) + host.table.count(Kind.Neighbor), 0, 'parents pruned');
+  host.table.check();
+});
 
 test('terminate result missing a block: that connection is lost, the others come back whole', async () => {
   const w = await world();

@@ -2,7 +2,9 @@
 // checked and copied.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readResults, returnedState } from '../../src/host/target-results.js';
+import fc from 'fast-check';
+import { readResults, returnedState, returnedNumbers } from '../../src/host/target-results.js';
+import type { Segment } from '../../src/index.js';
 import type { FaultReport } from '../../src/host/target-calls.js';
 
 const read = (handles: number[], answer: unknown) => {
@@ -91,6 +93,91 @@ test('returned state: checked and copied; anything less is lost (undefined)', ()
   assert.is(returnedState({ ok: true, delegated, received: [{ seq: 1, length: -1 }] }), undefined);
   assert.is(returnedState({ ok: true, delegated, received: 'lots' }), undefined);
   assert.is(returnedState(undefined), undefined);
+});
+
+test('property: returnedNumbers comes back exactly when returnedState does, with the numbers of its copy', () => {
+  /** The nothing-lost check's reading of a copied queue: bytes if contiguous from `start` (or its first seq), else -1. */
+  const contiguous = (q: Segment[], start: number | undefined) => {
+    let next = start ?? q[0]?.seq ?? 0;
+    let total = 0;
+    for (const seg of q) {
+      if (seg.seq !== next || !(seg.length > 0)) return -1;
+      next += seg.length;
+      total += seg.length;
+    }
+    return total;
+  };
+  // Small numbers, so segments often follow each other (and start at sndUna), with some that are not numbers at all.
+  const num = fc.oneof(
+    { weight: 12, arbitrary: fc.integer({ min: -1, max: 4 }) },
+    fc.constantFrom(NaN, Infinity, 0.5),
+    fc.constantFrom('7' as unknown as number, undefined as unknown as number),
+  );
+  const segment = fc.oneof({ weight: 6, arbitrary: fc.record({ seq: num, length: num }) }, fc.constant(null), fc.record({ seq: num }));
+  const queue = fc.oneof({ weight: 6, arbitrary: fc.array(segment, { maxLength: 4 }) }, fc.constant(undefined), fc.constant('lots'));
+  const delegated = fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        sndUna: num,
+        sndNxt: num,
+        rcvNxt: num,
+        sndWnd: fc.constant(1),
+        cWnd: fc.constant(1),
+        ssThresh: fc.constant(1),
+        sRtt: num,
+        rttVar: fc.constant(0),
+        timers: fc.option(fc.record({ retransmit: num }), { nil: undefined }),
+      }),
+    },
+    fc.constant(null),
+    fc.constant(undefined),
+  );
+  const result = fc.record({
+    ok: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, fc.constant(false)),
+    delegated,
+    received: queue,
+    unacknowledged: queue,
+  });
+  fc.assert(
+    fc.property(result, (r) => {
+      const state = returnedState(r);
+      const numbers = returnedNumbers(r);
+      if (!state) {
+        assert.is(numbers, undefined);
+        return;
+      }
+      const d = state.delegated;
+      const last = state.received.at(-1);
+      assert.equal(numbers, {
+        sndUna: d.sndUna,
+        sndNxt: d.sndNxt,
+        rcvNxt: d.rcvNxt,
+        unacknowledged: contiguous(state.unacknowledged, d.sndUna),
+        buffered: contiguous(state.received, undefined),
+        receivedEnd: last ? last.seq + last.length : 0,
+      });
+    }),
+    { numRuns: 5000 },
+  );
+  const throwing = {
+    ok: true,
+    delegated: {
+      sndUna: 1,
+      sndNxt: 1,
+      rcvNxt: 1,
+      sndWnd: 1,
+      cWnd: 1,
+      ssThresh: 1,
+      sRtt: 1,
+      rttVar: 1,
+      get timers(): never {
+        throw new Error('no');
+      },
+    },
+  };
+  assert.is(returnedState(throwing), undefined, 'a getter that throws: nothing came back');
+  assert.is(returnedNumbers(throwing), undefined);
 });
 
 test.run();

@@ -1,6 +1,7 @@
 // Address parsing and formatting: IPv4 stored IPv4-mapped, IPv6 text in all its forms, RFC 5952 output.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { parseAddress, formatAddress, encodeAddresses, ErrorCode } from '../../src/index.js';
 import { parseLinkLayerAddress, formatLinkLayerAddress } from '../../src/table/address.js';
 import { throwsCode } from '../helpers.js';
@@ -34,6 +35,26 @@ test('formatting follows RFC 5952: lowercase, longest zero run compressed, first
     ['fe80:0:0:0:0:0:0:0', 'fe80::'],
   ];
   for (const [input, output] of cases) assert.is(formatAddress(parseAddress(input)), output, input);
+});
+
+test('property: IPv6 text is what the WHATWG URL serializer (also RFC 5952 compression) prints, for any 16 bytes but IPv4-mapped', () => {
+  // Words drawn mostly zero, so runs of every length and position (and ties) come up.
+  const word = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+  fc.assert(
+    fc.property(fc.array(word, { minLength: 8, maxLength: 8 }), fc.nat(32), (words, at) => {
+      const bytes = new Uint8Array(at + 16);
+      words.forEach((w, i) => {
+        bytes[at + 2 * i] = w >> 8;
+        bytes[at + 2 * i + 1] = w & 0xff;
+      });
+      const mapped = words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff;
+      fc.pre(!mapped);
+      const text = formatAddress(bytes, at);
+      assert.is(text, new URL(`http://[${text}]/`).hostname.slice(1, -1), 'canonical');
+      assert.equal(parseAddress(text), bytes.subarray(at, at + 16), 'parses back to the same bytes');
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test('16 bytes are accepted as they are', () => {

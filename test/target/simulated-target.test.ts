@@ -155,6 +155,19 @@ test('a terminated connection hands back its state and both queues, and is no lo
   assert.is(again!.ok, false);
 });
 
+test('regression: handle 0 (which marks an empty entry of its index) is never a connection it holds: query, terminate and update refuse it and change nothing', async () => {
+  const target = new SimulatedTarget({ deliverProbability: 0 });
+  target.attach(quiet);
+  await hold(target, 3);
+  const [q] = await target.query([0]);
+  assert.is(q!.ok, false, 'query(0) used to answer with the state of the connection in row 0');
+  const [t] = await target.terminate([{ handle: 0, kind: Kind.Connection, reason: Reason.Application }]);
+  assert.is(t!.ok, false);
+  const [u] = await target.update([{ handle: 0, kind: Kind.Path, mtu: 1400 } as never]);
+  assert.is(u!.ok, false);
+  assert.is(target.connections, 3, 'nothing was handed back');
+});
+
 test('options are checked', () => {
   throwsCode(() => new SimulatedTarget({ capacty: 3 } as never), ErrorCode.InvalidArgument, /unknown option 'capacty'/);
   throwsCode(() => new SimulatedTarget({ seed: 'x' } as never), ErrorCode.InvalidArgument, /SimulatedTarget: seed/);

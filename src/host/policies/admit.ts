@@ -24,7 +24,10 @@ export class Admission {
   private blocked: Uint32Array = new Uint32Array(0);
   private stamp = 0;
   private list = new Uint32Array(1024);
+  /** priority[list[i]], read once while listing, so the sort reads it in order. */
+  private listPriority = new Uint8Array(1024);
   private sorted = new Uint32Array(1024);
+  private readonly counts = new Uint32Array(257);
   private lower = new Uint32Array(1024);
 
   /** The decision for `candidates` (slots, any order, duplicates and non-Software entries allowed). */
@@ -39,8 +42,10 @@ export class Admission {
     const size = count + this.waitingCount;
     if (this.list.length < size) {
       this.list = new Uint32Array(size * 2);
+      this.listPriority = new Uint8Array(size * 2);
       this.sorted = new Uint32Array(size * 2);
     }
+    const listPriority = this.listPriority;
     const stamp = ++this.stamp;
     const seen = this.seen;
     let list = this.list;
@@ -55,6 +60,7 @@ export class Admission {
       const victim = waiting[w + 2]!;
       if (c.id[victim] === waiting[w + 3] && status[victim] === ConnectionStatus.Terminating) blocked[slot] = stamp;
       seen[slot] = stamp;
+      listPriority[n] = priority[slot]!;
       list[n++] = slot;
       waiting.copyWithin(4 * kept++, w, w + 4);
     }
@@ -68,12 +74,15 @@ export class Admission {
       const p = priority[slot]!;
       if (top >= 0 && p !== top) mixed = true;
       if (p > top) top = p;
+      listPriority[n] = p;
       list[n++] = slot;
     }
     if (n === 0 || !ctx.canOffload) return undefined;
     if (mixed) {
-      sortByPriority(list, n, priority, this.sorted);
-      [this.list, this.sorted] = [this.sorted, this.list];
+      sortByPriority(list, listPriority, n, this.sorted, this.counts);
+      const unsorted = this.list;
+      this.list = this.sorted;
+      this.sorted = unsorted;
       list = this.list;
     }
     const offload = list.subarray(0, n);
@@ -82,11 +91,13 @@ export class Admission {
     // Over capacity: the overflow, highest priority first, may preempt lower-priority connections.
     const wantTop = priority[list[room]!]!;
     let v = 0;
-    if (this.lower.length < ctx.live.length) this.lower = new Uint32Array(ctx.live.length * 2);
+    const live = ctx.live;
+    const alive = live.length;
+    if (this.lower.length < alive) this.lower = new Uint32Array(alive * 2);
     const lower = this.lower;
     let lowest = 256;
-    for (let i = 0; i < ctx.live.length; i++) {
-      const slot = ctx.live[i]!;
+    for (let i = 0; i < alive; i++) {
+      const slot = live[i]!;
       const p = priority[slot]!;
       if (status[slot] === ConnectionStatus.Offloaded && p < wantTop) {
         lower[v++] = slot;
@@ -139,10 +150,13 @@ function grown(a: Uint32Array, n: number): Uint32Array {
   return b;
 }
 
-/** Stable sort of list[0..n) into `out` by priority, highest first (a counting sort over 256 priorities). */
-function sortByPriority(list: Uint32Array, n: number, priority: Uint8Array, out: Uint32Array): void {
-  const counts = new Uint32Array(257);
-  for (let i = 0; i < n; i++) counts[256 - priority[list[i]!]!]!++;
+/**
+ * Stable sort of list[0..n) into `out` by priority (listPriority[i] is list[i]'s), highest first:
+ * a counting sort over 256 priorities, `counts` its reused scratch.
+ */
+function sortByPriority(list: Uint32Array, listPriority: Uint8Array, n: number, out: Uint32Array, counts: Uint32Array): void {
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[256 - listPriority[i]!]!++;
   for (let p = 1; p < 257; p++) counts[p]! += counts[p - 1]!;
-  for (let i = n - 1; i >= 0; i--) out[--counts[256 - priority[list[i]!]!]!] = list[i]!;
+  for (let i = n - 1; i >= 0; i--) out[--counts[256 - listPriority[i]!]!] = list[i]!;
 }
