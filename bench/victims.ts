@@ -34,12 +34,7 @@ type Loop = (t: AnyTable, n: number, reason: number) => void;
  * would have its optimized code thrown away at every switch between them, and so time the JIT.
  */
 const victimLoop = (): Loop =>
-  new Function(
-    't',
-    'n',
-    'reason',
-    'const one = [0]; for (let i = 0; i < n; i++) { one[0] = t.chooseVictims(1, 8)[0]; t.terminate(one, reason); }',
-  ) as Loop;
+  new Function('t', 'n', 'reason', 'const one = [0]; for (let i = 0; i < n; i++) { one[0] = t.chooseVictims(1, 8)[0]; t.terminate(one, reason); }') as Loop;
 
 const k = keys(connections);
 const variants = warms.flatMap((warm) =>
@@ -72,7 +67,8 @@ console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
 for (const warm of warms) {
   const [core, ref] = variants.filter((v) => v.warm === warm);
   for (const v of [core!, ref!]) {
-    const ratio = v.impl === 'core' ? ` ${(median(ref!.cpu) / median(core!.cpu)).toFixed(1)}x | ${(median(ref!.wall) / median(core!.wall)).toFixed(1)}x |` : ' | |';
+    const ratio =
+      v.impl === 'core' ? ` ${(median(ref!.cpu) / median(core!.cpu)).toFixed(1)}x | ${(median(ref!.wall) / median(core!.wall)).toFixed(1)}x |` : ' | |';
     console.log(`| ${warm} | ${v.impl} | ${median(v.cpu).toFixed(2)} | ${median(v.wall).toFixed(2)} |${ratio}`);
   }
 }

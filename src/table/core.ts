@@ -221,7 +221,7 @@ export class Core {
     this.ioBytes = this.word(this.contract.header.ioBytes);
   }
 
-  // Growing the memory detaches the old ArrayBuffer, which leaves every view over it with length
+  // Growing the memory (not shared) detaches the old ArrayBuffer, leaving every view over it with length
   // 0 (linear memory is never empty: the header lives in it). Testing a view's length is a field
   // read; asking the Memory for its buffer is a call into the engine on every access, which was a
   // tenth of a one-victim chooseVictims + terminate (BENCHMARKS.md, issue 12).
