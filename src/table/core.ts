@@ -192,10 +192,10 @@ export class Core {
   /** Core error numbers to codes, and Invariant numbers to names (from the contract). */
   private readonly errorCodes = new Map<number, ErrorCode>();
   private readonly invariantNames = new Map<number, string>();
-  private buffer: ArrayBuffer;
-  private bytes: Uint8Array;
-  private words: Uint32Array;
-  private doubles: Float64Array;
+  // Views over the whole memory, made by rebuild() (in the constructor, and after a growth).
+  private bytes!: Uint8Array;
+  private words!: Uint32Array;
+  private doubles!: Float64Array;
 
   constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number, limits: [number, number, number]) {
     this.memory = new WebAssembly.Memory({
@@ -215,38 +215,40 @@ export class Core {
     this.header = this.exports.init(limits[0], limits[1], limits[2]);
     this.keySource = this.header + this.contract.key.source;
     this.keyDestination = this.header + this.contract.key.destination;
-    this.buffer = this.memory.buffer;
-    this.bytes = new Uint8Array(this.buffer);
-    this.words = new Uint32Array(this.buffer);
-    this.doubles = new Float64Array(this.buffer);
+    this.rebuild();
     if (this.header === 0) throw new RangeError('chimney-host: the table could not allocate its first buffers; raise maxMemoryBytes');
     this.io = this.word(this.contract.header.io);
     this.ioBytes = this.word(this.contract.header.ioBytes);
   }
 
+  // Growing the memory (not shared) detaches the old ArrayBuffer, leaving every view over it with length
+  // 0 (linear memory is never empty: the header lives in it). Testing a view's length is a field
+  // read; asking the Memory for its buffer is a call into the engine on every access, which was a
+  // tenth of a one-victim chooseVictims + terminate (BENCHMARKS.md, issue 12).
+
   /** Bytes of linear memory (valid until the next call into the core). */
   get u8(): Uint8Array {
-    if (this.memory.buffer !== this.buffer) this.rebuild();
+    if (this.bytes.length === 0) this.rebuild();
     return this.bytes;
   }
 
   /** Words of linear memory (valid until the next call into the core). */
   get u32(): Uint32Array {
-    if (this.memory.buffer !== this.buffer) this.rebuild();
+    if (this.words.length === 0) this.rebuild();
     return this.words;
   }
 
   /** Doubles of linear memory (valid until the next call into the core). */
   get f64(): Float64Array {
-    if (this.memory.buffer !== this.buffer) this.rebuild();
+    if (this.doubles.length === 0) this.rebuild();
     return this.doubles;
   }
 
   private rebuild(): void {
-    this.buffer = this.memory.buffer;
-    this.bytes = new Uint8Array(this.buffer);
-    this.words = new Uint32Array(this.buffer);
-    this.doubles = new Float64Array(this.buffer);
+    const buffer = this.memory.buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.words = new Uint32Array(buffer);
+    this.doubles = new Float64Array(buffer);
   }
 
   /** The u32 at header byte offset `at`. */

@@ -556,7 +556,10 @@ export class OffloadTable implements api.OffloadTableApi {
       const m = Math.min(chunk, n - from);
       this.core.exports.widen(from, m, 0);
       const at = this.core.io >>> 3;
-      out.set(this.core.f64.subarray(at, at + m), from);
+      const f64 = this.core.f64;
+      // A few entries (one victim, say): copied one by one, as in batchResult.
+      if (m <= SMALL_LIST) for (let i = 0; i < m; i++) out[from + i] = f64[at + i]!;
+      else out.set(f64.subarray(at, at + m), from);
     }
     return out;
   }

@@ -133,5 +133,15 @@ for (const [name, create] of implementations) {
     assert.is(t.count(Kind.Path), 2);
   });
 
+  test('chooseVictims returns every count whole, short outputs and long ones alike', ({ t }) => {
+    // The core copies up to 16 handles out one by one and more through a view (table.ts, widenAll).
+    const tree = offloadedTree(t, 1, 2, 20);
+    const all = [...t.chooseVictims(1000, 256)];
+    assert.equal(sorted(all), sorted(tree.connections.flat()), 'every Offloaded connection, once');
+    for (const k of [0, 1, 2, 15, 16, 17, 39, 40, 41]) {
+      assert.equal([...t.chooseVictims(k, 256)], all.slice(0, k), `count ${k}: the first ${k} of the order`);
+    }
+  });
+
   test.run();
 }
