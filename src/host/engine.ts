@@ -229,6 +229,7 @@ export class ConnectionEngine {
         invalid(`${op}: sent[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(a)}`, i);
       if (typeof b !== 'number' || !(b >= 0 && b <= MAX_BYTES) || !Number.isInteger(b))
         invalid(`${op}: received[${i}] must be an integer 0..${MAX_BYTES}, got ${typeName(b)}`, i);
+      if (a + b > MAX_BYTES) tooManyBytes(op, i, a, b);
       idv[i] = id;
       slots[i] = slot;
       snd[i] = a;
@@ -283,6 +284,7 @@ export class ConnectionEngine {
     this.readSlots(op, ids, n, s.u32, false);
     readIntegers(op, 'sent', sent, n, s.f64a, 0, MAX_BYTES);
     readIntegers(op, 'received', received, n, s.f64b, 0, MAX_BYTES);
+    for (let i = 0; i < n; i++) if (s.f64a[i]! + s.f64b[i]! > MAX_BYTES) tooManyBytes(op, i, s.f64a[i]!, s.f64b[i]!);
     // Everything checked: nothing below throws.
     for (let i = 0; i < n; i++) this.setStanding(s.u32[i]!, s.f64a[i]!, s.f64b[i]!);
   }
@@ -1027,6 +1029,11 @@ export class ConnectionEngine {
 }
 
 /** Throws for entry i of a batch of ids: not an open connection, or closed already. */
+/** An entry's bytes are a + b: past 2^53 - 1 the sum (and every counter it reaches) is no longer exact. */
+function tooManyBytes(op: string, i: number, a: number, b: number): never {
+  invalid(`${op}: sent[${i}] + received[${i}] = ${a} + ${b} passes 2^53 - 1, the most bytes one entry can count exactly`, i);
+}
+
 function badId(op: string, i: number, id: unknown, closed: boolean): never {
   if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
   invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);

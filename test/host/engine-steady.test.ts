@@ -78,6 +78,19 @@ test('bad input throws InvalidArgument naming the entry, and changes nothing (no
   assert.is(l.host.connections.bytes[slotOf(l, ids[1]!)], 0);
 });
 
+test('an entry whose sent + received passes 2^53 - 1 is refused (traffic and steady): its bytes would not be an exact count', async () => {
+  const l = await lab({ capacity: 0 });
+  const [a] = l.host.open(opened([{}]));
+  const big = Number.MAX_SAFE_INTEGER;
+  throwsCode(() => l.host.steady([a!], [big], [1]), ErrorCode.InvalidArgument, /steady: .*\[0\].*2\^53/);
+  throwsCode(() => l.host.traffic([a!], [1], [big]), ErrorCode.InvalidArgument, /traffic: .*\[0\].*2\^53/);
+  // Each alone is fine, and so is a sum of exactly 2^53 - 1.
+  l.host.steady([a!], [big - 5], [5]);
+  await step(l);
+  assert.is(l.host.connections.bytes[slotOf(l, a!)], big);
+  assert.is(l.host.metrics().softwareBytes, big);
+});
+
 test('a target whose trafficBatch throws: standing bytes still count, the fault is reported, and the tick goes on', async () => {
   class Throwing extends SimulatedTarget {
     override trafficBatch(): void {
