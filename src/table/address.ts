@@ -162,6 +162,9 @@ export function encodeAddresses(addresses: readonly Address[], field = 'addresse
 
 /** Text of the 16-byte address at bytes[at..at+16]: dotted quad for IPv4-mapped, RFC 5952 otherwise. */
 export function formatAddress(bytes: Uint8Array, at = 0): string {
+  if (!(bytes instanceof Uint8Array)) invalid(`formatAddress: expected a Uint8Array holding 16 bytes at \`at\`, got ${typeName(bytes)}`);
+  if (!Number.isSafeInteger(at) || at < 0) invalid(`formatAddress: at must be an integer 0 or more, got ${typeName(at)}`);
+  if (at + 16 > bytes.length) invalid(`formatAddress: needs 16 bytes from at = ${at}, the array holds ${bytes.length}`);
   let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (bytes[at + i] !== 0) mapped = false;
   if (mapped) return `${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;

@@ -57,6 +57,20 @@ test('property: IPv6 text is what the WHATWG URL serializer (also RFC 5952 compr
   );
 });
 
+test('formatAddress refuses fewer than 16 bytes from `at`, a bad `at`, or no bytes (it printed text for bytes that are not there)', () => {
+  const bytes = new Uint8Array(20);
+  for (const [call, message] of [
+    [() => formatAddress(new Uint8Array(4)), /16 bytes/],
+    [() => formatAddress(bytes, 5), /16 bytes/],
+    [() => formatAddress(bytes, -1), /at/],
+    [() => formatAddress(bytes, 1.5), /at/],
+    [() => formatAddress(null as never), /Uint8Array/],
+    [() => formatAddress([10, 0, 0, 1] as never), /Uint8Array/],
+  ] as [() => unknown, RegExp][])
+    throwsCode(call, ErrorCode.InvalidArgument, message);
+  assert.is(formatAddress(bytes, 4), '::');
+});
+
 test('16 bytes are accepted as they are', () => {
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => i);
   assert.is(hex(parseAddress(bytes)), hex(bytes));
