@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import { oracleRatio, type RunResult } from '../sim/metrics.js';
-import type { OracleResult } from '../sim/oracle.js';
+import { runOracle, type OracleResult } from '../sim/oracle.js';
 import { renderRunReport } from '../sim/report.js';
 import { runLab } from '../sim/run.js';
 import { integer, type CommandSpec } from './args.js';
@@ -17,6 +17,7 @@ import { costProblem, defaultWorkers, makePolicy, refuse, resolvePolicies, start
 import { runJobs } from './pool.js';
 import { Progress } from './progress.js';
 import { chooseSource, openSource } from './sources.js';
+import { isTraceError } from '../trace/errors.js';
 
 export const spec: CommandSpec = {
   name: 'simulate',
@@ -70,6 +71,29 @@ function summary(r: RunResult, meta: { scenario: string; seed: number }): string
   ].join('\n');
 }
 
+/**
+ * The oracle's figures from its worker thread, or, if the worker fails (out of memory, killed) or
+ * answers nothing, from `here` (this thread) after a `note`: the worker only saves time, and the
+ * run it accompanies is done by now. A damaged trace is the input's fault: it goes to the caller.
+ */
+export async function oracleApart(
+  inWorker: Promise<OracleResult | undefined>,
+  here: () => Promise<OracleResult>,
+  note: (message: string) => void,
+): Promise<OracleResult> {
+  let why: string;
+  try {
+    const o = await inWorker;
+    if (o) return o;
+    why = 'it returned no result';
+  } catch (error) {
+    if (isTraceError(error)) throw error;
+    why = error instanceof Error ? error.message : String(error);
+  }
+  note(`the oracle's worker thread failed (${why.split('\n')[0]}); running the oracle on this thread instead (same figures, more time)`);
+  return here();
+}
+
 export async function main(argv: string[]): Promise<number> {
   const start = startCommand(argv, spec);
   if (!start) return 0;
@@ -98,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     : Promise.resolve(undefined);
   // If the run fails first, the oracle's failure (if any) is not the news.
   oracle.catch(() => {});
+  const oracleHere = async () => (await runOracle(await openSource(source.spec), [capacity])).results[0]!;
   const result = await runLab({
     source: await openSource(source.spec),
     setup: source.setup,
@@ -108,8 +133,10 @@ export async function main(argv: string[]): Promise<number> {
       progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
   });
   if (apart) {
-    const o = await oracle;
-    if (!o) throw new Error('simulate: the oracle worker returned no result');
+    const o = await oracleApart(oracle, oracleHere, (note) => {
+      progress.done();
+      process.stderr.write(`chimney-host: ${note}\n`);
+    });
     result.oracle = { offloadedBytes: o.offloadedBytes, offloadRatio: o.offloadRatio, churnPerSecond: o.churnPerSecond };
     result.oracleRatio = oracleRatio(result.offloadedBytes, o.offloadedBytes);
   }
