@@ -122,7 +122,33 @@ export class ConnectionEngine {
 
   // ---- open / traffic / steady / close ---------------------------------------------------------
 
+  /**
+   * The call under way (open, traffic, steady or close), from reading the caller's arrays to the
+   * target's answer. They all read entries into the same scratch arrays, so a getter or Proxy (or a
+   * target) that calls back into the host from inside one would overwrite what it has read.
+   */
+  private inside: string | undefined;
+
+  /** Refuses `op` while another call is under way (see `inside`); else marks `op` under way. */
+  enter(op: string, mark = true): void {
+    if (this.inside !== undefined)
+      throw new OffloadError(
+        ErrorCode.WrongState,
+        `${op}: called from inside ${this.inside}() (a getter, Proxy or target called back into the host while it read its arguments or passed them on); read the arrays first, then call`,
+      );
+    if (mark) this.inside = op;
+  }
+
   open(opened: OpenedColumns): Float64Array {
+    this.enter('open');
+    try {
+      return this.openInside(opened);
+    } finally {
+      this.inside = undefined;
+    }
+  }
+
+  private openInside(opened: OpenedColumns): Float64Array {
     const op = 'open';
     if (opened === null || typeof opened !== 'object')
       invalid(
@@ -193,6 +219,15 @@ export class ConnectionEngine {
   }
 
   traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    this.enter('traffic');
+    try {
+      this.trafficInside(ids, sent, received, count);
+    } finally {
+      this.inside = undefined;
+    }
+  }
+
+  private trafficInside(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
     const op = 'traffic';
     const n = batchCount(op, count, [
       ['ids', ids],
@@ -273,6 +308,15 @@ export class ConnectionEngine {
    * does close(). Entries apply in order (an id given twice keeps its last rate). All or none.
    */
   steady(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
+    this.enter('steady');
+    try {
+      this.steadyInside(ids, sent, received, count);
+    } finally {
+      this.inside = undefined;
+    }
+  }
+
+  private steadyInside(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
     const op = 'steady';
     const n = batchCount(op, count, [
       ['ids', ids],
@@ -430,6 +474,15 @@ export class ConnectionEngine {
   }
 
   close(ids: ArrayLike<number>, count?: number): void {
+    this.enter('close');
+    try {
+      this.closeInside(ids, count);
+    } finally {
+      this.inside = undefined;
+    }
+  }
+
+  private closeInside(ids: ArrayLike<number>, count?: number): void {
     const op = 'close';
     const n = batchCount(op, count, [['ids', ids]]);
     const s = this.scratch;

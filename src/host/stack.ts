@@ -698,6 +698,7 @@ export class HostStack extends Emitter<HostEvents> {
    * Returns how many connections the low-activity policy terminated.
    */
   tick(now: number): number {
+    this.engine.enter('tick', false);
     if (typeof now !== 'number' || !Number.isFinite(now) || now < this.now) {
       invalid(`tick: now must be a finite time in ms, not before the previous tick (${this.now}), got ${typeName(now)}`);
     }

@@ -695,4 +695,58 @@ test('property: random opens, traffic, closes, faults and latency: bytes conserv
   );
 });
 
+test('a getter or Proxy that calls back into the host while a call reads its arrays is refused (WrongState), and the outer call changes nothing', async () => {
+  // Both calls read entries into the same scratch arrays: the nested one overwrote what the outer
+  // one had read, so a's bytes and standing rate landed on b (and a getter could close a connection
+  // the outer call had already checked, leaving a standing rate on a closed connection).
+  const l = await lab({ capacity: 0 });
+  const [a, b] = l.host.open(opened([{}, {}]));
+  const slot = (id: number) => Array.prototype.indexOf.call(l.host.connections.id, id);
+  const calling = (values: number[], at: number, call: () => unknown) => {
+    const thrown: unknown[] = [];
+    const p = new Proxy(values, {
+      get(t, k) {
+        if (k === String(at))
+          try {
+            call();
+          } catch (e) {
+            thrown.push(e);
+            throw e;
+          }
+        return Reflect.get(t, k);
+      },
+    });
+    return { p, thrown };
+  };
+  const nested: [string, () => unknown][] = [
+    ['traffic', () => l.host.traffic([b!], [1000], [1000])],
+    ['steady', () => l.host.steady([b!], [1000], [1000])],
+    ['close', () => l.host.close([a!])],
+    ['open', () => l.host.open(opened([{}]))],
+    ['tick', () => l.host.tick(l.now)],
+  ];
+  for (const [name, call] of nested) {
+    for (const outer of ['traffic', 'steady', 'close'] as const) {
+      const { p, thrown } = calling(outer === 'close' ? [a!] : [5, 5], outer === 'close' ? 0 : 1, call);
+      const err =
+        outer === 'close'
+          ? throwsCode(() => l.host.close(p), ErrorCode.WrongState, new RegExp(`${name}: called from inside close`))
+          : throwsCode(() => l.host[outer]([a!, a!], [10, 10], p), ErrorCode.WrongState, new RegExp(`${name}: called from inside ${outer}`));
+      assert.is(thrown[0], err, `${name} inside ${outer}`);
+    }
+  }
+  await step(l);
+  await step(l);
+  const c = l.host.connections;
+  assert.is(c.bytes[slot(a!)], 0);
+  assert.is(c.bytes[slot(b!)], 0);
+  assert.is(l.host.metrics().connectionsOpen, 2);
+  // And the host is not stuck: the same calls work outside.
+  l.host.steady([a!], [10], [5]);
+  l.host.traffic([b!], [1], [1]);
+  await step(l);
+  assert.is(c.bytes[slot(a!)], 15);
+  assert.is(l.host.connections.bytes[slot(b!)], 2);
+});
+
 test.run();
