@@ -1004,7 +1004,9 @@ export class ConnectionEngine {
    * (`untakenHandle`, `untakenBytes`), so each entry is read once.
    */
   deliveredBatch(handles: ArrayLike<unknown>, bytes: ArrayLike<unknown>, from: number, n: number): number {
-    const got = this.columns.episodeDelivered;
+    // The column is looked up per entry: a getter of the target's can open connections, and a
+    // grow replaces every column (a column held from before would take the bytes into the old one).
+    const c = this.columns;
     const slotByHandle = this.slotByHandle;
     let i = from;
     for (; i < n; i++) {
@@ -1018,7 +1020,7 @@ export class ConnectionEngine {
         this.untakenBytes = b;
         break;
       }
-      got[slot]! += b as number;
+      c.episodeDelivered[slot]! += b as number;
     }
     return i;
   }

@@ -749,4 +749,40 @@ test('a getter or Proxy that calls back into the host while a call reads its arr
   assert.is(l.host.connections.bytes[slot(b!)], 2);
 });
 
+test("deliveredBatch: a target's getter that grows the host's columns (it opens connections) loses no delivered bytes", async () => {
+  // The loop held the column it started with; a grow replaces the columns, so the bytes after it
+  // went to the old array, and nothing-lost would fail for a target that did nothing wrong after.
+  let events: TargetEvents | undefined;
+  class Capturing extends SimulatedTarget {
+    override attach(e: TargetEvents): void {
+      events = e;
+      super.attach(e);
+    }
+  }
+  const target = new Capturing({ capacity: 4, latencyMs: 1 });
+  const host = await HostStack.create({ target, policy: { lowActivity: false } });
+  const [a, b] = host.open(opened([{}, {}]));
+  host.tick(100);
+  for (let i = 0; i < 5; i++) await host.settle();
+  host.tick(200);
+  for (let i = 0; i < 5; i++) await host.settle();
+  const c = () => host.connections as unknown as { id: Float64Array; handle: Float64Array; episodeDelivered: Float64Array; length: number };
+  const slotA = Array.prototype.indexOf.call(c().id, a);
+  const slotB = Array.prototype.indexOf.call(c().id, b);
+  const ha = c().handle[slotA]!;
+  const hb = c().handle[slotB]!;
+  assert.ok(ha > 0 && hb > 0, 'both offloaded');
+  const before = [c().episodeDelivered[slotA]!, c().episodeDelivered[slotB]!];
+  const length = c().length;
+  const bytes = new Proxy([100, 200], {
+    get(t, k) {
+      if (k === '1') host.open(opened(Array.from({ length: 5000 }, () => ({}))));
+      return Reflect.get(t, k);
+    },
+  });
+  events!.deliveredBatch!([ha, hb], bytes);
+  assert.ok(c().length > length, 'the columns grew');
+  assert.equal([c().episodeDelivered[slotA], c().episodeDelivered[slotB]], [before[0]! + 100, before[1]! + 200]);
+});
+
 test.run();
