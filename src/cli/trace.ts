@@ -95,6 +95,8 @@ export async function traceCommand(argv: string[]): Promise<number> {
     else if (a === '--cdf') {
       cdf = argv[++i];
       if (!cdf) return usage('--cdf needs a file name');
+      // `--cdf --json` is a slip, not a file named '--json' (a file that is: ./--json).
+      if (cdf.startsWith('--')) return usage(`--cdf needs a file name (got the option ${cdf})`);
     } else if (a === '--tick' || a === '--idle-timeout') {
       const v = argv[++i];
       const ms = Number(v);

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCdf } from '../../src/sim/cdf.js';
@@ -67,6 +67,14 @@ test('--cdf is checked before the trace is read: a missing folder, the trace its
   assert.is(other.code, 2);
   assert.match(other.err, /--cdf: .*notes\.txt exists and is not a flow-size CDF: it would be overwritten/);
   assert.is(readFileSync(notes, 'utf8'), 'my notes\n');
+  // An option where the file name belongs is the user's slip, not a file named '--json' (as
+  // simulate's --report says): regression, it wrote the CDF to ./--json and printed no JSON.
+  for (const option of ['--json', '--tick']) {
+    const slip = spawnSync(process.execPath, [cli, 'trace', capture, '--cdf', option], { encoding: 'utf8', cwd: dir });
+    assert.is(slip.status, 2, option);
+    assert.match(slip.stderr, new RegExp(`--cdf needs a file name \\(got the option ${option}\\)`));
+    assert.not.ok(existsSync(join(dir, option)), `no file named ${option}`);
+  }
   // An earlier CDF is replaced.
   const again = join(dir, 'again.cdf');
   assert.is(run('trace', capture, '--cdf', again).code, 0);
