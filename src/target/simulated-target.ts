@@ -113,8 +113,10 @@ export class SimulatedTarget implements OffloadTarget {
       let failed: Set<number> | undefined; // made at the first failure
       return blocks.map((b): BlockStatus => {
         const parent = b.kind === Kind.Path ? b.neighbor : b.kind === Kind.Connection ? b.path : 0;
-        const why =
-          parent && (failed?.has(parent) || !this.holdsParent(parent))
+        // Its index keeps 0 for "empty" and cannot find NaN: such a block would be held for good.
+        const why = !(Number.isSafeInteger(b.handle) && b.handle > 0)
+          ? 'not a handle (a safe integer above 0)'
+          : parent && (failed?.has(parent) || !this.holdsParent(parent))
             ? 'its parent is not offloaded'
             : this.holds(b.handle)
               ? 'offloaded here already'

@@ -168,6 +168,24 @@ test('regression: handle 0 (which marks an empty entry of its index) is never a 
   assert.is(target.connections, 3, 'nothing was handed back');
 });
 
+test('regression: initiate refuses a block whose handle is not a safe integer above 0 (it held such a connection for good: counted, never handed back)', async () => {
+  for (const h of [0, -0, Number.NaN, -5, 1.5, 2 ** 53 + 2, '7' as never]) {
+    const target = new SimulatedTarget({ deliverProbability: 0 });
+    target.attach(quiet);
+    const [n, p, c] = await target.initiate([
+      { kind: Kind.Neighbor, handle: 1, ifIndex: 1, address: '10.0.0.1', linkLayerAddress: '00:00:00:00:00:00' },
+      { kind: Kind.Path, handle: 2, neighbor: 1, source: '10.0.0.2', destination: '10.0.0.3', mtu: 1500 },
+      { kind: Kind.Connection, handle: h, path: 2, localPort: 1, remotePort: 80, tcp: { sndUna: 0, sndNxt: 0, rcvNxt: 0 } },
+    ]);
+    assert.ok(n!.ok && p!.ok);
+    assert.is(c!.ok, false, String(h));
+    assert.match(c!.error ?? '', /not a handle/);
+    assert.is(target.connections, 0, String(h));
+    const [bad] = await target.initiate([{ kind: Kind.Path, handle: h, neighbor: 1, source: '10.0.0.2', destination: '10.0.0.4', mtu: 1500 }]);
+    assert.is(bad!.ok, false, `path ${String(h)}`);
+  }
+});
+
 test('options are checked', () => {
   throwsCode(() => new SimulatedTarget({ capacty: 3 } as never), ErrorCode.InvalidArgument, /unknown option 'capacty'/);
   throwsCode(() => new SimulatedTarget({ seed: 'x' } as never), ErrorCode.InvalidArgument, /SimulatedTarget: seed/);
