@@ -129,6 +129,16 @@ export class ConnectionEngine {
    */
   private inside: string | undefined;
 
+  /** Runs `call` as `op`, refused while another call is under way (see `enter`). */
+  private alone<T>(op: string, call: () => T): T {
+    this.enter(op);
+    try {
+      return call();
+    } finally {
+      this.inside = undefined;
+    }
+  }
+
   /** Refuses `op` while another call is under way (see `inside`); else marks `op` under way. */
   enter(op: string, mark = true): void {
     if (this.inside !== undefined)
@@ -140,12 +150,7 @@ export class ConnectionEngine {
   }
 
   open(opened: OpenedColumns): Float64Array {
-    this.enter('open');
-    try {
-      return this.openInside(opened);
-    } finally {
-      this.inside = undefined;
-    }
+    return this.alone('open', () => this.openInside(opened));
   }
 
   private openInside(opened: OpenedColumns): Float64Array {
@@ -219,12 +224,7 @@ export class ConnectionEngine {
   }
 
   traffic(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
-    this.enter('traffic');
-    try {
-      this.trafficInside(ids, sent, received, count);
-    } finally {
-      this.inside = undefined;
-    }
+    this.alone('traffic', () => this.trafficInside(ids, sent, received, count));
   }
 
   private trafficInside(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
@@ -308,12 +308,7 @@ export class ConnectionEngine {
    * does close(). Entries apply in order (an id given twice keeps its last rate). All or none.
    */
   steady(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
-    this.enter('steady');
-    try {
-      this.steadyInside(ids, sent, received, count);
-    } finally {
-      this.inside = undefined;
-    }
+    this.alone('steady', () => this.steadyInside(ids, sent, received, count));
   }
 
   private steadyInside(ids: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count?: number): void {
@@ -474,12 +469,7 @@ export class ConnectionEngine {
   }
 
   close(ids: ArrayLike<number>, count?: number): void {
-    this.enter('close');
-    try {
-      this.closeInside(ids, count);
-    } finally {
-      this.inside = undefined;
-    }
+    this.alone('close', () => this.closeInside(ids, count));
   }
 
   private closeInside(ids: ArrayLike<number>, count?: number): void {
