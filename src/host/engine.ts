@@ -30,7 +30,7 @@ import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe } from './target-calls.js';
-import { HandleIndex } from '../target/handle-index.js';
+import { SlotsByHandle } from './handle-slots.js';
 import type { ReturnedNumbers } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
@@ -91,8 +91,8 @@ export class ConnectionEngine {
   readonly columns = new ConnectionStore();
   readonly metricsCounters = new MetricsCounters();
   private readonly parents = new ParentRegistry();
-  /** Table handle -> slot of this engine's connections on the target (at most the target's capacity). */
-  private readonly slotByHandle = new HandleIndex();
+  /** Table handle -> slot of this engine's connections on the target: a direct index by table slot. */
+  private readonly slotByHandle: SlotsByHandle;
   /** Closed connections still on the target (their slots are freed once handed back). */
   private closedOnTarget = 0;
   private readonly scratch = new Scratch();
@@ -114,7 +114,9 @@ export class ConnectionEngine {
   constructor(
     private readonly host: EngineHost,
     private readonly options: EngineOptions,
-  ) {}
+  ) {
+    this.slotByHandle = new SlotsByHandle(host.table.handleLayout().slotBits);
+  }
 
   get policy(): OffloadPolicy {
     return this.options.policy;
@@ -743,7 +745,7 @@ export class ConnectionEngine {
       c.episodeDelivered[slot] = 0;
       c.initialSndUna[slot] = sndUna;
       c.initialRcvNxt[slot] = rcvNxt;
-      this.slotByHandle.set(h, slot);
+      this.slotByHandle.set(h, slot, c.handle);
       connSlots.push(slot);
       blocks.push({
         kind: Kind.Connection,
@@ -861,7 +863,7 @@ export class ConnectionEngine {
 
   /** The kind of a live table object (the engine's own without a table call). */
   kindOf(handle: number): Kind {
-    if (this.slotByHandle.get(handle) >= 0) return Kind.Connection;
+    if (this.slotByHandle.get(handle, this.columns.handle) >= 0) return Kind.Connection;
     const e = this.parents.entryOf(handle);
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
@@ -917,7 +919,7 @@ export class ConnectionEngine {
       return;
     }
     this.metricsCounters.initiateFailures++;
-    this.slotByHandle.delete(handle);
+    this.slotByHandle.delete(handle, slot);
     this.toSoftware(slot);
   }
 
@@ -931,7 +933,7 @@ export class ConnectionEngine {
     const c = this.columns;
     for (let i = 0; i < batch.length; i++) {
       const h = batch.handles[i]!;
-      const slot = this.slotByHandle.get(h);
+      const slot = this.slotByHandle.get(h, c.handle);
       if (slots) slots[i] = slot;
       if (slot >= 0) {
         if (kinds) kinds[i] = Kind.Connection;
@@ -969,7 +971,7 @@ export class ConnectionEngine {
     m.terminated(Kind.Connection, reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
     this.checkNothingLost(slot, state, why);
-    this.slotByHandle.delete(handle);
+    this.slotByHandle.delete(handle, slot);
     this.toSoftware(slot);
   }
 
@@ -978,9 +980,8 @@ export class ConnectionEngine {
    * engine's connections (then it is a live connection of the table: no table call needed).
    */
   delivered(handle: unknown, bytes: number): boolean {
-    // 0 marks an empty entry of the handle index: it is never looked up.
     if (typeof handle !== 'number' || !(handle > 0)) return false;
-    const slot = this.slotByHandle.get(handle);
+    const slot = this.slotByHandle.get(handle, this.columns.handle);
     if (slot < 0) return false;
     if (bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
     return true;
@@ -1002,9 +1003,9 @@ export class ConnectionEngine {
     for (; i < n; i++) {
       const h = handles[i];
       const b = bytes[i];
-      // 0 marks an empty entry of the handle index: it is never looked up.
+      // The index takes any number (src/host/handle-slots.ts); the checks here are the bytes'.
       let slot = -1;
-      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h);
+      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h, c.handle);
       if (slot < 0) {
         this.untakenHandle = h;
         this.untakenBytes = b;
@@ -1019,7 +1020,7 @@ export class ConnectionEngine {
 
   /** The slot of connection `handle` (-1 if it is not one of the engine's): `hint` if it holds it, else looked up. */
   private slotFor(handle: number, hint: number): number {
-    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle);
+    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle, this.columns.handle);
   }
 
   /** The connection is in software again (or gone, if it was closed). */

@@ -473,6 +473,17 @@ export class OffloadTable implements api.OffloadTableApi {
     return { ...this.limitsOf, maxMemoryBytes: this.maxMemoryBytes, maxBatch: MAX_BATCH, slotReuses: GENERATION_SPAN };
   }
 
+  /**
+   * The handle layout as the loaded core defines it (README, "a handle carries its object's kind,
+   * its slot and the slot's generation"): a handle's low `slotBits` bits are its object's slot
+   * among the objects of its kind, `generationBits` bits above them its generation. One live
+   * object per slot and kind at a time: an index by slot needs no hashing (src/host/handle-slots.ts).
+   */
+  handleLayout(): { slotBits: number; generationBits: number } {
+    const c = this.core.contract;
+    return { slotBits: c.handleSlotBits, generationBits: c.handleGenerationBits };
+  }
+
   /** Slots of `kind` retired because 2^25 objects have used each of them (see README). */
   retiredSlots(kind: Kind): number {
     return this.core.exports.retired(front.readKind('retiredSlots', kind));

@@ -785,4 +785,57 @@ test("deliveredBatch: a target's getter that grows the host's columns (it opens 
   assert.equal([c().episodeDelivered[slotA], c().episodeDelivered[slotB]], [before[0]! + 100, before[1]! + 200]);
 });
 
+test('deliveredBatch/delivered: a recycled table slot with a new generation, a path or neighbor handle with the same slot bits, and numbers that share the low bits are not the connection', async () => {
+  // The engine finds its connection by the handle's table slot (src/host/handle-slots.ts): every
+  // number that shares those bits but is not the connection's whole handle must be turned away.
+  const l = await lab({ capacity: 10, deliverProbability: 0 });
+  const c = l.host.connections;
+  const handleOf = (id: number) => c.handle[[...c.id.subarray(0, c.length)].indexOf(id)]!;
+  const slotOf = (id: number) => [...c.id.subarray(0, c.length)].indexOf(id);
+  const [a] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  await step(l);
+  const ha = handleOf(a!);
+  assert.ok(ha > 0, 'a offloaded');
+  l.host.close([a!]);
+  await drain(l);
+  await step(l);
+  const [b] = l.host.open(opened([{ path: 1 }]));
+  await step(l);
+  await step(l);
+  const hb = handleOf(b!);
+  const SLOT = 2 ** l.host.table.handleLayout().slotBits;
+  const KIND = SLOT * 2 ** l.host.table.handleLayout().generationBits;
+  assert.ok(hb > 0 && hb !== ha, 'b offloaded, with a new handle');
+  assert.is(hb % SLOT, ha % SLOT, 'the table gave b the slot a had (a new generation of it)');
+  const path = l.host.table.parent(hb);
+  const neighbor = l.host.table.parent(path);
+  const events = (l.target as unknown as { events: TargetEvents }).events;
+  const junk = [
+    ha, // the slot's earlier connection, freed
+    hb - (Kind.Connection - Kind.Path) * KIND, // a path handle with b's slot and generation
+    hb - (Kind.Connection - Kind.Neighbor) * KIND,
+    path,
+    neighbor,
+    hb % 2 ** 32, // b's low 32 bits
+    hb + 2 ** 32,
+    hb % SLOT, // the bare slot
+    (hb % SLOT) + 0.5,
+    -0,
+    Number.NaN,
+    2 ** 53,
+    2 ** 53 + 2 * (hb % SLOT),
+    Number.POSITIVE_INFINITY,
+  ];
+  const row = slotOf(b!);
+  const before = c.episodeDelivered[row]!;
+  for (const h of junk) {
+    const errors = l.errors.length;
+    events.delivered(h, 5);
+    events.deliveredBatch!([hb, h, hb], [1, 5, 2]);
+    assert.is(l.errors.length, errors + 2, `${h}: one error event for delivered, one for the batch entry`);
+  }
+  assert.is(c.episodeDelivered[row]! - before, 3 * junk.length, "only b's own entries counted");
+});
+
 test.run();

@@ -52,6 +52,7 @@ test("the handle layout in TS is the core's, and a handle the core returns decod
   const c = coreOf(t).contract;
   assert.is(c.handleSlotBits, HANDLE_SLOT_BITS);
   assert.is(c.handleGenerationBits, HANDLE_GENERATION_BITS);
+  assert.equal(t.handleLayout(), { slotBits: c.handleSlotBits, generationBits: c.handleGenerationBits }, 'handleLayout() is what the core exports');
   assert.is(SLOT_LIMIT, 2 ** c.handleSlotBits);
   assert.is(t.limits().slotReuses, GENERATION_SPAN);
   const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });

@@ -1,0 +1,137 @@
+// SlotsByHandle (src/host/handle-slots.ts): the engine's table handle -> host slot index, direct by
+// table slot. It must answer exactly as a Map of the entries set and not deleted, for any number
+// asked (junk, other kinds, freed handles whose table slot holds a new connection).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { SlotsByHandle } from '../../src/host/handle-slots.js';
+import { OffloadTable } from '../../src/table/table.js';
+import { Kind } from '../../src/table/enums.js';
+
+const test = suite('handle slots');
+
+const { slotBits, generationBits } = OffloadTable.createSync({ maxMemoryBytes: 1 << 24 }).handleLayout();
+const SLOT = 2 ** slotBits;
+const KIND = 2 ** (slotBits + generationBits);
+const handle = (kind: number, generation: number, slot: number) => kind * KIND + generation * SLOT + slot;
+
+test('the layout comes from the core: 26 slot bits, 25 generation bits (README)', () => {
+  assert.is(slotBits, 26);
+  assert.is(generationBits, 25);
+});
+
+test('one entry: its handle finds it; every other number, of any kind or size, does not', () => {
+  const column = new Float64Array(8);
+  const index = new SlotsByHandle(slotBits);
+  const h = handle(Kind.Connection, 7, 5);
+  column[3] = h;
+  index.set(h, 3, column);
+  assert.is(index.get(h, column), 3);
+  const others = [
+    handle(Kind.Path, 7, 5), // a path with the same slot and generation
+    handle(Kind.Neighbor, 7, 5),
+    handle(Kind.Connection, 6, 5), // the slot's earlier connection
+    handle(Kind.Connection, 8, 5), // its next one
+    h % 2 ** 32, // the same low 32 bits
+    h + 2 ** 32,
+    h - 2 ** 32,
+    5, // the bare slot
+    5.5,
+    h + 0.5 * (h < 2 ** 52 ? 1 : 2), // not an integer (or the next one up, where doubles step by 2)
+    0,
+    -0,
+    -h,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    2 ** 53,
+    2 ** 53 + 5 * 2, // past 2^53: the slot bits would say 10
+    Number.MAX_VALUE,
+  ];
+  for (const o of others) assert.is(index.get(o, column), -1, `${o}`);
+  index.delete(h, 3);
+  column[3] = 0;
+  assert.is(index.get(h, column), -1, 'deleted');
+});
+
+test('a table slot taken by a new connection before the old one is deleted: both are found until deleted', () => {
+  const column = new Float64Array(8);
+  const index = new SlotsByHandle(slotBits);
+  const old = handle(Kind.Connection, 1, 9);
+  const young = handle(Kind.Connection, 2, 9);
+  column[1] = old;
+  index.set(old, 1, column);
+  column[4] = young;
+  index.set(young, 4, column);
+  assert.is(index.get(old, column), 1, 'the older entry is still set');
+  assert.is(index.get(young, column), 4);
+  index.delete(old, 1);
+  column[1] = 0;
+  assert.is(index.get(old, column), -1);
+  assert.is(index.get(young, column), 4);
+  index.delete(young, 4);
+  column[4] = 0;
+  assert.is(index.get(young, column), -1);
+});
+
+test('grows to table slots far apart, and a huge slot number is no problem', () => {
+  const column = new Float64Array(4);
+  const index = new SlotsByHandle(slotBits);
+  const far = handle(Kind.Connection, 3, SLOT - 1);
+  column[2] = far;
+  index.set(far, 2, column);
+  assert.is(index.get(far, column), 2);
+  assert.is(index.get(handle(Kind.Connection, 3, SLOT - 2), column), -1);
+});
+
+test('differential: any sequence of sets, deletes and lookups answers as a Map', () => {
+  // A small table: 6 table slots, handles of every kind, generations going up at each reuse; the
+  // host frees a connection in the table first and deletes it from the index later (or never
+  // before the slot is reused), as HostStack does.
+  const op = fc.oneof(
+    fc.record({ op: fc.constant('offload' as const), tableSlot: fc.nat(5), row: fc.nat(11) }),
+    fc.record({ op: fc.constant('free' as const), pick: fc.nat() }),
+    fc.record({ op: fc.constant('forget' as const), pick: fc.nat() }),
+    fc.record({ op: fc.constant('ask' as const), kind: fc.constantFrom(1, 2, 3), generation: fc.nat(9), tableSlot: fc.nat(7) }),
+    fc.record({ op: fc.constant('junk' as const), value: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 + 8, 2 ** 32 + 3)) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+      const column = new Float64Array(12);
+      const index = new SlotsByHandle(slotBits);
+      const model = new Map<number, number>();
+      const generation = new Array<number>(6).fill(0);
+      const inTable = new Map<number, number>(); // table slot -> live handle (the table's view)
+      const freed: [number, number][] = []; // freed in the table, not yet deleted from the index
+      for (const o of ops) {
+        if (o.op === 'offload') {
+          // The table gives a slot only if it holds nothing; the host slot must be free too.
+          if (inTable.has(o.tableSlot) || column[o.row] !== 0) continue;
+          const h = handle(Kind.Connection, ++generation[o.tableSlot]!, o.tableSlot);
+          inTable.set(o.tableSlot, h);
+          column[o.row] = h;
+          index.set(h, o.row, column);
+          model.set(h, o.row);
+        } else if (o.op === 'free') {
+          const live = [...inTable.entries()];
+          if (!live.length) continue;
+          const [t, h] = live[o.pick % live.length]!;
+          inTable.delete(t);
+          freed.push([h, model.get(h)!]);
+        } else if (o.op === 'forget') {
+          if (!freed.length) continue;
+          const [h, row] = freed.splice(o.pick % freed.length, 1)[0]!;
+          index.delete(h, row);
+          column[row] = 0;
+          model.delete(h);
+        } else {
+          const h = o.op === 'ask' ? handle(o.kind, o.generation, o.tableSlot) : o.value;
+          assert.is(index.get(h, column), model.get(h) ?? -1, `get(${h})`);
+        }
+        for (const [h, row] of model) assert.is(index.get(h, column), row, `entry ${h}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test.run();
