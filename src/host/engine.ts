@@ -745,7 +745,7 @@ export class ConnectionEngine {
       c.episodeDelivered[slot] = 0;
       c.initialSndUna[slot] = sndUna;
       c.initialRcvNxt[slot] = rcvNxt;
-      this.slotByHandle.set(h, slot, c.handle);
+      this.slotByHandle.set(h, slot);
       connSlots.push(slot);
       blocks.push({
         kind: Kind.Connection,
@@ -863,7 +863,7 @@ export class ConnectionEngine {
 
   /** The kind of a live table object (the engine's own without a table call). */
   kindOf(handle: number): Kind {
-    if (this.slotByHandle.get(handle, this.columns.handle) >= 0) return Kind.Connection;
+    if (this.slotByHandle.get(handle) >= 0) return Kind.Connection;
     const e = this.parents.entryOf(handle);
     return e >= 0 ? (this.parents.kind[e] as Kind) : this.host.table.kind(handle);
   }
@@ -919,7 +919,7 @@ export class ConnectionEngine {
       return;
     }
     this.metricsCounters.initiateFailures++;
-    this.slotByHandle.delete(handle, slot);
+    this.slotByHandle.delete(handle);
     this.toSoftware(slot);
   }
 
@@ -933,7 +933,7 @@ export class ConnectionEngine {
     const c = this.columns;
     for (let i = 0; i < batch.length; i++) {
       const h = batch.handles[i]!;
-      const slot = this.slotByHandle.get(h, c.handle);
+      const slot = this.slotByHandle.get(h);
       if (slots) slots[i] = slot;
       if (slot >= 0) {
         if (kinds) kinds[i] = Kind.Connection;
@@ -971,7 +971,7 @@ export class ConnectionEngine {
     m.terminated(Kind.Connection, reason);
     if (c.episodeBytes[slot]! < this.options.wasteThresholdBytes) m.wastedOffloads++;
     this.checkNothingLost(slot, state, why);
-    this.slotByHandle.delete(handle, slot);
+    this.slotByHandle.delete(handle);
     this.toSoftware(slot);
   }
 
@@ -981,7 +981,7 @@ export class ConnectionEngine {
    */
   delivered(handle: unknown, bytes: number): boolean {
     if (typeof handle !== 'number' || !(handle > 0)) return false;
-    const slot = this.slotByHandle.get(handle, this.columns.handle);
+    const slot = this.slotByHandle.get(handle);
     if (slot < 0) return false;
     if (bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
     return true;
@@ -1005,7 +1005,7 @@ export class ConnectionEngine {
       const b = bytes[i];
       // The index takes any number (src/host/handle-slots.ts); the checks here are the bytes'.
       let slot = -1;
-      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h, c.handle);
+      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h);
       if (slot < 0) {
         this.untakenHandle = h;
         this.untakenBytes = b;
@@ -1020,7 +1020,7 @@ export class ConnectionEngine {
 
   /** The slot of connection `handle` (-1 if it is not one of the engine's): `hint` if it holds it, else looked up. */
   private slotFor(handle: number, hint: number): number {
-    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle, this.columns.handle);
+    return hint >= 0 && this.columns.handle[hint] === handle ? hint : this.slotByHandle.get(handle);
   }
 
   /** The connection is in software again (or gone, if it was closed). */

@@ -1,14 +1,17 @@
 // Table handle -> host slot, for the connection engine's connections on the target: a direct index,
 // no hashing. A table handle's low bits are its object's slot in the table (README: kind |
 // generation | slot; the number of slot bits comes from the loaded core, OffloadTable.handleLayout),
-// and the table holds one connection per slot at a time, so an Int32Array indexed by table slot
-// names the host slot in one read. The host's handle column confirms it: the whole handle (kind,
-// generation, slot, all 53 bits) must be the one the host slot holds, so a path's or a neighbor's
-// handle with the same slot bits, a freed connection's handle whose table slot holds a new one,
-// and any junk number (a fraction, NaN, -0, past 2^53) are never taken for it.
+// and the table holds one connection per slot at a time, so one entry per table slot names the
+// host slot with one read. The entry keeps the whole handle beside the host slot and a lookup
+// compares it (kind, generation, slot: all 53 bits), so a path's or a neighbor's handle with the
+// same slot bits, a freed connection's handle whose table slot holds a new one, and any junk number
+// (a fraction, NaN, -0, past 2^53) are never taken for it. Handle and host slot share a cache line:
+// a lookup touches one line of this array and nothing of the host's columns (a million-connection
+// run looks up ~6 million deliveries, in the target's order, random to the host's slots).
 //
-//   table slot:    0    1    2    3   ...          grown as table slots appear; -1 = none
-//   rows        [ -1 | 17 | -1 |  4 | ... ]   ──>  host slot 17: handle column[17] === handle ? 17 : -1
+//   table slot t:   0            1              2            ...     grown as table slots appear
+//   entries      [ 0 | -1     | h1 | 17     | 0 | -1     | ... ]     Float64Array, 2 per table slot:
+//                  handle, host slot (0, -1: none)                  entries[2t] === handle ? entries[2t + 1] : -1
 //
 // The table reuses a slot only once it freed its object, but the host learns of the free a moment
 // later (HostStack frees a batch in the table, then tells the engine one handle at a time). If a
@@ -20,7 +23,7 @@ import { HandleIndex } from '../target/handle-index.js';
 const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
 
 export class SlotsByHandle {
-  private rows = new Int32Array(0);
+  private entries = new Float64Array(0);
   /** Table slots per kind: 2^slotBits, the place value of a handle's generation. */
   private readonly span: number;
   /** Entries whose table slot a newer entry took before they were deleted (see above). */
@@ -33,53 +36,40 @@ export class SlotsByHandle {
     this.span = 2 ** slotBits;
   }
 
-  /**
-   * The host slot of `handle`, or -1. `handles` is the host's handle column (read here, never
-   * kept: the host replaces its columns when they grow). Any value of `handle` is safe.
-   */
-  get(handle: number, handles: Float64Array): number {
+  /** The host slot of `handle`, or -1. Any value of `handle` is safe. */
+  get(handle: number): number {
     // Whole-number checks first; the slot bits are then taken from the whole handle (no 32-bit
-    // truncation: 2^32 + 5 is slot 5 of generation 64, not slot 5 of generation 0).
+    // truncation: 2^32 + 5 is slot 5 of generation 64, not slot 5 of generation 0), and the
+    // entry's handle must equal all of it.
     if (!(handle > 0 && handle <= MAX_HANDLE)) return -1;
     const span = this.span;
-    const t = (handle - Math.floor(handle / span) * span) | 0;
-    const rows = this.rows;
-    if (t < rows.length) {
-      const row = rows[t]!;
-      if (row >= 0 && handles[row] === handle) return row;
+    const at = 2 * ((handle - Math.floor(handle / span) * span) | 0);
+    const entries = this.entries;
+    if (at < entries.length && entries[at] === handle) return entries[at + 1]!;
+    return this.displacedCount === 0 ? -1 : this.displaced.get(handle);
+  }
+
+  /** Maps `handle` (a live connection handle the table returned) to host slot `row`. */
+  set(handle: number, row: number): void {
+    const at = 2 * this.tableSlot(handle);
+    if (at >= this.entries.length) this.grow(at + 2);
+    const entries = this.entries;
+    const old = entries[at]!;
+    if (old !== 0 && old !== handle) {
+      this.displaced.set(old, entries[at + 1]!);
+      this.displacedCount++;
     }
-    return this.displacedCount === 0 ? -1 : this.fromDisplaced(handle, handles);
+    entries[at] = handle;
+    entries[at + 1] = row;
   }
 
-  /**
-   * Maps `handle` (a live connection handle the table returned) to host slot `row`; `handles` is
-   * the host's handle column, where handles[row] === handle already.
-   */
-  set(handle: number, row: number, handles: Float64Array): void {
-    const t = this.tableSlot(handle);
-    if (t >= this.rows.length) this.grow(t + 1);
-    const old = this.rows[t]!;
-    if (old >= 0 && old !== row) {
-      // The older entry is still set if its host slot still holds a handle of this table slot.
-      const h = handles[old]!;
-      if (h !== handle && h > 0 && this.tableSlot(h) === t) {
-        this.displaced.set(h, old);
-        this.displacedCount++;
-      }
-    }
-    this.rows[t] = row;
-  }
-
-  /** Removes the entry of `handle`, which maps to host slot `row`. */
-  delete(handle: number, row: number): void {
-    const t = this.tableSlot(handle);
-    if (t < this.rows.length && this.rows[t] === row) this.rows[t] = -1;
-    else if (this.displacedCount > 0 && this.displaced.delete(handle)) this.displacedCount--;
-  }
-
-  private fromDisplaced(handle: number, handles: Float64Array): number {
-    const row = this.displaced.get(handle);
-    return row >= 0 && handles[row] === handle ? row : -1;
+  /** Removes the entry of `handle`, if it has one. */
+  delete(handle: number): void {
+    const at = 2 * this.tableSlot(handle);
+    if (at < this.entries.length && this.entries[at] === handle) {
+      this.entries[at] = 0;
+      this.entries[at + 1] = -1;
+    } else if (this.displacedCount > 0 && this.displaced.delete(handle)) this.displacedCount--;
   }
 
   private tableSlot(handle: number): number {
@@ -87,8 +77,9 @@ export class SlotsByHandle {
   }
 
   private grow(n: number): void {
-    const rows = new Int32Array(Math.min(this.span, Math.max(n, 2 * this.rows.length, 1024))).fill(-1);
-    rows.set(this.rows);
-    this.rows = rows;
+    const entries = new Float64Array(Math.min(2 * this.span, Math.max(n, 2 * this.entries.length, 2048)));
+    for (let i = 1; i < entries.length; i += 2) entries[i] = -1;
+    entries.set(this.entries);
+    this.entries = entries;
   }
 }

@@ -789,7 +789,7 @@ test('deliveredBatch/delivered: a recycled table slot with a new generation, a p
   // The engine finds its connection by the handle's table slot (src/host/handle-slots.ts): every
   // number that shares those bits but is not the connection's whole handle must be turned away.
   const l = await lab({ capacity: 10, deliverProbability: 0 });
-  const c = l.host.connections;
+  const c = l.host.connections as unknown as { id: Float64Array; handle: Float64Array; episodeDelivered: Float64Array; length: number };
   const handleOf = (id: number) => c.handle[[...c.id.subarray(0, c.length)].indexOf(id)]!;
   const slotOf = (id: number) => [...c.id.subarray(0, c.length)].indexOf(id);
   const [a] = l.host.open(opened([{ path: 1 }]));

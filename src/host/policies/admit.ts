@@ -4,9 +4,11 @@
 // the victim's upload to free the room. A waiting candidate is offered first at the next ticks and
 // preempts nothing more while its victim is still being uploaded.
 //
-// Work per tick: one pass over the candidates; at capacity, when a candidate outranks an
-// Offloaded connection, one pass over the live slots and a k-best selection of the victims.
-// Everything is typed arrays reused across ticks, including the candidates waiting for a victim:
+// Work per tick: one pass over the candidates (counting them by priority as it goes) and, when
+// their priorities differ, one pass placing them in order; at capacity, when the first candidate
+// that does not fit has a priority above 0 (the lowest there is, so nothing can be below it), one
+// pass over the live slots and a k-best selection of the victims. Everything is typed arrays
+// reused across ticks, including the candidates waiting for a victim:
 //
 //   waiting   Float64Array, 4 numbers per entry, oldest first: [ slot | id | victim slot | victim id ]
 //   seen      Uint32Array by slot: tick stamp of the slots listed this tick (dedupe)
@@ -15,6 +17,8 @@
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
 import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
+
+const SOFTWARE: number = ConnectionStatus.Software;
 
 export class Admission {
   /** Candidates that preempted a victim: the candidate's and the victim's slot and id (layout above). */
@@ -30,8 +34,18 @@ export class Admission {
   private readonly counts = new Uint32Array(257);
   private lower = new Uint32Array(1024);
 
-  /** The decision for `candidates` (slots, any order, duplicates and non-Software entries allowed). */
-  decide(ctx: PolicyContext, candidates: ArrayLike<number>, count: number, preempt: boolean): PolicyDecision | undefined {
+  /**
+   * The decision for `candidates` (slots, any order, duplicates and non-Software entries allowed),
+   * then `more` (moreCount entries, listed after them: a second list saves the caller a copy).
+   */
+  decide(
+    ctx: PolicyContext,
+    candidates: ArrayLike<number>,
+    count: number,
+    preempt: boolean,
+    more?: ArrayLike<number>,
+    moreCount = 0,
+  ): PolicyDecision | undefined {
     const c = ctx.columns;
     const status = c.status;
     const priority = c.priority;
@@ -39,7 +53,7 @@ export class Admission {
       this.seen = grown(this.seen, c.length);
       this.blocked = grown(this.blocked, c.length);
     }
-    const size = count + this.waitingCount;
+    const size = count + moreCount + this.waitingCount;
     if (this.list.length < size) {
       this.list = new Uint32Array(size * 2);
       this.listPriority = new Uint8Array(size * 2);
@@ -53,6 +67,9 @@ export class Admission {
     // Still waiting: Software, same connection. Its victim still leaving: it preempts nothing more.
     const blocked = this.blocked;
     const waiting = this.waiting;
+    // Candidates per priority, for the sort (counts[256 - p]: highest priority first).
+    const counts = this.counts;
+    counts.fill(0);
     let kept = 0;
     for (let w = 0; w < 4 * this.waitingCount; w += 4) {
       const slot = waiting[w]!;
@@ -60,26 +77,19 @@ export class Admission {
       const victim = waiting[w + 2]!;
       if (c.id[victim] === waiting[w + 3] && status[victim] === ConnectionStatus.Terminating) blocked[slot] = stamp;
       seen[slot] = stamp;
-      listPriority[n] = priority[slot]!;
+      const p = priority[slot]!;
+      counts[256 - p]!++;
+      listPriority[n] = p;
       list[n++] = slot;
       waiting.copyWithin(4 * kept++, w, w + 4);
     }
     this.waitingCount = kept;
-    let top = -1;
-    let mixed = n > 0;
-    for (let i = 0; i < count; i++) {
-      const slot = candidates[i]!;
-      if (status[slot] !== ConnectionStatus.Software || seen[slot] === stamp) continue;
-      seen[slot] = stamp;
-      const p = priority[slot]!;
-      if (top >= 0 && p !== top) mixed = true;
-      if (p > top) top = p;
-      listPriority[n] = p;
-      list[n++] = slot;
-    }
+    n = listSoftware(candidates, count, status, priority, seen, stamp, list, listPriority, counts, n);
+    if (more !== undefined) n = listSoftware(more, moreCount, status, priority, seen, stamp, list, listPriority, counts, n);
     if (n === 0 || !ctx.canOffload) return undefined;
-    if (mixed) {
-      sortByPriority(list, listPriority, n, this.sorted, this.counts);
+    // Sorted already if they share one priority (the sort is stable).
+    if (counts[256 - listPriority[0]!] !== n) {
+      sortByPriority(list, listPriority, n, this.sorted, counts);
       const unsorted = this.list;
       this.list = this.sorted;
       this.sorted = unsorted;
@@ -90,6 +100,8 @@ export class Admission {
     if (!preempt || n <= room) return { offload };
     // Over capacity: the overflow, highest priority first, may preempt lower-priority connections.
     const wantTop = priority[list[room]!]!;
+    // No priority is below 0: no victim, and no need to look for one.
+    if (wantTop === 0) return { offload };
     let v = 0;
     const live = ctx.live;
     const alive = live.length;
@@ -151,12 +163,38 @@ function grown(a: Uint32Array, n: number): Uint32Array {
 }
 
 /**
+ * Appends the Software slots of candidates[0..count) not listed yet (stamped in `seen`) to
+ * list/listPriority from n on, counting them by priority (counts[256 - p]); returns the new n.
+ */
+function listSoftware(
+  candidates: ArrayLike<number>,
+  count: number,
+  status: Uint8Array,
+  priority: Uint8Array,
+  seen: Uint32Array,
+  stamp: number,
+  list: Uint32Array,
+  listPriority: Uint8Array,
+  counts: Uint32Array,
+  n: number,
+): number {
+  for (let i = 0; i < count; i++) {
+    const slot = candidates[i]!;
+    if (status[slot] !== SOFTWARE || seen[slot] === stamp) continue;
+    seen[slot] = stamp;
+    const p = priority[slot]!;
+    counts[256 - p]!++;
+    listPriority[n] = p;
+    list[n++] = slot;
+  }
+  return n;
+}
+
+/**
  * Stable sort of list[0..n) into `out` by priority (listPriority[i] is list[i]'s), highest first:
- * a counting sort over 256 priorities, `counts` its reused scratch.
+ * a counting sort over 256 priorities; `counts` holds the candidates per priority (counts[256 - p]).
  */
 function sortByPriority(list: Uint32Array, listPriority: Uint8Array, n: number, out: Uint32Array, counts: Uint32Array): void {
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[256 - listPriority[i]!]!++;
   for (let p = 1; p < 257; p++) counts[p]! += counts[p - 1]!;
   for (let i = n - 1; i >= 0; i--) out[--counts[256 - listPriority[i]!]!] = list[i]!;
 }

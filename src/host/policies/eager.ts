@@ -20,15 +20,10 @@ export const eager: PolicyFactory<EagerOptions> & { readonly schema: PolicySchem
   create(options?: EagerOptions): OffloadPolicy {
     const o = readOptions('eager', schema, options);
     const admission = new Admission();
-    let scratch = new Uint32Array(1024);
     return {
       name: 'eager',
       tick(ctx: PolicyContext) {
-        const n = ctx.arrived.length + ctx.active.length;
-        if (scratch.length < n) scratch = new Uint32Array(n * 2);
-        scratch.set(ctx.arrived, 0);
-        scratch.set(ctx.active, ctx.arrived.length);
-        return admission.decide(ctx, scratch, n, o.preempt);
+        return admission.decide(ctx, ctx.arrived, ctx.arrived.length, o.preempt, ctx.active, ctx.active.length);
       },
     };
   },
