@@ -93,6 +93,9 @@ export class ConnectionEngine {
   private readonly parents = new ParentRegistry();
   /** Table handle -> slot of this engine's connections on the target: a direct index by table slot. */
   private readonly slotByHandle: SlotsByHandle;
+  private readonly parentKey = new ParentKey();
+  /** offload(): the call number that uses each parent registry entry (see there). */
+  private usedIn = new Uint32Array(64);
   /** Closed connections still on the target (their slots are freed once handed back). */
   private closedOnTarget = 0;
   private readonly scratch = new Scratch();
@@ -670,7 +673,8 @@ export class ConnectionEngine {
     const p = this.parents;
     const call = ++this.callNumber;
     const parentBlocks: InitiateBlock[] = [];
-    const fresh: number[] = []; // registry entries created by this call
+    const fresh: number[] = []; // registry entries created by this call, one per parent block
+    const freshNeighbor: number[] = []; // a fresh path's neighbor entry (-1 for a fresh neighbor)
     const kept: number[] = [];
     const pathOf: number[] = [];
     const words = c.address32;
@@ -688,6 +692,7 @@ export class ConnectionEngine {
           if (neighbor < 0) continue;
           if (p.state[neighbor] === State.Offloading) {
             fresh.push(neighbor);
+            freshNeighbor.push(-1);
             parentBlocks.push({
               kind: Kind.Neighbor,
               handle: p.handle[neighbor]!,
@@ -702,6 +707,7 @@ export class ConnectionEngine {
         if (path < 0) continue;
         if (p.state[path] === State.Offloading) {
           fresh.push(path);
+          freshNeighbor.push(neighbor);
           parentBlocks.push({
             kind: Kind.Path,
             handle: p.handle[path]!,
@@ -716,11 +722,13 @@ export class ConnectionEngine {
       pathOf.push(path);
     }
     const handles = this.offloadConnections(kept, pathOf);
-    // Parents this call created that no connection of it uses leave again (failed initiates free them).
-    const used = new Set<number>();
-    for (let i = 0; i < kept.length; i++) if (handles[i]) used.add(p.handle[pathOf[i]!]!);
-    for (const b of parentBlocks) if (b.kind === Kind.Path && used.has(b.handle)) used.add(b.neighbor);
-    const unused = fresh.filter((e) => !used.has(p.handle[e]!));
+    // Parents this call created that no connection of it uses leave again (failed initiates free
+    // them). usedIn[entry] === call marks the registry entries this call uses.
+    if (this.usedIn.length < p.kind.length) this.usedIn = new Uint32Array(2 * p.kind.length);
+    const usedIn = this.usedIn;
+    for (let i = 0; i < kept.length; i++) if (handles[i]) usedIn[pathOf[i]!] = call;
+    for (let j = 0; j < fresh.length; j++) if (freshNeighbor[j]! >= 0 && usedIn[fresh[j]!] === call) usedIn[freshNeighbor[j]!] = call;
+    const unused = fresh.filter((e) => usedIn[e] !== call);
     if (unused.length) {
       const doomed = unused.map((e) => p.handle[e]!).sort((a, b) => p.kind[p.entryOf(b)]! - p.kind[p.entryOf(a)]!);
       try {
@@ -730,7 +738,7 @@ export class ConnectionEngine {
       }
       for (const e of unused) p.remove(e);
     }
-    const blocks: InitiateBlock[] = parentBlocks.filter((b) => used.has(b.handle));
+    const blocks: InitiateBlock[] = unused.length ? parentBlocks.filter((_, j) => usedIn[fresh[j]!] === call) : parentBlocks;
     const connSlots: number[] = [];
     for (let i = 0; i < kept.length; i++) {
       const h = handles[i]!;
@@ -775,14 +783,22 @@ export class ConnectionEngine {
    */
   private createParent(kind: Kind, slot: number, call: number, neighborHandle: number): number {
     const table = this.host.table;
-    const address = this.columns.address;
-    const at = slot * ADDRESS_BYTES;
-    const ifIndex = this.columns.ifIndex[slot]!;
-    const neighbor = () => ({ ifIndex, address: address.subarray(at, at + 16) });
-    const path = () => ({ source: address.subarray(at + 16, at + 32), destination: address.subarray(at + 32, at + 48) });
+    // The key goes to the table in two reused objects over three reused 16-byte arrays (the table
+    // copies what it reads, and calls back into nothing): no view, closure or object per parent.
+    const k = this.parentKey;
+    const from = slot * WORDS_PER_SLOT;
+    const words = this.columns.address32;
+    for (let w = 0; w < 4; w++) {
+      k.next32[w] = words[from + w]!;
+      k.source32[w] = words[from + 4 + w]!;
+      k.destination32[w] = words[from + 8 + w]!;
+    }
+    k.neighbor.ifIndex = this.columns.ifIndex[slot]!;
+    const neighbor = k.neighbor;
+    const path = k.path;
     let handle: number;
     try {
-      handle = kind === Kind.Neighbor ? table.offloadNeighbor(neighbor()) : table.offloadPath(path(), neighborHandle);
+      handle = kind === Kind.Neighbor ? table.offloadNeighbor(neighbor) : table.offloadPath(path, neighborHandle);
     } catch (error) {
       // A parent with a termination pending (it waits for a dependent still in flight) takes no
       // new dependents: not a fault, the connection stays in software and the policy asks again.
@@ -791,7 +807,7 @@ export class ConnectionEngine {
         this.host.emit('error', { message: `offloading a ${Kind[kind].toLowerCase()} failed: ${String(error)}`, error });
         return -1;
       }
-      const h = kind === Kind.Neighbor ? table.findNeighbor(neighbor()) : table.findPath(path());
+      const h = kind === Kind.Neighbor ? table.findNeighbor(neighbor) : table.findPath(path);
       if (!h || table.state(h) !== State.Offloaded || table.pending(h)) return -1;
       const e = this.register(kind, slot, h, call);
       this.parents.state[e] = State.Offloaded;
@@ -1088,6 +1104,18 @@ function badId(op: string, i: number, id: unknown, closed: boolean): never {
 /** The first 16·n bytes of `a` as 32-bit words, if `a` is 4-byte aligned (else undefined: copy bytes). */
 function words(a: Uint8Array, n: number): Uint32Array | undefined {
   return a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, 4 * n) : undefined;
+}
+
+/** The keys createParent hands to the table, made once per engine and rewritten for each parent. */
+class ParentKey {
+  readonly next = new Uint8Array(16);
+  readonly source = new Uint8Array(16);
+  readonly destination = new Uint8Array(16);
+  readonly next32 = new Uint32Array(this.next.buffer);
+  readonly source32 = new Uint32Array(this.source.buffer);
+  readonly destination32 = new Uint32Array(this.destination.buffer);
+  readonly neighbor = { ifIndex: 0, address: this.next };
+  readonly path = { source: this.source, destination: this.destination };
 }
 
 /** The text of the address formatted last, kept for the next call with the same 16 bytes. */
