@@ -45,7 +45,8 @@ export class SlotsByHandle {
     const span = this.span;
     const at = 2 * ((handle - Math.floor(handle / span) * span) | 0);
     const entries = this.entries;
-    if (at < entries.length && entries[at] === handle) return entries[at + 1]!;
+    // `| 0`: an int, never a float64 boxed on its way out of a call that was not inlined.
+    if (at < entries.length && entries[at] === handle) return entries[at + 1]! | 0;
     return this.displacedCount === 0 ? -1 : this.displaced.get(handle);
   }
 
