@@ -62,8 +62,6 @@ export class ConnectionStore implements ConnectionColumns {
   /** Standing traffic (HostStack.steady): bytes sent and received at every tick until changed. */
   standingSent = new Float64Array(0);
   standingReceived = new Float64Array(0);
-  /** Received bytes the target delivered to the host during this offload. */
-  episodeDelivered = new Float64Array(0);
   /** The TCP state handed to the target at this offload. */
   initialSndUna = new Float64Array(0);
   initialRcvNxt = new Float64Array(0);
@@ -181,7 +179,6 @@ export class ConnectionStore implements ConnectionColumns {
     this.standingReceived = f64(this.standingReceived);
     this.episodeSent = f64(this.episodeSent);
     this.episodeBytes = f64(this.episodeBytes);
-    this.episodeDelivered = f64(this.episodeDelivered);
     this.initialSndUna = f64(this.initialSndUna);
     this.initialRcvNxt = f64(this.initialRcvNxt);
     this.everOffloaded = u8(this.everOffloaded);

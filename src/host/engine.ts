@@ -750,7 +750,6 @@ export class ConnectionEngine {
       c.status[slot] = ConnectionStatus.Offloading;
       c.handle[slot] = h;
       c.path[slot] = path;
-      c.episodeDelivered[slot] = 0;
       c.initialSndUna[slot] = sndUna;
       c.initialRcvNxt[slot] = rcvNxt;
       this.slotByHandle.set(h, slot);
@@ -997,10 +996,12 @@ export class ConnectionEngine {
    */
   delivered(handle: unknown, bytes: number): boolean {
     if (typeof handle !== 'number' || !(handle > 0)) return false;
-    const slot = this.slotByHandle.get(handle);
-    if (slot < 0) return false;
-    if (bytes > 0) this.columns.episodeDelivered[slot]! += bytes;
-    return true;
+    return this.slotByHandle.deliver(handle, bytes > 0 ? bytes : 0);
+  }
+
+  /** Bytes the target delivered to connection `handle` during its offload (0 if it is not one of the engine's). */
+  deliveredBytes(handle: number): number {
+    return this.slotByHandle.delivered(handle);
   }
 
   /**
@@ -1011,23 +1012,19 @@ export class ConnectionEngine {
    * (`untakenHandle`, `untakenBytes`), so each entry is read once.
    */
   deliveredBatch(handles: ArrayLike<unknown>, bytes: ArrayLike<unknown>, from: number, n: number): number {
-    // The column is looked up per entry: a getter of the target's can open connections, and a
-    // grow replaces every column (a column held from before would take the bytes into the old one).
-    const c = this.columns;
+    // The bytes go to the index's entry (src/host/handle-slots.ts), not to a host column: one
+    // cache line per delivery, and nothing held that a getter of the target's could replace.
     const slotByHandle = this.slotByHandle;
     let i = from;
     for (; i < n; i++) {
       const h = handles[i];
       const b = bytes[i];
-      // The index takes any number (src/host/handle-slots.ts); the checks here are the bytes'.
-      let slot = -1;
-      if (typeof h === 'number' && h > 0 && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b)) slot = slotByHandle.get(h);
-      if (slot < 0) {
+      // The index takes any number; the checks here are the bytes'.
+      if (!(typeof h === 'number' && typeof b === 'number' && b >= 0 && b <= MAX_BYTES && Number.isInteger(b) && slotByHandle.deliver(h, b))) {
         this.untakenHandle = h;
         this.untakenBytes = b;
         break;
       }
-      c.episodeDelivered[slot]! += b as number;
     }
     return i;
   }
@@ -1073,8 +1070,8 @@ export class ConnectionEngine {
     if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
       m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
-    else if (c.episodeDelivered[slot]! + buffered !== received || d.rcvNxt - rcv !== received)
-      m.fail(`${who()}: received ${received} while offloaded; ${c.episodeDelivered[slot]} delivered and ${buffered} handed back`);
+    else if (this.slotByHandle.delivered(c.handle[slot]!) + buffered !== received || d.rcvNxt - rcv !== received)
+      m.fail(`${who()}: received ${received} while offloaded; ${this.slotByHandle.delivered(c.handle[slot]!)} delivered and ${buffered} handed back`);
     else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
   }
 

@@ -45,7 +45,13 @@ test('one entry: its handle finds it; every other number, of any kind or size, d
     2 ** 53 + 5 * 2, // past 2^53: the slot bits would say 10
     Number.MAX_VALUE,
   ];
-  for (const o of others) assert.is(index.get(o), -1, `${o}`);
+  for (const o of others) {
+    assert.is(index.get(o), -1, `${o}`);
+    assert.is(index.deliver(o, 7), false, `deliver(${o})`);
+    assert.is(index.delivered(o), 0, `delivered(${o})`);
+  }
+  assert.ok(index.deliver(h, 7));
+  assert.is(index.delivered(h), 7, 'only its own deliveries');
   index.delete(h);
   assert.is(index.get(h), -1, 'deleted');
 });
@@ -55,8 +61,12 @@ test('a table slot taken by a new connection before the old one is deleted: both
   const old = handle(Kind.Connection, 1, 9);
   const young = handle(Kind.Connection, 2, 9);
   index.set(old, 1);
+  assert.ok(index.deliver(old, 5));
   index.set(young, 4);
   assert.is(index.get(old), 1, 'the older entry is still set');
+  assert.ok(index.deliver(old, 6));
+  assert.ok(index.deliver(young, 1));
+  assert.equal([index.delivered(old), index.delivered(young)], [11, 1], 'the older entry keeps its bytes');
   assert.is(index.get(young), 4);
   index.delete(old);
   assert.is(index.get(old), -1);
@@ -73,7 +83,7 @@ test('grows to table slots far apart, and a huge slot number is no problem', () 
   assert.is(index.get(handle(Kind.Connection, 3, SLOT - 2)), -1);
 });
 
-test('differential: any sequence of sets, deletes and lookups answers as a Map', () => {
+test('differential: any sequence of sets, deletes, deliveries and lookups answers as a Map', () => {
   // A small table: 6 table slots, handles of every kind, generations going up at each reuse; the
   // host frees a connection in the table first and deletes it from the index later (or never
   // before the slot is reused), as HostStack does.
@@ -83,12 +93,14 @@ test('differential: any sequence of sets, deletes and lookups answers as a Map',
     fc.record({ op: fc.constant('forget' as const), pick: fc.nat() }),
     fc.record({ op: fc.constant('ask' as const), kind: fc.constantFrom(1, 2, 3), generation: fc.nat(9), tableSlot: fc.nat(7) }),
     fc.record({ op: fc.constant('junk' as const), value: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 2 ** 53, 2 ** 53 + 8, 2 ** 32 + 3)) }),
+    fc.record({ op: fc.constant('deliver' as const), kind: fc.constantFrom(1, 2, 3), generation: fc.nat(9), tableSlot: fc.nat(7), bytes: fc.nat(1000) }),
   );
   fc.assert(
     fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
       const hostHandles = new Float64Array(12); // the host slots' handles: a host slot holds one at a time
       const index = new SlotsByHandle(slotBits);
       const model = new Map<number, number>();
+      const bytes = new Map<number, number>(); // delivered per entry of the model
       const generation = new Array<number>(6).fill(0);
       const inTable = new Map<number, number>(); // table slot -> live handle (the table's view)
       const freed: [number, number][] = []; // freed in the table, not yet deleted from the index
@@ -101,6 +113,7 @@ test('differential: any sequence of sets, deletes and lookups answers as a Map',
           hostHandles[o.row] = h;
           index.set(h, o.row);
           model.set(h, o.row);
+          bytes.set(h, 0);
         } else if (o.op === 'free') {
           const live = [...inTable.entries()];
           if (!live.length) continue;
@@ -113,11 +126,23 @@ test('differential: any sequence of sets, deletes and lookups answers as a Map',
           index.delete(h);
           hostHandles[row] = 0;
           model.delete(h);
+          bytes.delete(h);
+        } else if (o.op === 'deliver') {
+          // Mostly handles that have an entry (the last one set), else any handle of the small table.
+          const known = [...model.keys()];
+          const h = known.length && o.bytes % 3 !== 0 ? known[o.bytes % known.length]! : handle(o.kind, o.generation, o.tableSlot);
+          assert.is(index.deliver(h, o.bytes), model.has(h), `deliver(${h})`);
+          if (model.has(h)) bytes.set(h, bytes.get(h)! + o.bytes);
         } else {
           const h = o.op === 'ask' ? handle(o.kind, o.generation, o.tableSlot) : o.value;
           assert.is(index.get(h), model.get(h) ?? -1, `get(${h})`);
+          assert.is(index.delivered(h), bytes.get(h) ?? 0, `delivered(${h})`);
+          assert.is(index.deliver(h, 0), model.has(h), `deliver(${h}, 0)`);
         }
-        for (const [h, row] of model) assert.is(index.get(h), row, `entry ${h}`);
+        for (const [h, row] of model) {
+          assert.is(index.get(h), row, `entry ${h}`);
+          assert.is(index.delivered(h), bytes.get(h), `delivered to ${h}`);
+        }
       }
     }),
     { numRuns: 300 },
