@@ -6,7 +6,8 @@
 // Messages (this thread -> main):
 //   { type: 'hello', tickMs, ticks, name }          the source is open (its properties before tick 0)
 //   { type: 'ticks', first, count, bytes, buffer, oracle? }   ticks first..first+count-1 packed
-//        (src/sim/tick-pack.ts) in `buffer`, transferred; the last message carries the oracle's summary
+//        (src/sim/tick-pack.ts) in `buffer`, transferred: 1 tick, then 2, 4, ... up to chunkTicks;
+//        the last message carries the oracle's summary
 //   { type: 'failed', message, traceError? }       reading failed (a TraceError is the input's fault)
 // Messages (main -> this thread):
 //   { type: 'ack', ticks, buffer? }   the main thread is done with `ticks` more ticks (and hands back
@@ -74,6 +75,8 @@ async function feed(): Promise<void> {
     let first = 0;
     let sent = 0;
     let tick = 0;
+    // Messages of 1, 2, 4, ... ticks up to chunkTicks: the reader waits for the first one only.
+    let perMessage = 1;
     for (let more = true; more && !stopped; ) {
       if (failAt?.tick === tick) await fail(failAt.how);
       more = await source.next(tick, batch);
@@ -86,11 +89,12 @@ async function feed(): Promise<void> {
       }
       used = packTick(batch, tick, more, source.ticks, buffer, used);
       tick++;
-      if (tick - first < chunkTicks && more) continue;
+      if (tick - first < perMessage && more) continue;
       const message: FeedMessage = { type: 'ticks', first, count: tick - first, bytes: used, buffer };
       if (!more) message.oracle = oracle.summary(tick * source.tickMs);
       port.postMessage(message, [buffer]);
       sent = tick;
+      perMessage = Math.min(chunkTicks, perMessage * 2);
       // The next buffer: one handed back that is as large as this one, else a new one as large.
       const size = buffer.byteLength;
       const i = spare.findIndex((b) => b.byteLength >= size);
