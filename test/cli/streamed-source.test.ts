@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { policies } from '../../src/host/policies/index.js';
+import { eager } from '../../src/host/policies/index.js';
 import type { RunResult } from '../../src/sim/metrics.js';
 import { oracleRatio } from '../../src/sim/metrics.js';
 import { runLab, type RunSetup } from '../../src/sim/run.js';
@@ -43,14 +43,14 @@ const traceCase = { spec: { kind: 'trace', file: capture, tickMs: 10 } as Source
 
 /** A run with the workload and the oracle on this thread, as simulate does on a busy machine. */
 async function here(c: typeof scenarioCase): Promise<RunResult> {
-  return runLab({ source: await openSource(c.spec), setup: c.setup, policy: policies.eager.create(), oracle: true });
+  return runLab({ source: await openSource(c.spec), setup: c.setup, policy: eager.create(), oracle: true });
 }
 
 /** The same run fed by the worker, the oracle's figures from the worker (as simulate does). */
 async function streamed(c: typeof scenarioCase, o: Partial<StreamOptions> = {}): Promise<{ result: RunResult; notes: string[]; source: StreamedWorkload }> {
   const notes: string[] = [];
   const source = await StreamedWorkload.open(c.spec, { capacity: c.setup.target.capacity, worker, note: (m) => notes.push(m), ...o });
-  const result = await runLab({ source, setup: c.setup, policy: policies.eager.create() });
+  const result = await runLab({ source, setup: c.setup, policy: eager.create() });
   const oracle = source.oracle();
   result.oracle = { offloadedBytes: oracle.offloadedBytes, offloadRatio: oracle.offloadRatio, churnPerSecond: oracle.churnPerSecond };
   result.oracleRatio = oracleRatio(result.offloadedBytes, oracle.offloadedBytes);

@@ -53,7 +53,9 @@ const arbTick = fc.record({
   ticks: fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true })),
 });
 
-function batchOf(t: fc.RecordValue<typeof arbTick>): TickBatch {
+type Tick = typeof arbTick extends fc.Arbitrary<infer T> ? T : never;
+
+function batchOf(t: Tick): TickBatch {
   const b = createTickBatch(1);
   // Grown by hand to exactly what is used, so that packing must not read past `count`.
   const o = b.opened;
