@@ -13,7 +13,7 @@ import { Kind, UploadReason } from '../table/enums.js';
 import { invalid } from '../table/errors.js';
 import { typeName } from '../table/address.js';
 import { requireInt, requireObject } from '../table/validate.js';
-import { seededRandom } from '../util/random.js';
+import { seededRandom, type SeededRandom } from '../util/random.js';
 import { batchCount, readIntegers } from '../host/input.js';
 import { ManualClock, isClock, type Clock } from './clock.js';
 import { TcpColumns } from './tcp-columns.js';
@@ -55,7 +55,7 @@ export class SimulatedTarget implements OffloadTarget {
   /** The clock it runs on; HostStack.create uses it as the host's clock unless given another. */
   readonly clock: Clock;
   private events: TargetEvents | undefined;
-  private readonly random: () => number;
+  private readonly random: SeededRandom;
   private readonly latency: { min: number; max: number };
   private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
   private readonly deliverProbability: number;

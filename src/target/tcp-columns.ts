@@ -20,6 +20,7 @@
 
 import type { DelegatedState, Segment } from './offload-target.js';
 import { HandleIndex } from './handle-index.js';
+import { MULBERRY32_STEP, mulberry32Draw, type SeededRandom } from '../util/random.js';
 
 const SND_WND = 65535;
 const INITIAL_CWND = 14600;
@@ -138,11 +139,13 @@ export class TcpColumns {
    * row order), so a whole step's deliveries are one batch with no call per row. The same draws in
    * the same order as acknowledge() and deliver() one by one.
    */
-  step(random: () => number, deliverProbability: number, delivered?: (handle: number, bytes: number) => void): void {
+  step(random: SeededRandom, deliverProbability: number, delivered?: (handle: number, bytes: number) => void): void {
     // One pass over the rows, columns in locals, acknowledge() inlined: this is the target's hot
-    // loop in a long run (a million-connection run steps 20,000 rows 600 times). Draws cost a few
-    // ns each because seededRandom keeps its state in a typed array (src/util/random.ts): no heap
-    // number per draw.
+    // loop in a long run (a million-connection run steps 20,000 rows 600 times). The generator's
+    // state is a local here, each draw `mulberry32Draw(a = (a + MULBERRY32_STEP) | 0)`: exactly
+    // random() (src/util/random.ts), with no call and no memory access per draw.
+    const state = random.state;
+    let a = state[0]!;
     const { sndUna, sndNxt, rcvNxt, handle, sRtt, rttVar, cWnd, ssThresh, rateSent, rateReceived } = this;
     const got = this.delivered;
     const count = this.count;
@@ -163,8 +166,8 @@ export class TcpColumns {
       const outstanding = nxt - una;
       if (outstanding > 0) {
         // acknowledge(s, floor(outstanding * random()), 1 + random() * 50), both draws always made.
-        const acked = Math.floor(outstanding * random());
-        const rtt = 1 + random() * 50;
+        const acked = Math.floor(outstanding * mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)));
+        const rtt = 1 + mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)) * 50;
         if (acked > 0) {
           sndUna[s] = una + acked;
           const srtt = sRtt[s]!;
@@ -180,11 +183,16 @@ export class TcpColumns {
         }
       }
       const buffered = rcv - got[s]!;
-      if (buffered > 0 && random() < deliverProbability) {
-        const n = Math.min(buffered, Math.ceil(buffered * random()));
+      if (buffered > 0 && mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)) < deliverProbability) {
+        const n = Math.min(buffered, Math.ceil(buffered * mulberry32Draw((a = (a + MULBERRY32_STEP) | 0))));
         if (n > 0) {
           got[s]! += n;
-          if (delivered) delivered(handle[s]!, n);
+          if (delivered) {
+            // The callback may draw (a host reacting to a delivery): the state is its to see.
+            state[0] = a;
+            delivered(handle[s]!, n);
+            a = state[0]!;
+          }
           else {
             outHandles[k] = handle[s]!;
             outBytes[k++] = n;
@@ -192,6 +200,7 @@ export class TcpColumns {
         }
       }
     }
+    state[0] = a;
     this.stepDeliveries = k;
   }
 
