@@ -192,8 +192,7 @@ export class TcpColumns {
             state[0] = a;
             delivered(handle[s]!, n);
             a = state[0]!;
-          }
-          else {
+          } else {
             outHandles[k] = handle[s]!;
             outBytes[k++] = n;
           }
