@@ -10,11 +10,13 @@ import fc from 'fast-check';
 import {
   ConnectionStatus,
   HostStack,
+  Kind,
   ManualClock,
   Reason,
   SimulatedTarget,
   UploadReason,
   type HostPolicy,
+  type HostStackOptions,
   type SimulatedTargetOptions,
 } from '../../src/index.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
@@ -34,10 +36,10 @@ function spied(l: Lab): [number, number, number][] {
 }
 
 /** A lab whose target has no steady(): the host passes standing bytes as a batch every tick. */
-async function batchLab(options: SimulatedTargetOptions, policy: HostPolicy): Promise<Lab> {
+async function batchLab(options: SimulatedTargetOptions, policy: HostPolicy, extra: Partial<HostStackOptions> = {}): Promise<Lab> {
   const t = new SimulatedTarget(options);
   Object.defineProperty(t, 'steady', { value: undefined });
-  const host = await HostStack.create({ target: t, policy: { lowActivity: false, ...policy } });
+  const host = await HostStack.create({ target: t, policy: { lowActivity: false, ...policy }, ...extra });
   const l: Lab = { host, target: t, errors: [], now: 0 };
   host.on('error', (e) => l.errors.push(e));
   return l;
@@ -159,9 +161,22 @@ test('a target whose steady throws: an error event, the bytes still count, and t
 
 // ---- the property -------------------------------------------------------------------------------
 
-type Kind = 'open' | 'steady' | 'traffic' | 'close' | 'linkDown' | 'linkUp' | 'pause' | 'restart' | 'uploadAll' | 'resume' | 'upload' | 'capacity' | 'sameTick';
+type OpKind =
+  | 'open'
+  | 'steady'
+  | 'traffic'
+  | 'close'
+  | 'linkDown'
+  | 'linkUp'
+  | 'pause'
+  | 'restart'
+  | 'uploadAll'
+  | 'resume'
+  | 'upload'
+  | 'capacity'
+  | 'sameTick';
 interface Op {
-  kind: Kind;
+  kind: OpKind;
   who: number;
   sent: number;
   received: number;
@@ -169,7 +184,7 @@ interface Op {
 }
 
 const op: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<Kind>(
+  kind: fc.constantFrom<OpKind>(
     'open',
     'open',
     'steady',
@@ -195,9 +210,9 @@ const op: fc.Arbitrary<Op> = fc.record({
 
 /** Reasons of terminations seen with rates on the target, over every run of the property. */
 const seen = new Set<string>();
-const transitions = { start: 0, change: 0, stop: 0 };
+const transitions = { start: 0, change: 0, stop: 0, timeouts: 0 };
 
-async function run(ticks: Op[][], capacity: number, seed: number, quiet: boolean, faulty = true) {
+async function run(ticks: Op[][], capacity: number, seed: number, quiet: boolean, faulty = true, timeoutMs?: number) {
   const options: SimulatedTargetOptions = {
     capacity,
     latencyMs: { min: 1, max: 150 },
@@ -209,7 +224,9 @@ async function run(ticks: Op[][], capacity: number, seed: number, quiet: boolean
     honorAdvisory: [UploadReason.SmallIO, UploadReason.LowActivity],
     ...(quiet ? { lowActivity: { thresholdBytesPerSecond: 20_000, windowMs: 200, quietMs: 200 } } : {}),
   };
-  const labs = [await lab(options, policy), await batchLab(options, policy)] as const;
+  // A timeout below the longest latency: some calls time out, and some answer after the host gave up.
+  const extra: Partial<HostStackOptions> = timeoutMs === undefined ? {} : { targetTimeoutMs: timeoutMs };
+  const labs = [await lab(options, policy, extra), await batchLab(options, policy, extra)] as const;
   const log = spied(labs[0]);
   // Connections whose rate stopped because their termination started, and the reason it had.
   const stopped = new Set<number>();
@@ -223,8 +240,11 @@ async function run(ticks: Op[][], capacity: number, seed: number, quiet: boolean
     }
     steady(handles, sent, received, count);
   };
+  // Connections whose state did not come back (a timed-out termination): reported, not checked.
+  let lost = 0;
   rates.host.on('terminated', (e) => {
     if (stopped.has(e.handle)) seen.add(Reason[e.reason as Reason]);
+    if (e.lost && e.kind === Kind.Connection) lost++;
   });
   const ids: number[][] = [[], []];
   const open: boolean[] = [];
@@ -296,7 +316,7 @@ async function run(ticks: Op[][], capacity: number, seed: number, quiet: boolean
     await step(l);
     await drain(l);
   }
-  return { labs, log };
+  return { labs, log, lost };
 }
 
 test('property: over random steady/traffic/close/ticks/faults, the target adds exactly what the host counts (nothing lost), draw for draw as per-tick batches', async () => {
@@ -306,11 +326,13 @@ test('property: over random steady/traffic/close/ticks/faults, the target adds e
       fc.nat(6),
       fc.nat(1000),
       fc.boolean(),
-      async (ticks, capacity, seed, quiet) => {
-        const { labs, log } = await run(ticks, capacity, seed, quiet);
+      fc.constantFrom(undefined, 60),
+      async (ticks, capacity, seed, quiet, timeoutMs) => {
+        const { labs, log, lost } = await run(ticks, capacity, seed, quiet, true, timeoutMs);
         const [rates, batches] = labs;
         const m = rates.host.metrics();
-        assert.is(m.nothingLost.failures, 0, m.nothingLost.firstFailures.join('; '));
+        // Every failure is a connection reported lost (its termination timed out), never a byte count.
+        assert.is(m.nothingLost.failures, lost, m.nothingLost.firstFailures.join('; '));
         assert.is(m.nothingLost.checked, m.terminations);
         assert.equal(m, batches.host.metrics());
         assert.equal(
@@ -322,6 +344,7 @@ test('property: over random steady/traffic/close/ticks/faults, the target adds e
         assert.is(rates.target.connections, 0);
         rates.host.table.check();
         // What was exercised (checked over all runs below).
+        transitions.timeouts += rates.errors.filter((e) => e.fault === 'timeout').length;
         const rate = new Map<number, boolean>();
         for (const [h, a, b] of log) {
           const on = a + b > 0;
@@ -335,11 +358,11 @@ test('property: over random steady/traffic/close/ticks/faults, the target adds e
     { numRuns: 120 },
   );
   // Changes of a held rate are rarer (the first test makes them for sure).
-  assert.ok(transitions.start > 0 && transitions.stop > 0, JSON.stringify(transitions));
+  assert.ok(transitions.start > 0 && transitions.stop > 0 && transitions.timeouts > 0, JSON.stringify(transitions));
 });
 
 // Each way an Offloaded connection with a rate can start terminating, on its own (no injected faults).
-const o = (kind: Kind, n = 0, sent = 0, received = 0, who = 0): Op => ({ kind, who, sent, received, n });
+const o = (kind: OpKind, n = 0, sent = 0, received = 0, who = 0): Op => ({ kind, who, sent, received, n });
 const started = [[o('open', 0), o('steady', 0, 300, 2000, 0)], [], []];
 const cases: [string, Op[][], number, boolean][] = [
   ['HigherPriority', [...started, [o('open', 2), o('steady', 0, 100, 900, 1)], [], [], []], 1, false],
