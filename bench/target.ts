@@ -2,12 +2,15 @@
 // what `simulate scenarios/million.json` asks of it. 1,000,000 connections arrive over 600 ticks
 // of 100 ms (one initiate call per tick), each lives 12 ticks moving bytes both ways every tick,
 // then is terminated (one terminate call per tick); the target holds about 20,000 at a time.
-// Prints the wall time (and the process's CPU time, steadier on a busy machine) and its split by call. Run: node --import tsx bench/target.ts [--connections N]
+// Prints the wall time (and the process's CPU time, steadier on a busy machine) and its split by call. Run: node --import tsx bench/target.ts [--connections N] [--steady]
+// --steady: each connection's bytes are a standing rate given once at its arrival (steady(), as a
+// host passes them to a target that has it) instead of a trafficBatch entry at every tick.
 import { SimulatedTarget, Kind, Reason, type InitiateBlock, type TerminateBlock, type TargetEvents } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--connections');
 const CONNECTIONS = at >= 0 ? Number(args[at + 1]) : 1_000_000;
+const STEADY = args.includes('--steady');
 const TICKS = 600;
 const LIFE = 12;
 const TICK_MS = 100;
@@ -77,8 +80,9 @@ for (let tick = 0; tick < TICKS + LIFE; tick++) {
     }
     time('initiate', () => void target.initiate(blocks));
   }
-  // Traffic on the connections alive: arrived in the last LIFE ticks.
-  const lo = Math.max(0, (tick - LIFE + 1) * perTick);
+  // Traffic on the connections alive: arrived in the last LIFE ticks (with --steady: the rates of
+  // those that arrived in the previous tick, whose initiate completed since).
+  const lo = STEADY ? Math.max(0, (tick - 1) * perTick) : Math.max(0, (tick - LIFE + 1) * perTick);
   const hi = Math.min(CONNECTIONS, tick * perTick);
   let n = 0;
   for (let i = lo; i < hi; i++, n++) {
@@ -87,7 +91,8 @@ for (let tick = 0; tick < TICKS + LIFE; tick++) {
     received[n] = 9000 + (i % 700);
   }
   time('traffic', () => {
-    if (batchTraffic) batchTraffic(handles.subarray(0, n), sent.subarray(0, n), received.subarray(0, n));
+    if (STEADY) target.steady(handles, sent, received, n);
+    else if (batchTraffic) batchTraffic(handles.subarray(0, n), sent.subarray(0, n), received.subarray(0, n));
     else for (let k = 0; k < n; k++) target.traffic!(handles[k]!, sent[k]!, received[k]!);
   });
   // Connections at the end of their life go back.
@@ -108,7 +113,9 @@ await Promise.all(pendingResults);
 const wall = performance.now() - started;
 const cpu = process.cpuUsage(cpuStarted);
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
-console.log(`simulated target, ${CONNECTIONS.toLocaleString('en-US')} connections over ${TICKS} ticks (node ${process.version}):`);
+console.log(
+  `simulated target, ${CONNECTIONS.toLocaleString('en-US')} connections over ${TICKS} ticks, ${STEADY ? 'standing rates (steady)' : 'a trafficBatch every tick'} (node ${process.version}):`,
+);
 console.log(
   `  wall ${fmt(wall)} (CPU ${fmt((cpu.user + cpu.system) / 1000)}): initiate ${fmt(ms.initiate)}, traffic ${fmt(ms.traffic)}, advance (completions, acks, deliveries) ${fmt(ms.advance)}, terminate ${fmt(ms.terminate)}`,
 );

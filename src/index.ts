@@ -40,7 +40,7 @@ export type {
   QueryResult,
 } from './target/offload-target.js';
 export type { ActivityPolicy, TrafficInfo } from './table/types.js';
-export { seededRandom } from './util/random.js';
+export { seededRandom, type SeededRandom } from './util/random.js';
 export { ConnectionStatus } from './host/policy.js';
 export type { ConnectionColumns, PolicyContext, PolicyDecision, OffloadPolicy, PolicyFactory } from './host/policy.js';
 export { eager, threshold, rebalance, policies, loadPolicy, optionProblems } from './host/policies/index.js';

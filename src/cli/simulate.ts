@@ -1,23 +1,22 @@
 // chimney-host simulate [scenario.json] [--policy P] [--capacity N] [--seed N] [--json]
 //   [--report FILE.html] [--max-minutes N]
-// One run: the workload through the host with one policy, the oracle alongside: on a worker thread
-// with its own copy of the workload when the machine has a core to spare (the oracle is about a
-// tenth of the run's CPU time, off the critical path there), else in this thread, since on a busy
-// machine a worker only adds the workload's second copy (BENCHMARKS.md). Same figures either way.
+// One run: the workload through the host with one policy, the oracle alongside. When the machine
+// has a core to spare, a worker thread generates the workload once, runs the oracle on it and
+// streams the ticks to this thread (StreamedWorkload), which then spends its time on the host, the
+// core and the target only; on a busy machine everything runs here, since a second thread would
+// only compete for the same core (BENCHMARKS.md). Same figures either way.
 
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import { oracleRatio, type RunResult } from '../sim/metrics.js';
-import { runOracle, type OracleResult } from '../sim/oracle.js';
 import { renderRunReport } from '../sim/report.js';
 import { runLab } from '../sim/run.js';
 import { integer, type CommandSpec } from './args.js';
 import { costProblem, defaultWorkers, makePolicy, refuse, resolvePolicies, startCommand } from './load.js';
-import { runJobs } from './pool.js';
 import { Progress } from './progress.js';
 import { chooseSource, openSource } from './sources.js';
-import { isTraceError } from '../trace/errors.js';
+import { StreamedWorkload } from './streamed-source.js';
 
 export const spec: CommandSpec = {
   name: 'simulate',
@@ -71,29 +70,6 @@ function summary(r: RunResult, meta: { scenario: string; seed: number }): string
   ].join('\n');
 }
 
-/**
- * The oracle's figures from its worker thread, or, if the worker fails (out of memory, killed) or
- * answers nothing, from `here` (this thread) after a `note`: the worker only saves time, and the
- * run it accompanies is done by now. A damaged trace is the input's fault: it goes to the caller.
- */
-export async function oracleApart(
-  inWorker: Promise<OracleResult | undefined>,
-  here: () => Promise<OracleResult>,
-  note: (message: string) => void,
-): Promise<OracleResult> {
-  let why: string;
-  try {
-    const o = await inWorker;
-    if (o) return o;
-    why = 'it returned no result';
-  } catch (error) {
-    if (isTraceError(error)) throw error;
-    why = error instanceof Error ? error.message : String(error);
-  }
-  note(`the oracle's worker thread failed (${why.split('\n')[0]}); running the oracle on this thread instead (same figures, more time)`);
-  return here();
-}
-
 export async function main(argv: string[]): Promise<number> {
   const start = startCommand(argv, spec);
   if (!start) return 0;
@@ -115,28 +91,26 @@ export async function main(argv: string[]): Promise<number> {
   const progress = new Progress();
   const cores = defaultWorkers();
   const apart = cores >= 2 && loadavg()[0]! <= cores - 1;
-  const oracle: Promise<OracleResult | undefined> = apart
-    ? runJobs([{ kind: 'oracle', capacities: [capacity] }], { source: source.spec, setup: source.setup, workers: 2 }).then((r) =>
-        r[0]!.kind === 'oracle' ? r[0]!.summary.results[0] : undefined,
-      )
-    : Promise.resolve(undefined);
-  // If the run fails first, the oracle's failure (if any) is not the news.
-  oracle.catch(() => {});
-  const oracleHere = async () => (await runOracle(await openSource(source.spec), [capacity])).results[0]!;
+  const streamed = apart
+    ? await StreamedWorkload.open(source.spec, {
+        capacity,
+        note: (note) => {
+          progress.done();
+          process.stderr.write(`chimney-host: ${note}\n`);
+        },
+      })
+    : undefined;
   const result = await runLab({
-    source: await openSource(source.spec),
+    source: streamed ?? (await openSource(source.spec)),
     setup: source.setup,
     capacity,
     policy: await makePolicy(policies[0]!),
-    oracle: !apart,
+    oracle: !streamed,
     onProgress: (p) =>
       progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
   });
-  if (apart) {
-    const o = await oracleApart(oracle, oracleHere, (note) => {
-      progress.done();
-      process.stderr.write(`chimney-host: ${note}\n`);
-    });
+  if (streamed) {
+    const o = streamed.oracle();
     result.oracle = { offloadedBytes: o.offloadedBytes, offloadRatio: o.offloadRatio, churnPerSecond: o.churnPerSecond };
     result.oracleRatio = oracleRatio(result.offloadedBytes, o.offloadedBytes);
   }

@@ -31,12 +31,16 @@ import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
 import { describe } from './target-calls.js';
 import { SlotsByHandle } from './handle-slots.js';
+import type { Clock } from '../target/clock.js';
+import { RateChanges } from './rate-changes.js';
 import type { ReturnedNumbers } from './target-results.js';
 
 /** What the engine needs of its HostStack. */
 export interface EngineHost {
   readonly table: OffloadTable;
   readonly target: OffloadTarget;
+  /** The clock tick() moves: a target on it that has steady() keeps standing rates itself. */
+  readonly clock: Clock;
   now(): number;
   capacity(): number;
   /** False while the host or the target paused offloads. */
@@ -106,8 +110,19 @@ export class ConnectionEngine {
   private offloadedCount = 0;
   /** Slots whose standing traffic is not (0, 0). */
   private standingCount = 0;
-  /** Entries of the last tick's standing batch to the target. */
+  /** Entries of the last tick's standing batch to the target (0 when it keeps rates itself). */
   private standingOnTarget = 0;
+  /**
+   * True if the target keeps standing rates itself (it has steady() and runs on the host's clock):
+   * then an Offloaded connection's standing bytes reach it only as changes (`rateChanges`), and
+   * the target holds a rate for a connection exactly while it is Offloaded here with standing bytes.
+   * Decided once, at the first use (undefined until then).
+   */
+  private targetRates: boolean | undefined;
+  private readonly rateChanges = new RateChanges();
+  /** What the clock reads once the last tick moved it, and how many rates the target held then. */
+  private clockAfterTick = Number.NaN;
+  private ratesAtTick = 0;
   /** The entry deliveredBatch stopped at, as it read it. */
   untakenHandle: unknown;
   untakenBytes: unknown;
@@ -331,15 +346,56 @@ export class ConnectionEngine {
     for (let i = 0; i < n; i++) if (s.f64a[i]! + s.f64b[i]! > MAX_BYTES) tooManyBytes(op, i, s.f64a[i]!, s.f64b[i]!);
     // Everything checked: nothing below throws.
     for (let i = 0; i < n; i++) this.setStanding(s.u32[i]!, s.f64a[i]!, s.f64b[i]!);
+    this.flushRates();
   }
 
   private setStanding(slot: number, sent: number, received: number): void {
     const c = this.columns;
-    const was = c.standingSent[slot]! + c.standingReceived[slot]! > 0;
+    const oldSent = c.standingSent[slot]!;
+    const oldReceived = c.standingReceived[slot]!;
+    const was = oldSent + oldReceived > 0;
     const is = sent + received > 0;
     c.standingSent[slot] = sent;
     c.standingReceived[slot] = received;
     this.standingCount += +is - +was;
+    // An Offloaded connection's rate lives on the target too: it changes there from the next step.
+    if (c.status[slot] === OFFLOADED && (sent !== oldSent || received !== oldReceived) && this.ratesOnTarget())
+      this.rateChanges.add(c.handle[slot]!, sent, received);
+  }
+
+  /**
+   * True if the target keeps standing rates itself (see `targetRates`). A target's getter that
+   * throws is read as "no steady()": the host then passes standing bytes every tick, as to any target.
+   */
+  private ratesOnTarget(): boolean {
+    if (this.targetRates === undefined) {
+      let has = false;
+      try {
+        const target = this.host.target;
+        has = typeof target.steady === 'function' && (target as { clock?: unknown }).clock === this.host.clock;
+      } catch {}
+      this.targetRates = has;
+    }
+    return this.targetRates;
+  }
+
+  /**
+   * Hands the queued rate changes to the target (OffloadTarget.steady). The host counted or will
+   * count the bytes either way: a target that throws is reported, and the nothing-lost check at
+   * its connections' termination says which of them it got wrong.
+   */
+  flushRates(): void {
+    if (this.rateChanges.count === 0) return;
+    const target = this.host.target;
+    try {
+      this.rateChanges.flush((handles, sent, received, n) => target.steady!(handles, sent, received, n));
+    } catch (error) {
+      this.host.emit('error', {
+        message: `the target's steady threw: ${describe(error)}; its standing traffic may differ from what the host counts from now on (the nothing-lost check at termination names the connections)`,
+        fault: 'threw',
+        error,
+      });
+    }
   }
 
   /**
@@ -347,9 +403,24 @@ export class ConnectionEngine {
    * calls it first, so they reach the table and the target before the clock moves, exactly where
    * traffic() just before tick() would have put them. One pass over the slots (standing bytes are
    * the common case in a lab run: most connections move the same bytes every tick).
+   *
+   * A target that keeps rates itself (ratesOnTarget) adds its Offloaded connections' bytes when the
+   * clock steps to `now`, so they are not listed for it; but if the clock will not step (`now` is
+   * the clock's time already) they go as a batch, as to any target, since no step will add them.
    */
-  applyStanding(): void {
+  applyStanding(now: number): void {
+    const clock = this.host.clock.now;
+    if (this.ratesAtTick > 0 && clock > this.clockAfterTick)
+      this.host.emit('error', {
+        message: `the clock moved from ${this.clockAfterTick} to ${clock} outside tick() while the target held standing rates for ${this.ratesAtTick} connection(s): each step adds their bytes on the target, which the host did not count (the nothing-lost check will fail for them); move the clock only with tick()`,
+      });
+    this.flushRates();
+    const rates = this.ratesOnTarget() && now > clock;
+    this.clockAfterTick = Math.max(clock, now);
+    this.ratesAtTick = 0;
     if (this.standingCount === 0) return;
+    // The list of Offloaded entries is for the table's traffic counters and a target without rates.
+    const list = !rates || this.host.tableTraffic();
     const c = this.columns;
     const standingSent = c.standingSent;
     const standingReceived = c.standingReceived;
@@ -367,6 +438,7 @@ export class ConnectionEngine {
     let k = 0;
     let software = 0;
     let offloaded = 0;
+    let onTarget = 0;
     // count()'s loop, reading the standing columns in place (no records to write and read back).
     for (let slot = 0, length = c.length; slot < length; slot++) {
       const a = standingSent[slot]!;
@@ -379,6 +451,8 @@ export class ConnectionEngine {
       if (status[slot] === OFFLOADED) {
         offloaded += bytes;
         offloadedColumn[slot]! += bytes;
+        onTarget++;
+        if (!list) continue;
         handles[k] = handleColumn[slot]!;
         snd[k] = a;
         rcv[k] = b;
@@ -387,7 +461,8 @@ export class ConnectionEngine {
     }
     this.metricsCounters.offloadedBytes += offloaded;
     this.metricsCounters.softwareBytes += software;
-    this.passOn(k, true);
+    if (this.ratesOnTarget()) this.ratesAtTick = onTarget;
+    this.passOn(k, true, !rates);
   }
 
   /**
@@ -437,14 +512,15 @@ export class ConnectionEngine {
 
   /**
    * Passes the k offloaded entries counted (scratch f64c: handles, f64a: sent, f64b: received) to
-   * the table's traffic counters, when its low-activity tick needs them, and to the target.
+   * the table's traffic counters, when its low-activity tick needs them, and to the target unless
+   * `toTarget` is false (standing bytes of a target that keeps the rates itself).
    */
-  private passOn(k: number, standing: boolean): void {
+  private passOn(k: number, standing: boolean, toTarget = true): void {
     const s = this.scratch;
     const snd = s.f64a;
     const rcv = s.f64b;
     const handles = s.f64c;
-    if (standing) this.standingOnTarget = k;
+    if (standing) this.standingOnTarget = toTarget ? k : 0;
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
@@ -457,6 +533,7 @@ export class ConnectionEngine {
         this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
       }
     }
+    if (!toTarget) return;
     const target = this.host.target;
     // With standing traffic the target gets one large batch per tick, in slot order, and between
     // ticks the one-off bytes of traffic(), usually a few (a lab's last ticks of transfers). Those
@@ -500,6 +577,7 @@ export class ConnectionEngine {
       if (status === ConnectionStatus.Offloading || status === ConnectionStatus.Offloaded) onTarget.push(c.handle[slot]!);
     }
     if (onTarget.length) this.terminate(onTarget, Reason.Application);
+    this.flushRates();
   }
 
   /** Reads ids into slots; every id must name an open connection (and, closing, appear once). */
@@ -917,6 +995,10 @@ export class ConnectionEngine {
     const now = this.host.now();
     c.status[slot] = ConnectionStatus.Offloaded;
     this.offloadedCount++;
+    // From the next clock step on, the target adds its standing bytes (HostStack calls flushRates).
+    const a = c.standingSent[slot]!;
+    const b = c.standingReceived[slot]!;
+    if (a + b > 0 && this.ratesOnTarget()) this.rateChanges.add(handle, a, b);
     c.offloadedAt[slot] = now;
     c.episodeSent[slot] = c.sent[slot]!;
     c.episodeBytes[slot] = c.bytes[slot]!;
@@ -953,7 +1035,9 @@ export class ConnectionEngine {
       if (slot >= 0) {
         if (kinds) kinds[i] = Kind.Connection;
         if (c.status[slot] === ConnectionStatus.Offloaded) {
-          // What it moved while Offloaded: from here on its bytes are software bytes.
+          // What it moved while Offloaded: from here on its bytes are software bytes, and the
+          // target adds none of them.
+          if (c.standingSent[slot]! + c.standingReceived[slot]! > 0 && this.ratesOnTarget()) this.rateChanges.add(h, 0, 0);
           this.offloadedCount--;
           c.episodeSent[slot] = c.sent[slot]! - c.episodeSent[slot]!;
           c.episodeBytes[slot] = c.bytes[slot]! - c.episodeBytes[slot]!;
@@ -965,6 +1049,7 @@ export class ConnectionEngine {
       if (kinds) kinds[i] = e >= 0 ? this.parents.kind[e]! : 0;
       if (e >= 0) this.parents.state[e] = State.Terminating;
     }
+    this.flushRates();
   }
 
   /**

@@ -232,6 +232,7 @@ export class HostStack extends Emitter<HostEvents> {
       {
         table,
         target,
+        clock,
         now: () => this.now,
         capacity: () => this.capacity,
         canOffload: () => !this.paused && !this.targetPaused,
@@ -493,6 +494,7 @@ export class HostStack extends Emitter<HostEvents> {
       return;
     }
     for (let i = 0; i < good.length; i++) this.engine.offloaded(good[i]!, goodHints[i]);
+    this.engine.flushRates();
     if (bad.length) {
       this.applyCompletion(() => this.table.completeOffload(bad, false), 'completeOffload (failed)');
       for (let i = 0; i < bad.length; i++) this.engine.initiateFailed(bad[i]!, badHints[i]);
@@ -704,7 +706,7 @@ export class HostStack extends Emitter<HostEvents> {
     }
     this.now = now;
     // Standing traffic (steady()) counts first: as if traffic() had been called just before tick().
-    this.engine.applyStanding();
+    this.engine.applyStanding(now);
     try {
       this.clock.advance(now);
     } catch (error) {

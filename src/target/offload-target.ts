@@ -129,4 +129,18 @@ export interface OffloadTarget {
   traffic?(handle: number, sentBytes: number, receivedBytes: number): void;
   /** Data moves on many offloaded connections at once (optional; preferred over `traffic` when present). */
   trafficBatch?(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void;
+  /**
+   * Standing traffic (optional; for a target that runs on the host's clock, such as
+   * SimulatedTarget): from the next clock step on, each step adds sentBytes[i] and
+   * receivedBytes[i] to connection handles[i], for i < count (default: handles.length), until
+   * changed by another call; (0, 0) stops it, and it stops by itself when the connection leaves
+   * the target. Entries apply in order (a handle given twice keeps its last rate); a handle the
+   * target does not hold is skipped. The arrays are the host's scratch: read them during the call.
+   *
+   * A host that finds it passes an Offloaded connection's standing bytes (HostStack.steady) only as
+   * changes: when the connection becomes Offloaded, when its rate changes, and (0, 0) when its
+   * termination starts; no standing bytes go through traffic/trafficBatch. The clock must then move
+   * only through the host's tick(): a step the host did not make adds bytes the host did not count.
+   */
+  steady?(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes: ArrayLike<number>, count?: number): void;
 }

@@ -13,7 +13,8 @@ import { Kind, UploadReason } from '../table/enums.js';
 import { invalid } from '../table/errors.js';
 import { typeName } from '../table/address.js';
 import { requireInt, requireObject } from '../table/validate.js';
-import { seededRandom } from '../util/random.js';
+import { seededRandom, type SeededRandom } from '../util/random.js';
+import { batchCount, readIntegers } from '../host/input.js';
 import { ManualClock, isClock, type Clock } from './clock.js';
 import { TcpColumns } from './tcp-columns.js';
 import { HandleIndex } from './handle-index.js';
@@ -54,7 +55,7 @@ export class SimulatedTarget implements OffloadTarget {
   /** The clock it runs on; HostStack.create uses it as the host's clock unless given another. */
   readonly clock: Clock;
   private events: TargetEvents | undefined;
-  private readonly random: () => number;
+  private readonly random: SeededRandom;
   private readonly latency: { min: number; max: number };
   private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
   private readonly deliverProbability: number;
@@ -62,6 +63,10 @@ export class SimulatedTarget implements OffloadTarget {
   private readonly parents = new HandleIndex();
   private readonly tcp = new TcpColumns();
   private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
+  /** steady()'s entries, read once and checked before any applies. */
+  private steadyHandles = new Float64Array(0);
+  private steadySent = new Float64Array(0);
+  private steadyReceived = new Float64Array(0);
   private queue: Scheduled[] = [];
   private order = 0;
   private now: number;
@@ -187,6 +192,36 @@ export class SimulatedTarget implements OffloadTarget {
   /** Traffic on many connections at once; handles it does not hold are skipped. */
   trafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     this.tcp.trafficBatch(handles, sentBytes, receivedBytes);
+  }
+
+  /**
+   * Standing traffic (OffloadTarget.steady): from the next clock step on, each step adds
+   * sentBytes[i] and receivedBytes[i] to connection handles[i] before the peer's acknowledgements,
+   * until changed; (0, 0) stops it, and so does the connection's termination. Handles it does not
+   * hold are skipped. Checked first: bad input throws InvalidArgument and changes nothing.
+   */
+  steady(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes: ArrayLike<number>, count?: number): void {
+    const op = 'SimulatedTarget.steady';
+    const n = batchCount(op, count, [
+      ['handles', handles],
+      ['sentBytes', sentBytes],
+      ['receivedBytes', receivedBytes],
+    ]);
+    if (this.steadyHandles.length < n) {
+      const size = Math.max(n, 2 * this.steadyHandles.length);
+      this.steadyHandles = new Float64Array(size);
+      this.steadySent = new Float64Array(size);
+      this.steadyReceived = new Float64Array(size);
+    }
+    const h = this.steadyHandles;
+    for (let i = 0; i < n; i++) {
+      const v = handles[i];
+      if (typeof v !== 'number') invalid(`${op}: handles[${i}] must be a number, got ${typeName(v)}`, i);
+      h[i] = v;
+    }
+    readIntegers(op, 'sentBytes', sentBytes, n, this.steadySent, 0, Number.MAX_SAFE_INTEGER);
+    readIntegers(op, 'receivedBytes', receivedBytes, n, this.steadyReceived, 0, Number.MAX_SAFE_INTEGER);
+    this.tcp.steady(h, this.steadySent, this.steadyReceived, n);
   }
 
   /** Moves its clock to `now` (a shorthand for `clock.advance(now)`). */

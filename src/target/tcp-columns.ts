@@ -9,6 +9,7 @@
 //   rcvNxt     [        |        |      | ... ]   |      (plain numbers: no wrap is modelled)
 //   delivered  [        |        |      | ... ]  /       received bytes before this reached the host
 //   cWnd, ssThresh, sRtt, rttVar                          Float64Array
+//   rateSent, rateReceived                                standing traffic: bytes every step adds
 //   slotOf: HandleIndex, handle -> slot
 //
 // Rows are dense: removing a row moves the last row into its place, so a pass touches exactly the
@@ -19,6 +20,7 @@
 
 import type { DelegatedState, Segment } from './offload-target.js';
 import { HandleIndex } from './handle-index.js';
+import { MULBERRY32_STEP, mulberry32Draw, type SeededRandom } from '../util/random.js';
 
 const SND_WND = 65535;
 const INITIAL_CWND = 14600;
@@ -40,6 +42,9 @@ export class TcpColumns {
   ssThresh = new Float64Array(0);
   sRtt = new Float64Array(0);
   rttVar = new Float64Array(0);
+  /** Standing traffic (steady()): bytes sent and received that every step() adds, until changed. */
+  rateSent = new Float64Array(0);
+  rateReceived = new Float64Array(0);
   private readonly slotOf = new HandleIndex();
   /** The deliveries of the last step() given no callback: handle and bytes, stepDeliveries entries. */
   stepHandles = new Float64Array(0);
@@ -73,6 +78,8 @@ export class TcpColumns {
     this.ssThresh[s] = INITIAL_SSTHRESH;
     this.sRtt[s] = 0;
     this.rttVar[s] = 0;
+    this.rateSent[s] = 0;
+    this.rateReceived[s] = 0;
     return s;
   }
 
@@ -93,6 +100,8 @@ export class TcpColumns {
     this.ssThresh[s] = this.ssThresh[last]!;
     this.sRtt[s] = this.sRtt[last]!;
     this.rttVar[s] = this.rttVar[last]!;
+    this.rateSent[s] = this.rateSent[last]!;
+    this.rateReceived[s] = this.rateReceived[last]!;
     this.slotOf.set(this.handle[s]!, s);
   }
 
@@ -123,17 +132,21 @@ export class TcpColumns {
   }
 
   /**
-   * One clock step for every row: the peer acknowledges a random share of what is outstanding
+   * One clock step for every row: the row's standing traffic (steady()) is added, the peer acknowledges a random share of what is outstanding
    * (after a random round trip of 1..51 ms), and with probability `deliverProbability` the posted
    * receive buffers take a random share of what is buffered. Each delivery is told to `delivered`
    * (handle, bytes), or without it collected in stepHandles/stepBytes (stepDeliveries entries, in
    * row order), so a whole step's deliveries are one batch with no call per row. The same draws in
    * the same order as acknowledge() and deliver() one by one.
    */
-  step(random: () => number, deliverProbability: number, delivered?: (handle: number, bytes: number) => void): void {
+  step(random: SeededRandom, deliverProbability: number, delivered?: (handle: number, bytes: number) => void): void {
     // One pass over the rows, columns in locals, acknowledge() inlined: this is the target's hot
-    // loop in a long run (a million-connection run steps 20,000 rows 600 times).
-    const { sndUna, sndNxt, rcvNxt, handle, sRtt, rttVar, cWnd, ssThresh } = this;
+    // loop in a long run (a million-connection run steps 20,000 rows 600 times). The generator's
+    // state is a local here, each draw `mulberry32Draw(a = (a + MULBERRY32_STEP) | 0)`: exactly
+    // random() (src/util/random.ts), with no call and no memory access per draw.
+    const state = random.state;
+    let a = state[0]!;
+    const { sndUna, sndNxt, rcvNxt, handle, sRtt, rttVar, cWnd, ssThresh, rateSent, rateReceived } = this;
     const got = this.delivered;
     const count = this.count;
     if (!delivered && this.stepHandles.length < count) {
@@ -144,12 +157,17 @@ export class TcpColumns {
     const outBytes = this.stepBytes;
     let k = 0;
     for (let s = 0; s < count; s++) {
+      // Standing traffic first, as trafficBatch() just before the step would have added it.
+      const nxt = sndNxt[s]! + rateSent[s]!;
+      sndNxt[s] = nxt;
+      const rcv = rcvNxt[s]! + rateReceived[s]!;
+      rcvNxt[s] = rcv;
       const una = sndUna[s]!;
-      const outstanding = sndNxt[s]! - una;
+      const outstanding = nxt - una;
       if (outstanding > 0) {
         // acknowledge(s, floor(outstanding * random()), 1 + random() * 50), both draws always made.
-        const acked = Math.floor(outstanding * random());
-        const rtt = 1 + random() * 50;
+        const acked = Math.floor(outstanding * mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)));
+        const rtt = 1 + mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)) * 50;
         if (acked > 0) {
           sndUna[s] = una + acked;
           const srtt = sRtt[s]!;
@@ -164,19 +182,24 @@ export class TcpColumns {
           cWnd[s] = w + (w < ssThresh[s]! ? Math.min(acked, MSS) : Math.max(1, Math.floor((MSS * MSS) / w)));
         }
       }
-      const buffered = rcvNxt[s]! - got[s]!;
-      if (buffered > 0 && random() < deliverProbability) {
-        const n = Math.min(buffered, Math.ceil(buffered * random()));
+      const buffered = rcv - got[s]!;
+      if (buffered > 0 && mulberry32Draw((a = (a + MULBERRY32_STEP) | 0)) < deliverProbability) {
+        const n = Math.min(buffered, Math.ceil(buffered * mulberry32Draw((a = (a + MULBERRY32_STEP) | 0))));
         if (n > 0) {
           got[s]! += n;
-          if (delivered) delivered(handle[s]!, n);
-          else {
+          if (delivered) {
+            // The callback may draw (a host reacting to a delivery): the state is its to see.
+            state[0] = a;
+            delivered(handle[s]!, n);
+            a = state[0]!;
+          } else {
             outHandles[k] = handle[s]!;
             outBytes[k++] = n;
           }
         }
       }
     }
+    state[0] = a;
     this.stepDeliveries = k;
   }
 
@@ -228,6 +251,22 @@ export class TcpColumns {
     this.seen = nextSeen;
     this.seenRow = nextSeenRow;
     this.seenCount = n;
+  }
+
+  /**
+   * Standing traffic: from the next step() on, each step adds sent[i] and received[i] to the row of
+   * handles[i] (i < count) before its acknowledgement, until changed; (0, 0) stops it, and removing
+   * the row drops it. Entries apply in order; handles not held are skipped. The values are the
+   * caller's to have checked (SimulatedTarget.steady does).
+   */
+  steady(handles: ArrayLike<number>, sent: ArrayLike<number>, received: ArrayLike<number>, count: number): void {
+    const { rateSent, rateReceived } = this;
+    for (let i = 0; i < count; i++) {
+      const s = this.slot(handles[i]!);
+      if (s < 0) continue;
+      rateSent[s] = sent[i]!;
+      rateReceived[s] = received[i]!;
+    }
   }
 
   /** Delivers up to `bytes` of buffered received data to the host; returns how many. */
@@ -283,6 +322,8 @@ export class TcpColumns {
     this.ssThresh = bigger(this.ssThresh);
     this.sRtt = bigger(this.sRtt);
     this.rttVar = bigger(this.rttVar);
+    this.rateSent = bigger(this.rateSent);
+    this.rateReceived = bigger(this.rateReceived);
   }
 }
 

@@ -1,66 +1,53 @@
-// simulate's oracle on a worker thread is only a way to save time: when the worker fails (out of
-// memory, killed, a bug in the pool), the run's figures still come, from the oracle on this thread,
-// with a note; a damaged trace is the input's fault and is not run a second time.
+// simulate puts the workload and the oracle on a worker thread only when the machine has a core to
+// spare (its load average says so), and prints the same JSON either way: here the load average is
+// faked both ways (a preload replaces os.loadavg) and the built CLI runs a small scenario and a
+// trace in each mode. The stream itself (chunks, fallback, damaged traces) is tested in
+// streamed-source.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { oracleApart } from '../../src/cli/simulate.js';
-import type { OracleResult } from '../../src/sim/oracle.js';
-import { TraceError } from '../../src/trace/errors.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hadoop, smallScenarioJson } from '../sim/helpers.js';
+import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
 
 const test = suite('simulate');
+const dir = mkdtempSync(join(tmpdir(), 'chimney-simulate-'));
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 
-const figures = { capacity: 5, offloadedBytes: 123, offloadRatio: 0.5, churnPerSecond: 2 } as unknown as OracleResult;
-
-test('the worker answers: its figures, and the oracle does not run here', async () => {
-  let here = 0;
-  const notes: string[] = [];
-  const r = await oracleApart(
-    Promise.resolve(figures),
-    async () => (here++, figures),
-    (m) => notes.push(m),
+/** A preload that makes os.loadavg() say `load`. */
+function loadIs(load: number): string {
+  const file = join(dir, `load-${load}.mjs`);
+  writeFileSync(
+    file,
+    `import os from 'node:os';\nimport { syncBuiltinESMExports } from 'node:module';\nos.loadavg = () => [${load}, ${load}, ${load}];\nsyncBuiltinESMExports();\n`,
   );
-  assert.is(r, figures);
-  assert.is(here, 0);
-  assert.equal(notes, []);
-});
+  return file;
+}
+const idle = loadIs(0);
+const busy = loadIs(1000);
 
-test('the worker fails or returns nothing: the oracle runs here, and a note says why', async () => {
-  for (const worker of [Promise.reject(new Error('a worker stopped (exit code 134)')), Promise.resolve(undefined)]) {
-    let here = 0;
-    const notes: string[] = [];
-    const r = await oracleApart(
-      worker,
-      async () => (here++, figures),
-      (m) => notes.push(m),
-    );
-    assert.is(r, figures);
-    assert.is(here, 1);
-    assert.is(notes.length, 1);
-    assert.match(notes[0]!, /oracle.*worker.*this thread/);
-  }
-  const notes: string[] = [];
-  await oracleApart(
-    Promise.reject(new Error('exit code 134')),
-    async () => figures,
-    (m) => notes.push(m),
-  );
-  assert.match(notes[0]!, /exit code 134/);
-});
+function simulate(preload: string, ...args: string[]) {
+  // The worker thread inherits the preload too; it does not care.
+  const r = spawnSync(process.execPath, ['--import', preload, cli, 'simulate', ...args, '--json'], { encoding: 'utf8', timeout: 300_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+  return JSON.parse(r.stdout, (k, v) => (k === 'wallMs' ? undefined : v));
+}
 
-test('a damaged trace is not run again: the error goes to the caller', async () => {
-  let here = 0;
-  const damaged = new TraceError('BadLength', 'capture.pcap: truncated at byte 40', 40);
-  try {
-    await oracleApart(
-      Promise.reject(damaged),
-      async () => (here++, figures),
-      () => {},
-    );
-    assert.unreachable('expected the TraceError');
-  } catch (e) {
-    assert.is(e, damaged);
+const scenario = join(dir, 'small.json');
+writeFileSync(scenario, JSON.stringify(smallScenarioJson()));
+const capture = join(dir, 'small.pcapng');
+writeSyntheticCapture(capture, { connections: 200, concurrency: 30, cdf: hadoop, seed: 5, packetGapMs: 0.5 }, { format: 'pcapng' });
+
+test('idle machine (workload and oracle on a worker) or busy (all here): the same JSON, scenario and trace', () => {
+  for (const args of [[scenario], [scenario, '--policy', 'threshold', '--capacity', '40'], ['--trace', capture, scenario]]) {
+    const apart = simulate(idle, ...args);
+    const here = simulate(busy, ...args);
+    assert.equal(apart, here, args.join(' '));
+    assert.ok(apart.connections > 0 && apart.oracle.offloadedBytes > 0, args.join(' '));
   }
-  assert.is(here, 0);
 });
 
 test.run();

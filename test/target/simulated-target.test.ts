@@ -186,6 +186,52 @@ test('regression: initiate refuses a block whose handle is not a safe integer ab
   }
 });
 
+test('steady: from the next clock step on each step adds the rates, as trafficBatch before every step would; a termination ends them', async () => {
+  const rated = new SimulatedTarget({ seed: 4 });
+  const batch = new SimulatedTarget({ seed: 4 });
+  rated.attach(quiet);
+  batch.attach(quiet);
+  const handles = await hold(rated, 20);
+  await hold(batch, 20);
+  const sent = handles.map((_, i) => i * 31);
+  const received = handles.map((_, i) => (i % 3) * 700);
+  rated.steady([...handles, 99_999], [...sent, 5], [...received, 5]); // a handle not held is skipped
+  for (let round = 1; round <= 6; round++) {
+    batch.trafficBatch(handles, sent, received);
+    rated.advance(round * 10);
+    batch.advance(round * 10);
+  }
+  const back = (t: SimulatedTarget, hs: number[]) => t.terminate(hs.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+  assert.equal(await back(rated, handles.slice(0, 5)), await back(batch, handles.slice(0, 5)));
+  // The terminated rows took their rates with them; (0, 0) stops another.
+  rated.steady([handles[5]!], [0], [0]);
+  for (let round = 7; round <= 9; round++) {
+    batch.trafficBatch(handles.slice(6), sent.slice(6), received.slice(6));
+    rated.advance(round * 10);
+    batch.advance(round * 10);
+  }
+  assert.equal(await back(rated, handles.slice(5)), await back(batch, handles.slice(5)));
+});
+
+test('steady: bad input throws InvalidArgument naming the entry, and changes nothing', async () => {
+  const target = new SimulatedTarget({ deliverProbability: 0 });
+  target.attach(quiet);
+  const [a, b] = await hold(target, 2);
+  const bad: [() => unknown, RegExp][] = [
+    [() => target.steady([a!, b!], [1, -1], [0, 0]), /sentBytes\[1\]/],
+    [() => target.steady([a!, b!], [1, 1], [0, 0.5]), /receivedBytes\[1\]/],
+    [() => target.steady([a!, b!], [1, 1], [0, 2 ** 53]), /receivedBytes\[1\]/],
+    [() => target.steady([a!, 'x' as never], [1, 1], [0, 0]), /handles\[1\] must be a number/],
+    [() => target.steady([a!, b!], [1], [0, 0]), /same length/],
+    [() => target.steady([a!], [1], [0], 2), /count/],
+    [() => target.steady(null as never, [1], [0]), /handles must be an array/],
+  ];
+  for (const [call, message] of bad) throwsCode(call, ErrorCode.InvalidArgument, message);
+  target.advance(10);
+  const [r] = await target.terminate([{ handle: a!, kind: Kind.Connection, reason: Reason.Application }]);
+  assert.equal([r!.delegated!.sndNxt, r!.delegated!.rcvNxt], [0, 0], 'no entry of a refused call applied');
+});
+
 test('options are checked', () => {
   throwsCode(() => new SimulatedTarget({ capacty: 3 } as never), ErrorCode.InvalidArgument, /unknown option 'capacty'/);
   throwsCode(() => new SimulatedTarget({ seed: 'x' } as never), ErrorCode.InvalidArgument, /SimulatedTarget: seed/);

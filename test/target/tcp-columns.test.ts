@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { TcpColumns } from '../../src/target/tcp-columns.js';
-import type { Segment } from '../../src/index.js';
+import { seededRandom, type Segment } from '../../src/index.js';
 
 /** The oracle: byte queues as segment lists, appended at the tail and taken from the head. */
 class Model {
@@ -172,6 +172,129 @@ test('trafficBatch equals traffic() per held handle, call after call, as lists s
     ),
     { numRuns: 300 },
   );
+});
+
+/**
+ * The reference step: row by row, the standing rates added with traffic(), then acknowledge() and
+ * deliver() one by one with the draws step() documents (what step() inlines).
+ */
+function referenceStep(t: TcpColumns, rates: Map<number, [number, number]>, random: () => number, p: number, out: [number, number][]): void {
+  for (let s = 0; s < t.count; s++) {
+    const [a, b] = rates.get(t.handle[s]!) ?? [0, 0];
+    t.traffic(s, a, b);
+    const outstanding = t.sndNxt[s]! - t.sndUna[s]!;
+    if (outstanding > 0) {
+      const acked = Math.floor(outstanding * random());
+      t.acknowledge(s, acked, 1 + random() * 50);
+    }
+    const buffered = t.rcvNxt[s]! - t.delivered[s]!;
+    if (buffered > 0 && random() < p) {
+      const n = t.deliver(s, Math.min(buffered, Math.ceil(buffered * random())));
+      if (n > 0) out.push([t.handle[s]!, n]);
+    }
+  }
+}
+
+const rateOp = fc.oneof(
+  fc.record({ type: fc.constant('add' as const), una: fc.nat(1e6), extra: fc.nat(5000), rcv: fc.nat(1e6) }),
+  fc.record({ type: fc.constant('remove' as const), i: fc.nat() }),
+  fc.record({
+    type: fc.constant('steady' as const),
+    entries: fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(0), fc.nat(50_000)), fc.oneof(fc.constant(0), fc.nat(500_000))), { maxLength: 5 }),
+  }),
+  fc.record({ type: fc.constant('traffic' as const), i: fc.nat(), sent: fc.nat(10_000), received: fc.nat(10_000) }),
+  fc.record({ type: fc.constant('step' as const), p: fc.constantFrom(0, 0.5, 1) }),
+  fc.record({ type: fc.constant('step' as const), p: fc.constantFrom(0.5) }),
+);
+
+test('steady(): each step() adds the rates before its acknowledgements, draw for draw as the reference step, as rows come and go', () => {
+  fc.assert(
+    fc.property(fc.array(rateOp, { maxLength: 200 }), fc.nat(), (ops, seed) => {
+      const t = new TcpColumns();
+      const ref = new TcpColumns();
+      const rates = new Map<number, [number, number]>();
+      const random = seededRandom(seed);
+      const refRandom = seededRandom(seed);
+      const held: number[] = [];
+      let next = 1;
+      for (const o of ops) {
+        if (o.type === 'add') {
+          const h = next++ * 5 + 2 ** 45;
+          const tcp = { sndUna: o.una, sndNxt: o.una + o.extra, rcvNxt: o.rcv };
+          t.add(h, 7, tcp);
+          ref.add(h, 7, tcp);
+          held.push(h);
+        } else if (o.type === 'remove') {
+          if (!held.length) continue;
+          const [h] = held.splice(o.i % held.length, 1);
+          t.remove(h!);
+          ref.remove(h!);
+          rates.delete(h!); // a row that leaves takes its rate with it
+        } else if (o.type === 'steady') {
+          // Entries apply in order; a handle not held (a removed one, or one never added) is skipped.
+          const handles = o.entries.map(([i]) => (held.length && i % 3 ? held[i % held.length]! : 2 ** 45 + 5 * (next + 7)));
+          t.steady(
+            handles,
+            o.entries.map((e) => e[1]),
+            o.entries.map((e) => e[2]),
+            handles.length,
+          );
+          o.entries.forEach(([, a, b], k) => {
+            if (held.includes(handles[k]!)) rates.set(handles[k]!, [a, b]);
+          });
+        } else if (o.type === 'traffic') {
+          if (!held.length) continue;
+          const h = held[o.i % held.length]!;
+          t.traffic(t.slot(h), o.sent, o.received);
+          ref.traffic(ref.slot(h), o.sent, o.received);
+        } else {
+          const out: [number, number][] = [];
+          referenceStep(ref, rates, refRandom, o.p, out);
+          t.step(random, o.p);
+          const got = Array.from({ length: t.stepDeliveries }, (_, k): [number, number] => [t.stepHandles[k]!, t.stepBytes[k]!]);
+          assert.equal(got, out, 'the same deliveries in the same order');
+          assert.is(random(), refRandom(), 'the same number of draws');
+        }
+      }
+      assert.is(t.count, ref.count);
+      for (const h of held) {
+        const s = t.slot(h);
+        const r = ref.slot(h);
+        assert.equal(t.delegatedState(s), ref.delegatedState(r));
+        assert.equal(t.unacknowledged(s), ref.unacknowledged(r));
+        assert.equal(t.received(s), ref.received(r));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('step() with a delivery callback tells the same deliveries, in row order, as it collects without one', () => {
+  const make = () => {
+    const t = new TcpColumns();
+    for (let i = 1; i <= 50; i++) t.add(i, 1, { sndUna: 0, sndNxt: 0, rcvNxt: 0 });
+    t.steady(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+      Array.from({ length: 50 }, (_, i) => i * 100),
+      Array.from({ length: 50 }, (_, i) => 5000 - i * 90),
+      50,
+    );
+    return t;
+  };
+  const a = make();
+  const b = make();
+  const ra = seededRandom(3);
+  const rb = seededRandom(3);
+  for (let round = 0; round < 20; round++) {
+    const told: [number, number][] = [];
+    a.step(ra, 0.5, (h, n) => told.push([h, n]));
+    b.step(rb, 0.5);
+    assert.equal(
+      told,
+      Array.from({ length: b.stepDeliveries }, (_, k) => [b.stepHandles[k], b.stepBytes[k]]),
+    );
+  }
+  assert.equal(a.delegatedState(7), b.delegatedState(7));
 });
 
 test.run();
