@@ -1,6 +1,6 @@
 // Preload for A/B runs of `simulate` on a shared machine: makes os.loadavg() report an idle
-// machine, so that simulate takes its "a core is to spare" path (the workload and the oracle on a
-// worker thread) whatever the other sessions on the machine are doing, in every build alike; and
+// machine, so that builds from before `simulate --workers` (which chose the worker thread by the
+// load average) take the worker path whatever else the machine is doing, like today's; and
 // prints the main thread's own CPU time on stderr at exit (Linux: its task's utime + stime), the
 // steadier figure when other processes share the cores.
 //   node --import ./bench/quiet-loadavg.mjs dist/cli.js simulate scenarios/million.json

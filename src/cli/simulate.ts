@@ -1,14 +1,14 @@
 // chimney-host simulate [scenario.json] [--policy P] [--capacity N] [--seed N] [--json]
-//   [--report FILE.html] [--max-minutes N]
-// One run: the workload through the host with one policy, the oracle alongside. When the machine
-// has a core to spare, a worker thread generates the workload once, runs the oracle on it and
-// streams the ticks to this thread (StreamedWorkload), which then spends its time on the host, the
-// core and the target only; on a busy machine everything runs here, since a second thread would
-// only compete for the same core (BENCHMARKS.md). Same figures either way.
+//   [--report FILE.html] [--workers N] [--max-minutes N]
+// One run: the workload through the host with one policy, the oracle alongside. With two threads
+// (the default on a machine of two cores or more), a worker thread generates the workload once,
+// runs the oracle on it and streams the ticks to this thread (StreamedWorkload), which then spends
+// its time on the host, the core and the target only; `--workers 1` runs everything here. Same
+// figures either way. The load average does not decide it: the run's own previous invocation
+// keeps it above 1 for a minute, and on a busy machine two threads still get more of the CPU than one.
 
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadavg } from 'node:os';
 import { oracleRatio, type RunResult } from '../sim/metrics.js';
 import { renderRunReport } from '../sim/report.js';
 import { runLab } from '../sim/run.js';
@@ -35,6 +35,12 @@ export const spec: CommandSpec = {
     { name: '--seed', value: 'N', help: "override the scenario's seed (same seed, same result)", read: integer(0, 2 ** 32 - 1) },
     { name: '--json', help: 'print the result as JSON (no progress line)' },
     { name: '--report', value: 'FILE', help: 'also write a self-contained HTML report with charts' },
+    {
+      name: '--workers',
+      value: 'N',
+      help: 'threads (default: one per core): 2 or more generates the workload and runs the oracle on a worker thread; 1 runs everything in this thread',
+      read: integer(1, 256),
+    },
     { name: '--max-minutes', value: 'N', help: 'refuse runs estimated to take longer than this (default 30)', read: integer(1, 100_000) },
     { name: '--help', help: 'this help' },
   ],
@@ -89,8 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   if (problems.length || 'problem' in source) refuse(problems, 'Fix the problems above and try again.');
 
   const progress = new Progress();
-  const cores = defaultWorkers();
-  const apart = cores >= 2 && loadavg()[0]! <= cores - 1;
+  const apart = ((args.options['--workers'] as number | undefined) ?? defaultWorkers()) >= 2;
   const streamed = apart
     ? await StreamedWorkload.open(source.spec, {
         capacity,

@@ -1,7 +1,6 @@
-// simulate puts the workload and the oracle on a worker thread only when the machine has a core to
-// spare (its load average says so), and prints the same JSON either way: here the load average is
-// faked both ways (a preload replaces os.loadavg) and the built CLI runs a small scenario and a
-// trace in each mode. The stream itself (chunks, fallback, damaged traces) is tested in
+// simulate puts the workload and the oracle on a worker thread with --workers 2 (the default on a
+// machine of two cores or more) and keeps everything on its own thread with --workers 1, and prints
+// the same JSON either way: the built CLI runs a small scenario and a trace in each mode. The stream itself (chunks, fallback, damaged traces) is tested in
 // streamed-source.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,21 +15,8 @@ const test = suite('simulate');
 const dir = mkdtempSync(join(tmpdir(), 'chimney-simulate-'));
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 
-/** A preload that makes os.loadavg() say `load`. */
-function loadIs(load: number): string {
-  const file = join(dir, `load-${load}.mjs`);
-  writeFileSync(
-    file,
-    `import os from 'node:os';\nimport { syncBuiltinESMExports } from 'node:module';\nos.loadavg = () => [${load}, ${load}, ${load}];\nsyncBuiltinESMExports();\n`,
-  );
-  return file;
-}
-const idle = loadIs(0);
-const busy = loadIs(1000);
-
-function simulate(preload: string, ...args: string[]) {
-  // The worker thread inherits the preload too; it does not care.
-  const r = spawnSync(process.execPath, ['--import', preload, cli, 'simulate', ...args, '--json'], { encoding: 'utf8', timeout: 300_000 });
+function simulate(workers: number, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, 'simulate', ...args, '--workers', String(workers), '--json'], { encoding: 'utf8', timeout: 300_000 });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
   return JSON.parse(r.stdout, (k, v) => (k === 'wallMs' ? undefined : v));
@@ -41,13 +27,19 @@ writeFileSync(scenario, JSON.stringify(smallScenarioJson()));
 const capture = join(dir, 'small.pcapng');
 writeSyntheticCapture(capture, { connections: 200, concurrency: 30, cdf: hadoop, seed: 5, packetGapMs: 0.5 }, { format: 'pcapng' });
 
-test('idle machine (workload and oracle on a worker) or busy (all here): the same JSON, scenario and trace', () => {
+test('--workers 2 (workload and oracle on a worker) or 1 (all here): the same JSON, scenario and trace', () => {
   for (const args of [[scenario], [scenario, '--policy', 'threshold', '--capacity', '40'], ['--trace', capture, scenario]]) {
-    const apart = simulate(idle, ...args);
-    const here = simulate(busy, ...args);
+    const apart = simulate(2, ...args);
+    const here = simulate(1, ...args);
     assert.equal(apart, here, args.join(' '));
     assert.ok(apart.connections > 0 && apart.oracle.offloadedBytes > 0, args.join(' '));
   }
+});
+
+test('--workers must be a whole number of at least 1: exit 2 before anything runs', () => {
+  const r = spawnSync(process.execPath, [cli, 'simulate', scenario, '--workers', '0'], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--workers/);
 });
 
 test.run();
