@@ -13,6 +13,7 @@ import {
   readConnectionBatch,
   readConnectionKeys,
   readTrafficBatch,
+  TrafficScratch,
   readHandleList,
   notAHandle,
   type HandleList,
@@ -231,13 +232,16 @@ export class OffloadTable implements api.OffloadTableApi {
     if (r < 0) this.fail(-r, 'recordTraffic', { kind: Kind.Connection, handle: a.handle });
   }
 
+  /** recordTrafficBatch's reused buffers (typed-array batches: a host records one every tick). */
+  private readonly trafficScratch = new TrafficScratch();
+
   /**
    * Records traffic on many connections in one call, all or none. It never needs memory: the batch
    * goes through the core's I/O window in chunks, all checked before any is applied.
    */
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
-    const batch = readTrafficBatch(op, handles, sentBytes, receivedBytes);
+    const batch = readTrafficBatch(op, handles, sentBytes, receivedBytes, this.trafficScratch);
     const n = batch.n;
     const chunk = this.core.chunk(12);
     const core = this.core.exports;

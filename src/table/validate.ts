@@ -346,13 +346,22 @@ export interface TrafficBatch {
 }
 
 /** Reads and validates the arguments of recordTrafficBatch (each entry once, into copies). */
-export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknown, receivedBytes?: unknown): TrafficBatch {
-  const list = readHandleList(handles, `${op}: handles`);
+export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknown, receivedBytes?: unknown, scratch?: TrafficScratch): TrafficBatch {
+  // Typed arrays are copied with one set() each, which runs no code of the caller's, so no call can
+  // come back in while they are read: they may go into the table's reused scratch (no allocation
+  // per call, which a host recording every tick would pay). Anything else gets copies of its own.
+  const typed =
+    scratch !== undefined &&
+    typedArrayType(handles) !== undefined &&
+    typedArrayType(sentBytes) !== undefined &&
+    typedArrayType(receivedBytes ?? sentBytes) !== undefined;
+  const room = typed ? scratch.room(batchLength(handles, `${op}: handles`)) : undefined;
+  const list = readHandleList(handles, `${op}: handles`, room?.handles);
   const n = list.length;
-  const sent = copyNumbers(sameLength(n, sentBytes, `${op}: sentBytes`), n);
-  const received = receivedBytes === undefined ? undefined : copyNumbers(sameLength(n, receivedBytes, `${op}: receivedBytes`), n);
+  const sent = copyNumbers(sameLength(n, sentBytes, `${op}: sentBytes`), n, room?.sent);
+  const received = receivedBytes === undefined ? undefined : copyNumbers(sameLength(n, receivedBytes, `${op}: receivedBytes`), n, room?.received);
   for (let i = 0; i < n; i++) if (!isHandleForm(list.values[i])) notAHandle(list, i, `${op}: handles`);
-  const bytes = new Uint32Array(n);
+  const bytes = room ? room.bytes : new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const s = sent.values[i]!;
     if (!isBytes(s)) invalid(`${op}: sentBytes[${i}] must be an integer 0..4294967295, got ${sent.describe(i)}`, i);
@@ -365,6 +374,26 @@ export function readTrafficBatch(op: string, handles: unknown, sentBytes: unknow
     bytes[i] = b;
   }
   return { n, handles: list, bytes };
+}
+
+/** A table's reused buffers for readTrafficBatch (typed-array input only), grown to the largest batch. */
+export class TrafficScratch {
+  handles = new Float64Array(0);
+  sent = new Float64Array(0);
+  received = new Float64Array(0);
+  bytes = new Uint32Array(0);
+
+  /** The buffers, with room for n entries. */
+  room(n: number): this {
+    if (this.handles.length < n) {
+      const size = Math.max(n, 2 * this.handles.length);
+      this.handles = new Float64Array(size);
+      this.sent = new Float64Array(size);
+      this.received = new Float64Array(size);
+      this.bytes = new Uint32Array(size);
+    }
+    return this;
+  }
 }
 
 const isBytes = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;

@@ -109,6 +109,30 @@ for (const [name, create] of implementations) {
     assert.is(t.describe(c2).traffic!.bytes, 2 ** 32 - 1, 'saturates');
   });
 
+  test('typed-array batches of shrinking and growing sizes, one bad: each counted from its own entries only', ({ t }) => {
+    // The core's table reads typed-array batches into buffers it reuses: a shorter batch after a
+    // longer one must not see the longer one's tail, and a bad one must leave the counters alone.
+    const tree = offloadedTree(t, 1, 1, 3);
+    const [c1, c2, c3] = tree.connections[0]! as [number, number, number];
+    t.recordTrafficBatch(Float64Array.from([c1, c2, c3]), Float64Array.from([100, 200, 300]));
+    t.recordTrafficBatch(Float64Array.from([c2]), Uint32Array.from([5]), Uint32Array.from([1]));
+    assert.equal(
+      [c1, c2, c3].map((c) => t.describe(c).traffic!.bytes),
+      [100, 206, 300],
+    );
+    const before = snapshot(t);
+    const e = throwsCode(() => t.recordTrafficBatch(Float64Array.from([c3, c1, tree.paths[0]!]), Float64Array.from([1, 2, 3])), ErrorCode.WrongKind);
+    assert.is(e.index, 2);
+    throwsCode(() => t.recordTrafficBatch(Float64Array.from([c3, c1]), Float64Array.from([1, 0.5])), ErrorCode.InvalidArgument, /sentBytes\[1\]/);
+    assert.is(snapshot(t), before);
+    const many = Float64Array.from({ length: 5000 }, (_, i) => [c1, c2, c3][i % 3]!);
+    t.recordTrafficBatch(many, new Float64Array(5000).fill(1));
+    assert.equal(
+      [c1, c2, c3].map((c) => t.describe(c).traffic!.bytes),
+      [100 + 1667, 206 + 1667, 300 + 1666],
+    );
+  });
+
   test('cached variables: MTU and link-layer address updates, and relinking a path', ({ t }) => {
     const a = offloadedTree(t, 1, 2, 2);
     const b = offloadedTree(t, 1, 0, 0, 1);
