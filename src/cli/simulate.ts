@@ -9,7 +9,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { oracleRatio, type RunResult } from '../sim/metrics.js';
+import { oracleFigures, oracleRatio, type RunResult } from '../sim/metrics.js';
 import { renderRunReport } from '../sim/report.js';
 import { runLab } from '../sim/run.js';
 import { integer, type CommandSpec } from './args.js';
@@ -115,9 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
   });
   if (streamed) {
-    const o = streamed.oracle();
-    result.oracle = { offloadedBytes: o.offloadedBytes, offloadRatio: o.offloadRatio, churnPerSecond: o.churnPerSecond };
-    result.oracleRatio = oracleRatio(result.offloadedBytes, o.offloadedBytes);
+    result.oracle = oracleFigures(streamed.oracle());
+    result.oracleRatio = oracleRatio(result.offloadedBytes, result.oracle.offloadedBytes);
   }
   progress.done();
   result.policy = name;

@@ -21,6 +21,13 @@ export interface Sample {
 }
 
 /** One run: a policy at a capacity on a workload. */
+/** What a run reports of the oracle at its capacity. */
+export interface OracleFigures {
+  offloadedBytes: number;
+  offloadRatio: number;
+  churnPerSecond: number;
+}
+
 export interface RunResult {
   policy: string;
   capacity: number;
@@ -53,7 +60,7 @@ export interface RunResult {
   wallMs: number;
   timeline: Sample[];
   /** The oracle at this capacity, when it ran alongside (simulate). */
-  oracle?: { offloadedBytes: number; offloadRatio: number; churnPerSecond: number };
+  oracle?: OracleFigures;
 }
 
 /** Samples a run's host metrics into a timeline of about `points` samples. */
@@ -107,7 +114,7 @@ export function summarize(input: {
   errors: { count: number; first: string[] };
   wallMs: number;
   timeline: Sample[];
-  oracle?: { offloadedBytes: number; offloadRatio: number; churnPerSecond: number };
+  oracle?: OracleFigures;
 }): RunResult {
   const m = input.metrics;
   const seconds = input.durationMs / 1000;
@@ -144,3 +151,8 @@ export function summarize(input: {
 
 /** A policy's bytes as a share of the oracle's; 1 when the oracle itself could offload nothing. */
 export const oracleRatio = (offloaded: number, oracle: number): number => (oracle > 0 ? offloaded / oracle : 1);
+
+/** The oracle's figures a RunResult carries, from the oracle's result at the run's capacity. */
+export function oracleFigures(o: OracleFigures): OracleFigures {
+  return { offloadedBytes: o.offloadedBytes, offloadRatio: o.offloadRatio, churnPerSecond: o.churnPerSecond };
+}

@@ -19,7 +19,7 @@ import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '..
 import type { HostMetrics } from '../host/metrics.js';
 import { dispatchHost, isWorkloadEvent, type HostControl, type ScenarioEvent } from './events.js';
 import { Oracle } from './oracle.js';
-import { summarize, Timeline, type RunResult, type Sample } from './metrics.js';
+import { oracleFigures, summarize, Timeline, type RunResult, type Sample } from './metrics.js';
 import type { Scenario } from './scenario.js';
 import type { WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
@@ -232,9 +232,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
     errors,
     wallMs: performance.now() - started,
     timeline: timeline.samples,
-    oracle:
-      oracle &&
-      (({ offloadedBytes, offloadRatio, churnPerSecond }) => ({ offloadedBytes, offloadRatio, churnPerSecond }))(oracle.summary(durationMs).results[0]!),
+    oracle: oracle && oracleFigures(oracle.summary(durationMs).results[0]!),
   });
 }
 
