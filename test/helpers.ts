@@ -87,3 +87,20 @@ export function entries(batch: TerminateBatch): string[] {
 }
 
 export const sorted = (a: ArrayLike<number>) => [...Array.from(a)].sort((x, y) => x - y);
+
+/** Runs `f` while the `fail`-th Float64Array of more than 1024 entries made from now on throws, as a failed allocation does. */
+export function withFailingAllocation<T>(fail: number, f: () => T): T {
+  const Real = globalThis.Float64Array;
+  let made = 0;
+  globalThis.Float64Array = new Proxy(Real, {
+    construct(target, args) {
+      if (typeof args[0] === 'number' && args[0] > 1024 && ++made === fail) throw new RangeError('Array buffer allocation failed');
+      return Reflect.construct(target, args);
+    },
+  });
+  try {
+    return f();
+  } finally {
+    globalThis.Float64Array = Real;
+  }
+}

@@ -2,7 +2,8 @@
 // typed array the caller owns) and checked before anything changes, so a bad batch throws
 // OffloadError(InvalidArgument) naming the entry and leaves the host exactly as it was.
 
-import { invalid } from '../table/errors.js';
+import { ErrorCode } from '../table/enums.js';
+import { invalid, OffloadError } from '../table/errors.js';
 import { typeName } from '../table/address.js';
 
 /** Growable scratch arrays, reused across calls (a batch is read into them once). */
@@ -14,15 +15,26 @@ export class Scratch {
   /** The batch sorted by slot (traffic): 4 numbers per entry (slot, sent, received, id). */
   records = new Float64Array(4 * 1024);
 
+  /**
+   * Room for `n` entries in every array. All or none: if one allocation fails (a batch of a billion
+   * entries, a sparse array's length), no array is replaced, since a later call trusts them all to
+   * be as long as f64a; the failure is an OffloadError (OutOfMemory), not a bare RangeError.
+   */
   ensure(n: number): void {
     if (n <= this.f64a.length) return;
     let size = this.f64a.length;
     while (size < n) size *= 2;
-    this.f64a = new Float64Array(size);
-    this.f64b = new Float64Array(size);
-    this.f64c = new Float64Array(size);
-    this.u32 = new Uint32Array(size);
-    this.records = new Float64Array(4 * size);
+    let arrays: [Float64Array, Float64Array, Float64Array, Uint32Array, Float64Array];
+    try {
+      arrays = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Uint32Array(size), new Float64Array(4 * size)];
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new OffloadError(
+        ErrorCode.OutOfMemory,
+        `a batch of ${n.toLocaleString('en-US')} entries needs ${Math.ceil((size * 68) / 2 ** 20).toLocaleString('en-US')} MiB of scratch memory, which could not be allocated (${error.message}); pass the batch in smaller calls`,
+      );
+    }
+    [this.f64a, this.f64b, this.f64c, this.u32, this.records] = arrays;
   }
 }
 
