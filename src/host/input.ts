@@ -24,9 +24,9 @@ export class Scratch {
     if (n <= this.f64a.length) return;
     let size = this.f64a.length;
     while (size < n) size *= 2;
-    let arrays: [Float64Array, Float64Array, Float64Array, Uint32Array, Float64Array];
+    let arrays;
     try {
-      arrays = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Uint32Array(size), new Float64Array(4 * size)];
+      arrays = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Uint32Array(size), new Float64Array(4 * size)] as const;
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       throw new OffloadError(
