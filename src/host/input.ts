@@ -24,17 +24,21 @@ export class Scratch {
     if (n <= this.f64a.length) return;
     let size = this.f64a.length;
     while (size < n) size *= 2;
-    let arrays;
-    try {
-      arrays = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Uint32Array(size), new Float64Array(4 * size)] as const;
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new OffloadError(
-        ErrorCode.OutOfMemory,
-        `a batch of ${n.toLocaleString('en-US')} entries needs ${Math.ceil((size * 68) / 2 ** 20).toLocaleString('en-US')} MiB of scratch memory, which could not be allocated (${error.message}); pass the batch in smaller calls`,
-      );
-    }
+    const arrays = allocate(n, size);
     [this.f64a, this.f64b, this.f64c, this.u32, this.records] = arrays;
+  }
+}
+
+/** The scratch's five arrays for `size` entries (60 bytes each), or OffloadError(OutOfMemory) naming the batch of `n` that needed them. */
+function allocate(n: number, size: number) {
+  try {
+    return [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Uint32Array(size), new Float64Array(4 * size)] as const;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new OffloadError(
+      ErrorCode.OutOfMemory,
+      `a batch of ${n.toLocaleString('en-US')} entries needs ${Math.ceil((size * 60) / 2 ** 20).toLocaleString('en-US')} MiB of scratch memory, which could not be allocated (${error.message}); pass the batch in smaller calls`,
+    );
   }
 }
 
