@@ -29,7 +29,7 @@ import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
-import { describe } from './target-calls.js';
+import { catchRejection, describe } from './target-calls.js';
 import { SlotsByHandle } from './handle-slots.js';
 import type { Clock } from '../target/clock.js';
 import { RateChanges } from './rate-changes.js';
@@ -387,15 +387,18 @@ export class ConnectionEngine {
   flushRates(): void {
     if (this.rateChanges.count === 0) return;
     const target = this.host.target;
+    const consequence = 'its standing traffic may differ from what the host counts from now on (the nothing-lost check at termination names the connections)';
+    let answer: unknown;
     try {
-      this.rateChanges.flush((handles, sent, received, n) => target.steady!(handles, sent, received, n));
-    } catch (error) {
-      this.host.emit('error', {
-        message: `the target's steady threw: ${describe(error)}; its standing traffic may differ from what the host counts from now on (the nothing-lost check at termination names the connections)`,
-        fault: 'threw',
-        error,
+      this.rateChanges.flush((handles, sent, received, n) => {
+        answer = target.steady!(handles, sent, received, n);
       });
+    } catch (error) {
+      this.host.emit('error', { message: `the target's steady threw: ${describe(error)}; ${consequence}`, fault: 'threw', error });
     }
+    catchRejection(answer, (error) =>
+      this.host.emit('error', { message: `the target's steady rejected: ${describe(error)}; ${consequence}`, fault: 'rejected', error }),
+    );
   }
 
   /**
@@ -543,12 +546,16 @@ export class ConnectionEngine {
     const fewOneOffs = !standing && target.traffic !== undefined && k * 4 < this.standingOnTarget;
     // The bytes are counted already: a target that throws here is reported, never the caller's problem.
     try {
-      if (target.trafficBatch && !fewOneOffs) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
-      else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+      if (target.trafficBatch && !fewOneOffs) catchRejection(target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k)), this.trafficRejected);
+      else if (target.traffic) for (let i = 0; i < k; i++) catchRejection(target.traffic(handles[i]!, snd[i]!, rcv[i]!), this.trafficRejected);
     } catch (error) {
       this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
     }
   }
+
+  /** A target's async traffic or trafficBatch rejected (the bytes are counted already). */
+  private readonly trafficRejected = (error: unknown): void =>
+    this.host.emit('error', { message: `the target's traffic rejected: ${describe(error)}`, fault: 'rejected', error });
 
   close(ids: ArrayLike<number>, count?: number): void {
     this.alone('close', () => this.closeInside(ids, count));
