@@ -167,6 +167,20 @@ test('a target whose steady (or trafficBatch) is async and rejects: an error eve
   }
 });
 
+test('regression: rates handed to the target between ticks, then the clock moved outside tick(): the error event says so too', async () => {
+  const l = await lab({ capacity: 4, latencyMs: 1 });
+  const [a] = l.host.open(opened([{}]));
+  await step(l);
+  await step(l); // a is Offloaded; no standing bytes yet, so the target holds no rate at this tick
+  l.host.steady([a!], [100], [0]); // the target holds a rate from now on
+  l.target.advance(l.now + 50); // a step the host did not make: the target adds 100 bytes uncounted
+  await step(l);
+  assert.ok(
+    l.errors.some((e) => /clock moved from .* outside tick\(\) while the target held standing rates for 1 connection/.test(e.message)),
+    l.errors.map((e) => e.message).join('; '),
+  );
+});
+
 test('a target whose steady throws: an error event, the bytes still count, and the nothing-lost check reports the difference', async () => {
   const l = await lab({ capacity: 4, latencyMs: 1 });
   const [a] = l.host.open(opened([{}]));
