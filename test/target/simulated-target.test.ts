@@ -13,7 +13,7 @@ import {
   type TargetEvents,
   type TerminateResult,
 } from '../../src/index.js';
-import { throwsCode } from '../helpers.js';
+import { throwsCode, withFailingAllocation } from '../helpers.js';
 
 const quiet: TargetEvents = { uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {}, delivered() {} };
 
@@ -230,6 +230,25 @@ test('steady: bad input throws InvalidArgument naming the entry, and changes not
   target.advance(10);
   const [r] = await target.terminate([{ handle: a!, kind: Kind.Connection, reason: Reason.Application }]);
   assert.equal([r!.delegated!.sndNxt, r!.delegated!.rcvNxt], [0, 0], 'no entry of a refused call applied');
+});
+
+test('regression: steady whose scratch fails to grow (the second array) keeps it whole: a later large call applies every rate', async () => {
+  const rated = new SimulatedTarget({ seed: 4 });
+  const batch = new SimulatedTarget({ seed: 4 });
+  rated.attach(quiet);
+  batch.attach(quiet);
+  const handles = await hold(rated, 4);
+  await hold(batch, 4);
+  assert.throws(() => withFailingAllocation(2, () => rated.steady(new Array(5000), new Array(5000), new Array(5000))), /allocation failed/);
+  // 3000 entries: the handles array grew to 5000 alone before, the byte arrays did not.
+  const n = 3000;
+  const all = [...new Array(n - handles.length).fill(99_999), ...handles];
+  rated.steady(all, new Array(n).fill(40), new Array(n).fill(7));
+  batch.trafficBatch(handles, [40, 40, 40, 40], [7, 7, 7, 7]);
+  rated.advance(10);
+  batch.advance(10);
+  const back = (t: SimulatedTarget) => t.terminate(handles.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+  assert.equal(await back(rated), await back(batch));
 });
 
 test('options are checked', () => {
