@@ -168,6 +168,22 @@ test('regression: handle 0 (which marks an empty entry of its index) is never a 
   assert.is(target.connections, 3, 'nothing was handed back');
 });
 
+test('regression: trafficBatch with handle 0 or -0 (the index marks empty entries with 0) adds nothing to any connection', async () => {
+  for (const junk of [0, -0]) {
+    const target = new SimulatedTarget({ deliverProbability: 0 });
+    const twin = new SimulatedTarget({ deliverProbability: 0 });
+    target.attach(quiet);
+    twin.attach(quiet);
+    const held = await hold(target, 3);
+    await hold(twin, 3);
+    target.trafficBatch([junk], [1000], [50]);
+    target.trafficBatch([junk, held[1]!], [1000, 5], [50, 0]); // and after a batch, where the lookahead looks first
+    twin.trafficBatch([held[1]!], [5], [0]);
+    const back = (t: SimulatedTarget) => t.terminate(held.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+    assert.equal(await back(target), await back(twin), `handle ${Object.is(junk, -0) ? '-0' : junk} went to the connection in row 0`);
+  }
+});
+
 test('regression: initiate refuses a block whose handle is not a safe integer above 0 (it held such a connection for good: counted, never handed back)', async () => {
   for (const h of [0, -0, Number.NaN, -5, 1.5, 2 ** 53 + 2, '7' as never]) {
     const target = new SimulatedTarget({ deliverProbability: 0 });
