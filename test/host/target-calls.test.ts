@@ -83,15 +83,15 @@ test('catchRejection: a rejection or a throwing then() goes to the callback; pla
   const rejected = (e: unknown) => seen.push(e instanceof Error ? e.message : e);
   for (const v of [undefined, null, 0, 'x', {}, () => {}, Promise.resolve(1)]) catchRejection(v, rejected);
   catchRejection(Promise.reject(new Error('a')), rejected);
-  catchRejection(
-    {
-      get then() {
-        throw new Error('b');
-      },
+  // Thenables that are not promises, made with defineProperty (a literal `then` is linted as a mistake).
+  const throwing = Object.defineProperty({}, 'then', {
+    get() {
+      throw new Error('b');
     },
-    rejected,
-  );
-  catchRejection({ then: (_: unknown, no: (e: unknown) => void) => no('c') }, rejected);
+  });
+  const rejecting = Object.defineProperty({}, 'then', { value: (_: unknown, no: (e: unknown) => void) => no('c') });
+  catchRejection(throwing, rejected);
+  catchRejection(rejecting, rejected);
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(seen.sort(), ['a', 'b', 'c']);
 });
