@@ -87,3 +87,23 @@ export function entries(batch: TerminateBatch): string[] {
 }
 
 export const sorted = (a: ArrayLike<number>) => [...Array.from(a)].sort((x, y) => x - y);
+
+/**
+ * Runs `f` while the `fail`-th `type` (Float64Array unless given) of more than 1024 entries made
+ * from now on throws, as a failed allocation does.
+ */
+export function withFailingAllocation<T>(fail: number, f: () => T, type: 'Float64Array' | 'Int32Array' = 'Float64Array'): T {
+  const real = globalThis[type];
+  let made = 0;
+  globalThis[type] = new Proxy(real, {
+    construct(target, args) {
+      if (typeof args[0] === 'number' && args[0] > 1024 && ++made === fail) throw new RangeError('Array buffer allocation failed');
+      return Reflect.construct(target, args);
+    },
+  }) as never;
+  try {
+    return f();
+  } finally {
+    globalThis[type] = real as never;
+  }
+}

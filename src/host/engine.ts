@@ -29,7 +29,7 @@ import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
 import { Scratch, batchCount, readIntegers } from './input.js';
-import { describe } from './target-calls.js';
+import { catchRejection, describe } from './target-calls.js';
 import { SlotsByHandle } from './handle-slots.js';
 import type { Clock } from '../target/clock.js';
 import { RateChanges } from './rate-changes.js';
@@ -379,6 +379,15 @@ export class ConnectionEngine {
     return this.targetRates;
   }
 
+  /** Offloaded connections with standing bytes: the rates a target that keeps them holds now. */
+  private ratesHeld(): number {
+    const c = this.columns;
+    let held = 0;
+    for (let slot = 0, length = c.length; slot < length; slot++)
+      if (c.status[slot] === OFFLOADED && c.standingSent[slot]! + c.standingReceived[slot]! > 0) held++;
+    return held;
+  }
+
   /**
    * Hands the queued rate changes to the target (OffloadTarget.steady). The host counted or will
    * count the bytes either way: a target that throws is reported, and the nothing-lost check at
@@ -387,15 +396,18 @@ export class ConnectionEngine {
   flushRates(): void {
     if (this.rateChanges.count === 0) return;
     const target = this.host.target;
+    const consequence = 'its standing traffic may differ from what the host counts from now on (the nothing-lost check at termination names the connections)';
+    let answer: unknown;
     try {
-      this.rateChanges.flush((handles, sent, received, n) => target.steady!(handles, sent, received, n));
-    } catch (error) {
-      this.host.emit('error', {
-        message: `the target's steady threw: ${describe(error)}; its standing traffic may differ from what the host counts from now on (the nothing-lost check at termination names the connections)`,
-        fault: 'threw',
-        error,
+      this.rateChanges.flush((handles, sent, received, n) => {
+        answer = target.steady!(handles, sent, received, n);
       });
+    } catch (error) {
+      this.host.emit('error', { message: `the target's steady threw: ${describe(error)}; ${consequence}`, fault: 'threw', error });
     }
+    catchRejection(answer, (error) =>
+      this.host.emit('error', { message: `the target's steady rejected: ${describe(error)}; ${consequence}`, fault: 'rejected', error }),
+    );
   }
 
   /**
@@ -410,10 +422,15 @@ export class ConnectionEngine {
    */
   applyStanding(now: number): void {
     const clock = this.host.clock.now;
-    if (this.ratesAtTick > 0 && clock > this.clockAfterTick)
-      this.host.emit('error', {
-        message: `the clock moved from ${this.clockAfterTick} to ${clock} outside tick() while the target held standing rates for ${this.ratesAtTick} connection(s): each step adds their bytes on the target, which the host did not count (the nothing-lost check will fail for them); move the clock only with tick()`,
-      });
+    if (clock > this.clockAfterTick && (this.ratesAtTick > 0 || (this.standingCount > 0 && this.ratesOnTarget()))) {
+      // The rates the target held at the last tick, or those it got since (steady() between ticks):
+      // counted only here, when the clock moved outside tick().
+      const held = Math.max(this.ratesAtTick, this.ratesHeld());
+      if (held > 0)
+        this.host.emit('error', {
+          message: `the clock moved from ${this.clockAfterTick} to ${clock} outside tick() while the target held standing rates for ${held} connection(s): each step adds their bytes on the target, which the host did not count (the nothing-lost check will fail for them); move the clock only with tick()`,
+        });
+    }
     this.flushRates();
     const rates = this.ratesOnTarget() && now > clock;
     this.clockAfterTick = Math.max(clock, now);
@@ -543,12 +560,16 @@ export class ConnectionEngine {
     const fewOneOffs = !standing && target.traffic !== undefined && k * 4 < this.standingOnTarget;
     // The bytes are counted already: a target that throws here is reported, never the caller's problem.
     try {
-      if (target.trafficBatch && !fewOneOffs) target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k));
-      else if (target.traffic) for (let i = 0; i < k; i++) target.traffic(handles[i]!, snd[i]!, rcv[i]!);
+      if (target.trafficBatch && !fewOneOffs) catchRejection(target.trafficBatch(onTarget, snd.subarray(0, k), rcv.subarray(0, k)), this.trafficRejected);
+      else if (target.traffic) for (let i = 0; i < k; i++) catchRejection(target.traffic(handles[i]!, snd[i]!, rcv[i]!), this.trafficRejected);
     } catch (error) {
       this.host.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
     }
   }
+
+  /** A target's async traffic or trafficBatch rejected (the bytes are counted already). */
+  private readonly trafficRejected = (error: unknown): void =>
+    this.host.emit('error', { message: `the target's traffic rejected: ${describe(error)}`, fault: 'rejected', error });
 
   close(ids: ArrayLike<number>, count?: number): void {
     this.alone('close', () => this.closeInside(ids, count));

@@ -116,11 +116,12 @@ export class SlotsByHandle {
 
   private grow(n: number): void {
     const slots = Math.min(this.span, Math.max(n / STRIDE, 2 * this.rows.length, 1024));
+    // Both allocated before either is replaced: a failed allocation leaves the index as it was.
     const entries = new Float64Array(STRIDE * slots);
-    entries.set(this.entries);
-    this.entries = entries;
     const rows = new Int32Array(slots).fill(-1);
+    entries.set(this.entries);
     rows.set(this.rows);
+    this.entries = entries;
     this.rows = rows;
   }
 }

@@ -24,9 +24,9 @@ export class RateChanges {
         b.set(a);
         return b;
       };
-      this.handle = grow(this.handle);
-      this.sent = grow(this.sent);
-      this.received = grow(this.received);
+      // All three or none: a failed allocation must not leave one array longer than the others.
+      const grown = [grow(this.handle), grow(this.sent), grow(this.received)] as const;
+      [this.handle, this.sent, this.received] = grown;
     }
     this.handle[n] = handle;
     this.sent[n] = sent;

@@ -14,7 +14,7 @@ import { typeName, writeAddress } from '../table/address.js';
 import { readConnectionKey, type KeySink } from '../table/front.js';
 import { readActivityPolicy, requireInt, requireObject, requireU32, type ResolvedActivityPolicy } from '../table/validate.js';
 import { ManualClock, isClock, type Clock } from '../target/clock.js';
-import { TargetCalls, CallFailed, describe, type FaultReport, type TargetFault } from './target-calls.js';
+import { TargetCalls, CallFailed, catchRejection, describe, type FaultReport, type TargetFault } from './target-calls.js';
 import { readResults, returnedState, returnedNumbers, type ReadResult, type ReturnedState, type ReturnedNumbers } from './target-results.js';
 import { readOnce, snapshot } from './read-once.js';
 import { isArrayLike } from './input.js';
@@ -654,12 +654,16 @@ export class HostStack extends Emitter<HostEvents> {
 
   // ---- traffic and time ------------------------------------------------------------------------
 
+  /** A target's async traffic or trafficBatch rejected (the table counted the bytes already). */
+  private readonly trafficRejected = (error: unknown): void =>
+    this.emit('error', { message: `the target's traffic rejected: ${describe(error)}`, fault: 'rejected', error });
+
   /** Records application traffic on an offloaded connection (the target sees it too). */
   recordTraffic(handle: number, sentBytes: number, receivedBytes = 0): void {
     this.table.recordTraffic(handle, sentBytes, receivedBytes);
     if (!this.target.traffic || this.table.state(handle) !== State.Offloaded || this.table.pending(handle)) return;
     try {
-      this.target.traffic(handle, sentBytes, receivedBytes);
+      catchRejection(this.target.traffic(handle, sentBytes, receivedBytes), this.trafficRejected);
     } catch (error) {
       this.emit('error', { message: `the target's traffic threw: ${describe(error)}`, handle, fault: 'threw', error });
     }
@@ -686,8 +690,9 @@ export class HostStack extends Emitter<HostEvents> {
       received[k++] = receivedBytes ? receivedBytes[i]! : 0;
     }
     try {
-      if (this.target.trafficBatch) this.target.trafficBatch(h.subarray(0, k), sent.subarray(0, k), received.subarray(0, k));
-      else for (let i = 0; i < k; i++) this.target.traffic!(h[i]!, sent[i]!, received[i]!);
+      if (this.target.trafficBatch)
+        catchRejection(this.target.trafficBatch(h.subarray(0, k), sent.subarray(0, k), received.subarray(0, k)), this.trafficRejected);
+      else for (let i = 0; i < k; i++) catchRejection(this.target.traffic!(h[i]!, sent[i]!, received[i]!), this.trafficRejected);
     } catch (error) {
       this.emit('error', { message: `the target's traffic threw: ${describe(error)}`, fault: 'threw', error });
     }

@@ -145,3 +145,19 @@ export function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === 'string' ? error : typeName(error);
 }
+
+/**
+ * The answer of a target call that returns nothing (steady, traffic, trafficBatch): a target written
+ * as an async function returns a promise anyway, and if it rejects, nothing else would handle it
+ * (an unhandled rejection ends a Node process). Its rejection goes to `rejected` instead, as does a
+ * `then` that throws. Anything that is not a thenable is ignored.
+ */
+export function catchRejection(answer: unknown, rejected: (error: unknown) => void): void {
+  if (answer === null || (typeof answer !== 'object' && typeof answer !== 'function')) return;
+  try {
+    const then = (answer as { then?: unknown }).then;
+    if (typeof then === 'function') then.call(answer, undefined, rejected);
+  } catch (error) {
+    rejected(error);
+  }
+}

@@ -208,10 +208,10 @@ export class SimulatedTarget implements OffloadTarget {
       ['receivedBytes', receivedBytes],
     ]);
     if (this.steadyHandles.length < n) {
+      // All three or none: if one allocation fails, a later call must not find them of different lengths.
       const size = Math.max(n, 2 * this.steadyHandles.length);
-      this.steadyHandles = new Float64Array(size);
-      this.steadySent = new Float64Array(size);
-      this.steadyReceived = new Float64Array(size);
+      const grown = [new Float64Array(size), new Float64Array(size), new Float64Array(size)] as const;
+      [this.steadyHandles, this.steadySent, this.steadyReceived] = grown;
     }
     const h = this.steadyHandles;
     for (let i = 0; i < n; i++) {

@@ -239,7 +239,8 @@ export class TcpColumns {
           break;
         }
       }
-      if (s < 0 || s >= count || held[s] !== h) s = slotOf.get(h);
+      // Only h > 0 is looked up: the index's empty entries hold 0, where 0 (or -0) would find a stale row.
+      if (s < 0 || s >= count || held[s] !== h) s = h > 0 ? slotOf.get(h) : -1;
       nextSeen[i] = h;
       nextSeenRow[i] = s;
       if (s < 0) continue;

@@ -139,6 +139,48 @@ test('the clock moved outside tick() while the target holds rates: an error even
   assert.is(l.host.metrics().nothingLost.failures, 1, 'and the nothing-lost check names the connection');
 });
 
+test('a target whose steady (or trafficBatch) is async and rejects: an error event, never an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    for (const method of ['steady', 'trafficBatch'] as const) {
+      const l = await lab({ capacity: 4, latencyMs: 1 });
+      const [a] = l.host.open(opened([{}]));
+      await step(l);
+      await step(l);
+      l.target[method] = async () => {
+        throw new Error('rejected later');
+      };
+      l.host.steady([a!], [100], [10]);
+      l.host.traffic([a!], [7], [0]);
+      await step(l);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(unhandled, [], method);
+      assert.ok(
+        l.errors.some((e) => e.fault === 'rejected' && new RegExp(`${method === 'steady' ? 'steady' : 'traffic'}.*rejected later`).test(e.message)),
+        `${method}: ${l.errors.map((e) => e.message).join('; ')}`,
+      );
+    }
+  } finally {
+    process.off('unhandledRejection', record);
+  }
+});
+
+test('regression: rates handed to the target between ticks, then the clock moved outside tick(): the error event says so too', async () => {
+  const l = await lab({ capacity: 4, latencyMs: 1 });
+  const [a] = l.host.open(opened([{}]));
+  await step(l);
+  await step(l); // a is Offloaded; no standing bytes yet, so the target holds no rate at this tick
+  l.host.steady([a!], [100], [0]); // the target holds a rate from now on
+  l.target.advance(l.now + 50); // a step the host did not make: the target adds 100 bytes uncounted
+  await step(l);
+  assert.ok(
+    l.errors.some((e) => /clock moved from .* outside tick\(\) while the target held standing rates for 1 connection/.test(e.message)),
+    l.errors.map((e) => e.message).join('; '),
+  );
+});
+
 test('a target whose steady throws: an error event, the bytes still count, and the nothing-lost check reports the difference', async () => {
   const l = await lab({ capacity: 4, latencyMs: 1 });
   const [a] = l.host.open(opened([{}]));

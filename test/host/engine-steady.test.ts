@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { ErrorCode, HostStack, SimulatedTarget, type HostPolicy } from '../../src/index.js';
-import { throwsCode } from '../helpers.js';
+import { throwsCode, withFailingAllocation } from '../helpers.js';
 import { lab, opened, step, drain, type Lab } from './lab.js';
 
 const test = suite('host steady');
@@ -246,6 +246,18 @@ test('property: steady() rates are byte for byte the same as traffic() with thos
     ),
     { numRuns: 60 },
   );
+});
+
+test('a batch too large to allocate for throws OffloadError and leaves the scratch whole: the next large traffic() counts every byte', async () => {
+  const l = await lab({ capacity: 0 });
+  const ids = l.host.open(opened(Array.from({ length: 5000 }, () => ({}))));
+  // The second of the scratch's arrays fails to grow: it used to leave the first grown alone.
+  throwsCode(() => withFailingAllocation(2, () => l.host.steady(new Array(1e6), new Array(1e6), new Array(1e6))), ErrorCode.OutOfMemory, /steady|entries/);
+  const more = l.host.open(opened(Array.from({ length: 5000 }, () => ({}))));
+  const all = [...ids, ...more];
+  l.host.traffic(all, new Array(all.length).fill(3), new Array(all.length).fill(1));
+  await step(l);
+  assert.is(l.host.metrics().softwareBytes, 4 * all.length);
 });
 
 test.run();

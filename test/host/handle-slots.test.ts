@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { SlotsByHandle } from '../../src/host/handle-slots.js';
 import { OffloadTable } from '../../src/table/table.js';
 import { Kind } from '../../src/table/enums.js';
+import { withFailingAllocation } from '../helpers.js';
 
 const test = suite('handle slots');
 
@@ -81,6 +82,19 @@ test('grows to table slots far apart, and a huge slot number is no problem', () 
   index.set(far, 2);
   assert.is(index.get(far), 2);
   assert.is(index.get(handle(Kind.Connection, 3, SLOT - 2)), -1);
+});
+
+test('regression: a growth whose second allocation fails leaves the index as it was: entries set later are found', () => {
+  const index = new SlotsByHandle(slotBits);
+  const a = handle(Kind.Connection, 1, 5);
+  index.set(a, 1);
+  const b = handle(Kind.Connection, 1, 3000);
+  assert.throws(() => withFailingAllocation(1, () => index.set(b, 2), 'Int32Array'), /allocation failed/);
+  index.set(handle(Kind.Connection, 1, 1500), 3);
+  assert.is(index.get(handle(Kind.Connection, 1, 1500)), 3);
+  assert.is(index.get(a), 1);
+  index.set(b, 2);
+  assert.is(index.get(b), 2);
 });
 
 test('differential: any sequence of sets, deletes, deliveries and lookups answers as a Map', () => {

@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { batchCount, readIntegers, Scratch } from '../../src/host/input.js';
 import { ErrorCode } from '../../src/index.js';
-import { throwsCode } from '../helpers.js';
+import { throwsCode, withFailingAllocation } from '../helpers.js';
 
 const test = suite('host batch input');
 
@@ -57,6 +57,17 @@ test('scratch grows to fit and keeps its arrays otherwise', () => {
   assert.is(s.f64a, before);
   s.ensure(5000);
   assert.ok(s.f64a.length >= 5000 && s.u32.length >= 5000);
+});
+
+test('scratch that cannot grow throws OutOfMemory and keeps every array as it was (none grown alone)', () => {
+  for (const fail of [1, 2, 3, 4]) {
+    const s = new Scratch();
+    const before = [s.f64a, s.f64b, s.f64c, s.u32, s.records];
+    throwsCode(() => withFailingAllocation(fail, () => s.ensure(5000)), ErrorCode.OutOfMemory, /5,000 entries/);
+    assert.equal([s.f64a, s.f64b, s.f64c, s.u32, s.records], before, `allocation ${fail} failed`);
+    s.ensure(5000);
+    assert.ok(s.f64a.length >= 5000 && s.f64b.length >= 5000 && s.f64c.length >= 5000 && s.u32.length >= 5000 && s.records.length >= 4 * 5000);
+  }
 });
 
 test.run();

@@ -2,6 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RateChanges } from '../../src/host/rate-changes.js';
+import { withFailingAllocation } from '../helpers.js';
 
 const test = suite('rate changes');
 
@@ -55,6 +56,17 @@ test('what the target throws reaches the caller, and the queue is empty and usab
   let got: number[][] = [];
   q.flush((h, s, r, n) => (got = taken(h, s, r, n)));
   assert.equal(got, [[2, 2, 2]]);
+});
+
+test('regression: a growth that fails (the second array) leaves the queue as it was: later changes are all handed over', () => {
+  const q = new RateChanges();
+  for (let i = 0; i < 1024; i++) q.add(i + 1, i, 1);
+  assert.throws(() => withFailingAllocation(2, () => q.add(5000, 1, 1)), /allocation failed/);
+  for (let i = 0; i < 10; i++) q.add(6000 + i, 3, 4);
+  const got: number[][][] = [];
+  q.flush((h, s, r, n) => got.push(taken(h, s, r, n)));
+  assert.is(got[0]!.length, 1034);
+  assert.equal(got[0]![1033], [6009, 3, 4]);
 });
 
 test.run();

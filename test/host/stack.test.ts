@@ -548,4 +548,33 @@ test("offload's refusals of bad keys name offload and its field, not the table l
   }
 });
 
+test('regression: a target whose traffic or trafficBatch is async and rejects: recordTraffic(Batch) report it, never an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    for (const method of ['traffic', 'trafficBatch'] as const) {
+      const w = await world();
+      const c = await w.host.offload(request(1));
+      assert.ok(c);
+      const t = w.target as { traffic?: unknown; trafficBatch?: unknown };
+      if (method === 'traffic') t.trafficBatch = undefined;
+      t[method] = async () => {
+        throw new Error('not now');
+      };
+      w.host.recordTraffic(c, 10);
+      w.host.recordTrafficBatch([c], [20]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(unhandled, [], method);
+      assert.is(
+        w.events.error.filter((e) => e.fault === 'rejected' && /traffic rejected: .*not now/.test(e.message)).length,
+        method === 'traffic' ? 2 : 1,
+        method,
+      );
+    }
+  } finally {
+    process.off('unhandledRejection', record);
+  }
+});
+
 test.run();

@@ -2,7 +2,7 @@
 // answers reported and handed to onLate; idle() waits for everything in flight.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TargetCalls, CallFailed, type FaultReport } from '../../src/host/target-calls.js';
+import { TargetCalls, CallFailed, catchRejection, type FaultReport } from '../../src/host/target-calls.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const outcome = (p: Promise<unknown>) =>
@@ -76,6 +76,24 @@ test('idle() waits for tracked work', async () => {
   calls.expire(1e12); // Infinity: never times out
   release();
   await idle;
+});
+
+test('catchRejection: a rejection or a throwing then() goes to the callback; plain values and resolved promises do not', async () => {
+  const seen: unknown[] = [];
+  const rejected = (e: unknown) => seen.push(e instanceof Error ? e.message : e);
+  for (const v of [undefined, null, 0, 'x', {}, () => {}, Promise.resolve(1)]) catchRejection(v, rejected);
+  catchRejection(Promise.reject(new Error('a')), rejected);
+  // Thenables that are not promises, made with defineProperty (a literal `then` is linted as a mistake).
+  const throwing = Object.defineProperty({}, 'then', {
+    get() {
+      throw new Error('b');
+    },
+  });
+  const rejecting = Object.defineProperty({}, 'then', { value: (_: unknown, no: (e: unknown) => void) => no('c') });
+  catchRejection(throwing, rejected);
+  catchRejection(rejecting, rejected);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(seen.sort(), ['a', 'b', 'c']);
 });
 
 test.run();

@@ -13,7 +13,7 @@ import {
   type TargetEvents,
   type TerminateResult,
 } from '../../src/index.js';
-import { throwsCode } from '../helpers.js';
+import { throwsCode, withFailingAllocation } from '../helpers.js';
 
 const quiet: TargetEvents = { uploadRequested() {}, uploadAll() {}, offloadPause() {}, offloadResume() {}, link() {}, capacity() {}, delivered() {} };
 
@@ -168,6 +168,22 @@ test('regression: handle 0 (which marks an empty entry of its index) is never a 
   assert.is(target.connections, 3, 'nothing was handed back');
 });
 
+test('regression: trafficBatch with handle 0 or -0 (the index marks empty entries with 0) adds nothing to any connection', async () => {
+  for (const junk of [0, -0]) {
+    const target = new SimulatedTarget({ deliverProbability: 0 });
+    const twin = new SimulatedTarget({ deliverProbability: 0 });
+    target.attach(quiet);
+    twin.attach(quiet);
+    const held = await hold(target, 3);
+    await hold(twin, 3);
+    target.trafficBatch([junk], [1000], [50]);
+    target.trafficBatch([junk, held[1]!], [1000, 5], [50, 0]); // and after a batch, where the lookahead looks first
+    twin.trafficBatch([held[1]!], [5], [0]);
+    const back = (t: SimulatedTarget) => t.terminate(held.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+    assert.equal(await back(target), await back(twin), `handle ${Object.is(junk, -0) ? '-0' : junk} went to the connection in row 0`);
+  }
+});
+
 test('regression: initiate refuses a block whose handle is not a safe integer above 0 (it held such a connection for good: counted, never handed back)', async () => {
   for (const h of [0, -0, Number.NaN, -5, 1.5, 2 ** 53 + 2, '7' as never]) {
     const target = new SimulatedTarget({ deliverProbability: 0 });
@@ -230,6 +246,25 @@ test('steady: bad input throws InvalidArgument naming the entry, and changes not
   target.advance(10);
   const [r] = await target.terminate([{ handle: a!, kind: Kind.Connection, reason: Reason.Application }]);
   assert.equal([r!.delegated!.sndNxt, r!.delegated!.rcvNxt], [0, 0], 'no entry of a refused call applied');
+});
+
+test('regression: steady whose scratch fails to grow (the second array) keeps it whole: a later large call applies every rate', async () => {
+  const rated = new SimulatedTarget({ seed: 4 });
+  const batch = new SimulatedTarget({ seed: 4 });
+  rated.attach(quiet);
+  batch.attach(quiet);
+  const handles = await hold(rated, 4);
+  await hold(batch, 4);
+  assert.throws(() => withFailingAllocation(2, () => rated.steady(new Array(5000), new Array(5000), new Array(5000))), /allocation failed/);
+  // 3000 entries: the handles array grew to 5000 alone before, the byte arrays did not.
+  const n = 3000;
+  const all = [...new Array(n - handles.length).fill(99_999), ...handles];
+  rated.steady(all, new Array(n).fill(40), new Array(n).fill(7));
+  batch.trafficBatch(handles, [40, 40, 40, 40], [7, 7, 7, 7]);
+  rated.advance(10);
+  batch.advance(10);
+  const back = (t: SimulatedTarget) => t.terminate(handles.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+  assert.equal(await back(rated), await back(batch));
 });
 
 test('options are checked', () => {
