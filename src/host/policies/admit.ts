@@ -11,8 +11,10 @@
 // reused across ticks, including the candidates waiting for a victim:
 //
 //   waiting   Float64Array, 4 numbers per entry, oldest first: [ slot | id | victim slot | victim id ]
+//             at most one entry per slot: a candidate that preempts again replaces its entry
 //   seen      Uint32Array by slot: tick stamp of the slots listed this tick (dedupe)
 //   blocked   Uint32Array by slot: tick stamp of the waiting slots whose victim is still leaving
+//   waitingAt Int32Array by slot: the slot's entry in `waiting`, valid when waitingMark says this tick
 
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
 import { Reason } from '../../table/enums.js';
@@ -26,6 +28,8 @@ export class Admission {
   private waitingCount = 0;
   private seen: Uint32Array = new Uint32Array(0);
   private blocked: Uint32Array = new Uint32Array(0);
+  private waitingAt: Int32Array = new Int32Array(0);
+  private waitingMark: Uint32Array = new Uint32Array(0);
   private stamp = 0;
   private list = new Uint32Array(1024);
   /** priority[list[i]], read once while listing, so the sort reads it in order. */
@@ -52,6 +56,10 @@ export class Admission {
     if (this.seen.length < c.length) {
       this.seen = grown(this.seen, c.length);
       this.blocked = grown(this.blocked, c.length);
+      this.waitingMark = grown(this.waitingMark, c.length);
+      const at = new Int32Array(this.seen.length);
+      at.set(this.waitingAt);
+      this.waitingAt = at;
     }
     const size = count + moreCount + this.waitingCount;
     if (this.list.length < size) {
@@ -81,6 +89,8 @@ export class Admission {
       counts[256 - p]!++;
       listPriority[n] = p;
       list[n++] = slot;
+      this.waitingMark[slot] = stamp;
+      this.waitingAt[slot] = kept;
       waiting.copyWithin(4 * kept++, w, w + 4);
     }
     this.waitingCount = kept;
@@ -139,9 +149,16 @@ export class Admission {
     return { terminate, terminateReason: Reason.HigherPriority, offload };
   }
 
+  /** `slot` waits for `victim`: its one entry (a candidate already waiting gets a new victim). */
   private wait(slot: number, id: number, victim: number, victimId: number): void {
-    if (4 * (this.waitingCount + 1) > this.waiting.length) this.waiting = growWaiting(this.waiting);
-    const at = 4 * this.waitingCount++;
+    let at: number;
+    if (this.waitingMark[slot] === this.stamp) at = 4 * this.waitingAt[slot]!;
+    else {
+      if (4 * (this.waitingCount + 1) > this.waiting.length) this.waiting = growWaiting(this.waiting);
+      this.waitingMark[slot] = this.stamp;
+      this.waitingAt[slot] = this.waitingCount;
+      at = 4 * this.waitingCount++;
+    }
     this.waiting[at] = slot;
     this.waiting[at + 1] = id;
     this.waiting[at + 2] = victim;

@@ -14,7 +14,7 @@ import { Reason } from '../../../src/table/enums.js';
 
 const test = suite('policy admission');
 
-/** Admission as it was before the speed work (commit 0fee909), verbatim but for names. */
+/** Admission as it was before the speed work (commit 0fee909), verbatim but for names and one fix (wait()). */
 class ReferenceAdmission {
   private waiting: Float64Array = new Float64Array(4 * 64);
   private waitingCount = 0;
@@ -121,12 +121,18 @@ class ReferenceAdmission {
   }
 
   private wait(slot: number, id: number, victim: number, victimId: number): void {
-    if (4 * (this.waitingCount + 1) > this.waiting.length) {
-      const b = new Float64Array(this.waiting.length * 2);
-      b.set(this.waiting);
-      this.waiting = b;
+    // One entry per candidate: one that preempts again replaces its entry (the fix of a candidate
+    // listed twice, so the reference looks for the entry the plain way).
+    let at = -1;
+    for (let w = 0; w < 4 * this.waitingCount; w += 4) if (this.waiting[w] === slot) at = w;
+    if (at < 0) {
+      if (4 * (this.waitingCount + 1) > this.waiting.length) {
+        const b = new Float64Array(this.waiting.length * 2);
+        b.set(this.waiting);
+        this.waiting = b;
+      }
+      at = 4 * this.waitingCount++;
     }
-    const at = 4 * this.waitingCount++;
     this.waiting[at] = slot;
     this.waiting[at + 1] = id;
     this.waiting[at + 2] = victim;
@@ -204,6 +210,7 @@ test('differential: the same decisions as the reference, tick after tick, over r
           const expected = plain(reference.decide(ctx, all, all.length, preempt));
           const got = plain(twoLists ? fast.decide(ctx, arrived, arrived.length, preempt, active, active.length) : fast.decide(ctx, all, all.length, preempt));
           assert.equal(got, expected);
+          if (got) assert.is(new Set(got.offload).size, got.offload.length, 'a slot is offered once');
         }
       },
     ),
@@ -236,6 +243,47 @@ test('a victim at priority 0 is found when the first candidate that does not fit
   const none = new Admission().decide(ctx, ctx.arrived, 2, true)!;
   assert.equal(Array.from(none.offload!), [2, 1], 'equal priorities keep their order');
   assert.is(none.terminate, undefined, 'no victim below priority 0');
+});
+
+test('a candidate whose victims left without making room preempts one victim at a time, and is offered once', () => {
+  // Found by the attack on the afternoon's changes: a waiting candidate that preempted again got a
+  // second waiting entry, so from the next tick it was listed twice, and could take two victims.
+  const c = new ConnectionStore(8);
+  for (let i = 0; i < 6; i++) c.allocate(0);
+  c.priority[0] = 5; // the candidate
+  for (const v of [1, 2, 3, 4]) {
+    c.status[v] = ConnectionStatus.Offloaded;
+    c.lastActiveAt[v] = v; // victims in order 1, 2, 3, 4
+  }
+  const admission = new Admission();
+  const tick = () =>
+    admission.decide(
+      {
+        now: 0,
+        elapsedMs: 100,
+        capacity: 4,
+        occupied: 4,
+        canOffload: true,
+        columns: c,
+        arrived: new Uint32Array(0),
+        live: c.live.subarray(0, c.liveCount),
+        active: Uint32Array.from([0]),
+      },
+      Uint32Array.from([0]),
+      1,
+      true,
+    )!;
+  assert.equal(Array.from(tick().terminate!), [1]);
+  c.status[1] = ConnectionStatus.Software; // the victim left, but the room went to someone else
+  assert.equal(Array.from(tick().terminate!), [2]);
+  c.status[2] = ConnectionStatus.Software; // and again
+  const third = tick();
+  assert.equal(Array.from(third.offload!), [0], 'offered once');
+  assert.equal(Array.from(third.terminate!), [3], 'one victim for one candidate');
+  c.status[3] = ConnectionStatus.Terminating;
+  const waiting = tick();
+  assert.equal(Array.from(waiting.offload!), [0]);
+  assert.equal(Array.from(waiting.terminate ?? []), [], 'nothing more while its victim is leaving');
 });
 
 test.run();
