@@ -28,7 +28,8 @@ import { ConnectionStatus, type OffloadPolicy, type PolicyContext, type PolicyDe
 import { ConnectionStore, ADDRESS_BYTES, SLOT_SPACE } from './connections.js';
 import { ParentRegistry } from './parents.js';
 import { MetricsCounters, type HostMetrics } from './metrics.js';
-import { Scratch, batchCount, readIntegers } from './input.js';
+import { Scratch } from './input.js';
+import { batchCount, readIntegers } from '../table/validate.js';
 import { catchRejection, describe } from './target-calls.js';
 import { SlotsByHandle } from './handle-slots.js';
 import type { Clock } from '../target/clock.js';

@@ -17,7 +17,7 @@ import { ManualClock, isClock, type Clock } from '../target/clock.js';
 import { TargetCalls, CallFailed, catchRejection, describe, type FaultReport, type TargetFault } from './target-calls.js';
 import { readResults, returnedState, returnedNumbers, type ReadResult, type ReturnedState, type ReturnedNumbers } from './target-results.js';
 import { readOnce, snapshot } from './read-once.js';
-import { isArrayLike } from './input.js';
+import { isArrayLike } from '../table/validate.js';
 import { nextTurn } from './next-turn.js';
 import type { ActivityPolicy, ObjectInfo, TerminateBatch } from '../table/types.js';
 import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, DelegatedState, Segment, UpdateBlock } from '../target/offload-target.js';

@@ -397,3 +397,43 @@ export class TrafficScratch {
 }
 
 const isBytes = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+// ---- batch arguments of the host's calls and the simulated target's (read once, checked) ----
+
+/** The number of entries of a batch: `count` if given (at most the arrays' length), else the length of `first`. */
+export function batchCount(op: string, count: unknown, arrays: [string, unknown][]): number {
+  for (const [name, a] of arrays) {
+    if (!isArrayLike(a)) invalid(`${op}: ${name} must be an array or typed array, got ${typeName(a)}`);
+  }
+  const shortest = Math.min(...arrays.map(([, a]) => (a as ArrayLike<unknown>).length));
+  if (count === undefined) {
+    const lengths = new Set(arrays.map(([, a]) => (a as ArrayLike<unknown>).length));
+    if (lengths.size > 1)
+      invalid(
+        `${op}: ${arrays.map(([n]) => n).join(', ')} must have the same length (or pass count), got ${arrays.map(([, a]) => (a as ArrayLike<unknown>).length).join(', ')}`,
+      );
+    return shortest;
+  }
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > shortest) {
+    invalid(`${op}: count must be an integer 0..${shortest} (the shortest array's length), got ${typeName(count)}`);
+  }
+  return count;
+}
+
+export function isArrayLike(a: unknown): a is ArrayLike<unknown> {
+  return ArrayBuffer.isView(a) ? !(a instanceof DataView) : Array.isArray(a);
+}
+
+/**
+ * Copies `count` entries of `from` into `to` (one read each), checking each is an integer in
+ * [lo, hi]. Typed arrays whose element type already guarantees the range skip the check.
+ */
+export function readIntegers(op: string, name: string, from: ArrayLike<unknown>, count: number, to: Float64Array | Uint32Array, lo: number, hi: number): void {
+  for (let i = 0; i < count; i++) {
+    const v = from[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+      invalid(`${op}: ${name}[${i}] must be an integer ${lo}..${hi}, got ${typeName(v)}`, i);
+    }
+    to[i] = v;
+  }
+}

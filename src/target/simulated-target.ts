@@ -12,9 +12,8 @@
 import { Kind, UploadReason } from '../table/enums.js';
 import { invalid } from '../table/errors.js';
 import { typeName } from '../table/address.js';
-import { requireInt, requireObject } from '../table/validate.js';
+import { batchCount, readIntegers, requireInt, requireObject } from '../table/validate.js';
 import { seededRandom, type SeededRandom } from '../util/random.js';
-import { batchCount, readIntegers } from '../host/input.js';
 import { ManualClock, isClock, type Clock } from './clock.js';
 import { TcpColumns } from './tcp-columns.js';
 import { HandleIndex } from './handle-index.js';

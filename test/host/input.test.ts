@@ -1,7 +1,8 @@
 // Batch arguments of open/traffic/close: counts, lengths, and one read of each entry.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { batchCount, readIntegers, Scratch } from '../../src/host/input.js';
+import { Scratch } from '../../src/host/input.js';
+import { batchCount, readIntegers } from '../../src/table/validate.js';
 import { ErrorCode } from '../../src/index.js';
 import { throwsCode, withFailingAllocation } from '../helpers.js';
 
