@@ -24,11 +24,38 @@ const HEADER = 32;
 
 /** Bytes `batch` takes packed (a multiple of 8). */
 export function packedTickBytes(batch: TickBatch): number {
-  const o = batch.opened.count;
-  const t = batch.traffic.count;
-  const r = batch.rates?.count ?? 0;
-  const c = batch.closed.count;
-  return pad8(HEADER + 16 * (t + r) + 4 * (t + r + c + 2 * o) + 4 * o + 49 * o);
+  return packedBytes(batch.opened.count, batch.traffic.count, batch.rates?.count ?? 0, batch.closed.count);
+}
+
+/** Bytes of a packed tick of O opened, T traffic, R rate and C closed entries (the layout above). */
+const packedBytes = (O: number, T: number, R: number, C: number) => pad8(HEADER + 16 * (T + R) + 4 * (T + R + C + 2 * O) + 4 * O + 49 * O);
+
+type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+type ColumnKind = { new (b: ArrayBuffer, o: number, n: number): Column };
+
+/**
+ * Every column of `batch` in the order of the layout above, with its element type and the entries
+ * packed: the one list packTick writes by and unpackTick reads by.
+ */
+function eachColumn(batch: TickBatch, O: number, T: number, R: number, C: number, visit: (Kind: ColumnKind, column: Column, n: number) => void): void {
+  const { opened, traffic, closed, rates } = batch;
+  visit(Float64Array, traffic.sent, T);
+  visit(Float64Array, traffic.received, T);
+  if (R) {
+    visit(Float64Array, rates!.sent, R);
+    visit(Float64Array, rates!.received, R);
+  }
+  visit(Uint32Array, traffic.id, T);
+  if (R) visit(Uint32Array, rates!.id, R);
+  visit(Uint32Array, closed.id, C);
+  visit(Uint32Array, opened.id, O);
+  visit(Uint32Array, opened.ifIndex, O);
+  visit(Uint16Array, opened.localPort, O);
+  visit(Uint16Array, opened.remotePort, O);
+  visit(Uint8Array, opened.nextHop, 16 * O);
+  visit(Uint8Array, opened.source, 16 * O);
+  visit(Uint8Array, opened.destination, 16 * O);
+  visit(Uint8Array, opened.priority, O);
 }
 
 /**
@@ -53,32 +80,11 @@ export function packTick(batch: TickBatch, tick: number, more: boolean, ticks: n
   head[5] = tick;
   new Float64Array(buffer, at + 24, 1)[0] = ticks;
   let p = at + HEADER;
-  const put = <A extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
-    Kind: { new (b: ArrayBuffer, o: number, n: number): A },
-    from: A,
-    n: number,
-  ) => {
+  eachColumn(batch, O, T, R, C, (Kind, from, n) => {
     const to = new Kind(buffer, p, n);
     to.set(from.subarray(0, n));
     p += to.byteLength;
-  };
-  put(Float64Array, traffic.sent, T);
-  put(Float64Array, traffic.received, T);
-  if (R) {
-    put(Float64Array, batch.rates!.sent, R);
-    put(Float64Array, batch.rates!.received, R);
-  }
-  put(Uint32Array, traffic.id, T);
-  if (R) put(Uint32Array, batch.rates!.id, R);
-  put(Uint32Array, closed.id, C);
-  put(Uint32Array, opened.id, O);
-  put(Uint32Array, opened.ifIndex, O);
-  put(Uint16Array, opened.localPort, O);
-  put(Uint16Array, opened.remotePort, O);
-  put(Uint8Array, opened.nextHop, 16 * O);
-  put(Uint8Array, opened.source, 16 * O);
-  put(Uint8Array, opened.destination, 16 * O);
-  put(Uint8Array, opened.priority, O);
+  });
   return end;
 }
 
@@ -104,7 +110,7 @@ export function unpackTick(buffer: ArrayBuffer, at: number, batch: TickBatch, in
   const R = head[2]!;
   const C = head[3]!;
   resetTickBatch(batch);
-  const end = at + pad8(HEADER + 16 * (T + R) + 4 * (T + R + C + 2 * O) + 4 * O + 49 * O);
+  const end = at + packedBytes(O, T, R, C);
   if (end > buffer.byteLength) throw new RangeError(`unpackTick: the tick at ${at} runs past the end of its ${buffer.byteLength} bytes`);
   if (R && !batch.rates) throw new Error('unpackTick: the tick has rate changes and the batch no rates section (make batches with createTickBatch)');
   roomToOpen(batch, O);
@@ -113,28 +119,11 @@ export function unpackTick(buffer: ArrayBuffer, at: number, batch: TickBatch, in
   roomToClose(batch, C);
   const { opened, traffic, closed } = batch;
   let p = at + HEADER;
-  const get = <A extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(Kind: { new (b: ArrayBuffer, o: number, n: number): A }, to: A, n: number) => {
+  eachColumn(batch, O, T, R, C, (Kind, to, n) => {
     const from = new Kind(buffer, p, n);
     to.set(from);
     p += from.byteLength;
-  };
-  get(Float64Array, traffic.sent, T);
-  get(Float64Array, traffic.received, T);
-  if (R) {
-    get(Float64Array, batch.rates!.sent, R);
-    get(Float64Array, batch.rates!.received, R);
-  }
-  get(Uint32Array, traffic.id, T);
-  if (R) get(Uint32Array, batch.rates!.id, R);
-  get(Uint32Array, closed.id, C);
-  get(Uint32Array, opened.id, O);
-  get(Uint32Array, opened.ifIndex, O);
-  get(Uint16Array, opened.localPort, O);
-  get(Uint16Array, opened.remotePort, O);
-  get(Uint8Array, opened.nextHop, 16 * O);
-  get(Uint8Array, opened.source, 16 * O);
-  get(Uint8Array, opened.destination, 16 * O);
-  get(Uint8Array, opened.priority, O);
+  });
   opened.count = O;
   traffic.count = T;
   if (batch.rates) batch.rates.count = R;
