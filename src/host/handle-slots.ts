@@ -16,11 +16,9 @@
 //
 // The table reuses a slot only once it freed its object, but the host learns of the free a moment
 // later (HostStack frees a batch in the table, then tells the engine one handle at a time). If a
-// new connection takes the slot in between, the older entry moves to `displaced` (a small hash)
-// and `displacedBytes` until it is deleted: the index answers exactly as a Map of the entries set
-// and not deleted would.
-
-import { HandleIndex } from '../target/handle-index.js';
+// new connection takes the slot in between, the older entry moves to `displaced` (a Map: it is
+// rare, and holds a handle or two at a time) until it is deleted: the index answers exactly as a
+// Map of the entries set and not deleted would.
 
 const MAX_HANDLE = Number.MAX_SAFE_INTEGER;
 /** Numbers per entry of `entries` (a power of two: entries never straddle a cache line). */
@@ -31,10 +29,8 @@ export class SlotsByHandle {
   private rows = new Int32Array(0);
   /** Table slots per kind: 2^slotBits, the place value of a handle's generation. */
   private readonly span: number;
-  /** Entries whose table slot a newer entry took before they were deleted (see above). */
-  private readonly displaced = new HandleIndex();
-  private readonly displacedBytes = new Map<number, number>();
-  private displacedCount = 0;
+  /** Entries whose table slot a newer entry took before they were deleted (see above): handle -> row, bytes. */
+  private readonly displaced = new Map<number, { row: number; bytes: number }>();
 
   /** `slotBits`: a handle's slot bits, from the core (OffloadTable.handleLayout().slotBits). */
   constructor(slotBits: number) {
@@ -46,7 +42,7 @@ export class SlotsByHandle {
   get(handle: number): number {
     const at = this.entryOf(handle);
     if (at >= 0) return this.rows[at / STRIDE]!;
-    return this.displacedCount === 0 || !(handle > 0) ? -1 : this.displaced.get(handle);
+    return this.displaced.size === 0 ? -1 : (this.displaced.get(handle)?.row ?? -1);
   }
 
   /**
@@ -59,8 +55,9 @@ export class SlotsByHandle {
       this.entries[at + 1]! += bytes;
       return true;
     }
-    if (this.displacedCount === 0 || !(handle > 0) || this.displaced.get(handle) < 0) return false;
-    this.displacedBytes.set(handle, this.displacedBytes.get(handle)! + bytes);
+    const d = this.displaced.size === 0 ? undefined : this.displaced.get(handle);
+    if (d === undefined) return false;
+    d.bytes += bytes;
     return true;
   }
 
@@ -68,7 +65,7 @@ export class SlotsByHandle {
   delivered(handle: number): number {
     const at = this.entryOf(handle);
     if (at >= 0) return this.entries[at + 1]!;
-    return this.displacedCount === 0 ? 0 : (this.displacedBytes.get(handle) ?? 0);
+    return this.displaced.size === 0 ? 0 : (this.displaced.get(handle)?.bytes ?? 0);
   }
 
   /** Maps `handle` (a live connection handle the table returned) to host slot `row`, nothing delivered yet. */
@@ -77,11 +74,7 @@ export class SlotsByHandle {
     if (at >= this.entries.length) this.grow(at + STRIDE);
     const entries = this.entries;
     const old = entries[at]!;
-    if (old !== 0 && old !== handle) {
-      this.displaced.set(old, this.rows[at / STRIDE]!);
-      this.displacedBytes.set(old, entries[at + 1]!);
-      this.displacedCount++;
-    }
+    if (old !== 0 && old !== handle) this.displaced.set(old, { row: this.rows[at / STRIDE]!, bytes: entries[at + 1]! });
     entries[at] = handle;
     entries[at + 1] = 0;
     this.rows[at / STRIDE] = row;
@@ -94,10 +87,7 @@ export class SlotsByHandle {
       this.entries[at] = 0;
       this.entries[at + 1] = 0;
       this.rows[at / STRIDE] = -1;
-    } else if (this.displacedCount > 0 && handle > 0 && this.displaced.delete(handle)) {
-      this.displacedBytes.delete(handle);
-      this.displacedCount--;
-    }
+    } else if (this.displaced.size > 0) this.displaced.delete(handle);
   }
 
   /** Where the entry of `handle` starts in `entries`, or -1 if it has none there. */
