@@ -23,6 +23,7 @@ import { oracleFigures, summarize, Timeline, type RunResult, type Sample } from 
 import type { Scenario } from './scenario.js';
 import type { WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
+import { grown } from '../util/grown.js';
 
 /** What the target and the host are, for a run: a scenario's target, host knobs and host events. */
 export type RunSetup = Pick<Scenario, 'seed' | 'target' | 'policy' | 'wasteThresholdBytes' | 'events'>;
@@ -123,7 +124,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
         connections += opened.count;
         for (let i = 0; i < opened.count; i++) {
           const id = opened.id[i]!;
-          if (id >= hostIds.length) hostIds = grow(hostIds, id + 1);
+          if (id >= hostIds.length) hostIds = grown(hostIds, id + 1);
           hostIds[id] = got[i]!;
         }
         if (tagging) source.tag!(opened.id, got, opened.count);
@@ -162,7 +163,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
         // Only once the host took them (it checks the bytes).
         for (let i = 0; i < rates.count; i++) {
           const id = rates.id[i]!;
-          if (id >= standing.length) standing = grow(standing, id + 1);
+          if (id >= standing.length) standing = grown(standing, id + 1);
           const b = rates.sent[i]! + rates.received[i]!;
           standingPerTick += b - standing[id]!;
           standing[id] = b;
@@ -240,11 +241,5 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
 function offloadedHandles(c: ConnectionColumns): number[] {
   const out: number[] = [];
   for (let s = 0; s < c.length; s++) if (c.status[s] === ConnectionStatus.Offloaded) out.push(c.handle[s]!);
-  return out;
-}
-
-function grow(a: Float64Array, length: number): Float64Array {
-  const out = new Float64Array(Math.max(length, a.length * 2));
-  out.set(a);
   return out;
 }

@@ -19,6 +19,7 @@
 import { ConnectionStatus, type PolicyContext, type PolicyDecision } from '../policy.js';
 import { Reason } from '../../table/enums.js';
 import { best } from './rank.js';
+import { grown } from '../../util/grown.js';
 
 const SOFTWARE: number = ConnectionStatus.Software;
 
@@ -57,9 +58,7 @@ export class Admission {
       this.seen = grown(this.seen, c.length);
       this.blocked = grown(this.blocked, c.length);
       this.waitingMark = grown(this.waitingMark, c.length);
-      const at = new Int32Array(this.seen.length);
-      at.set(this.waitingAt);
-      this.waitingAt = at;
+      this.waitingAt = grown(this.waitingAt, c.length);
     }
     const size = count + moreCount + this.waitingCount;
     if (this.list.length < size) {
@@ -154,7 +153,7 @@ export class Admission {
     let at: number;
     if (this.waitingMark[slot] === this.stamp) at = 4 * this.waitingAt[slot]!;
     else {
-      if (4 * (this.waitingCount + 1) > this.waiting.length) this.waiting = growWaiting(this.waiting);
+      this.waiting = grown(this.waiting, 4 * (this.waitingCount + 1));
       this.waitingMark[slot] = this.stamp;
       this.waitingAt[slot] = this.waitingCount;
       at = 4 * this.waitingCount++;
@@ -164,19 +163,6 @@ export class Admission {
     this.waiting[at + 2] = victim;
     this.waiting[at + 3] = victimId;
   }
-}
-
-/** The waiting list, twice as long. */
-function growWaiting(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-function grown(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 /**
