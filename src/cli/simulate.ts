@@ -2,9 +2,10 @@
 //   [--report FILE.html] [--workers N] [--max-minutes N]
 // One run: the workload through the host with one policy, the oracle alongside. With two threads
 // (the default on a machine of two cores or more), a worker thread generates the workload once,
-// runs the oracle on it and streams the ticks to this thread (StreamedWorkload), which then spends
-// its time on the host, the core and the target only; `--workers 1` runs everything here. Same
-// figures either way. The load average does not decide it: the run's own previous invocation
+// runs the oracle on it and streams the ticks to this thread (StreamedWorkload), and another runs
+// the simulated target (TargetThread), when it can with the same figures: this thread then spends
+// its time on the host and the core only; `--workers 1` runs everything here. Same figures either
+// way. The load average does not decide it: the run's own previous invocation
 // keeps it above 1 for a minute, and on a busy machine two threads still get more of the CPU than one.
 
 import { writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { costProblem, defaultWorkers, makePolicy, refuse, resolvePolicies, start
 import { Progress } from './progress.js';
 import { chooseSource, openSource } from './sources.js';
 import { StreamedWorkload } from './streamed-source.js';
+import { TargetThread, TargetThreadFailed, threadable } from './target-thread.js';
 
 export const spec: CommandSpec = {
   name: 'simulate',
@@ -38,7 +40,7 @@ export const spec: CommandSpec = {
     {
       name: '--workers',
       value: 'N',
-      help: 'threads (default: one per core): 2 or more generates the workload and runs the oracle on a worker thread; 1 runs everything in this thread',
+      help: 'threads (default: one per core): 2 or more generates the workload and runs the oracle on a worker thread, and the simulated target on another (unless it injects upload faults or has no latency); 1 runs everything in this thread',
       read: integer(1, 256),
     },
     { name: '--max-minutes', value: 'N', help: 'refuse runs estimated to take longer than this (default 30)', read: integer(1, 100_000) },
@@ -95,28 +97,38 @@ export async function main(argv: string[]): Promise<number> {
   if (problems.length || 'problem' in source) refuse(problems, 'Fix the problems above and try again.');
 
   const progress = new Progress();
+  const note = (line: string) => {
+    progress.done();
+    process.stderr.write(`chimney-host: ${line}\n`);
+  };
   const apart = ((args.options['--workers'] as number | undefined) ?? defaultWorkers()) >= 2;
-  const streamed = apart
-    ? await StreamedWorkload.open(source.spec, {
-        capacity,
-        note: (note) => {
-          progress.done();
-          process.stderr.write(`chimney-host: ${note}\n`);
-        },
-      })
-    : undefined;
-  const result = await runLab({
-    source: streamed ?? (await openSource(source.spec)),
-    setup: source.setup,
-    capacity,
-    policy: await makePolicy(policies[0]!),
-    oracle: !streamed,
-    onProgress: (p) =>
-      progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
-  });
-  if (streamed) {
-    result.oracle = oracleFigures(streamed.oracle());
-    result.oracleRatio = oracleRatio(result.offloadedBytes, result.oracle.offloadedBytes);
+  const run = async (targetThread: boolean) => {
+    const streamed = apart ? await StreamedWorkload.open(source.spec, { capacity, note }) : undefined;
+    const result = await runLab({
+      source: streamed ?? (await openSource(source.spec)),
+      setup: source.setup,
+      capacity,
+      policy: await makePolicy(policies[0]!),
+      oracle: !streamed,
+      target: targetThread ? (options) => new TargetThread(options) : undefined,
+      onProgress: (p) =>
+        progress.update(Math.min(1, p.tick / p.ticks), `simulate: ${n(p.atMs / 1000)} s of ${n((p.ticks * scenario.tickMs) / 1000)} s simulated`),
+    });
+    if (streamed) {
+      result.oracle = oracleFigures(streamed.oracle());
+      result.oracleRatio = oracleRatio(result.offloadedBytes, result.oracle.offloadedBytes);
+    }
+    return result;
+  };
+  // The simulated target gets a thread of its own too, when it can have one with the same figures.
+  const targetThread = apart && threadable({ latencyMs: source.setup.target.latencyMs, faults: source.setup.target.faults }) === undefined;
+  let result: RunResult;
+  try {
+    result = await run(targetThread);
+  } catch (error) {
+    if (!(error instanceof TargetThreadFailed)) throw error;
+    note(`${error.message}; running again with the target on this thread (same figures, slower)`);
+    result = await run(false);
   }
   progress.done();
   result.policy = name;

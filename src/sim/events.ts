@@ -9,7 +9,7 @@
 //             the oracle ignores these, by its definition
 
 import type { HostStack } from '../host/stack.js';
-import type { SimulatedTarget } from '../target/simulated-target.js';
+import type { LabTarget } from './run.js';
 import type { OffloadTable } from '../table/table.js';
 import { State, UploadReason } from '../table/enums.js';
 import { type Problems, show } from './fields.js';
@@ -17,7 +17,7 @@ import { type Problems, show } from './fields.js';
 /** What a host event may act on. */
 export interface HostControl {
   readonly host: HostStack;
-  readonly target: SimulatedTarget;
+  readonly target: LabTarget;
   readonly table: OffloadTable;
   /** The run's seeded generator (events that pick at random must replay). */
   random(): number;

@@ -12,7 +12,7 @@ export { parseCdf, sampleCdf } from './cdf.js';
 export { Oracle, runOracle } from './oracle.js';
 export type { OracleResult, OracleSummary } from './oracle.js';
 export { runLab } from './run.js';
-export type { RunOptions, RunSetup } from './run.js';
+export type { LabTarget, RunOptions, RunSetup } from './run.js';
 export type { OracleFigures, RunResult, Sample, HostMetrics } from './metrics.js';
 export { planJobs, runJob, assemble, merge, MergeError, formatTable, parseShard } from './compare.js';
 export type { ComparePlan, CompareOutput, CompareRow, Job, JobResult, Shard } from './compare.js';

@@ -13,7 +13,8 @@ import { OffloadTable } from '../table/table.js';
 import { invalid } from '../table/errors.js';
 import { typeName } from '../table/address.js';
 import { HostStack } from '../host/stack.js';
-import { SimulatedTarget } from '../target/simulated-target.js';
+import { SimulatedTarget, type SimulatedTargetOptions } from '../target/simulated-target.js';
+import type { OffloadTarget } from '../target/offload-target.js';
 import { seededRandom } from '../util/random.js';
 import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
 import type { HostMetrics } from '../host/metrics.js';
@@ -24,6 +25,20 @@ import type { Scenario } from './scenario.js';
 import type { WorkloadSource } from './source.js';
 import { createTickBatch } from './tick-batch.js';
 import { grown } from '../util/grown.js';
+
+/**
+ * The target of a run: an OffloadTarget on the host's clock that a scenario's events can poke
+ * (SimulatedTarget, or simulate's TargetThread running one on a worker thread).
+ */
+export type LabTarget = OffloadTarget &
+  Pick<SimulatedTarget, 'clock' | 'linkDown' | 'linkUp' | 'requestUpload' | 'requestUploadAll' | 'pauseOffload' | 'resumeOffload' | 'setCapacity'> & {
+    /** Completes every call in flight (the clock does not move). */
+    flush(): void | Promise<void>;
+    /** Resolves once every completion due at the clock's time has reached the host (a target that answers from another thread). */
+    idle?(): Promise<void>;
+    /** Ends the target (its thread); called once the run is over. */
+    close?(): void | Promise<void>;
+  };
 
 /** What the target and the host are, for a run: a scenario's target, host knobs and host events. */
 export type RunSetup = Pick<Scenario, 'seed' | 'target' | 'policy' | 'wasteThresholdBytes' | 'events'>;
@@ -44,6 +59,11 @@ export interface RunOptions {
   yieldEvery?: () => Promise<void>;
   /** Host events pushed here (by buttons on a page) happen at the next tick; their atMs is ignored. */
   control?: ScenarioEvent[];
+  /**
+   * Makes the run's target from the options a SimulatedTarget would get (default: a SimulatedTarget).
+   * It must behave exactly like one for the figures to be the run's (simulate's TargetThread does).
+   */
+  target?: (options: SimulatedTargetOptions) => LabTarget;
   /** Timeline samples per run (default 60; each one costs a HostStack.metrics() call, which sorts every time-to-offload so far). */
   samples?: number;
 }
@@ -51,7 +71,7 @@ export interface RunOptions {
 /** Every problem with runLab's options at once, as one OffloadError(InvalidArgument). */
 function checkRunOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') invalid(`runLab: expected { source, setup, policy }, got ${typeName(options)}`);
-  const { source, setup, policy, capacity } = options as Partial<RunOptions>;
+  const { source, setup, policy, capacity, target } = options as Partial<RunOptions>;
   const problems: string[] = [];
   if (source === null || typeof source !== 'object' || typeof source.next !== 'function' || !(source.tickMs > 0) || !(source.ticks >= 0))
     problems.push(`source must be a WorkloadSource ({ name, tickMs, ticks, next }: a SyntheticWorkload or openTraceWorkload's), got ${typeName(source)}`);
@@ -61,16 +81,28 @@ function checkRunOptions(options: unknown): void {
     problems.push(`policy must be an OffloadPolicy ({ name, tick }), such as policies.eager.create(), got ${typeName(policy)}`);
   if (capacity !== undefined && !(Number.isInteger(capacity) && capacity >= 0))
     problems.push(`capacity must be an integer of at least 0, got ${typeName(capacity)}`);
+  if (target !== undefined && typeof target !== 'function')
+    problems.push(`target must be a function that makes the run's target from SimulatedTarget options, got ${typeName(target)}`);
   if (problems.length) invalid(`runLab: ${problems.join('; ')}`);
 }
 
 export async function runLab(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   checkRunOptions(options);
-  const { source, setup, policy } = options;
+  const { setup } = options;
   const capacity = options.capacity ?? setup.target.capacity;
   const table = await OffloadTable.create();
-  const target = new SimulatedTarget({ capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults });
+  const targetOptions: SimulatedTargetOptions = { capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults };
+  const target: LabTarget = options.target ? options.target(targetOptions) : new SimulatedTarget(targetOptions);
+  try {
+    return await run(options, table, target, capacity, started);
+  } finally {
+    await target.close?.();
+  }
+}
+
+async function run(options: RunOptions, table: OffloadTable, target: LabTarget, capacity: number, started: number): Promise<RunResult> {
+  const { source, setup, policy } = options;
   const host = await HostStack.create({ target, table, policy: { ...setup.policy, offload: policy }, wasteThresholdBytes: setup.wasteThresholdBytes });
 
   const errors = { count: 0, first: [] as string[] };
@@ -191,6 +223,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
       totalBytes += standingPerTick;
       host.tick(end);
       // The target completed what was due at `end`; its completions reach the host's columns now.
+      await target.idle?.();
       await host.settle();
 
       if (timeline.due(tick) || !more) {
@@ -211,7 +244,8 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   // Let what is in flight land (the clock stays at the end of the run); a completion may start
   // more (a path whose last connection went), hence a few rounds.
   for (let round = 0; round < 10 && host.status().inFlight > 0; round++) {
-    target.flush();
+    await target.flush();
+    await target.idle?.();
     await host.settle();
   }
 

@@ -63,9 +63,7 @@ export class SimulatedTarget implements OffloadTarget {
   private readonly tcp = new TcpColumns();
   private readonly onDelivered = (handle: number, bytes: number) => this.events?.delivered(handle, bytes);
   /** steady()'s entries, read once and checked before any applies. */
-  private steadyHandles = new Float64Array(0);
-  private steadySent = new Float64Array(0);
-  private steadyReceived = new Float64Array(0);
+  private readonly steadyInput = new SteadyInput();
   private queue: Scheduled[] = [];
   private order = 0;
   private now: number;
@@ -200,27 +198,9 @@ export class SimulatedTarget implements OffloadTarget {
    * hold are skipped. Checked first: bad input throws InvalidArgument and changes nothing.
    */
   steady(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes: ArrayLike<number>, count?: number): void {
-    const op = 'SimulatedTarget.steady';
-    const n = batchCount(op, count, [
-      ['handles', handles],
-      ['sentBytes', sentBytes],
-      ['receivedBytes', receivedBytes],
-    ]);
-    if (this.steadyHandles.length < n) {
-      // All three or none: if one allocation fails, a later call must not find them of different lengths.
-      const size = Math.max(n, 2 * this.steadyHandles.length);
-      const grown = [new Float64Array(size), new Float64Array(size), new Float64Array(size)] as const;
-      [this.steadyHandles, this.steadySent, this.steadyReceived] = grown;
-    }
-    const h = this.steadyHandles;
-    for (let i = 0; i < n; i++) {
-      const v = handles[i];
-      if (typeof v !== 'number') invalid(`${op}: handles[${i}] must be a number, got ${typeName(v)}`, i);
-      h[i] = v;
-    }
-    readIntegers(op, 'sentBytes', sentBytes, n, this.steadySent, 0, Number.MAX_SAFE_INTEGER);
-    readIntegers(op, 'receivedBytes', receivedBytes, n, this.steadyReceived, 0, Number.MAX_SAFE_INTEGER);
-    this.tcp.steady(h, this.steadySent, this.steadyReceived, n);
+    const input = this.steadyInput;
+    const n = input.read('SimulatedTarget.steady', handles, sentBytes, receivedBytes, count);
+    this.tcp.steady(input.handles, input.sent, input.received, n);
   }
 
   /** Moves its clock to `now` (a shorthand for `clock.advance(now)`). */
@@ -340,5 +320,40 @@ export class SimulatedTarget implements OffloadTarget {
       item.run();
     }
     this.now = until;
+  }
+}
+
+/**
+ * steady()'s entries read once and checked, all before any applies (bad input throws
+ * InvalidArgument and changes nothing): the handles as numbers, the bytes as integers 0..2^53-1.
+ * One per target, its arrays reused and grown all three or none.
+ */
+export class SteadyInput {
+  handles = new Float64Array(0);
+  sent = new Float64Array(0);
+  received = new Float64Array(0);
+
+  /** Reads the entries into handles/sent/received; returns how many. */
+  read(op: string, handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes: ArrayLike<number>, count?: number): number {
+    const n = batchCount(op, count, [
+      ['handles', handles],
+      ['sentBytes', sentBytes],
+      ['receivedBytes', receivedBytes],
+    ]);
+    if (this.handles.length < n) {
+      // All three or none: if one allocation fails, a later call must not find them of different lengths.
+      const size = Math.max(n, 2 * this.handles.length);
+      const grown = [new Float64Array(size), new Float64Array(size), new Float64Array(size)] as const;
+      [this.handles, this.sent, this.received] = grown;
+    }
+    const h = this.handles;
+    for (let i = 0; i < n; i++) {
+      const v = handles[i];
+      if (typeof v !== 'number') invalid(`${op}: handles[${i}] must be a number, got ${typeName(v)}`, i);
+      h[i] = v;
+    }
+    readIntegers(op, 'sentBytes', sentBytes, n, this.sent, 0, Number.MAX_SAFE_INTEGER);
+    readIntegers(op, 'receivedBytes', receivedBytes, n, this.received, 0, Number.MAX_SAFE_INTEGER);
+    return n;
   }
 }

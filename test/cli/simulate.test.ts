@@ -1,7 +1,9 @@
 // simulate puts the workload and the oracle on a worker thread with --workers 2 (the default on a
-// machine of two cores or more) and keeps everything on its own thread with --workers 1, and prints
-// the same JSON either way: the built CLI runs a small scenario and a trace in each mode. The stream itself (chunks, fallback, damaged traces) is tested in
-// streamed-source.test.ts.
+// machine of two cores or more), and the simulated target on another when it can have one with
+// the same figures, and keeps everything on its own thread with --workers 1, and prints the same
+// JSON either way: the built CLI runs small scenarios (one whose target injects upload faults,
+// which keep it on the main thread) and a trace in each mode. The stream itself (chunks, fallback,
+// damaged traces) is tested in streamed-source.test.ts, the target's thread in target-thread.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -24,11 +26,13 @@ function simulate(workers: number, ...args: string[]) {
 
 const scenario = join(dir, 'small.json');
 writeFileSync(scenario, JSON.stringify(smallScenarioJson()));
+const threadable = join(dir, 'small-threadable.json');
+writeFileSync(threadable, JSON.stringify(smallScenarioJson((s) => (s.target.faults = { initiateFailure: 0.01 }))));
 const capture = join(dir, 'small.pcapng');
 writeSyntheticCapture(capture, { connections: 200, concurrency: 30, cdf: hadoop, seed: 5, packetGapMs: 0.5 }, { format: 'pcapng' });
 
 test('--workers 2 (workload and oracle on a worker) or 1 (all here): the same JSON, scenario and trace', () => {
-  for (const args of [[scenario], [scenario, '--policy', 'threshold', '--capacity', '40'], ['--trace', capture, scenario]]) {
+  for (const args of [[scenario], [threadable], [threadable, '--policy', 'threshold', '--capacity', '40'], ['--trace', capture, threadable]]) {
     const apart = simulate(2, ...args);
     const here = simulate(1, ...args);
     assert.equal(apart, here, args.join(' '));
