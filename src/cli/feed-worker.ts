@@ -23,7 +23,6 @@ import { createTickBatch } from '../sim/tick-batch.js';
 import { packedTickBytes, packTick } from '../sim/tick-pack.js';
 import { isTraceError } from '../trace/errors.js';
 import { openSource, type SourceSpec } from './sources.js';
-import { giveWay } from './thread-priority.js';
 
 export interface FeedSettings {
   source: SourceSpec;
@@ -43,8 +42,6 @@ export type FeedMessage =
   | { type: 'failed'; message: string; traceError?: { code: string; offset: number } };
 
 const settings = workerData as FeedSettings;
-// This thread runs ahead of the host by up to aheadTicks: the host's thread and the target's go first.
-giveWay();
 const port = parentPort!;
 let acked = 0;
 let stopped = false;

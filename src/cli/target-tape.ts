@@ -13,7 +13,7 @@
 //   FLUSH                        complete every call in flight (answered)
 //   CRASH                        a test seam: the worker fails
 //
-// Results (worker -> main), per completed call, in the order the calls completed:
+// Completions (worker -> main), per completed call, in the order the calls completed:
 //   id fulfilled  then, if fulfilled: n and n results, else the index of its message in `strings`
 //   a result:  handle flags [error index] [delegated: 8 numbers, 3 timers (NaN: null)]
 //              [received: m, (seq length) x m] [unacknowledged: m, (seq length) x m]
@@ -36,12 +36,23 @@ const F_DELEGATED = 4;
 const F_RECEIVED = 8;
 const F_UNACKNOWLEDGED = 16;
 
-/** The worker's answer to a tape with an Advance or a Flush. */
-export interface Reply {
+/**
+ * The worker's answers. To a tape with an Advance or a Flush: the calls it completed, as soon as
+ * they are (before the step, so the host waits for no step). After an Advance's step: what the
+ * step did, which the host needs only before the next completions.
+ */
+export type Reply = Completions | Stepped;
+
+export interface Completions {
+  kind: 'completions';
   /** Completions, encoded as above, and their messages. */
   results: Float64Array;
   strings: string[];
-  /** Indications the target made, in order: [name, ...arguments]. */
+}
+
+export interface Stepped {
+  kind: 'stepped';
+  /** Indications the target made in the step, in order: [name, ...arguments]. */
   indications: unknown[][];
   /** Deliveries to the host, in order: handles and bytes, `count` entries. */
   handles: Float64Array;

@@ -3,12 +3,13 @@
 //
 // Same figures as a SimulatedTarget on the main thread, because the worker sees every call in the
 // order the host made it and the clock moves in the same places: calls go on a tape
-// (src/cli/target-tape.ts), and the tape goes to the worker when the host's clock moves: the
-// worker completes what is due and steps while the host runs its policy, and the calls made after
-// the move wait on the tape for the next one. Completions reach the host in idle(), in the order the target
-// made them, after the deliveries of the step, exactly as the host would have seen them: a
-// SimulatedTarget resolves its calls inside the clock's move, and the host applies completions on
-// the microtask queue, after its tick.
+// (src/cli/target-tape.ts), sent when the host's clock moves and when runLab waits in idle(). At
+// a move the worker completes what is due and answers at once, then steps its TCP model while the
+// host runs its policy and its next tick's calls. Completions reach the host in idle(), in the
+// order the target made them, as they would have: a SimulatedTarget resolves its calls inside the
+// clock's move, and the host applies completions on the microtask queue, after its tick. The
+// step's deliveries follow (they concern no connection whose call that move completed) and reach
+// the host before the next completions.
 //
 // What would differ on a thread, and is therefore refused (threadable() says why): indications
 // the target makes inside a clock step (the hardware-failure and upload-request faults), which the
@@ -17,7 +18,7 @@
 //
 // If the worker fails, every wait rejects with TargetThreadFailed: the caller runs again without it.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { invalid } from '../table/errors.js';
 import { requireInt } from '../table/validate.js';
 import { ManualClock } from '../target/clock.js';
@@ -26,6 +27,15 @@ import type { BlockStatus, InitiateBlock, QueryResult, TargetEvents, TerminateBl
 import { SteadyInput, type SimulatedTargetOptions } from '../target/simulated-target.js';
 import type { LabTarget } from '../sim/run.js';
 import { Call, INITIATE_FIELDS, NumberWriter, Op, ResultReader, type CallKind, type Reply } from './target-tape.js';
+
+/** How long idle() reads replies as they come before it waits for them as events (ms). */
+const POLL_MS = 50;
+
+/** What the worker is given: the target's options, and the port it replies on. */
+export interface TargetWorkerData {
+  options: SimulatedTargetOptions;
+  replies: MessagePort;
+}
 
 /** The worker thread failed or ended: the run must start again without it. */
 export class TargetThreadFailed extends Error {}
@@ -51,6 +61,8 @@ export class TargetThread implements LabTarget {
   readonly clock = new ManualClock();
   private events: TargetEvents | undefined;
   private readonly worker: Worker;
+  /** The worker's replies: read by idle() as they come (see poll), else as events. */
+  private readonly replies: MessagePort;
   private readonly tape = new NumberWriter();
   private readonly calls = new Map<number, Waiting>();
   private lastCall = 0;
@@ -65,8 +77,10 @@ export class TargetThread implements LabTarget {
     const why = threadable(options);
     if (why) invalid(`TargetThread: this target cannot run on a thread with the same figures: ${why}`);
     this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'TargetThread: capacity');
-    this.worker = new Worker(worker, { workerData: options });
-    this.worker.on('message', (reply: Reply) => this.answer(reply));
+    const { port1, port2 } = new MessageChannel();
+    this.replies = port1;
+    this.worker = new Worker(worker, { workerData: { options, replies: port2 } satisfies TargetWorkerData, transferList: [port2] });
+    port1.on('message', (reply: Reply) => this.answer(reply));
     this.worker.on('error', (error) => this.fail(`the target thread failed: ${error.message}`));
     this.worker.on('exit', (code) => this.fail(`the target thread ended (exit code ${code})`));
     this.clock.subscribe((now) => {
@@ -160,10 +174,11 @@ export class TargetThread implements LabTarget {
 
   /**
    * Resolves once the replies to every Advance and Flush sent are applied. The calls made since
-   * wait on the tape for the next Advance: one message each way per tick, since every message
-   * wakes a thread, and on two cores a woken thread takes a core from one that was running.
+   * the last one go to the worker first: it is awake (stepping), and takes them before it sleeps.
    */
   idle(): Promise<void> {
+    if (this.tape.length) this.send(false);
+    this.poll();
     if (this.failure) return Promise.reject(this.failure);
     if (this.unanswered === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -171,8 +186,24 @@ export class TargetThread implements LabTarget {
     });
   }
 
+  /**
+   * Reads the worker's replies as they come, for up to POLL_MS: a thread that sleeps until a
+   * message wakes it takes a millisecond or more to run again here (a fifth of a tick's work), and
+   * this thread has nothing else to do meanwhile. The worker's failure is an event, which cannot
+   * come while this runs: hence the limit, after which idle() waits for events.
+   */
+  private poll(): void {
+    const until = performance.now() + POLL_MS;
+    while (this.unanswered > 0 && !this.failure) {
+      const reply = receiveMessageOnPort(this.replies);
+      if (reply) this.answer(reply.message as Reply);
+      else if (performance.now() > until) return;
+    }
+  }
+
   async close(): Promise<void> {
     this.failure ??= new TargetThreadFailed('the target thread was closed');
+    this.replies.close();
     await this.worker.terminate();
   }
 
@@ -253,15 +284,21 @@ export class TargetThread implements LabTarget {
     this.worker.postMessage(tape, [tape.buffer as ArrayBuffer]);
   }
 
-  /** A reply: the step's deliveries, then the indications, then the completions, each in order. */
+  /** A reply: the completions of a clock move or a flush (in the order made), or what a step did. */
   private answer(reply: Reply): void {
     const events = this.attached();
-    const { handles, bytes, count } = reply;
-    if (count) {
-      if (typeof events.deliveredBatch === 'function') events.deliveredBatch(handles, bytes, count);
-      else for (let i = 0; i < count; i++) events.delivered(handles[i]!, bytes[i]!);
+    if (reply.kind === 'stepped') {
+      // The step's deliveries, then its indications, before the next completions, as on the main
+      // thread; they concern no connection whose call the move completed, since the move completes
+      // calls before it steps (an uploaded connection has no row left to deliver for).
+      const { handles, bytes, count } = reply;
+      if (count) {
+        if (typeof events.deliveredBatch === 'function') events.deliveredBatch(handles, bytes, count);
+        else for (let i = 0; i < count; i++) events.delivered(handles[i]!, bytes[i]!);
+      }
+      for (const [name, ...args] of reply.indications) (events[name as keyof TargetEvents] as (...a: unknown[]) => void)(...args);
+      return;
     }
-    for (const [name, ...args] of reply.indications) (events[name as keyof TargetEvents] as (...a: unknown[]) => void)(...args);
     const read = new ResultReader(reply.results, reply.strings);
     while (read.at < reply.results.length) {
       const id = read.next();

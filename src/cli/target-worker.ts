@@ -4,19 +4,22 @@
 // order as a SimulatedTarget on the main thread would: the same completions, the same figures.
 //
 // Messages (main -> this thread): a tape (src/cli/target-tape.ts), the host's calls since the
-// last message. This thread -> main: one Reply per tape with an Advance or a Flush, once the
-// completions that it resolved are in.
+// last message, ending with the clock's move (or a flush). This thread -> main: the completions
+// that the move (or flush) made, as soon as they are in; then, after a move, what the TCP step did
+// (its deliveries), which the host needs only before the next completions: so the host waits for
+// the completions only, and the step runs while it goes on.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kind } from '../table/enums.js';
 import { ManualClock } from '../target/clock.js';
 import type { BlockStatus, InitiateBlock, TargetEvents, TerminateBlock } from '../target/offload-target.js';
-import { SimulatedTarget, type SimulatedTargetOptions } from '../target/simulated-target.js';
+import { SimulatedTarget } from '../target/simulated-target.js';
+import type { TargetWorkerData } from './target-thread.js';
 import { describe } from '../host/target-calls.js';
-import { Call, encodeResult, INITIATE_FIELDS, NumberWriter, Op, type CallKind, type Reply } from './target-tape.js';
+import { Call, encodeResult, INITIATE_FIELDS, NumberWriter, Op, type CallKind, type Completions, type Stepped } from './target-tape.js';
 
-const port = parentPort!;
-const target = new SimulatedTarget({ ...(workerData as SimulatedTargetOptions), clock: new ManualClock() });
+const { options, replies } = workerData as TargetWorkerData;
+const target = new SimulatedTarget({ ...options, clock: new ManualClock() });
 
 /** What the next reply carries: completions, their messages, indications and deliveries. */
 const results = new NumberWriter();
@@ -91,13 +94,16 @@ function call(id: number, kind: CallKind, tape: Float64Array, at: number, n: num
   );
 }
 
-port.on('message', async (tape: Float64Array) => {
-  let answer = false;
+parentPort!.on('message', async (tape: Float64Array) => {
+  /** The time the tape's Advance moves the clock to (NaN: none), and whether it ends with a Flush. */
+  let advance = Number.NaN;
+  let flush = false;
   for (let i = 0; i < tape.length; ) {
     const op = tape[i++]!;
     if (op === Op.Advance) {
-      target.advance(tape[i++]!);
-      answer = true;
+      advance = tape[i++]!;
+      // The calls due complete now, the step after the host has them (SimulatedTarget.completeUntil).
+      target.completeUntil(advance);
     } else if (op === Op.Traffic) {
       target.traffic(tape[i]!, tape[i + 1]!, tape[i + 2]!);
       i += 3;
@@ -121,23 +127,26 @@ port.on('message', async (tape: Float64Array) => {
     } else if (op === Op.Capacity) target.capacity = tape[i++]!;
     else if (op === Op.Flush) {
       target.flush();
-      answer = true;
+      flush = true;
     } else if (op === Op.Crash) throw new Error('crashed on request (a test of the main thread taking over)');
     else throw new Error(`target thread: unknown op ${op} at ${i - 1} of the tape`);
   }
-  if (!answer) return;
-  // The completions that the clock's move resolved are recorded by their promises' reactions,
-  // which run on the microtask queue before this continuation.
+  if (Number.isNaN(advance) && !flush) return;
+  // The completions are recorded by their promises' reactions, which run on the microtask queue
+  // before this continuation (no other message is taken in between: messages are macrotasks).
   await undefined;
-  const reply: Reply = {
-    results: results.take(),
-    strings,
+  const completions: Completions = { kind: 'completions', results: results.take(), strings };
+  strings = [];
+  replies.postMessage(completions, [completions.results.buffer as ArrayBuffer]);
+  if (Number.isNaN(advance)) return;
+  target.advance(advance);
+  const stepped: Stepped = {
+    kind: 'stepped',
     indications,
     count: deliveredHandles.length,
     handles: deliveredHandles.take(),
     bytes: deliveredBytes.take(),
   };
-  strings = [];
   indications = [];
-  port.postMessage(reply, [reply.results.buffer as ArrayBuffer, reply.handles.buffer as ArrayBuffer, reply.bytes.buffer as ArrayBuffer]);
+  replies.postMessage(stepped, [stepped.handles.buffer as ArrayBuffer, stepped.bytes.buffer as ArrayBuffer]);
 });

@@ -228,6 +228,17 @@ export class SimulatedTarget implements OffloadTarget {
     }
   }
 
+  /**
+   * Completes the calls due by `now` (earliest first, each at its due time), as the clock's move to
+   * `now` would, but without the TCP step: the move then only steps. For a driver that passes
+   * the completions on before the step is done (simulate's target thread); a time not after the
+   * target's own does nothing.
+   */
+  completeUntil(now: number): void {
+    if (typeof now !== 'number' || !Number.isFinite(now)) invalid(`SimulatedTarget.completeUntil: now must be a finite time in ms, got ${typeName(now)}`);
+    if (now > this.now) this.runDue(now);
+  }
+
   /** Completes every call in flight, however far in the future it is due (the clock does not move). */
   flush(): void {
     while (this.queue.length) this.runDue(Math.max(this.now, this.queue[this.queue.length - 1]!.due));

@@ -84,6 +84,46 @@ test('completions run in due order, each at its own time', async () => {
   );
 });
 
+test('completeUntil(t) then the clock to t is the clock to t: the same completions, in the same order, the same state after', async () => {
+  const run = async (split: boolean) => {
+    const target = new SimulatedTarget({ latencyMs: { min: 1, max: 30 }, seed: 7 });
+    const log: string[] = [];
+    target.attach({ ...quiet, delivered: (h, b) => log.push(`delivered ${h} ${b}`) });
+    const initiated = hold(target, 40);
+    target.advance(50);
+    const handles = await initiated;
+    for (let t = 1; t <= 20; t++) {
+      target.trafficBatch(handles, new Float64Array(handles.length).fill(100 * t), new Float64Array(handles.length).fill(300 * t));
+      for (const h of handles.slice(t, t + 2)) void target.query([h]).then((r) => log.push(`query ${h} ${JSON.stringify(r)}`));
+      const now = 50 + 10 * t;
+      if (split) {
+        target.completeUntil(now);
+        log.push(`due done at ${now}`);
+      }
+      target.advance(now);
+      await Promise.resolve();
+      if (!split) log.push(`due done at ${now}`);
+    }
+    const back = target.terminate(handles.map((h) => ({ handle: h, kind: Kind.Connection, reason: Reason.Application })));
+    target.flush();
+    return { log: log.filter((l) => !l.startsWith('due')), back: await back };
+  };
+  const whole = await run(false);
+  const split = await run(true);
+  assert.ok(whole.log.some((l) => l.startsWith('query')) && whole.log.some((l) => l.startsWith('delivered')));
+  assert.equal(split, whole);
+});
+
+test('completeUntil: a time that is not finite throws InvalidArgument; one not after its own does nothing', () => {
+  const target = new SimulatedTarget({ latencyMs: 5 });
+  target.attach(quiet);
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '10', undefined]) throwsCode(() => target.completeUntil(bad as number), ErrorCode.InvalidArgument);
+  target.advance(20);
+  target.completeUntil(10);
+  target.completeUntil(20);
+  assert.is(target.pending, 0);
+});
+
 test('trafficBatch is the same as one traffic call per connection', async () => {
   const one = new SimulatedTarget({ seed: 9 });
   const batch = new SimulatedTarget({ seed: 9 });
