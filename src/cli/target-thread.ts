@@ -18,6 +18,7 @@
 //
 // If the worker fails, every wait rejects with TargetThreadFailed: the caller runs again without it.
 
+import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { invalid } from '../table/errors.js';
 import { requireInt } from '../table/validate.js';
@@ -30,6 +31,8 @@ import { Call, INITIATE_FIELDS, NumberWriter, Op, ResultReader, type CallKind, t
 
 /** How long idle() reads replies as they come before it waits for them as events (ms). */
 const POLL_MS = 50;
+/** Whether idle() reads replies as they come at all: not on one core, where the worker could not run meanwhile. */
+const POLL = availableParallelism() >= 2;
 
 /** What the worker is given: the target's options, and the port it replies on. */
 export interface TargetWorkerData {
@@ -193,6 +196,8 @@ export class TargetThread implements LabTarget {
    * come while this runs: hence the limit, after which idle() waits for events.
    */
   private poll(): void {
+    // On one core the worker could not run while this spins.
+    if (!POLL) return;
     const until = performance.now() + POLL_MS;
     while (this.unanswered > 0 && !this.failure) {
       const reply = receiveMessageOnPort(this.replies);

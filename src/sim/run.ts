@@ -15,6 +15,7 @@ import { typeName } from '../table/address.js';
 import { HostStack } from '../host/stack.js';
 import { SimulatedTarget, type SimulatedTargetOptions } from '../target/simulated-target.js';
 import type { OffloadTarget } from '../target/offload-target.js';
+import { isClock } from '../target/clock.js';
 import { seededRandom } from '../util/random.js';
 import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
 import type { HostMetrics } from '../host/metrics.js';
@@ -68,6 +69,19 @@ export interface RunOptions {
   samples?: number;
 }
 
+/** What runLab calls on its target besides the OffloadTarget's calls (HostStack.create checks those). */
+const LAB_TARGET_METHODS = ['flush', 'linkDown', 'linkUp', 'requestUpload', 'requestUploadAll', 'pauseOffload', 'resumeOffload', 'setCapacity'] as const;
+
+/** The target a RunOptions.target made, checked: everything runLab and a scenario's events call on it. */
+function checkLabTarget(target: unknown): LabTarget {
+  const t = target as Partial<LabTarget> | null;
+  if (t === null || typeof t !== 'object') invalid(`runLab: options.target must return a target (a SimulatedTarget or the like), got ${typeName(target)}`);
+  const missing: string[] = LAB_TARGET_METHODS.filter((name) => typeof t[name] !== 'function');
+  if (!isClock(t.clock)) missing.push('clock');
+  if (missing.length) invalid(`runLab: the target options.target made has no ${missing.join(', ')} (a run needs what SimulatedTarget has)`);
+  return t as LabTarget;
+}
+
 /** Every problem with runLab's options at once, as one OffloadError(InvalidArgument). */
 function checkRunOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') invalid(`runLab: expected { source, setup, policy }, got ${typeName(options)}`);
@@ -93,7 +107,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const capacity = options.capacity ?? setup.target.capacity;
   const table = await OffloadTable.create();
   const targetOptions: SimulatedTargetOptions = { capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults };
-  const target: LabTarget = options.target ? options.target(targetOptions) : new SimulatedTarget(targetOptions);
+  const target: LabTarget = options.target ? checkLabTarget(options.target(targetOptions)) : new SimulatedTarget(targetOptions);
   try {
     return await run(options, table, target, capacity, started);
   } finally {

@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
+import { SimulatedTarget } from '../../src/target/simulated-target.js';
 import { runLab } from '../../src/sim/run.js';
 import { SyntheticWorkload } from '../../src/sim/workload.js';
 import { policies } from '../../src/host/policies/index.js';
@@ -151,6 +152,9 @@ test('bad runLab options are one OffloadError naming each, never a TypeError fro
     [{ ...good, policy: { name: 'x' } }, /^runLab: policy must be an OffloadPolicy/],
     [{ ...good, setup: { target: {} } }, /^runLab: setup must be a scenario/],
     [{ ...good, capacity: -1 }, /^runLab: capacity must be an integer of at least 0, got number -1/],
+    [{ ...good, target: new SimulatedTarget() }, /^runLab: target must be a function that makes the run's target/],
+    [{ ...good, target: () => 7 }, /^runLab: options.target must return a target .*got number 7/],
+    [{ ...good, target: () => ({ flush() {}, clock: {} }) }, /^runLab: the target options.target made has no linkDown, .*setCapacity, clock/],
   ];
   for (const [options, message] of cases) {
     try {
