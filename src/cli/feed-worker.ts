@@ -23,6 +23,7 @@ import { createTickBatch } from '../sim/tick-batch.js';
 import { packedTickBytes, packTick } from '../sim/tick-pack.js';
 import { isTraceError } from '../trace/errors.js';
 import { openSource, type SourceSpec } from './sources.js';
+import { giveWay } from './thread-priority.js';
 
 export interface FeedSettings {
   source: SourceSpec;
@@ -42,6 +43,7 @@ export type FeedMessage =
   | { type: 'failed'; message: string; traceError?: { code: string; offset: number } };
 
 const settings = workerData as FeedSettings;
+giveWay();
 const port = parentPort!;
 let acked = 0;
 let stopped = false;

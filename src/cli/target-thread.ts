@@ -18,8 +18,7 @@
 //
 // If the worker fails, every wait rejects with TargetThreadFailed: the caller runs again without it.
 
-import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { invalid } from '../table/errors.js';
 import { requireInt } from '../table/validate.js';
 import { ManualClock } from '../target/clock.js';
@@ -28,17 +27,6 @@ import type { BlockStatus, InitiateBlock, QueryResult, TargetEvents, TerminateBl
 import { SteadyInput, type SimulatedTargetOptions } from '../target/simulated-target.js';
 import type { LabTarget } from '../sim/run.js';
 import { Call, INITIATE_FIELDS, NumberWriter, Op, ResultReader, type CallKind, type Reply } from './target-tape.js';
-
-/** How long idle() reads replies as they come before it waits for them as events (ms). */
-const POLL_MS = 50;
-/** Whether idle() reads replies as they come at all: not on one core, where the worker could not run meanwhile. */
-const POLL = availableParallelism() >= 2;
-
-/** What the worker is given: the target's options, and the port it replies on. */
-export interface TargetWorkerData {
-  options: SimulatedTargetOptions;
-  replies: MessagePort;
-}
 
 /** The worker thread failed or ended: the run must start again without it. */
 export class TargetThreadFailed extends Error {}
@@ -64,8 +52,6 @@ export class TargetThread implements LabTarget {
   readonly clock = new ManualClock();
   private events: TargetEvents | undefined;
   private readonly worker: Worker;
-  /** The worker's replies: read by idle() as they come (see poll), else as events. */
-  private readonly replies: MessagePort;
   private readonly tape = new NumberWriter();
   private readonly calls = new Map<number, Waiting>();
   private lastCall = 0;
@@ -80,10 +66,8 @@ export class TargetThread implements LabTarget {
     const why = threadable(options);
     if (why) invalid(`TargetThread: this target cannot run on a thread with the same figures: ${why}`);
     this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'TargetThread: capacity');
-    const { port1, port2 } = new MessageChannel();
-    this.replies = port1;
-    this.worker = new Worker(worker, { workerData: { options, replies: port2 } satisfies TargetWorkerData, transferList: [port2] });
-    port1.on('message', (reply: Reply) => this.answer(reply));
+    this.worker = new Worker(worker, { workerData: options });
+    this.worker.on('message', (reply: Reply) => this.answer(reply));
     this.worker.on('error', (error) => this.fail(`the target thread failed: ${error.message}`));
     this.worker.on('exit', (code) => this.fail(`the target thread ended (exit code ${code})`));
     this.clock.subscribe((now) => {
@@ -178,10 +162,11 @@ export class TargetThread implements LabTarget {
   /**
    * Resolves once the replies to every Advance and Flush sent are applied. The calls made since
    * the last one go to the worker first: it is awake (stepping), and takes them before it sleeps.
+   * It waits for the replies as events: on two cores, a thread that spun here would take from the
+   * workers the core it leaves them while it waits.
    */
   idle(): Promise<void> {
     if (this.tape.length) this.send(false);
-    this.poll();
     if (this.failure) return Promise.reject(this.failure);
     if (this.unanswered === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -189,26 +174,8 @@ export class TargetThread implements LabTarget {
     });
   }
 
-  /**
-   * Reads the worker's replies as they come, for up to POLL_MS: a thread that sleeps until a
-   * message wakes it takes a millisecond or more to run again here (a fifth of a tick's work), and
-   * this thread has nothing else to do meanwhile. The worker's failure is an event, which cannot
-   * come while this runs: hence the limit, after which idle() waits for events.
-   */
-  private poll(): void {
-    // On one core the worker could not run while this spins.
-    if (!POLL) return;
-    const until = performance.now() + POLL_MS;
-    while (this.unanswered > 0 && !this.failure) {
-      const reply = receiveMessageOnPort(this.replies);
-      if (reply) this.answer(reply.message as Reply);
-      else if (performance.now() > until) return;
-    }
-  }
-
   async close(): Promise<void> {
     this.failure ??= new TargetThreadFailed('the target thread was closed');
-    this.replies.close();
     await this.worker.terminate();
   }
 

@@ -13,13 +13,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Kind } from '../table/enums.js';
 import { ManualClock } from '../target/clock.js';
 import type { BlockStatus, InitiateBlock, TargetEvents, TerminateBlock } from '../target/offload-target.js';
-import { SimulatedTarget } from '../target/simulated-target.js';
-import type { TargetWorkerData } from './target-thread.js';
+import { SimulatedTarget, type SimulatedTargetOptions } from '../target/simulated-target.js';
+import { giveWay } from './thread-priority.js';
 import { describe } from '../host/target-calls.js';
 import { Call, encodeResult, INITIATE_FIELDS, NumberWriter, Op, type CallKind, type Completions, type Stepped } from './target-tape.js';
 
-const { options, replies } = workerData as TargetWorkerData;
-const target = new SimulatedTarget({ ...options, clock: new ManualClock() });
+giveWay();
+const port = parentPort!;
+const target = new SimulatedTarget({ ...(workerData as SimulatedTargetOptions), clock: new ManualClock() });
 
 /** What the next reply carries: completions, their messages, indications and deliveries. */
 const results = new NumberWriter();
@@ -94,7 +95,10 @@ function call(id: number, kind: CallKind, tape: Float64Array, at: number, n: num
   );
 }
 
-parentPort!.on('message', async (tape: Float64Array) => {
+port.on('message', (tape: Float64Array) => void run(tape));
+
+/** Runs the host's calls on a tape; true if it had a clock move or a flush (then answered). */
+async function run(tape: Float64Array): Promise<boolean> {
   /** The time the tape's Advance moves the clock to (NaN: none), and whether it ends with a Flush. */
   let advance = Number.NaN;
   let flush = false;
@@ -131,14 +135,14 @@ parentPort!.on('message', async (tape: Float64Array) => {
     } else if (op === Op.Crash) throw new Error('crashed on request (a test of the main thread taking over)');
     else throw new Error(`target thread: unknown op ${op} at ${i - 1} of the tape`);
   }
-  if (Number.isNaN(advance) && !flush) return;
+  if (Number.isNaN(advance) && !flush) return false;
   // The completions are recorded by their promises' reactions, which run on the microtask queue
   // before this continuation (no other message is taken in between: messages are macrotasks).
   await undefined;
   const completions: Completions = { kind: 'completions', results: results.take(), strings };
   strings = [];
-  replies.postMessage(completions, [completions.results.buffer as ArrayBuffer]);
-  if (Number.isNaN(advance)) return;
+  port.postMessage(completions, [completions.results.buffer as ArrayBuffer]);
+  if (Number.isNaN(advance)) return true;
   target.advance(advance);
   const stepped: Stepped = {
     kind: 'stepped',
@@ -148,5 +152,6 @@ parentPort!.on('message', async (tape: Float64Array) => {
     bytes: deliveredBytes.take(),
   };
   indications = [];
-  replies.postMessage(stepped, [stepped.handles.buffer as ArrayBuffer, stepped.bytes.buffer as ArrayBuffer]);
-});
+  port.postMessage(stepped, [stepped.handles.buffer as ArrayBuffer, stepped.bytes.buffer as ArrayBuffer]);
+  return true;
+}
