@@ -20,7 +20,7 @@
 import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
 import { OffloadError, invalid } from '../table/errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
-import type { OffloadTable } from '../table/table.js';
+import { type OffloadTable, recordCountedTraffic } from '../table/table.js';
 import type { TerminateBatch } from '../table/types.js';
 import type { OffloadTarget, InitiateBlock } from '../target/offload-target.js';
 import type { HostEvents } from './stack.js';
@@ -542,11 +542,12 @@ export class ConnectionEngine {
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      // The records are free by now: they take the byte counts.
+      // The records are free by now: they take the byte counts. The table skips reading them
+      // again entry by entry (they come from the columns, counted and checked once already).
       const counted = s.records.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
-        this.host.table.recordTrafficBatch(onTarget, counted);
+        this.host.table[recordCountedTraffic](onTarget, counted, k);
       } catch (error) {
         this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
       }
