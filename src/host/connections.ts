@@ -99,7 +99,20 @@ export class ConnectionStore implements ConnectionColumns {
     return slot < this.length && this.id[slot] === id ? slot : -1;
   }
 
-  /** A new slot, Software, with a fresh id; the caller fills its key columns. */
+  /**
+   * A new slot, Software, with a fresh id; the caller fills its key columns.
+   *
+   * A reused slot's columns are each a cache miss to write (a million opens a run), so the columns
+   * that a free slot holds at their opening value already are not written again:
+   * - handle 0 and path -1: a connection has them whenever it is not on the target, and release()
+   *   sets them too; a slot never used gets path -1 here;
+   * - standingSent/standingReceived 0: close() stops standing traffic before a slot is freed, and
+   *   steady() refuses a closed id;
+   * - closed 0: release() resets it, where the line was just read;
+   * - offerStamp: it only matters when equal to the tick number of a decision being carried out,
+   *   and every stamp a freed slot holds is from an earlier tick (the engine stamps slots and then
+   *   moves the tick number on, with no open() in between).
+   */
   allocate(now: number): number {
     let slot: number;
     if (this.freeCount > 0) slot = this.free[--this.freeCount]!;
@@ -108,6 +121,7 @@ export class ConnectionStore implements ConnectionColumns {
       if (this.length >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} connections open at once`);
       slot = this.length++;
       this.generation[slot] = 1;
+      this.path[slot] = -1;
     }
     this.id[slot] = this.generation[slot]! * SLOT_SPACE + slot;
     this.status[slot] = ConnectionStatus.Software;
@@ -117,27 +131,22 @@ export class ConnectionStore implements ConnectionColumns {
     this.offloadedBytes[slot] = 0;
     this.tickBytes[slot] = 0;
     this.rate[slot] = 0;
-    this.handle[slot] = 0;
     this.offloadedAt[slot] = 0;
     this.sent[slot] = 0;
-    this.standingSent[slot] = 0;
-    this.standingReceived[slot] = 0;
     this.everOffloaded[slot] = 0;
-    this.path[slot] = -1;
-    this.closed[slot] = 0;
-    this.offerStamp[slot] = 0;
     this.livePosition[slot] = this.liveCount;
     this.live[this.liveCount++] = slot;
     this.arrived.push(slot);
     return slot;
   }
 
-  /** Frees a slot: its id is never valid again. */
+  /** Frees a slot: its id is never valid again. Its standing traffic must be (0, 0) already (see allocate). */
   release(slot: number): void {
     this.id[slot] = 0;
     this.status[slot] = ConnectionStatus.Free;
     this.handle[slot] = 0;
     this.path[slot] = -1;
+    this.closed[slot] = 0;
     const at = this.livePosition[slot]!;
     const last = this.live[--this.liveCount]!;
     this.live[at] = last;

@@ -54,4 +54,38 @@ test('arrivals are listed until cleared; columns survive growth', () => {
   assert.is(c.arrived.view().length, 0);
 });
 
+test('a reused slot opens exactly like a fresh one (allocate writes only what release leaves behind)', () => {
+  const c = new ConnectionStore(2);
+  const fresh = c.allocate(7);
+  const columns = [
+    'status',
+    'openedAt',
+    'lastActiveAt',
+    'bytes',
+    'offloadedBytes',
+    'tickBytes',
+    'rate',
+    'handle',
+    'offloadedAt',
+    'sent',
+    'everOffloaded',
+    'path',
+    'closed',
+  ] as const;
+  const opening = columns.map((k) => c[k][fresh]);
+  // A whole life: offloaded, closed on the target, handed back (handle 0, path -1), freed.
+  for (const k of columns) c[k][fresh] = 3;
+  c.handle[fresh] = 0;
+  c.path[fresh] = -1;
+  c.closed[fresh] = 1;
+  c.release(fresh);
+  const again = c.allocate(7);
+  assert.is(again, fresh, 'the freed slot is reused');
+  assert.equal(
+    columns.map((k) => c[k][again]),
+    opening,
+  );
+  assert.equal(opening, [ConnectionStatus.Software, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0]);
+});
+
 test.run();
