@@ -81,7 +81,6 @@ export interface OpenedColumns {
   priority?: ArrayLike<number>;
 }
 
-const TWO32 = 2 ** 32;
 // Module constants the hot loops compare against (cheaper than an enum's or another module's property).
 const SLOTS = SLOT_SPACE;
 const MAX_BYTES = Number.MAX_SAFE_INTEGER;
@@ -846,8 +845,11 @@ export class ConnectionEngine {
       if (!h) continue;
       const slot = kept[i]!;
       const path = pathOf[i]!;
-      const sndUna = c.sent[slot]! % TWO32;
-      const rcvNxt = (c.bytes[slot]! - c.sent[slot]!) % TWO32;
+      // Sequence numbers are byte counts modulo 2^32. Counts are integers 0..2^53 - 1, for which
+      // `>>> 0` is exactly `% 2 ** 32` (ToUint32), and a truncation rather than a call to fmod.
+      const sent = c.sent[slot]!;
+      const sndUna = sent >>> 0;
+      const rcvNxt = (c.bytes[slot]! - sent) >>> 0;
       c.status[slot] = ConnectionStatus.Offloading;
       c.handle[slot] = h;
       c.path[slot] = path;
@@ -1165,22 +1167,23 @@ export class ConnectionEngine {
     const m = this.metricsCounters;
     m.checked++;
     if (!d) {
-      m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
+      m.fail(`${connectionName(c, slot)}: the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
-    const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;
     const rcv = c.initialRcvNxt[slot]!;
     const unacked = d.unacknowledged;
     const buffered = d.buffered;
-    if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
+    if (unacked < 0 || buffered < 0) m.fail(`${connectionName(c, slot)}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
-      m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+      m.fail(`${connectionName(c, slot)}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (this.slotByHandle.delivered(c.handle[slot]!) + buffered !== received || d.rcvNxt - rcv !== received)
-      m.fail(`${who()}: received ${received} while offloaded; ${this.slotByHandle.delivered(c.handle[slot]!)} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
+      m.fail(
+        `${connectionName(c, slot)}: received ${received} while offloaded; ${this.slotByHandle.delivered(c.handle[slot]!)} delivered and ${buffered} handed back`,
+      );
+    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${connectionName(c, slot)}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -1195,12 +1198,17 @@ export class ConnectionEngine {
   }
 }
 
-/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
+/** How a failed check names the connection in `slot` (a function, not a closure made per connection checked). */
+function connectionName(c: ConnectionStore, slot: number): string {
+  return `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
+}
+
 /** An entry's bytes are a + b: past 2^53 - 1 the sum (and every counter it reaches) is no longer exact. */
 function tooManyBytes(op: string, i: number, a: number, b: number): never {
   invalid(`${op}: sent[${i}] + received[${i}] = ${a} + ${b} passes 2^53 - 1, the most bytes one entry can count exactly`, i);
 }
 
+/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
 function badId(op: string, i: number, id: unknown, closed: boolean): never {
   if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
   invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);
