@@ -541,9 +541,10 @@ export class ConnectionEngine {
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      // The records are free by now: they take the byte counts. The table skips reading them
-      // again entry by entry (they come from the columns, counted and checked once already).
-      const counted = s.records.subarray(0, k);
+      // The u32 scratch is free by now (traffic's slots are read before count): it takes the byte
+      // counts, in the type the core reads, so they go to it with one copy. The table skips
+      // reading them again entry by entry (they come from the columns, counted and checked once).
+      const counted = s.u32.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
         this.host.table[recordCountedTraffic](onTarget, counted, k);

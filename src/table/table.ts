@@ -255,12 +255,12 @@ export class OffloadTable implements api.OffloadTableApi {
    * core still checks every handle before any is applied (all or none). Not public: the symbol is
    * not exported from the package.
    */
-  [recordCountedTraffic](handles: Float64Array, bytes: Float64Array, n: number): void {
+  [recordCountedTraffic](handles: Float64Array, bytes: Uint32Array, n: number): void {
     this.recordChecked('recordTrafficBatch', handles, bytes, n);
   }
 
   /** n entries (handles, bytes 0..2^32 - 1) through the core: all checked, then all applied. */
-  private recordChecked(op: string, handles: Float64Array, bytes: Uint32Array | Float64Array, n: number): void {
+  private recordChecked(op: string, handles: Float64Array, bytes: Uint32Array, n: number): void {
     const chunk = this.core.chunk(12);
     const core = this.core.exports;
     // A chunk through the I/O window: [ handle f64 x m | bytes u32 x m ].

@@ -185,14 +185,14 @@ counted('counts what recordTrafficBatch counts and refuses a bad handle changing
     order.map((i) => ca[i]!),
     bytes,
   );
-  b[recordCountedTraffic](Float64Array.from([...order.map((i) => cb[i]!), 99]), Float64Array.from([...bytes, 99]), 4);
+  b[recordCountedTraffic](Float64Array.from([...order.map((i) => cb[i]!), 99]), Uint32Array.from([...bytes, 99]), 4);
   assert.equal(
     cb.map((c) => b.describe(c).traffic!.bytes),
     ca.map((c) => a.describe(c).traffic!.bytes),
     'the same counts, and the entry past n is not read',
   );
   const before = snapshot(b);
-  const e = throwsCode(() => b[recordCountedTraffic](Float64Array.from([cb[0]!, tb.paths[0]!]), Float64Array.from([1, 1]), 2), ErrorCode.WrongKind);
+  const e = throwsCode(() => b[recordCountedTraffic](Float64Array.from([cb[0]!, tb.paths[0]!]), Uint32Array.from([1, 1]), 2), ErrorCode.WrongKind);
   assert.is(e.index, 1);
   assert.is(snapshot(b), before);
   b.check();
