@@ -933,14 +933,23 @@ export class ConnectionEngine {
     const out = new Float64Array(slots.length);
     const index: number[] = slots.map((_, i) => i);
     while (index.length) {
-      const pathHandles = index.map((i) => this.parents.handle[paths[i]!]!);
+      // Typed arrays of the columns' own types: the table reads them with one copy each and checks
+      // no entry of them (every Uint16 is a port, every Uint8 a priority).
+      const m = index.length;
+      const pathHandles = new Float64Array(m);
+      const localPorts = new Uint16Array(m);
+      const remotePorts = new Uint16Array(m);
+      const priorities = new Uint8Array(m);
+      for (let j = 0; j < m; j++) {
+        const i = index[j]!;
+        const slot = slots[i]!;
+        pathHandles[j] = this.parents.handle[paths[i]!]!;
+        localPorts[j] = c.localPort[slot]!;
+        remotePorts[j] = c.remotePort[slot]!;
+        priorities[j] = c.priority[slot]!;
+      }
       try {
-        const handles = this.host.table.offloadConnections(
-          pathHandles,
-          index.map((i) => c.localPort[slots[i]!]!),
-          index.map((i) => c.remotePort[slots[i]!]!),
-          index.map((i) => c.priority[slots[i]!]!),
-        );
+        const handles = this.host.table.offloadConnections(pathHandles, localPorts, remotePorts, priorities);
         for (let j = 0; j < index.length; j++) out[index[j]!] = handles[j]!;
         return out;
       } catch (error) {
