@@ -88,4 +88,23 @@ test('a reused slot opens exactly like a fresh one (allocate writes only what re
   assert.equal(opening, [ConnectionStatus.Software, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0]);
 });
 
+test('a slot is reused with the next generation until its ids run out at 2^53, then retired', () => {
+  const c = new ConnectionStore(4);
+  const a = c.allocate(0);
+  const b = c.allocate(0);
+  const last = (2 ** 27 - 1) * SLOT_SPACE; // the last generation's first id
+  c.id[a] = last - SLOT_SPACE + a; // one generation before the last (as if reused that often)
+  c.id[b] = last + b; // the last generation
+  c.release(b);
+  c.release(a);
+  const again = c.allocate(0);
+  assert.is(again, a, 'the slot with generations left is reused');
+  assert.is(c.id[again], last + a);
+  assert.ok(Number.isSafeInteger(c.id[again]!));
+  assert.is(c.slotOf(last + a), a);
+  const fresh = c.allocate(0);
+  assert.not.ok(fresh === a || fresh === b, 'the exhausted slot is retired, not wrapped');
+  assert.is(c.id[fresh], SLOT_SPACE + fresh, 'a slot never used starts at generation 1');
+});
+
 test.run();
