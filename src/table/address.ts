@@ -184,6 +184,12 @@ export function encodeAddresses(addresses: readonly Address[], field = 'addresse
   return out;
 }
 
+// A byte's decimal text, with and without its dot: a dotted quad is three concatenations of
+// these (the lab formats addresses for most paths it offloads), not four number conversions and
+// a template's seven pieces.
+const DECIMAL = Array.from({ length: 256 }, (_, b) => String(b));
+const DECIMAL_DOT = DECIMAL.map((d) => `${d}.`);
+
 /** Text of the 16-byte address at bytes[at..at+16]: dotted quad for IPv4-mapped, RFC 5952 otherwise. */
 export function formatAddress(bytes: Uint8Array, at = 0): string {
   if (!(bytes instanceof Uint8Array)) invalid(`formatAddress: expected a Uint8Array holding 16 bytes at \`at\`, got ${typeName(bytes)}`);
@@ -191,7 +197,7 @@ export function formatAddress(bytes: Uint8Array, at = 0): string {
   if (at + 16 > bytes.length) invalid(`formatAddress: needs 16 bytes from at = ${at}, the array holds ${bytes.length}`);
   let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (bytes[at + i] !== 0) mapped = false;
-  if (mapped) return `${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
+  if (mapped) return DECIMAL_DOT[bytes[at + 12]!]! + DECIMAL_DOT[bytes[at + 13]!]! + DECIMAL_DOT[bytes[at + 14]!]! + DECIMAL[bytes[at + 15]!]!;
   // Longest run of two or more zero words (the first of equals) becomes '::'. No arrays: the lab
   // formats a path's addresses for every path it offloads.
   let bestStart = -1;
