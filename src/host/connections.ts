@@ -11,7 +11,12 @@
 //
 // A public id is never reused: the generation of a slot goes up each time the slot is freed, and
 // a slot whose generation is exhausted is retired rather than wrapped, so an id of a closed
-// connection can never name a new one. Ids stay below 2^53 (safe integers).
+// connection can never name a new one. Ids stay below 2^53 (safe integers). The generation is
+// kept in the id itself: release() works out the slot's next id and pushes it with the slot on
+// the free stack, so open() reads it from the stack's top (no load from a column of the slot).
+//
+//   free     [ slot | slot | ... ]   freed slots ready for reuse, a stack
+//   freeIds  [ id   | id   | ... ]   the id each of them takes next (its generation + 1)
 //
 // `live` lists the slots in use (dense; a slot knows its position, so removal is a swap with the
 // last); `arrived` lists the slots opened since the previous tick, and `active` (rebuilt by the
@@ -21,8 +26,8 @@ import { ConnectionStatus, type ConnectionColumns } from './policy.js';
 
 /** Slots per generation step: up to 2^26 (67 million) connections open at once. */
 export const SLOT_SPACE = 2 ** 26;
-/** Generations per slot: ids stay below 2^53. */
-const MAX_GENERATION = 2 ** 27 - 1;
+/** Ids stay below 2^53: a slot whose next id would not is retired (2^27 - 1 generations per slot). */
+const ID_LIMIT = 2 ** 53;
 /** Bytes of addresses per slot: next hop, source, destination. */
 export const ADDRESS_BYTES = 48;
 
@@ -41,8 +46,6 @@ export class ConnectionStore implements ConnectionColumns {
   offloadedAt = new Float64Array(0);
 
   // ---- the host's own columns (not part of the policy interface) ----
-  /** Generation of each slot's current (or next) id. */
-  generation = new Uint32Array(0);
   ifIndex = new Uint32Array(0);
   /** 48 bytes per slot: next hop, source, destination. */
   address = new Uint8Array(0);
@@ -85,6 +88,7 @@ export class ConnectionStore implements ConnectionColumns {
 
   /** Freed slots ready for reuse (a stack). */
   private free = new Uint32Array(0);
+  private freeIds = new Float64Array(0);
   private freeCount = 0;
   private capacity = 0;
 
@@ -99,17 +103,32 @@ export class ConnectionStore implements ConnectionColumns {
     return slot < this.length && this.id[slot] === id ? slot : -1;
   }
 
-  /** A new slot, Software, with a fresh id; the caller fills its key columns. */
+  /**
+   * A new slot, Software, with a fresh id; the caller fills its key columns.
+   *
+   * A reused slot's columns are each a cache miss to write (a million opens a run), so the columns
+   * that a free slot holds at their opening value already are not written again:
+   * - handle 0 and path -1: a connection has them whenever it is not on the target, and release()
+   *   sets them too; a slot never used gets path -1 here;
+   * - standingSent/standingReceived 0: close() stops standing traffic before a slot is freed, and
+   *   steady() refuses a closed id;
+   * - closed 0: release() resets it, where the line was just read;
+   * - offerStamp: it only matters when equal to the tick number of a decision being carried out,
+   *   and every stamp a freed slot holds is from an earlier tick (the engine stamps slots and then
+   *   moves the tick number on, with no open() in between).
+   */
   allocate(now: number): number {
     let slot: number;
-    if (this.freeCount > 0) slot = this.free[--this.freeCount]!;
-    else {
+    if (this.freeCount > 0) {
+      slot = this.free[--this.freeCount]!;
+      this.id[slot] = this.freeIds[this.freeCount]!;
+    } else {
       if (this.length === this.capacity) this.grow(this.capacity * 2);
       if (this.length >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} connections open at once`);
       slot = this.length++;
-      this.generation[slot] = 1;
+      this.id[slot] = SLOT_SPACE + slot; // generation 1
+      this.path[slot] = -1;
     }
-    this.id[slot] = this.generation[slot]! * SLOT_SPACE + slot;
     this.status[slot] = ConnectionStatus.Software;
     this.openedAt[slot] = now;
     this.lastActiveAt[slot] = now;
@@ -117,34 +136,30 @@ export class ConnectionStore implements ConnectionColumns {
     this.offloadedBytes[slot] = 0;
     this.tickBytes[slot] = 0;
     this.rate[slot] = 0;
-    this.handle[slot] = 0;
     this.offloadedAt[slot] = 0;
     this.sent[slot] = 0;
-    this.standingSent[slot] = 0;
-    this.standingReceived[slot] = 0;
     this.everOffloaded[slot] = 0;
-    this.path[slot] = -1;
-    this.closed[slot] = 0;
-    this.offerStamp[slot] = 0;
     this.livePosition[slot] = this.liveCount;
     this.live[this.liveCount++] = slot;
     this.arrived.push(slot);
     return slot;
   }
 
-  /** Frees a slot: its id is never valid again. */
+  /** Frees a slot: its id is never valid again. Its standing traffic must be (0, 0) already (see allocate). */
   release(slot: number): void {
+    const next = this.id[slot]! + SLOT_SPACE;
     this.id[slot] = 0;
     this.status[slot] = ConnectionStatus.Free;
     this.handle[slot] = 0;
     this.path[slot] = -1;
+    this.closed[slot] = 0;
     const at = this.livePosition[slot]!;
     const last = this.live[--this.liveCount]!;
     this.live[at] = last;
     this.livePosition[last] = at;
-    if (this.generation[slot]! < MAX_GENERATION) {
-      this.generation[slot]!++;
-      this.free[this.freeCount++] = slot;
+    if (next < ID_LIMIT) {
+      this.free[this.freeCount] = slot;
+      this.freeIds[this.freeCount++] = next;
     }
   }
 
@@ -168,7 +183,6 @@ export class ConnectionStore implements ConnectionColumns {
     this.rate = copy(new Float32Array(capacity), this.rate);
     this.handle = f64(this.handle);
     this.offloadedAt = f64(this.offloadedAt);
-    this.generation = u32(this.generation);
     this.ifIndex = u32(this.ifIndex);
     this.address = copy(new Uint8Array(capacity * ADDRESS_BYTES), this.address);
     this.address32 = new Uint32Array(this.address.buffer);
@@ -188,6 +202,7 @@ export class ConnectionStore implements ConnectionColumns {
     this.livePosition = u32(this.livePosition);
     this.live = u32(this.live);
     this.free = u32(this.free);
+    this.freeIds = f64(this.freeIds);
     this.capacity = capacity;
   }
 }

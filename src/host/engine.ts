@@ -20,7 +20,7 @@
 import { ErrorCode, Kind, Reason, State } from '../table/enums.js';
 import { OffloadError, invalid } from '../table/errors.js';
 import { formatAddress, formatLinkLayerAddress, typeName } from '../table/address.js';
-import type { OffloadTable } from '../table/table.js';
+import { type OffloadTable, recordCountedTraffic } from '../table/table.js';
 import type { TerminateBatch } from '../table/types.js';
 import type { OffloadTarget, InitiateBlock } from '../target/offload-target.js';
 import type { HostEvents } from './stack.js';
@@ -81,7 +81,6 @@ export interface OpenedColumns {
   priority?: ArrayLike<number>;
 }
 
-const TWO32 = 2 ** 32;
 // Module constants the hot loops compare against (cheaper than an enum's or another module's property).
 const SLOTS = SLOT_SPACE;
 const MAX_BYTES = Number.MAX_SAFE_INTEGER;
@@ -109,6 +108,8 @@ export class ConnectionEngine {
   private callNumber = 0;
   private lastTick: number | undefined;
   private offloadedCount = 0;
+  /** Calls that added to the tickBytes column (traffic and standing bytes): tick() checks none came from its policy. */
+  private countCalls = 0;
   /** Slots whose standing traffic is not (0, 0). */
   private standingCount = 0;
   /** Entries of the last tick's standing batch to the target (0 when it keeps rates itself). */
@@ -437,6 +438,7 @@ export class ConnectionEngine {
     this.clockAfterTick = Math.max(clock, now);
     this.ratesAtTick = 0;
     if (this.standingCount === 0) return;
+    this.countCalls++;
     // The list of Offloaded entries is for the table's traffic counters and a target without rates.
     const list = !rates || this.host.tableTraffic();
     const c = this.columns;
@@ -489,6 +491,7 @@ export class ConnectionEngine {
    * low-activity tick needs them (the scratch arrays f64a/b/c take that list: free by now).
    */
   private count(records: Float64Array, n: number): void {
+    this.countCalls++;
     const c = this.columns;
     const s = this.scratch;
     const snd = s.f64a;
@@ -542,11 +545,13 @@ export class ConnectionEngine {
     if (k === 0) return;
     const onTarget = handles.subarray(0, k);
     if (this.host.tableTraffic()) {
-      // The records are free by now: they take the byte counts.
-      const counted = s.records.subarray(0, k);
+      // The u32 scratch is free by now (traffic's slots are read before count): it takes the byte
+      // counts, in the type the core reads, so they go to it with one copy. The table skips
+      // reading them again entry by entry (they come from the columns, counted and checked once).
+      const counted = s.u32.subarray(0, k);
       for (let i = 0; i < k; i++) counted[i] = Math.min(0xffffffff, snd[i]! + rcv[i]!);
       try {
-        this.host.table.recordTrafficBatch(onTarget, counted);
+        this.host.table[recordCountedTraffic](onTarget, counted, k);
       } catch (error) {
         this.host.emit('error', { message: `recording traffic in the table failed: ${String(error)}`, error });
       }
@@ -672,6 +677,7 @@ export class ConnectionEngine {
       live: c.live.subarray(0, c.liveCount),
       active,
     };
+    const countCalls = this.countCalls;
     let decision: PolicyDecision | undefined | void;
     try {
       decision = this.options.policy.tick(context);
@@ -691,7 +697,11 @@ export class ConnectionEngine {
     } else if (decision !== undefined && decision !== null) this.carryOut(decision);
     // The policy may have opened connections (the columns grow into new arrays): read the column again.
     const spent = c.tickBytes;
-    for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;
+    // Only active slots hold bytes of this tick (and free ones, whose column nothing reads: open()
+    // resets it), unless the policy passed traffic from inside its tick. In a lab run most slots
+    // are active, and one fill over the column is then much cheaper than a write per active slot.
+    if (this.countCalls === countCalls && active.length * 4 >= c.length) spent.fill(0, 0, c.length);
+    else for (let i = 0, m = active.length; i < m; i++) spent[active[i]!] = 0;
     c.active.clear();
     c.arrived.clear();
     this.tickNumber++;
@@ -845,8 +855,11 @@ export class ConnectionEngine {
       if (!h) continue;
       const slot = kept[i]!;
       const path = pathOf[i]!;
-      const sndUna = c.sent[slot]! % TWO32;
-      const rcvNxt = (c.bytes[slot]! - c.sent[slot]!) % TWO32;
+      // Sequence numbers are byte counts modulo 2^32. Counts are integers 0..2^53 - 1, for which
+      // `>>> 0` is exactly `% 2 ** 32` (ToUint32), and a truncation rather than a call to fmod.
+      const sent = c.sent[slot]!;
+      const sndUna = sent >>> 0;
+      const rcvNxt = (c.bytes[slot]! - sent) >>> 0;
       c.status[slot] = ConnectionStatus.Offloading;
       c.handle[slot] = h;
       c.path[slot] = path;
@@ -929,14 +942,23 @@ export class ConnectionEngine {
     const out = new Float64Array(slots.length);
     const index: number[] = slots.map((_, i) => i);
     while (index.length) {
-      const pathHandles = index.map((i) => this.parents.handle[paths[i]!]!);
+      // Typed arrays of the columns' own types: the table reads them with one copy each and checks
+      // no entry of them (every Uint16 is a port, every Uint8 a priority).
+      const m = index.length;
+      const pathHandles = new Float64Array(m);
+      const localPorts = new Uint16Array(m);
+      const remotePorts = new Uint16Array(m);
+      const priorities = new Uint8Array(m);
+      for (let j = 0; j < m; j++) {
+        const i = index[j]!;
+        const slot = slots[i]!;
+        pathHandles[j] = this.parents.handle[paths[i]!]!;
+        localPorts[j] = c.localPort[slot]!;
+        remotePorts[j] = c.remotePort[slot]!;
+        priorities[j] = c.priority[slot]!;
+      }
       try {
-        const handles = this.host.table.offloadConnections(
-          pathHandles,
-          index.map((i) => c.localPort[slots[i]!]!),
-          index.map((i) => c.remotePort[slots[i]!]!),
-          index.map((i) => c.priority[slots[i]!]!),
-        );
+        const handles = this.host.table.offloadConnections(pathHandles, localPorts, remotePorts, priorities);
         for (let j = 0; j < index.length; j++) out[index[j]!] = handles[j]!;
         return out;
       } catch (error) {
@@ -1164,22 +1186,23 @@ export class ConnectionEngine {
     const m = this.metricsCounters;
     m.checked++;
     if (!d) {
-      m.fail(`connection id ${c.id[slot]} (handle ${c.handle[slot]}): the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
+      m.fail(`${connectionName(c, slot)}: the target handed back no valid TCP state${why ? ` (${why})` : ''}`);
       return;
     }
-    const who = () => `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
     const sent = c.episodeSent[slot]!;
     const received = c.episodeBytes[slot]! - sent;
     const una = c.initialSndUna[slot]!;
     const rcv = c.initialRcvNxt[slot]!;
     const unacked = d.unacknowledged;
     const buffered = d.buffered;
-    if (unacked < 0 || buffered < 0) m.fail(`${who()}: handed-back data is not contiguous and in order`);
+    if (unacked < 0 || buffered < 0) m.fail(`${connectionName(c, slot)}: handed-back data is not contiguous and in order`);
     else if (d.sndUna - una + unacked !== sent || d.sndNxt - una !== sent)
-      m.fail(`${who()}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
+      m.fail(`${connectionName(c, slot)}: sent ${sent} while offloaded; the target acknowledged ${d.sndUna - una} and handed back ${unacked} unacknowledged`);
     else if (this.slotByHandle.delivered(c.handle[slot]!) + buffered !== received || d.rcvNxt - rcv !== received)
-      m.fail(`${who()}: received ${received} while offloaded; ${this.slotByHandle.delivered(c.handle[slot]!)} delivered and ${buffered} handed back`);
-    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${who()}: buffered received data does not end at RcvNxt`);
+      m.fail(
+        `${connectionName(c, slot)}: received ${received} while offloaded; ${this.slotByHandle.delivered(c.handle[slot]!)} delivered and ${buffered} handed back`,
+      );
+    else if (buffered > 0 && d.receivedEnd !== d.rcvNxt) m.fail(`${connectionName(c, slot)}: buffered received data does not end at RcvNxt`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -1194,12 +1217,17 @@ export class ConnectionEngine {
   }
 }
 
-/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
+/** How a failed check names the connection in `slot` (a function, not a closure made per connection checked). */
+function connectionName(c: ConnectionStore, slot: number): string {
+  return `connection id ${c.id[slot]} (handle ${c.handle[slot]})`;
+}
+
 /** An entry's bytes are a + b: past 2^53 - 1 the sum (and every counter it reaches) is no longer exact. */
 function tooManyBytes(op: string, i: number, a: number, b: number): never {
   invalid(`${op}: sent[${i}] + received[${i}] = ${a} + ${b} passes 2^53 - 1, the most bytes one entry can count exactly`, i);
 }
 
+/** Throws for entry i of a batch of ids: not an open connection, or closed already. */
 function badId(op: string, i: number, id: unknown, closed: boolean): never {
   if (closed) invalid(`${op}: ids[${i}] = ${id as number} is closed already`, i);
   invalid(`${op}: ids[${i}] = ${typeName(id)} is not an open connection (ids come from open(); a closed connection's id is never valid again)`, i);

@@ -1,6 +1,7 @@
 // IP addresses as the core stores them: 16 bytes, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
 
 import { invalid } from './errors.js';
+import { typedArrayLength, typedArrayType } from './validate.js';
 
 /** An IPv4 or IPv6 address: text, or 16 bytes (IPv4-mapped for IPv4). */
 export type Address = string | Uint8Array | readonly number[];
@@ -88,8 +89,18 @@ class CopiedBytes {
   ) {}
 }
 
+/**
+ * The 16 bytes of a real Uint8Array address, copied when taken into a buffer of this pool and
+ * given back when written: the host offloads a path from two such addresses for most of its
+ * connections, and copying them into two arrays and two objects per path was garbage. A buffer
+ * is taken off the pool, so a call that runs while another is between taking and writing (from a
+ * getter of its other address) copies into a buffer of its own. One that is never written (the
+ * call threw first) is left to the garbage collector.
+ */
+const TAKEN_BYTES: Uint8Array[] = [];
+
 /** An address as taken from a caller: text, bytes copied, or anything else (refused when written). */
-export type TakenAddress = string | CopiedBytes | { readonly other: unknown };
+export type TakenAddress = string | Uint8Array | CopiedBytes | { readonly other: unknown };
 
 /**
  * Reads an address argument once, running any code of the caller's (a getter, a Proxy) now, so
@@ -97,6 +108,13 @@ export type TakenAddress = string | CopiedBytes | { readonly other: unknown };
  */
 export function takeAddress(address: unknown): TakenAddress {
   if (typeof address === 'string') return address;
+  // A real Uint8Array (not a Proxy or a look-alike) of 16 bytes: one set() from its internal
+  // slots copies it, running no code of the caller's, and any 16 bytes are an address.
+  if (typedArrayType(address) === 'Uint8Array' && typedArrayLength(address) === 16) {
+    const copy = TAKEN_BYTES.pop() ?? new Uint8Array(16);
+    copy.set(address as Uint8Array);
+    return copy;
+  }
   if (address instanceof Uint8Array || Array.isArray(address)) {
     const bytes = address as ArrayLike<unknown>;
     const length = bytes.length;
@@ -110,13 +128,19 @@ export function takeAddress(address: unknown): TakenAddress {
 
 /**
  * Writes an address taken by takeAddress as 16 bytes at out[at..at+16], running no code of the
- * caller's. Throws InvalidArgument naming `field` (and `index` inside a batch) when it is not an
- * IPv4 or IPv6 address; nothing is written then.
+ * caller's; each taken address is written at most once. Throws InvalidArgument naming `field`
+ * (and `index` inside a batch) when it is not an IPv4 or IPv6 address; nothing is written then.
  */
 export function writeTaken(taken: TakenAddress, out: Uint8Array, at: number, field: string, index?: number): void {
   if (typeof taken === 'string') {
     if (taken.length <= 45 && (parseIPv4(taken, out, at) || parseIPv6(taken, out, at))) return;
     invalid(`${field}: ${JSON.stringify(taken.slice(0, 60))} is not an IPv4 or IPv6 address (e.g. '10.0.0.1', 'fe80::1')`, index);
+  }
+  if (taken instanceof Uint8Array) {
+    // One of TAKEN_BYTES (takeAddress returns no other Uint8Array): written once, then given back.
+    out.set(taken, at);
+    TAKEN_BYTES.push(taken);
+    return;
   }
   if (taken instanceof CopiedBytes) {
     const entries = taken.entries;
@@ -160,6 +184,12 @@ export function encodeAddresses(addresses: readonly Address[], field = 'addresse
   return out;
 }
 
+// A byte's decimal text, with and without its dot: a dotted quad is three concatenations of
+// these (the lab formats addresses for most paths it offloads), not four number conversions and
+// a template's seven pieces.
+const DECIMAL = Array.from({ length: 256 }, (_, b) => String(b));
+const DECIMAL_DOT = DECIMAL.map((d) => `${d}.`);
+
 /** Text of the 16-byte address at bytes[at..at+16]: dotted quad for IPv4-mapped, RFC 5952 otherwise. */
 export function formatAddress(bytes: Uint8Array, at = 0): string {
   if (!(bytes instanceof Uint8Array)) invalid(`formatAddress: expected a Uint8Array holding 16 bytes at \`at\`, got ${typeName(bytes)}`);
@@ -167,7 +197,7 @@ export function formatAddress(bytes: Uint8Array, at = 0): string {
   if (at + 16 > bytes.length) invalid(`formatAddress: needs 16 bytes from at = ${at}, the array holds ${bytes.length}`);
   let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (bytes[at + i] !== 0) mapped = false;
-  if (mapped) return `${bytes[at + 12]}.${bytes[at + 13]}.${bytes[at + 14]}.${bytes[at + 15]}`;
+  if (mapped) return DECIMAL_DOT[bytes[at + 12]!]! + DECIMAL_DOT[bytes[at + 13]!]! + DECIMAL_DOT[bytes[at + 14]!]! + DECIMAL[bytes[at + 15]!]!;
   // Longest run of two or more zero words (the first of equals) becomes '::'. No arrays: the lab
   // formats a path's addresses for every path it offloads.
   let bestStart = -1;

@@ -28,6 +28,9 @@ import * as front from './front.js';
 import * as refuse from './refusals.js';
 import { Core, compileCore, compileCoreSync } from './core.js';
 
+/** OffloadTable's method for the host's own traffic batches (see there); not exported from the package. */
+export const recordCountedTraffic = Symbol('recordCountedTraffic');
+
 /** For stageHandles: no state check (0 is no State; assembly/memory/slab.ts FREE). */
 const ANY_STATE = 0;
 /** Handles from 2^51 up have a kind; below, WrongState's aux is a state number (assembly/ops/complete.ts). */
@@ -242,13 +245,28 @@ export class OffloadTable implements api.OffloadTableApi {
   recordTrafficBatch(handles: ArrayLike<number>, sentBytes: ArrayLike<number>, receivedBytes?: ArrayLike<number>): void {
     const op = 'recordTrafficBatch';
     const batch = readTrafficBatch(op, handles, sentBytes, receivedBytes, this.trafficScratch);
-    const n = batch.n;
+    this.recordChecked(op, batch.handles.values, batch.bytes, batch.n);
+  }
+
+  /**
+   * recordTrafficBatch for a batch the host built from its own columns (src/host/engine.ts): the
+   * handles of its Offloaded connections and their bytes, summed and capped at 2^32 - 1 already.
+   * Nothing in it came from a caller, so the entry-by-entry reading and checking is skipped; the
+   * core still checks every handle before any is applied (all or none). Not public: the symbol is
+   * not exported from the package.
+   */
+  [recordCountedTraffic](handles: Float64Array, bytes: Uint32Array, n: number): void {
+    this.recordChecked('recordTrafficBatch', handles, bytes, n);
+  }
+
+  /** n entries (handles, bytes 0..2^32 - 1) through the core: all checked, then all applied. */
+  private recordChecked(op: string, handles: Float64Array, bytes: Uint32Array, n: number): void {
     const chunk = this.core.chunk(12);
     const core = this.core.exports;
     // A chunk through the I/O window: [ handle f64 x m | bytes u32 x m ].
-    const put = (from: number, m: number, bytes: boolean) => {
-      this.core.f64.set(batch.handles.values.subarray(from, from + m), this.core.io >>> 3);
-      if (bytes) this.core.u32.set(batch.bytes.subarray(from, from + m), (this.core.io + 8 * m) >>> 2);
+    const put = (from: number, m: number, withBytes: boolean) => {
+      this.core.f64.set(handles.subarray(from, from + m), this.core.io >>> 3);
+      if (withBytes) this.core.u32.set(bytes.subarray(from, from + m), (this.core.io + 8 * m) >>> 2);
     };
     for (let from = 0; from < n; from += chunk) {
       const m = Math.min(chunk, n - from);

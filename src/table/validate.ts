@@ -124,6 +124,11 @@ export function typedArrayType(value: unknown): string | undefined {
   return TYPE_OF.call(value) as string | undefined;
 }
 
+/** The real length of a value typedArrayType named (0 once its buffer is detached), whatever its `length` getter says. */
+export function typedArrayLength(value: unknown): number {
+  return LENGTH_OF.call(value);
+}
+
 export function requireArray(value: unknown, what: string): ArrayLike<unknown> {
   if (!Array.isArray(value) && typedArrayType(value) === undefined) invalid(`${what} must be an array or typed array, got ${typeName(value)}`);
   return value as ArrayLike<unknown>;

@@ -54,4 +54,57 @@ test('arrivals are listed until cleared; columns survive growth', () => {
   assert.is(c.arrived.view().length, 0);
 });
 
+test('a reused slot opens exactly like a fresh one (allocate writes only what release leaves behind)', () => {
+  const c = new ConnectionStore(2);
+  const fresh = c.allocate(7);
+  const columns = [
+    'status',
+    'openedAt',
+    'lastActiveAt',
+    'bytes',
+    'offloadedBytes',
+    'tickBytes',
+    'rate',
+    'handle',
+    'offloadedAt',
+    'sent',
+    'everOffloaded',
+    'path',
+    'closed',
+  ] as const;
+  const opening = columns.map((k) => c[k][fresh]);
+  // A whole life: offloaded, closed on the target, handed back (handle 0, path -1), freed.
+  for (const k of columns) c[k][fresh] = 3;
+  c.handle[fresh] = 0;
+  c.path[fresh] = -1;
+  c.closed[fresh] = 1;
+  c.release(fresh);
+  const again = c.allocate(7);
+  assert.is(again, fresh, 'the freed slot is reused');
+  assert.equal(
+    columns.map((k) => c[k][again]),
+    opening,
+  );
+  assert.equal(opening, [ConnectionStatus.Software, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0]);
+});
+
+test('a slot is reused with the next generation until its ids run out at 2^53, then retired', () => {
+  const c = new ConnectionStore(4);
+  const a = c.allocate(0);
+  const b = c.allocate(0);
+  const last = (2 ** 27 - 1) * SLOT_SPACE; // the last generation's first id
+  c.id[a] = last - SLOT_SPACE + a; // one generation before the last (as if reused that often)
+  c.id[b] = last + b; // the last generation
+  c.release(b);
+  c.release(a);
+  const again = c.allocate(0);
+  assert.is(again, a, 'the slot with generations left is reused');
+  assert.is(c.id[again], last + a);
+  assert.ok(Number.isSafeInteger(c.id[again]!));
+  assert.is(c.slotOf(last + a), a);
+  const fresh = c.allocate(0);
+  assert.not.ok(fresh === a || fresh === b, 'the exhausted slot is retired, not wrapped');
+  assert.is(c.id[fresh], SLOT_SPACE + fresh, 'a slot never used starts at generation 1');
+});
+
 test.run();

@@ -840,4 +840,37 @@ test('deliveredBatch/delivered: a recycled table slot with a new generation, a p
   for (const h of junk) assert.is(engine.deliveredBytes(h), 0, `nothing delivered to ${h}`);
 });
 
+test('bytes a policy passes with traffic() from inside its tick count in the next tick (tick clears only what it counted)', async () => {
+  // tick() clears the tick's bytes with one fill when most slots moved bytes: it must not clear
+  // bytes counted after its pass over the slots.
+  const seen: { active: number[]; bytes: number }[] = [];
+  let host: HostStack | undefined;
+  let quiet = 0;
+  const policy: OffloadPolicy = {
+    name: 'chatty',
+    tick(ctx) {
+      const slot = ctx.columns.id.indexOf(quiet);
+      seen.push({ active: [...ctx.active], bytes: ctx.columns.tickBytes[slot]! });
+      if (seen.length === 2) host!.traffic([quiet], [700], [300]);
+      return {};
+    },
+  };
+  const l = await lab({ capacity: 10 }, { offload: policy });
+  host = l.host;
+  const ids = l.host.open(opened([{}, {}, {}, {}]));
+  quiet = ids[3]!;
+  l.host.steady(ids.slice(0, 3), [10, 10, 10], [0, 0, 0]);
+  await step(l);
+  await step(l);
+  await step(l);
+  await step(l);
+  const slot = l.host.connections.id.indexOf(quiet);
+  assert.is(seen[1]!.active.length, 3, 'three of four slots moved bytes: the fill is used');
+  assert.not.ok(seen[1]!.active.includes(slot));
+  assert.ok(seen[2]!.active.includes(slot), "the policy's bytes are the next tick's");
+  assert.is(seen[2]!.bytes, 1000);
+  assert.not.ok(seen[3]!.active.includes(slot));
+  assert.is(seen[3]!.bytes, 0);
+});
+
 test.run();

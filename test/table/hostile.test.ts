@@ -214,6 +214,33 @@ for (const [name, create] of implementations) {
     t.check();
   });
 
+  test('Uint8Array addresses: one taken while another call reads its addresses (from a getter) keeps its own bytes', () => {
+    // Real Uint8Array addresses are copied into buffers the front end reuses once written: the
+    // inner call, made between the outer call's two takes, must not copy into the outer's buffer.
+    const t = create();
+    const tree = offloadedTree(t, 1, 1, 0);
+    const bytes = (last: number) => Uint8Array.from([...Array(10).fill(0), 0xff, 0xff, 10, 8, 0, last]);
+    const source = bytes(1);
+    let inner = 0;
+    const destination = new Proxy([...Array(10).fill(0), 0xff, 0xff, 10, 9, 9, 9], {
+      get(target, key, receiver) {
+        if (key === '0' && inner === 0) {
+          inner = t.offloadPath({ source: bytes(2), destination: bytes(3) }, tree.neighbor);
+          source.fill(7); // after its take: changes nothing
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const p = t.offloadPath({ source, destination: destination as unknown as number[] }, tree.neighbor);
+    assert.equal(t.describe(p).key, { source: '10.8.0.1', destination: '10.9.9.9', mtu: 1500 });
+    assert.equal(t.describe(inner).key, { source: '10.8.0.2', destination: '10.8.0.3', mtu: 1500 });
+    for (let i = 4; i < 8; i++) {
+      const q = t.offloadPath({ source: bytes(i), destination: bytes(i + 100) }, tree.neighbor);
+      assert.equal(t.describe(q).key, { source: `10.8.0.${i}`, destination: `10.8.0.${i + 100}`, mtu: 1500 }, 'buffers reused after writing');
+    }
+    t.check();
+  });
+
   test('an address whose reading calls the table (and grows its memory) cannot change the key placed', () => {
     // A Proxy of 16 bytes that, when first read, looks up another path and offloads a batch big
     // enough to grow linear memory. The key buffer was written field by field, so the lookup

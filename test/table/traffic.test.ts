@@ -2,7 +2,8 @@
 // core and of the reference model.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ErrorCode, Kind, Reason, State } from '../../src/index.js';
+import { ErrorCode, Kind, OffloadTable, Reason, State } from '../../src/index.js';
+import { recordCountedTraffic } from '../../src/table/table.js';
 import { implementations, throwsCode, offloadedTree, snapshot, sorted, type Table } from '../helpers.js';
 
 for (const [name, create] of implementations) {
@@ -169,3 +170,31 @@ for (const [name, create] of implementations) {
 
   test.run();
 }
+
+// The host's own traffic batches (src/host/engine.ts) skip the entry-by-entry reading of
+// recordTrafficBatch; the core still checks every handle first, so they count the same and stay
+// all-or-none.
+const counted = suite('traffic (core): the host engine path, recordCountedTraffic');
+counted('counts what recordTrafficBatch counts and refuses a bad handle changing nothing', () => {
+  const [a, b] = [OffloadTable.createSync(), OffloadTable.createSync()];
+  const [ta, tb] = [offloadedTree(a, 1, 1, 3), offloadedTree(b, 1, 1, 3)];
+  const [ca, cb] = [ta.connections[0]!, tb.connections[0]!];
+  const bytes = [7, 2 ** 32 - 1, 0, 5];
+  const order = [0, 1, 2, 0];
+  a.recordTrafficBatch(
+    order.map((i) => ca[i]!),
+    bytes,
+  );
+  b[recordCountedTraffic](Float64Array.from([...order.map((i) => cb[i]!), 99]), Uint32Array.from([...bytes, 99]), 4);
+  assert.equal(
+    cb.map((c) => b.describe(c).traffic!.bytes),
+    ca.map((c) => a.describe(c).traffic!.bytes),
+    'the same counts, and the entry past n is not read',
+  );
+  const before = snapshot(b);
+  const e = throwsCode(() => b[recordCountedTraffic](Float64Array.from([cb[0]!, tb.paths[0]!]), Uint32Array.from([1, 1]), 2), ErrorCode.WrongKind);
+  assert.is(e.index, 1);
+  assert.is(snapshot(b), before);
+  b.check();
+});
+counted.run();
