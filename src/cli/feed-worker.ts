@@ -43,7 +43,8 @@ export type FeedMessage =
   | { type: 'failed'; message: string; traceError?: { code: string; offset: number } };
 
 const settings = workerData as FeedSettings;
-giveWay();
+// Runs ahead of the host: it goes last (src/cli/thread-priority.ts).
+giveWay(15);
 const port = parentPort!;
 let acked = 0;
 let stopped = false;

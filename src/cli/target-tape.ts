@@ -3,7 +3,9 @@
 // and result objects cost the main thread more than the target's whole work did.
 //
 // Tape (main -> worker), the host's calls in the order made, each an op code and its operands:
-//   ADVANCE now                  the clock moved (answered)
+//   ADVANCE now                  the clock moved: complete what is due (answered), then step
+//   PREPARE now                  the clock moves to `now` next: complete what is due (answered)
+//   STEP now                     the clock moved to the time of the PREPARE before: step
 //   TRAFFIC handle sent received
 //   TRAFFIC_BATCH n hasReceived  handles x n, sent x n, (received x n)
 //   STEADY n                     handles x n, sent x n, received x n (checked already)
@@ -22,7 +24,7 @@
 import type { DelegatedState, Segment, TerminateResult } from '../target/offload-target.js';
 
 /** Op codes of the tape. */
-export const Op = { Advance: 1, Traffic: 2, TrafficBatch: 3, Steady: 4, Call: 5, Capacity: 6, Flush: 7, Crash: 8 } as const;
+export const Op = { Advance: 1, Traffic: 2, TrafficBatch: 3, Steady: 4, Call: 5, Capacity: 6, Flush: 7, Crash: 8, Prepare: 9, Step: 10 } as const;
 /** The target's calls that answer with a promise. */
 export const Call = { Initiate: 1, Terminate: 2, Update: 3, Query: 4, Invalidate: 5 } as const;
 export type CallKind = (typeof Call)[keyof typeof Call];
@@ -37,8 +39,8 @@ const F_RECEIVED = 8;
 const F_UNACKNOWLEDGED = 16;
 
 /**
- * The worker's answers. To a tape with an Advance or a Flush: the calls it completed, as soon as
- * they are (before the step, so the host waits for no step). After an Advance's step: what the
+ * The worker's answers. To a tape with an Advance, a Prepare or a Flush: the calls it completed, as
+ * soon as they are (before the step, so the host waits for no step). After an Advance's or a Step's step: what the
  * step did, which the host needs only before the next completions.
  */
 export type Reply = Completions | Stepped;

@@ -3,9 +3,10 @@
 //
 // Same figures as a SimulatedTarget on the main thread, because the worker sees every call in the
 // order the host made it and the clock moves in the same places: calls go on a tape
-// (src/cli/target-tape.ts), sent when the host's clock moves and when runLab waits in idle(). At
-// a move the worker completes what is due and answers at once, then steps its TCP model while the
-// host runs its policy and its next tick's calls. Completions reach the host in idle(), in the
+// (src/cli/target-tape.ts), sent when runLab announces the clock's move (prepare), when the clock
+// moves and when runLab waits in idle(). At the announcement the worker completes what is due and
+// answers at once, while the host counts its standing traffic; at the move it steps its TCP model,
+// while the host runs its policy and its next tick's calls. Completions reach the host in idle(), in the
 // order the target made them, as they would have: a SimulatedTarget resolves its calls inside the
 // clock's move, and the host applies completions on the microtask queue, after its tick. The
 // step's deliveries follow (they concern no connection whose call that move completed) and reach
@@ -60,6 +61,8 @@ export class TargetThread implements LabTarget {
   private idleWaiters: Waiting[] = [];
   private failure: TargetThreadFailed | undefined;
   private readonly steadyInput = new SteadyInput();
+  /** The time prepare() announced and whose completions the worker answered already (NaN: none). */
+  private prepared = Number.NaN;
 
   /** `worker`: the worker's module (default: target-worker.js beside this one; tests from sources point to the build). */
   constructor(options: SimulatedTargetOptions, worker = new URL('./target-worker.js', import.meta.url)) {
@@ -71,9 +74,12 @@ export class TargetThread implements LabTarget {
     this.worker.on('error', (error) => this.fail(`the target thread failed: ${error.message}`));
     this.worker.on('exit', (code) => this.fail(`the target thread ended (exit code ${code})`));
     this.clock.subscribe((now) => {
-      this.tape.push(Op.Advance);
+      // Prepared: the calls due are complete (answered), only the step is left.
+      const prepared = now === this.prepared;
+      this.prepared = Number.NaN;
+      this.tape.push(prepared ? Op.Step : Op.Advance);
       this.tape.push(now);
-      this.send(true);
+      this.send(!prepared);
     });
   }
 
@@ -150,6 +156,21 @@ export class TargetThread implements LabTarget {
     tape.pushAll(input.handles, n);
     tape.pushAll(input.sent, n);
     tape.pushAll(input.received, n);
+  }
+
+  /**
+   * The clock moves to `now` next (runLab calls this just before the host's tick): the worker
+   * completes the calls due by then at once, while the host counts its standing traffic. What the
+   * host does in between (its tick's first step) passes only standing-rate changes, which change
+   * no answer of those calls (the rates are not part of what a connection hands back), and come
+   * before the step either way; so the completions and the draws are those of the clock's move.
+   */
+  prepare(now: number): void {
+    if (this.failure || !(now > this.clock.now) || now === this.prepared) return;
+    this.tape.push(Op.Prepare);
+    this.tape.push(now);
+    this.prepared = now;
+    this.send(true);
   }
 
   /** Completes every call in flight, however far in the future it is due (the clock does not move). */

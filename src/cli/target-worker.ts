@@ -18,7 +18,8 @@ import { giveWay } from './thread-priority.js';
 import { describe } from '../host/target-calls.js';
 import { Call, encodeResult, INITIATE_FIELDS, NumberWriter, Op, type CallKind, type Completions, type Stepped } from './target-tape.js';
 
-giveWay();
+// The host waits for it once a tick: after the host, before the workload (src/cli/thread-priority.ts).
+giveWay(5);
 const port = parentPort!;
 const target = new SimulatedTarget({ ...(workerData as SimulatedTargetOptions), clock: new ManualClock() });
 
@@ -97,18 +98,21 @@ function call(id: number, kind: CallKind, tape: Float64Array, at: number, n: num
 
 port.on('message', (tape: Float64Array) => void run(tape));
 
-/** Runs the host's calls on a tape; true if it had a clock move or a flush (then answered). */
-async function run(tape: Float64Array): Promise<boolean> {
-  /** The time the tape's Advance moves the clock to (NaN: none), and whether it ends with a Flush. */
-  let advance = Number.NaN;
-  let flush = false;
+/** Runs the host's calls on a tape, then answers its completions and steps, if it asks for them. */
+async function run(tape: Float64Array): Promise<void> {
+  /** Whether to answer the completions (Advance, Prepare, Flush), and the time to step to (Advance, Step; NaN: none). */
+  let answer = false;
+  let step = Number.NaN;
   for (let i = 0; i < tape.length; ) {
     const op = tape[i++]!;
-    if (op === Op.Advance) {
-      advance = tape[i++]!;
+    if (op === Op.Advance || op === Op.Prepare) {
+      const now = tape[i++]!;
       // The calls due complete now, the step after the host has them (SimulatedTarget.completeUntil).
-      target.completeUntil(advance);
-    } else if (op === Op.Traffic) {
+      target.completeUntil(now);
+      answer = true;
+      if (op === Op.Advance) step = now;
+    } else if (op === Op.Step) step = tape[i++]!;
+    else if (op === Op.Traffic) {
       target.traffic(tape[i]!, tape[i + 1]!, tape[i + 2]!);
       i += 3;
     } else if (op === Op.TrafficBatch) {
@@ -131,19 +135,20 @@ async function run(tape: Float64Array): Promise<boolean> {
     } else if (op === Op.Capacity) target.capacity = tape[i++]!;
     else if (op === Op.Flush) {
       target.flush();
-      flush = true;
+      answer = true;
     } else if (op === Op.Crash) throw new Error('crashed on request (a test of the main thread taking over)');
     else throw new Error(`target thread: unknown op ${op} at ${i - 1} of the tape`);
   }
-  if (Number.isNaN(advance) && !flush) return false;
-  // The completions are recorded by their promises' reactions, which run on the microtask queue
-  // before this continuation (no other message is taken in between: messages are macrotasks).
-  await undefined;
-  const completions: Completions = { kind: 'completions', results: results.take(), strings };
-  strings = [];
-  port.postMessage(completions, [completions.results.buffer as ArrayBuffer]);
-  if (Number.isNaN(advance)) return true;
-  target.advance(advance);
+  if (answer) {
+    // The completions are recorded by their promises' reactions, which run on the microtask queue
+    // before this continuation (no other message is taken in between: messages are macrotasks).
+    await undefined;
+    const completions: Completions = { kind: 'completions', results: results.take(), strings };
+    strings = [];
+    port.postMessage(completions, [completions.results.buffer as ArrayBuffer]);
+  }
+  if (Number.isNaN(step)) return;
+  target.advance(step);
   const stepped: Stepped = {
     kind: 'stepped',
     indications,
@@ -153,5 +158,4 @@ async function run(tape: Float64Array): Promise<boolean> {
   };
   indications = [];
   port.postMessage(stepped, [stepped.handles.buffer as ArrayBuffer, stepped.bytes.buffer as ArrayBuffer]);
-  return true;
 }

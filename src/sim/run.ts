@@ -37,6 +37,12 @@ export type LabTarget = OffloadTarget &
     flush(): void | Promise<void>;
     /** Resolves once every completion due at the clock's time has reached the host (a target that answers from another thread). */
     idle?(): Promise<void>;
+    /**
+     * The clock moves to `now` next: runLab calls it just before the host's tick, whose first
+     * step (counting standing traffic) passes the target only standing-rate changes before the
+     * clock moves. A target that answers from another thread may complete the calls due by `now` now.
+     */
+    prepare?(now: number): void;
     /** Ends the target (its thread); called once the run is over. */
     close?(): void | Promise<void>;
   };
@@ -235,6 +241,7 @@ async function run(options: RunOptions, table: OffloadTable, target: LabTarget, 
         }
       }
       totalBytes += standingPerTick;
+      target.prepare?.(end);
       host.tick(end);
       // The target completed what was due at `end`; its completions reach the host's columns now.
       await target.idle?.();
