@@ -214,4 +214,57 @@ test('a workload source that sends traffic or a rate for a connection it never o
   }
 });
 
+test('a target whose optional prepare/idle/close is not a function is refused up front, never a TypeError mid-run', async () => {
+  const s = smallScenario();
+  for (const name of ['prepare', 'idle', 'close']) {
+    const good = { source: new SyntheticWorkload(s, hadoop), setup: s, policy: policies.eager!.create() };
+    let closed = 0;
+    const target = (o: ConstructorParameters<typeof SimulatedTarget>[0]) =>
+      Object.assign(new SimulatedTarget(o), { [name]: 42, ...(name === 'close' ? {} : { close: () => void closed++ }) });
+    try {
+      await runLab({ ...good, target } as never);
+      assert.unreachable(name);
+    } catch (e) {
+      assert.is((e as Error).name, 'OffloadError', String(e));
+      assert.match((e as Error).message, new RegExp(`^runLab: the target options.target made has .*${name} that is not a function`));
+    }
+    if (name !== 'close') assert.is(closed, 1, `the refused target (${name}) was closed`);
+  }
+});
+
+test('a target runLab refuses is closed (a thread it runs on must not outlive the refusal)', async () => {
+  const s = smallScenario();
+  let closed = 0;
+  try {
+    await runLab({
+      source: new SyntheticWorkload(s, hadoop),
+      setup: s,
+      policy: policies.eager!.create(),
+      target: () => ({ flush() {}, clock: {}, close: () => void closed++ }) as never,
+    });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /has no linkDown/);
+  }
+  assert.is(closed, 1);
+});
+
+test('a target whose prepare throws is an error of the run, not the end of it', async () => {
+  const s = smallScenario();
+  const run = (prepare?: () => void) =>
+    runLab({
+      source: new SyntheticWorkload(s, hadoop),
+      setup: s,
+      policy: policies.eager!.create(),
+      target: (o) => Object.assign(new SimulatedTarget(o), prepare ? { prepare } : {}),
+    });
+  const plain = await run();
+  const thrown = await run(() => {
+    throw new Error('prepare broke');
+  });
+  assert.ok(thrown.errors.count > plain.errors.count);
+  assert.match(thrown.errors.first.join('\n'), /the target's prepare threw: .*prepare broke/);
+  assert.is(thrown.offloadedBytes, plain.offloadedBytes);
+});
+
 test.run();
