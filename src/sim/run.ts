@@ -16,6 +16,7 @@ import { HostStack } from '../host/stack.js';
 import { SimulatedTarget, type SimulatedTargetOptions } from '../target/simulated-target.js';
 import type { OffloadTarget } from '../target/offload-target.js';
 import { isClock } from '../target/clock.js';
+import { describe } from '../host/target-calls.js';
 import { seededRandom } from '../util/random.js';
 import { ConnectionStatus, type ConnectionColumns, type OffloadPolicy } from '../host/policy.js';
 import type { HostMetrics } from '../host/metrics.js';
@@ -77,14 +78,28 @@ export interface RunOptions {
 
 /** What runLab calls on its target besides the OffloadTarget's calls (HostStack.create checks those). */
 const LAB_TARGET_METHODS = ['flush', 'linkDown', 'linkUp', 'requestUpload', 'requestUploadAll', 'pauseOffload', 'resumeOffload', 'setCapacity'] as const;
+/** What runLab calls on its target if it has them. */
+const LAB_TARGET_OPTIONAL = ['prepare', 'idle', 'close'] as const;
 
 /** The target a RunOptions.target made, checked: everything runLab and a scenario's events call on it. */
-function checkLabTarget(target: unknown): LabTarget {
+async function checkLabTarget(target: unknown): Promise<LabTarget> {
   const t = target as Partial<LabTarget> | null;
   if (t === null || typeof t !== 'object') invalid(`runLab: options.target must return a target (a SimulatedTarget or the like), got ${typeName(target)}`);
   const missing: string[] = LAB_TARGET_METHODS.filter((name) => typeof t[name] !== 'function');
   if (!isClock(t.clock)) missing.push('clock');
-  if (missing.length) invalid(`runLab: the target options.target made has no ${missing.join(', ')} (a run needs what SimulatedTarget has)`);
+  // Optional, but called if there: one that is not a function would be a TypeError mid-run.
+  const broken = LAB_TARGET_OPTIONAL.filter((name) => t[name] !== undefined && typeof t[name] !== 'function');
+  if (missing.length || broken.length) {
+    const what = [missing.length ? `no ${missing.join(', ')}` : '', broken.length ? `a ${broken.join(', ')} that is not a function` : ''];
+    const problem = `runLab: the target options.target made has ${what.filter(Boolean).join(' and ')} (a run needs what SimulatedTarget has)`;
+    // runLab made it, so runLab ends it: a target on a thread of its own would outlive the refusal.
+    if (typeof t.close === 'function') {
+      try {
+        await t.close();
+      } catch {}
+    }
+    invalid(problem);
+  }
   return t as LabTarget;
 }
 
@@ -113,7 +128,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
   const capacity = options.capacity ?? setup.target.capacity;
   const table = await OffloadTable.create();
   const targetOptions: SimulatedTargetOptions = { capacity, latencyMs: setup.target.latencyMs, seed: (setup.seed + 1) >>> 0, faults: setup.target.faults };
-  const target: LabTarget = options.target ? checkLabTarget(options.target(targetOptions)) : new SimulatedTarget(targetOptions);
+  const target: LabTarget = options.target ? await checkLabTarget(options.target(targetOptions)) : new SimulatedTarget(targetOptions);
   try {
     return await run(options, table, target, capacity, started);
   } finally {
@@ -157,6 +172,7 @@ async function run(options: RunOptions, table: OffloadTable, target: LabTarget, 
   let lastProgress = 0;
   let tick = 0;
 
+  const prepare = target.prepare;
   host.tick(0);
   try {
     for (let more = true; more; tick++) {
@@ -241,7 +257,14 @@ async function run(options: RunOptions, table: OffloadTable, target: LabTarget, 
         }
       }
       totalBytes += standingPerTick;
-      target.prepare?.(end);
+      if (prepare) {
+        // Only a head start for the target: one that throws is reported, and the run goes on.
+        try {
+          prepare.call(target, end);
+        } catch (error) {
+          report(`the target's prepare threw: ${describe(error)}`);
+        }
+      }
       host.tick(end);
       // The target completed what was due at `end`; its completions reach the host's columns now.
       await target.idle?.();
