@@ -18,7 +18,7 @@ import { SyntheticWorkload } from '../../src/sim/workload.js';
 import { TargetThread, TargetThreadFailed, threadable } from '../../src/cli/target-thread.js';
 import { ManualClock } from '../../src/target/clock.js';
 import { SimulatedTarget } from '../../src/target/simulated-target.js';
-import { ErrorCode } from '../../src/table/enums.js';
+import { ErrorCode, Kind } from '../../src/table/enums.js';
 import { OffloadError } from '../../src/table/errors.js';
 import { hadoop, smallScenarioJson, websearch } from '../sim/helpers.js';
 
@@ -165,6 +165,31 @@ test('the worker fails mid-run: the run rejects with TargetThreadFailed, and not
     () => assert.unreachable('a call to a failed thread was answered'),
     (error: unknown) => assert.instance(error, TargetThreadFailed),
   );
+});
+
+test('before a host stack is attached: a flush and a clock step answer as on a SimulatedTarget, never an uncaught throw in the message handler', async () => {
+  const uncaught: unknown[] = [];
+  const listener = (error: unknown) => uncaught.push(error);
+  const listeners = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  process.on('uncaughtException', listener);
+  const t = new TargetThread({ latencyMs: 1 }, worker);
+  const s = new SimulatedTarget({ latencyMs: 1 });
+  try {
+    const block = { kind: Kind.Neighbor, handle: 3 } as never;
+    const [fromThread] = await Promise.all([t.initiate([block]), t.flush()]);
+    const [onThisThread] = await Promise.all([s.initiate([block]), s.flush()]);
+    assert.equal(fromThread, onThisThread);
+    t.clock.advance(5);
+    await t.idle();
+    // The step's reply comes after the completions: give it time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(uncaught, []);
+  } finally {
+    await t.close();
+    process.removeListener('uncaughtException', listener);
+    for (const l of listeners) process.on('uncaughtException', l);
+  }
 });
 
 test.run();
