@@ -279,8 +279,11 @@ export class TargetThread implements LabTarget {
 
   /** A reply: the completions of a clock move or a flush (in the order made), or what a step did. */
   private answer(reply: Reply): void {
-    const events = this.attached();
     if (reply.kind === 'stepped') {
+      // Not attached yet: as a SimulatedTarget, tell no one (completions need no host at all; a
+      // throw here would be uncaught, in a message handler, and leave its waiters for ever).
+      const events = this.events;
+      if (!events) return;
       // The step's deliveries, then its indications, before the next completions, as on the main
       // thread; they concern no connection whose call the move completed, since the move completes
       // calls before it steps (an uploaded connection has no row left to deliver for).
