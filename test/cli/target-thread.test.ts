@@ -192,4 +192,17 @@ test('before a host stack is attached: a flush and a clock step answer as on a S
   }
 });
 
+test('prepare with a time that is not finite changes nothing (the worker refused it and died: the run fell back)', async () => {
+  const t = new TargetThread({ latencyMs: 1 }, worker);
+  try {
+    for (const now of [Number.POSITIVE_INFINITY, Number.NaN, -1]) t.prepare(now);
+    await t.flush();
+    t.clock.advance(5);
+    await t.idle();
+    await t.flush();
+  } finally {
+    await t.close();
+  }
+});
+
 test.run();
