@@ -166,7 +166,8 @@ export class TargetThread implements LabTarget {
    * before the step either way; so the completions and the draws are those of the clock's move.
    */
   prepare(now: number): void {
-    if (this.failure || !(now > this.clock.now) || now === this.prepared) return;
+    // Only a finite time ahead: the worker's completeUntil refuses any other, and its thread would die of it.
+    if (this.failure || !(now > this.clock.now) || !Number.isFinite(now) || now === this.prepared) return;
     this.tape.push(Op.Prepare);
     this.tape.push(now);
     this.prepared = now;
