@@ -320,4 +320,24 @@ test('item 8: at the memory cap, batch lookups and traffic over every connection
   drain(t);
 });
 
+test('the internal counted-traffic path (reachable by reflection) never reads past the arrays it is given', async () => {
+  const t = await OffloadTable.create();
+  const n = t.offloadNeighbor({ ifIndex: 1, address: '10.0.0.1' });
+  const p = t.offloadPath({ source: '10.0.0.2', destination: '10.0.0.3' }, n);
+  const c1 = t.offloadConnection({ localPort: 1, remotePort: 2 }, p);
+  const c2 = t.offloadConnection({ localPort: 3, remotePort: 4 }, p);
+  t.recordTrafficBatch([c1, c2], [10, 20]);
+  const [counted] = Object.getOwnPropertySymbols(OffloadTable.prototype);
+  const record = (t as unknown as Record<symbol, (h: Float64Array, b: Uint32Array, n: number) => void>)[counted!]!.bind(t);
+  // Two entries claimed, one given: the second would be whatever the last batch left in the core's window.
+  for (const [handles, bytes] of [
+    [new Float64Array([c1]), new Uint32Array([1, 1])],
+    [new Float64Array([c1, c2]), new Uint32Array([1])],
+  ] as const) {
+    assert.throws(() => record(handles, bytes, 2));
+  }
+  assert.is(t.describe(c1).traffic!.bytes, 10);
+  assert.is(t.describe(c2).traffic!.bytes, 20);
+});
+
 test.run();
