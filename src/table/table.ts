@@ -6,8 +6,8 @@
 // of refusals.ts. Either way a bad call throws OffloadError and leaves the table exactly as it was.
 
 import { ErrorCode, Kind, type Reason, State } from './enums.js';
-import { OffloadError, describeHandle, KIND_SPAN, GENERATION_SPAN } from './errors.js';
-import { formatAddress, formatLinkLayerAddress } from './address.js';
+import { OffloadError, describeHandle, invalid, KIND_SPAN, GENERATION_SPAN } from './errors.js';
+import { formatAddress, formatLinkLayerAddress, typeName } from './address.js';
 import type * as api from './types.js';
 import {
   readConnectionBatch,
@@ -261,6 +261,10 @@ export class OffloadTable implements api.OffloadTableApi {
 
   /** n entries (handles, bytes 0..2^32 - 1) through the core: all checked, then all applied. */
   private recordChecked(op: string, handles: Float64Array, bytes: Uint32Array, n: number): void {
+    // Its callers pass their own arrays, but the symbol path is reachable by reflection: a count past
+    // the arrays would check and apply what the last batch left in the core's I/O window.
+    if (!(handles instanceof Float64Array && bytes instanceof Uint32Array && Number.isInteger(n) && n >= 0 && n <= handles.length && n <= bytes.length))
+      invalid(`${op}: expected handles (Float64Array) and bytes (Uint32Array) of at least ${typeName(n)} entries`);
     const chunk = this.core.chunk(12);
     const core = this.core.exports;
     // A chunk through the I/O window: [ handle f64 x m | bytes u32 x m ].
