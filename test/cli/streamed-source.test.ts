@@ -16,12 +16,11 @@ import { eager } from '../../src/host/policies/index.js';
 import type { RunResult } from '../../src/sim/metrics.js';
 import { oracleRatio } from '../../src/sim/metrics.js';
 import { runLab, type RunSetup } from '../../src/sim/run.js';
-import { readScenario } from '../../src/sim/scenario.js';
 import { openSource, type SourceSpec } from '../../src/cli/sources.js';
 import { StreamedWorkload, type StreamOptions } from '../../src/cli/streamed-source.js';
 import { isTraceError } from '../../src/trace/errors.js';
 import { writeSyntheticCapture } from '../../src/trace/synthetic.js';
-import { hadoop, smallScenario, websearch } from '../sim/helpers.js';
+import { hadoop, smallMillionScenario, smallScenario, websearch } from '../sim/helpers.js';
 
 const test = suite('streamed-source');
 const worker = new URL('../../dist/cli/feed-worker.js', import.meta.url);
@@ -29,13 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'chimney-stream-'));
 
 const small = smallScenario();
 const scenarioCase = { spec: { kind: 'scenario', scenario: small, cdf: hadoop } as SourceSpec, setup: small as RunSetup };
-// scenarios/million.json at a fiftieth of its connections and capacity, a tenth of its length.
-const millionJson = JSON.parse(readFileSync(new URL('../../scenarios/million.json', import.meta.url), 'utf8'));
-millionJson.connections.count = 20_000;
-millionJson.connections.arrivalMs = Math.round(millionJson.connections.arrivalMs / 10);
-millionJson.durationMs = Math.round(millionJson.durationMs / 10);
-millionJson.target.capacity = 400;
-const million = readScenario(millionJson);
+const million = smallMillionScenario();
 const millionCase = { spec: { kind: 'scenario', scenario: million, cdf: websearch } as SourceSpec, setup: million as RunSetup };
 const capture = join(dir, 'stream.pcapng');
 writeSyntheticCapture(capture, { connections: 300, concurrency: 40, cdf: hadoop, seed: 9, packetGapMs: 0.5 }, { format: 'pcapng' });

@@ -8,7 +8,6 @@
 // here), so run `npm run build` first, as for the CLI's tests.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
 import { eager, rebalance, threshold } from '../../src/host/policies/index.js';
 import type { OffloadPolicy } from '../../src/host/policy.js';
 import type { RunResult } from '../../src/sim/metrics.js';
@@ -20,7 +19,7 @@ import { ManualClock } from '../../src/target/clock.js';
 import { SimulatedTarget } from '../../src/target/simulated-target.js';
 import { ErrorCode, Kind } from '../../src/table/enums.js';
 import { OffloadError } from '../../src/table/errors.js';
-import { hadoop, smallScenarioJson, websearch } from '../sim/helpers.js';
+import { hadoop, smallMillionScenario, smallScenarioJson, websearch } from '../sim/helpers.js';
 
 const test = suite('target-thread');
 const worker = new URL('../../dist/cli/target-worker.js', import.meta.url);
@@ -47,13 +46,7 @@ const small = readScenario(
     ];
   }),
 );
-// scenarios/million.json at a fiftieth of its connections and capacity, a tenth of its length.
-const millionJson = JSON.parse(readFileSync(new URL('../../scenarios/million.json', import.meta.url), 'utf8'));
-millionJson.connections.count = 20_000;
-millionJson.connections.arrivalMs = Math.round(millionJson.connections.arrivalMs / 10);
-millionJson.durationMs = Math.round(millionJson.durationMs / 10);
-millionJson.target.capacity = 400;
-const million = readScenario(millionJson);
+const million = smallMillionScenario();
 
 /** A result without its wall times, as JSON (key order included). */
 const figures = (r: RunResult) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'wallMs' ? undefined : v)));

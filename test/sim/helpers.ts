@@ -44,6 +44,16 @@ export function smallScenarioJson(edit: (s: Record<string, any>) => void = () =>
 
 export const smallScenario = (edit?: (s: Record<string, any>) => void): Scenario => readScenario(smallScenarioJson(edit));
 
+/** scenarios/million.json at a fiftieth of its connections and capacity, a tenth of its length (web-search sizes). */
+export function smallMillionScenario(): Scenario {
+  const s = JSON.parse(readFileSync(new URL('../../scenarios/million.json', import.meta.url), 'utf8'));
+  s.connections.count = 20_000;
+  s.connections.arrivalMs = Math.round(s.connections.arrivalMs / 10);
+  s.durationMs = Math.round(s.durationMs / 10);
+  s.target.capacity = 400;
+  return readScenario(s);
+}
+
 /** One tick, copied out of the reusable batch. */
 export interface RecordedTick {
   opened: { id: number; ifIndex: number; priority: number; localPort: number; remotePort: number; destination: string }[];
