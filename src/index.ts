@@ -21,6 +21,7 @@ export { HostStack, DEFAULT_TARGET_TIMEOUT_MS } from './host/stack.js';
 export type { TargetFault } from './host/target-calls.js';
 export type { HostPolicy, OffloadRequest, HostEvents, HostStackOptions } from './host/stack.js';
 export { SimulatedTarget } from './target/simulated-target.js';
+export { TargetIndications } from './target/indications.js';
 export type { SimulatedTargetOptions } from './target/simulated-target.js';
 export { ManualClock } from './target/clock.js';
 export type { Clock } from './target/clock.js';

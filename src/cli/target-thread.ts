@@ -26,6 +26,7 @@ import { ManualClock } from '../target/clock.js';
 import { Kind } from '../table/enums.js';
 import type { BlockStatus, InitiateBlock, QueryResult, TargetEvents, TerminateBlock, TerminateResult, UpdateBlock } from '../target/offload-target.js';
 import { SteadyInput, type SimulatedTargetOptions } from '../target/simulated-target.js';
+import { TargetIndications } from '../target/indications.js';
 import type { LabTarget } from '../sim/run.js';
 import { Call, INITIATE_FIELDS, NumberWriter, Op, ResultReader, type CallKind, type Reply } from './target-tape.js';
 
@@ -48,10 +49,9 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-export class TargetThread implements LabTarget {
+export class TargetThread extends TargetIndications implements LabTarget {
   capacity: number;
   readonly clock = new ManualClock();
-  private events: TargetEvents | undefined;
   private readonly worker: Worker;
   private readonly tape = new NumberWriter();
   private readonly calls = new Map<number, Waiting>();
@@ -66,6 +66,7 @@ export class TargetThread implements LabTarget {
 
   /** `worker`: the worker's module (default: target-worker.js beside this one; tests from sources point to the build). */
   constructor(options: SimulatedTargetOptions, worker = new URL('./target-worker.js', import.meta.url)) {
+    super('TargetThread');
     const why = threadable(options);
     if (why) invalid(`TargetThread: this target cannot run on a thread with the same figures: ${why}`);
     this.capacity = options.capacity === undefined ? 4096 : requireInt(options.capacity, 0, 2 ** 31, 'TargetThread: capacity');
@@ -81,11 +82,6 @@ export class TargetThread implements LabTarget {
       this.tape.push(now);
       this.send(!prepared);
     });
-  }
-
-  attach(events: TargetEvents): void {
-    if (this.events) invalid('TargetThread: a host stack is attached already');
-    this.events = events;
   }
 
   // ---- calls from the host: on the tape, in order --------------------------------------------
@@ -201,31 +197,10 @@ export class TargetThread implements LabTarget {
     await this.worker.terminate();
   }
 
-  // ---- indications, as SimulatedTarget makes them (the worker holds no state they need) --------
-
-  linkDown(ifIndex: number): void {
-    this.attached().link(ifIndex, false);
-  }
-  linkUp(ifIndex: number): void {
-    this.attached().link(ifIndex, true);
-  }
-  requestUpload(handle: number, reason: number): void {
-    this.attached().uploadRequested(handle, reason);
-  }
-  requestUploadAll(): void {
-    this.attached().uploadAll();
-  }
-  pauseOffload(): void {
-    this.attached().offloadPause();
-  }
-  resumeOffload(): void {
-    this.attached().offloadResume();
-  }
-  setCapacity(connections: number): void {
-    this.capacity = requireInt(connections, 0, 2 ** 31, 'setCapacity: connections');
+  /** The worker's target takes the new capacity before any call the host makes about it. */
+  protected override capacityChanged(connections: number): void {
     this.tape.push(Op.Capacity);
-    this.tape.push(this.capacity);
-    this.attached().capacity(this.capacity);
+    this.tape.push(connections);
   }
 
   /** A test seam: the worker fails at its next message. */
@@ -235,11 +210,6 @@ export class TargetThread implements LabTarget {
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
-
-  private attached(): TargetEvents {
-    if (!this.events) invalid('TargetThread: no host stack is attached (HostStack.create attaches one)');
-    return this.events;
-  }
 
   /** Puts a call's header on the tape (its blocks follow); returns its id. */
   private startCall(kind: CallKind, n: number): number {

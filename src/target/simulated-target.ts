@@ -7,7 +7,8 @@
 // Time is injected: calls complete when the clock it was given (`options.clock`, shared with the
 // HostStack, whose tick(now) moves it) passes their due time; with no latency, on a microtask.
 // Randomness comes from one seeded generator, so a run replays. TCP state lives in typed-array
-// columns (src/target/tcp-columns.ts), not in an object per connection.
+// columns (src/target/tcp-columns.ts), not in an object per connection. The indications it makes
+// when told to (linkDown, setCapacity...) are TargetIndications' (src/target/indications.ts).
 
 import { Kind, UploadReason } from '../table/enums.js';
 import { invalid } from '../table/errors.js';
@@ -17,7 +18,8 @@ import { seededRandom, type SeededRandom } from '../util/random.js';
 import { ManualClock, isClock, type Clock } from './clock.js';
 import { TcpColumns } from './tcp-columns.js';
 import { HandleIndex } from './handle-index.js';
-import type { OffloadTarget, TargetEvents, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './offload-target.js';
+import { TargetIndications } from './indications.js';
+import type { OffloadTarget, InitiateBlock, TerminateBlock, TerminateResult, BlockStatus, UpdateBlock, QueryResult } from './offload-target.js';
 
 export interface SimulatedTargetOptions {
   /** Most connections it holds (default 4096). */
@@ -49,11 +51,10 @@ interface Scheduled {
 const ALL_UPLOAD_REASONS = Object.values(UploadReason).filter((v): v is UploadReason => typeof v === 'number');
 const OPTION_NAMES = new Set(['capacity', 'latencyMs', 'seed', 'faults', 'deliverProbability', 'clock']);
 
-export class SimulatedTarget implements OffloadTarget {
+export class SimulatedTarget extends TargetIndications implements OffloadTarget {
   capacity: number;
   /** The clock it runs on; HostStack.create uses it as the host's clock unless given another. */
   readonly clock: Clock;
-  private events: TargetEvents | undefined;
   private readonly random: SeededRandom;
   private readonly latency: { min: number; max: number };
   private readonly faults: Required<NonNullable<SimulatedTargetOptions['faults']>>;
@@ -73,6 +74,7 @@ export class SimulatedTarget implements OffloadTarget {
   readonly terminateLatencies: number[] = [];
 
   constructor(options: SimulatedTargetOptions = {}) {
+    super('SimulatedTarget');
     requireObject(options, 'SimulatedTarget', 'options');
     for (const name of Object.keys(options))
       if (!OPTION_NAMES.has(name)) invalid(`SimulatedTarget: unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`);
@@ -100,11 +102,6 @@ export class SimulatedTarget implements OffloadTarget {
     this.clock = options.clock ?? new ManualClock();
     this.now = this.clock.now;
     this.clock.subscribe((now) => this.step(now));
-  }
-
-  attach(events: TargetEvents): void {
-    if (this.events) invalid('SimulatedTarget: a host stack is attached already');
-    this.events = events;
   }
 
   // ---- calls from the host ---------------------------------------------------------------------
@@ -254,31 +251,6 @@ export class SimulatedTarget implements OffloadTarget {
     return this.tcp.count;
   }
 
-  // ---- indications, for tests and simulations --------------------------------------------------
-
-  linkDown(ifIndex: number): void {
-    this.attached().link(ifIndex, false);
-  }
-  linkUp(ifIndex: number): void {
-    this.attached().link(ifIndex, true);
-  }
-  requestUpload(handle: number, reason: UploadReason): void {
-    this.attached().uploadRequested(handle, reason);
-  }
-  requestUploadAll(): void {
-    this.attached().uploadAll();
-  }
-  pauseOffload(): void {
-    this.attached().offloadPause();
-  }
-  resumeOffload(): void {
-    this.attached().offloadResume();
-  }
-  setCapacity(connections: number): void {
-    this.capacity = requireInt(connections, 0, 2 ** 31, 'setCapacity: connections');
-    this.attached().capacity(this.capacity);
-  }
-
   // ---- plumbing --------------------------------------------------------------------------------
 
   private holds(handle: number): boolean {
@@ -288,11 +260,6 @@ export class SimulatedTarget implements OffloadTarget {
   /** True if it holds neighbor or path `handle` (0 and non-numbers are never handles: 0 marks an empty index entry). */
   private holdsParent(handle: number): boolean {
     return typeof handle === 'number' && handle > 0 && this.parents.get(handle) >= 0;
-  }
-
-  private attached(): TargetEvents {
-    if (!this.events) invalid('SimulatedTarget: no host stack is attached (HostStack.create attaches one)');
-    return this.events;
   }
 
   /** A random connection it holds. */
